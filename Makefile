@@ -1,0 +1,31 @@
+# Two commands do everything on a fresh machine:  `make demo`  and  `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test test-e2e lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,lint]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/genesis models list --offline
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check genesis_cli tests
+	$(BIN)/ruff format --check genesis_cli tests || true
+	$(BIN)/mypy
+
+bench: install
+	@echo "bench: not written yet (issue [6/7]); see bench/README.md"
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

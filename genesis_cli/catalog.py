@@ -1,0 +1,288 @@
+"""The model catalog: live ``GET <base>/models`` -> on-disk cache -> bundled file.
+
+Rows from the provider are untrusted: every field but ``id`` may be missing or of the wrong
+type. Bad rows are skipped and bad fields defaulted; nothing here raises on hostile data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from genesis_cli import paths
+from genesis_cli.errors import GenesisError, NetworkError
+from genesis_cli.fsutil import atomic_write, ensure_private_dir
+from genesis_cli.providers import chutes
+from genesis_cli.records import Catalog, Cost, Model
+
+CACHE_TTL_SECONDS = 600
+CACHE_VERSION = 1
+# When the provider does not say: conservative values a client can always honour.
+DEFAULT_CONTEXT_WINDOW = 32768
+DEFAULT_MAX_TOKENS = 8192
+_MAX_ID_LENGTH = 256
+_MAX_TOKENS_LIMIT = 100_000_000
+
+
+class CatalogUnavailable(GenesisError):
+    """Live discovery did not produce a usable catalog; the message says why."""
+
+
+class CredentialRejected(GenesisError):
+    """The models endpoint answered 401/403 to the credential we sent."""
+
+
+# --- row mapping -------------------------------------------------------------------------
+
+
+def _positive_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        number = int(value)
+    else:
+        return None
+    return number if 0 < number <= _MAX_TOKENS_LIMIT else None
+
+
+def _price(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
+        return float(value)
+    return None
+
+
+def _string_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    seen: dict[str, None] = {}
+    for item in value:
+        if isinstance(item, str) and item.strip():
+            seen.setdefault(item.strip().lower(), None)
+    return tuple(seen)
+
+
+def _usable_id(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    model_id = value.strip()
+    if not model_id or len(model_id) > _MAX_ID_LENGTH:
+        return None
+    if any(ch.isspace() or not ch.isprintable() for ch in model_id):
+        return None
+    return model_id
+
+
+def map_row(row: Any) -> Model | None:
+    """One ``/v1/models`` row to a ``Model``, or ``None`` when it has no usable id."""
+    if not isinstance(row, dict):
+        return None
+    model_id = _usable_id(row.get("id"))
+    if model_id is None:
+        return None
+    context = (
+        _positive_int(row.get("context_length"))
+        or _positive_int(row.get("max_model_len"))
+        or DEFAULT_CONTEXT_WINDOW
+    )
+    max_tokens = _positive_int(row.get("max_output_length")) or min(DEFAULT_MAX_TOKENS, context)
+    features = row.get("supported_features")
+    pricing = row.get("pricing")
+    if not isinstance(pricing, dict):
+        pricing = {}
+    return Model(
+        id=model_id,
+        context_window=context,
+        max_tokens=max_tokens,
+        input=_string_list(row.get("input_modalities")) or ("text",),
+        # Only what the provider declares: never guessed from the id ("-TEE" is not reasoning).
+        reasoning=isinstance(features, list) and "reasoning" in features,
+        confidential=row.get("confidential_compute") is True,
+        cost=Cost(
+            input=_price(pricing.get("prompt")),
+            output=_price(pricing.get("completion")),
+            cache_read=_price(pricing.get("input_cache_read")),
+        ),
+    )
+
+
+def map_rows(rows: Iterable[Any]) -> list[Model]:
+    """Map rows, skipping unusable ones and keeping the first of duplicate ids."""
+    models: dict[str, Model] = {}
+    for row in rows:
+        model = map_row(row)
+        if model is not None and model.id not in models:
+            models[model.id] = model
+    return list(models.values())
+
+
+def parse_models_body(body: Any) -> list[Model]:
+    """The models of an OpenAI-style ``{"data": [...]}`` answer; raises when none is usable."""
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise CatalogUnavailable("the models answer has no 'data' list")
+    models = map_rows(body["data"])
+    if not models:
+        raise CatalogUnavailable("the models answer lists no usable model")
+    return models
+
+
+def model_from_dict(data: Any) -> Model | None:
+    """A model in genesis's own shape (bundled file, cache), validated like a live row."""
+    if not isinstance(data, dict):
+        return None
+    cost = data.get("cost")
+    if not isinstance(cost, dict):
+        cost = {}
+    return map_row(
+        {
+            "id": data.get("id"),
+            "context_length": data.get("contextWindow"),
+            "max_output_length": data.get("maxTokens"),
+            "input_modalities": data.get("input"),
+            "supported_features": ["reasoning"] if data.get("reasoning") is True else [],
+            "confidential_compute": data.get("confidential"),
+            "pricing": {
+                "prompt": cost.get("input"),
+                "completion": cost.get("output"),
+                "input_cache_read": cost.get("cacheRead"),
+            },
+        }
+    )
+
+
+def _models_from_dicts(items: Any) -> list[Model]:
+    if not isinstance(items, list):
+        return []
+    models: dict[str, Model] = {}
+    for item in items:
+        model = model_from_dict(item)
+        if model is not None:
+            models.setdefault(model.id, model)
+    return list(models.values())
+
+
+# --- sources -----------------------------------------------------------------------------
+
+
+def bundled_catalog(reason: str, *, fell_back: bool = False) -> Catalog:
+    models = _models_from_dicts(chutes.bundled_data().get("models"))
+    return Catalog(
+        provider=chutes.ID, source="bundled", models=models, reason=reason, fell_back=fell_back
+    )
+
+
+def fetch_live(credential: str | None) -> list[Model]:
+    """``GET <base>/models``; raises ``CredentialRejected`` on 401/403, else
+    ``CatalogUnavailable`` with the reason when no usable catalog came back."""
+    from genesis_cli import http
+
+    url = f"{chutes.base_url()}/models"
+    headers = {"Authorization": f"Bearer {credential}"} if credential else {}
+    try:
+        response = http.request("GET", url, headers=headers)
+    except NetworkError as exc:
+        raise CatalogUnavailable(exc.message) from exc
+    if response.status in (401, 403) and credential:
+        raise CredentialRejected(
+            f"{chutes.DISPLAY_NAME} answered {response.status} to the credential"
+        )
+    if response.status != 200:
+        raise CatalogUnavailable(f"{url} answered HTTP {response.status}")
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise CatalogUnavailable(f"{url} did not answer with JSON") from exc
+    return parse_models_body(body)
+
+
+def read_cache(*, max_age: float | None) -> Catalog | None:
+    """The cached catalog for the current base URL, if there is one young enough."""
+    path = paths.catalog_cache_path(chutes.ID)
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+        return None
+    fetched_at = data.get("fetchedAt")
+    if not isinstance(fetched_at, int | float) or data.get("baseUrl") != chutes.base_url():
+        return None
+    age = time.time() - fetched_at
+    if age < -60 or (max_age is not None and age > max_age):
+        return None
+    models = _models_from_dicts(data.get("models"))
+    if not models:
+        return None
+    return Catalog(provider=chutes.ID, source="cache", models=models, fetched_at=float(fetched_at))
+
+
+def write_cache(models: list[Model], fetched_at: float) -> None:
+    path = paths.catalog_cache_path(chutes.ID)
+    document = {
+        "version": CACHE_VERSION,
+        "provider": chutes.ID,
+        "baseUrl": chutes.base_url(),
+        "fetchedAt": int(fetched_at),
+        "models": [m.to_dict() for m in models],
+    }
+    ensure_private_dir(path.parent)
+    atomic_write(path, json.dumps(document, separators=(",", ":")) + "\n")
+
+
+# --- the resolver ------------------------------------------------------------------------
+
+
+def resolve(
+    credential: str | None,
+    *,
+    refresh: bool = False,
+    offline: bool = False,
+    cache_ttl: float = CACHE_TTL_SECONDS,
+) -> Catalog:
+    """The catalog to show or register, per SPEC 5. Never raises for network trouble."""
+    if offline:
+        cached = read_cache(max_age=None)
+        return cached or bundled_catalog("--offline and no cached catalog")
+    if not refresh:
+        cached = read_cache(max_age=cache_ttl)
+        if cached is not None:
+            return cached
+        if credential is None:
+            return bundled_catalog("no credential; run `genesis models list --refresh` to fetch")
+    warnings: list[str] = []
+    try:
+        try:
+            models = fetch_live(credential)
+        except CredentialRejected:
+            # The list is public: a stale or wrong credential should not hide it.
+            warnings.append(
+                f"{chutes.DISPLAY_NAME} rejected the credential in use; listed models without it"
+            )
+            models = fetch_live(None)
+    except CatalogUnavailable as exc:
+        catalog = bundled_catalog(exc.message, fell_back=True)
+        catalog.warnings = warnings
+        return catalog
+    fetched_at = time.time()
+    with contextlib.suppress(OSError):
+        write_cache(models, fetched_at)
+    return Catalog(
+        provider=chutes.ID, source="live", models=models, fetched_at=fetched_at, warnings=warnings
+    )

@@ -1,0 +1,83 @@
+"""Command-line entry point: parse, call one flow, render. Errors become exit codes here."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from genesis_cli import __version__
+from genesis_cli.errors import ExitCode, GenesisError
+from genesis_cli.ui import UI
+
+
+def _debug() -> bool:
+    return os.environ.get("GENESIS_DEBUG", "") not in ("", "0")
+
+
+class GenesisGroup(click.Group):
+    """Turns genesis errors and interrupts into one stderr line and the SPEC exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        ui = UI()
+        try:
+            return super().invoke(ctx)
+        except GenesisError as exc:
+            if _debug():
+                traceback.print_exc()
+            ui.error(exc.message, exc.hint)
+            raise click.exceptions.Exit(int(exc.exit_code)) from None
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            if _debug():
+                traceback.print_exc()
+            click.echo("", err=True)
+            ui.error("interrupted")
+            raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
+        except (click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:
+            if _debug():
+                traceback.print_exc()
+            # The message of an unexpected exception may quote anything: name the type only.
+            ui.error(
+                f"unexpected {type(exc).__name__}; this is a bug in genesis",
+                "rerun with GENESIS_DEBUG=1 for the traceback and report it",
+            )
+            raise click.exceptions.Exit(int(ExitCode.ERROR)) from None
+
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=GenesisGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="genesis")
+def cli() -> None:
+    """Set up LLM providers from the command line, starting with Chutes.
+
+    \b
+    Get started:
+      genesis onboard --auth-choice chutes          # Sign in with Chutes (browser)
+      genesis onboard --auth-choice chutes-api-key  # store an API key
+      genesis models list                           # the model catalog
+    """
+
+
+def _register() -> None:
+    from genesis_cli.cli import auth, models, onboard
+
+    cli.add_command(onboard.onboard)
+    cli.add_command(models.models)
+    cli.add_command(auth.auth)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="genesis")
+    except KeyboardInterrupt:  # outside any command (e.g. while parsing)
+        sys.exit(int(ExitCode.INTERRUPTED))

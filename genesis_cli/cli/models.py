@@ -1,0 +1,136 @@
+"""``genesis models ...``"""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from genesis_cli.errors import UsageError
+from genesis_cli.providers import chutes
+from genesis_cli.records import Catalog, Model
+from genesis_cli.ui import UI
+
+PROVIDERS = (chutes.ID,)
+
+
+@click.group()
+def models() -> None:
+    """Show the model catalog and choose the default model."""
+
+
+@models.command("list")
+@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+@click.option("--refresh", is_flag=True, help="Fetch the live catalog now, skipping the cache.")
+@click.option("--offline", is_flag=True, help="Never touch the network (cache, else bundled).")
+@click.option(
+    "--provider",
+    type=click.Choice(PROVIDERS),
+    default=chutes.ID,
+    show_default=True,
+    help="Which provider's catalog.",
+)
+def list_command(json_mode: bool, refresh: bool, offline: bool, provider: str) -> None:
+    """List the models genesis knows, with aliases and the default model.
+
+    \b
+    Examples:
+      genesis models list
+      genesis models list --refresh --json | jq '.models[].ref'
+    """
+    from genesis_cli import credentials
+    from genesis_cli.flows.models import list_models
+
+    if refresh and offline:
+        raise UsageError("--refresh and --offline contradict each other", hint="pass one of them")
+    ui = UI(json_mode)
+    credential = None if offline else credentials.active(ui_warn=ui.warn)
+    with ui.spinner("Fetching the Chutes model catalog…"):
+        listing = list_models(
+            credential.secret if credential else None, refresh=refresh, offline=offline
+        )
+    if listing.catalog.fell_back and listing.catalog.reason:
+        ui.warn(f"live catalog unavailable ({listing.catalog.reason}); using the bundled catalog")
+    for warning in listing.warnings:
+        if not warning.startswith("live catalog unavailable"):
+            ui.warn(warning)
+    if json_mode:
+        ui.emit_json(listing.to_json())
+        return
+    _render_table(ui, listing.catalog, listing.default, listing.aliases)
+
+
+def _price(value: float | None) -> str:
+    """At least two decimals, more when the price has them: 0.40, 2.00, 0.475, 0.0245."""
+    if value is None:
+        return "-"
+    text = f"{value:.4f}".rstrip("0")
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(2, '0')}"
+
+
+def _row(model: Model, default: str, aliases: dict[str, list[str]]) -> list[str]:
+    model_ref = chutes.ref(model.id)
+    return [
+        ("* " if model_ref == default else "  ") + model_ref,
+        ", ".join(aliases.get(model_ref, [])),
+        f"{model.context_window:,}",
+        f"{model.max_tokens:,}",
+        "+".join(model.input),
+        "yes" if model.reasoning else "-",
+        "yes" if model.confidential else "-",
+        f"{_price(model.cost.input)} / {_price(model.cost.output)}",
+    ]
+
+
+def describe_source(result: Catalog) -> str:
+    if result.source == "live":
+        return "live"
+    if result.source == "cache" and result.fetched_at is not None:
+        age = max(0, int(time.time() - result.fetched_at))
+        return f"cache, fetched {_age(age)} ago"
+    return f"bundled, {result.reason}" if result.reason else "bundled"
+
+
+def _age(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds}s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    if seconds < 172800:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
+
+
+def _render_table(ui: UI, result: Catalog, default: str, aliases: dict[str, list[str]]) -> None:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for title, justify in (
+        ("MODEL", "left"),
+        ("ALIASES", "left"),
+        ("CONTEXT", "right"),
+        ("MAX OUT", "right"),
+        ("INPUT", "left"),
+        ("REASONING", "center"),
+        ("TEE", "center"),
+        ("$/1M IN / OUT", "right"),
+    ):
+        table.add_column(title, justify=justify, no_wrap=title == "MODEL")  # type: ignore[arg-type]
+    for model in result.models:
+        table.add_row(*_row(model, default, aliases))
+    console = ui.console()
+    console.print(table)
+    count = len(result.models)
+    console.print(
+        f"* default model {default} · {count} model{'s' if count != 1 else ''} · "
+        f"source: {describe_source(result)}"
+    )
+
+
+@models.command("default")
+@click.argument("ref_or_alias")
+def default_command(ref_or_alias: str) -> None:
+    """Set the default model (agents.defaults.model.primary)."""
+    raise UsageError("`genesis models default` is not yet available")

@@ -1,0 +1,1 @@
+"""What the commands do, as plain functions that return records and never print."""

@@ -1,0 +1,63 @@
+"""``genesis models list``: the catalog joined with the config's aliases and default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from genesis_cli import catalog, config_file, paths
+from genesis_cli.providers import chutes
+from genesis_cli.records import Catalog, Model
+
+
+@dataclass
+class ModelListing:
+    catalog: Catalog
+    default: str
+    aliases: dict[str, list[str]]  # model ref -> alias names
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "provider": self.catalog.provider,
+            "source": self.catalog.source,
+            "default": self.default,
+            "warnings": self.warnings,
+            "models": [self._model_json(m) for m in self.catalog.models],
+        }
+
+    def _model_json(self, model: Model) -> dict[str, Any]:
+        model_ref = chutes.ref(model.id)
+        fields = model.to_dict()
+        return {
+            "ref": model_ref,
+            "id": fields.pop("id"),
+            "aliases": self.aliases.get(model_ref, []),
+            **fields,
+        }
+
+
+def list_models(credential: str | None, *, refresh: bool, offline: bool) -> ModelListing:
+    config = config_file.load(paths.config_path()).data
+    result = catalog.resolve(credential, refresh=refresh, offline=offline)
+    default = config_file.primary_model(config) or chutes.default_model_ref()
+    by_ref: dict[str, list[str]] = {}
+    for model_ref, alias in config_file.aliases(config).items():
+        by_ref.setdefault(model_ref, []).append(alias)
+    if not config:
+        # Not onboarded yet: show what onboarding would register.
+        for alias, model_ref in chutes.default_aliases().items():
+            by_ref.setdefault(model_ref, []).append(alias)
+    warnings = list(result.warnings)
+    if result.fell_back and result.reason:
+        warnings.insert(0, f"live catalog unavailable ({result.reason}); using the bundled catalog")
+    refs = {chutes.ref(model_id) for model_id in result.ids()}
+    if default not in refs:
+        warnings.append(f"default model {default} is not in the {result.source} catalog")
+    for model_ref, names in sorted(by_ref.items()):
+        if model_ref.startswith(f"{chutes.ID}/") and model_ref not in refs:
+            warnings.append(
+                f"alias {', '.join(names)} points to {model_ref}, "
+                f"which is not in the {result.source} catalog"
+            )
+    return ModelListing(catalog=result, default=default, aliases=by_ref, warnings=warnings)

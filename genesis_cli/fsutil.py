@@ -1,0 +1,87 @@
+"""Private directories, atomic writes and cross-process locks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from genesis_cli.errors import GenesisError
+from genesis_cli.paths import lock_path
+
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+LOCK_TIMEOUT_SECONDS = 60.0
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create ``path`` (and parents) with mode 0700 from the start; leave an existing one be."""
+    # mkdir's mode is applied at creation (minus the umask, which can only remove bits),
+    # so the directory is never visible to others, not even for a moment.
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+
+
+def write_target(path: Path) -> Path:
+    """The file a write to ``path`` really changes: a symlink is written through, not replaced."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def atomic_write(path: Path, data: str | bytes, mode: int = PRIVATE_FILE_MODE) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file.
+
+    The temporary file is created in the same directory with ``mode`` from the start,
+    fsynced, renamed over the target, and the directory is fsynced after the rename.
+    """
+    target = write_target(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if mode != PRIVATE_FILE_MODE:
+                os.fchmod(fh.fileno(), mode)
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(target: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+    """Hold the cross-process lock that guards read-modify-write of ``target``."""
+    # filelock costs ~120 ms to import: only commands that write pay for it.
+    import filelock
+
+    lock_file = lock_path(write_target(target))
+    ensure_private_dir(lock_file.parent)
+    lock = filelock.FileLock(str(lock_file), timeout=timeout, mode=PRIVATE_FILE_MODE)
+    try:
+        lock.acquire()
+    except filelock.Timeout as exc:
+        raise GenesisError(
+            f"another genesis process has held {lock_file} for {timeout:.0f}s",
+            hint="wait for it to finish, or remove the lock file if no genesis is running",
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()

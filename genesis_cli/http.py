@@ -1,0 +1,205 @@
+"""The one way genesis talks HTTP: bounded in time and size, TLS verified, honest user agent.
+
+``requests`` bounds each socket read, not a whole request: a server that drips one byte a
+second never trips its read timeout. So every request runs in a worker thread and the caller
+waits at most the total deadline; a worker still stuck after that is abandoned (it is a daemon
+thread and its own read timeout ends it soon after).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from genesis_cli import __version__
+from genesis_cli.errors import NetworkError, UsageError
+
+if TYPE_CHECKING:
+    import requests
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+MAX_CONNECT_SECONDS = 3.0
+MAX_BODY_BYTES = 8 * 1024 * 1024
+USER_AGENT = f"genesis/{__version__}"
+
+
+def http_timeout() -> float:
+    """Seconds one request may take in all (``GENESIS_HTTP_TIMEOUT``, default 10)."""
+    raw = os.environ.get("GENESIS_HTTP_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not (0 < value <= 3600):
+        raise UsageError(
+            f"GENESIS_HTTP_TIMEOUT={raw!r} is not a number of seconds between 0 and 3600",
+            hint="set it to e.g. 10, or unset it",
+        )
+    return value
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_service_url(url: str, variable: str) -> str:
+    """Refuse a base URL that would send credentials in clear text or is not a URL at all."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UsageError(
+            f"{variable}={url!r} is not an http(s) URL", hint=f"fix or unset {variable}"
+        )
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise UsageError(
+            f"{variable} uses plain http to {parts.hostname}: credentials would travel unencrypted",
+            hint=f"use https, or unset {variable}",
+        )
+    return url.rstrip("/")
+
+
+def new_session() -> requests.Session:
+    """A session with genesis's user agent. TLS verification, proxies and REQUESTS_CA_BUNDLE
+    are requests' defaults and are deliberately left alone."""
+    import requests
+
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept"] = "application/json"
+    return session
+
+
+@dataclass
+class Response:
+    status: int
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def json(self) -> Any:
+        """The body as JSON; ``ValueError`` when it is not JSON (or not UTF-8)."""
+        return json.loads(self.body.decode("utf-8"))
+
+    def snippet(self, limit: int = 200) -> str:
+        """A short, single-line excerpt of the body for error messages."""
+        text = self.body[: limit * 4].decode("utf-8", "replace")
+        text = " ".join(text.split())
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    data: dict[str, str] | None = None,
+    timeout: float | None = None,
+    max_bytes: int = MAX_BODY_BYTES,
+) -> Response:
+    """Send one request and read its whole body within ``timeout`` seconds in all.
+
+    Raises ``NetworkError`` for anything that is not an HTTP answer (refused, reset, TLS,
+    timed out, body over ``max_bytes``). HTTP error statuses are returned, not raised.
+    Nothing is retried: a POST that timed out may have been seen by the server.
+    """
+    total = http_timeout() if timeout is None else timeout
+    host = urlsplit(url).netloc
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["response"] = _send(method, url, headers, data, total, max_bytes)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="genesis-http", daemon=True)
+    worker.start()
+    worker.join(total)
+    if worker.is_alive():
+        raise NetworkError(f"{host} did not answer within {total:g}s")
+    if "error" in outcome:
+        raise _wrap(outcome["error"], host, total)
+    response: Response = outcome["response"]
+    return response
+
+
+def _send(
+    method: str,
+    url: str,
+    headers: dict[str, str] | None,
+    data: dict[str, str] | None,
+    total: float,
+    max_bytes: int,
+) -> Response:
+    session = new_session()
+    try:
+        with session.request(
+            method,
+            url,
+            headers=headers,
+            data=data,
+            stream=True,
+            allow_redirects=False,
+            timeout=(min(MAX_CONNECT_SECONDS, total), total),
+        ) as resp:
+            declared = resp.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise _TooLarge(max_bytes)
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in resp.iter_content(chunk_size=65536):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise _TooLarge(max_bytes)
+                chunks.append(chunk)
+            return Response(
+                status=resp.status_code,
+                url=url,
+                headers={k.lower(): v for k, v in resp.headers.items()},
+                body=b"".join(chunks),
+            )
+    finally:
+        session.close()
+
+
+class _TooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def _wrap(exc: BaseException, host: str, total: float) -> BaseException:
+    """Turn a requests/urllib3 exception into one ``NetworkError`` with a plain message."""
+    if isinstance(exc, _TooLarge):
+        return NetworkError(f"{host} sent more than {exc.limit // (1024 * 1024)} MiB")
+    import requests
+
+    if isinstance(exc, requests.exceptions.SSLError):
+        error = NetworkError(f"TLS handshake with {host} failed (certificate or protocol)")
+    elif isinstance(exc, requests.exceptions.ConnectTimeout):
+        error = NetworkError(f"connecting to {host} timed out")
+    elif isinstance(exc, requests.exceptions.Timeout):
+        error = NetworkError(f"{host} did not answer within {total:g}s")
+    elif isinstance(exc, requests.exceptions.ProxyError):
+        error = NetworkError(f"the proxy refused or failed the connection to {host}")
+    elif isinstance(exc, requests.exceptions.ConnectionError):
+        error = NetworkError(f"could not connect to {host} (refused, reset or no route)")
+    elif isinstance(exc, requests.exceptions.RequestException):
+        error = NetworkError(f"request to {host} failed: {type(exc).__name__}")
+    else:
+        return exc
+    error.__cause__ = exc
+    return error

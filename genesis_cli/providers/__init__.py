@@ -1,0 +1,1 @@
+"""Provider facts. Each provider is one module; genesis supports Chutes today."""

@@ -1,0 +1,84 @@
+"""Plain records passed between layers. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+CatalogSource = Literal["live", "cache", "bundled"]
+
+
+@dataclass(frozen=True)
+class Cost:
+    """USD per 1M tokens; ``None`` where the provider did not say."""
+
+    input: float | None = None
+    output: float | None = None
+    cache_read: float | None = None
+
+    def to_dict(self) -> dict[str, float | None]:
+        return {"input": self.input, "output": self.output, "cacheRead": self.cache_read}
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    context_window: int
+    max_tokens: int
+    input: tuple[str, ...] = ("text",)
+    reasoning: bool = False
+    confidential: bool = False
+    cost: Cost = field(default_factory=Cost)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shape used in the config's provider block, the cache and ``--json``."""
+        return {
+            "id": self.id,
+            "contextWindow": self.context_window,
+            "maxTokens": self.max_tokens,
+            "input": list(self.input),
+            "reasoning": self.reasoning,
+            "confidential": self.confidential,
+            "cost": self.cost.to_dict(),
+        }
+
+
+@dataclass
+class Catalog:
+    provider: str
+    source: CatalogSource
+    models: list[Model]
+    fetched_at: float | None = None
+    # Why the bundled catalog is in use (no credential, offline, or what failed).
+    reason: str | None = None
+    # True when a live attempt failed and the bundled catalog stands in for it.
+    fell_back: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def ids(self) -> set[str]:
+        return {m.id for m in self.models}
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A credential in force at run time. ``secret`` never leaves the process unmasked."""
+
+    source: Literal["env:CHUTES_API_KEY", "env:CHUTES_OAUTH_TOKEN", "profile"]
+    type: Literal["api_key", "oauth", "token"]
+    secret: str
+    profile: str | None = None
+    expires_at: int | None = None
+
+    def __repr__(self) -> str:  # keep the secret out of tracebacks and logs
+        return f"Credential(source={self.source!r}, type={self.type!r}, profile={self.profile!r})"
+
+
+def mask(secret: str | None) -> str | None:
+    """``cpk_…wxyz``: the prefix up to the first underscore and the last four characters."""
+    if not secret:
+        return None
+    prefix, sep, _ = secret.partition("_")
+    head = prefix + sep if sep and len(prefix) <= 4 else ""
+    if len(secret) < 12:
+        return head + "…"
+    return f"{head}…{secret[-4:]}"

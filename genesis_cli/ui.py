@@ -1,0 +1,84 @@
+"""The one place that writes to the terminal: stdout for results, stderr for the rest.
+
+Knows about TTYs, ``NO_COLOR`` and ``--json``. rich is imported only when a table, panel or
+spinner is actually drawn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def _is_tty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def color_enabled(stream: Any) -> bool:
+    return _is_tty(stream) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+class UI:
+    def __init__(self, json_mode: bool = False) -> None:
+        self.json_mode = json_mode
+
+    # stderr: progress, warnings, errors
+    def info(self, message: str) -> None:
+        click.echo(message, err=True)
+
+    def warn(self, message: str) -> None:
+        prefix = click.style("warning:", fg="yellow") if color_enabled(sys.stderr) else "warning:"
+        click.echo(f"{prefix} {message}", err=True)
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        prefix = (
+            click.style("error:", fg="red", bold=True) if color_enabled(sys.stderr) else "error:"
+        )
+        click.echo(f"{prefix} {message}", err=True)
+        if hint:
+            click.echo(f"  {hint}", err=True)
+
+    # stdout: results
+    def emit_json(self, document: dict[str, Any]) -> None:
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+    def line(self, text: str = "") -> None:
+        click.echo(text)
+
+    def console(self) -> Console:
+        from rich.console import Console
+
+        tty = _is_tty(sys.stdout)
+        return Console(
+            file=sys.stdout,
+            no_color=not color_enabled(sys.stdout),
+            highlight=False,
+            emoji=False,
+            # A pipe gets whole lines rather than rich's 80-column default.
+            width=None if tty else 200,
+            force_terminal=None if tty else False,
+        )
+
+    @contextlib.contextmanager
+    def spinner(self, message: str) -> Iterator[None]:
+        """A spinner on stderr while waiting, only when stderr is a terminal."""
+        if self.json_mode or not _is_tty(sys.stderr) or os.environ.get("TERM") == "dumb":
+            yield
+            return
+        from rich.console import Console
+
+        console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr))
+        with console.status(message):
+            yield

@@ -1,0 +1,70 @@
+"""Every test runs with its own HOME and state dir and none of the caller's genesis/Chutes env."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import ModelsServer
+
+SAMPLE_PATH = Path(__file__).parent / "data" / "models_sample.json"
+
+_ISOLATED_PREFIXES = ("CHUTES_", "GENESIS_")
+_ISOLATED_NAMES = (
+    "BROWSER",
+    "NO_COLOR",
+    "SSH_CLIENT",
+    "SSH_TTY",
+    "SSH_CONNECTION",
+    "CODESPACES",
+    "REMOTE_CONTAINERS",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in list(os.environ):
+        if name.startswith(_ISOLATED_PREFIXES) or name in _ISOLATED_NAMES:
+            monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    state = tmp_path / "state"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GENESIS_STATE_DIR", str(state))
+    # Nothing in a test may reach the internet: a stray default URL fails fast instead.
+    monkeypatch.setenv("CHUTES_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", "http://127.0.0.1:9/idp")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
+    return state
+
+
+@pytest.fixture
+def state_dir(isolated_env: Path) -> Path:
+    return isolated_env
+
+
+@pytest.fixture
+def sample_body() -> dict:
+    return json.loads(SAMPLE_PATH.read_text())
+
+
+@pytest.fixture
+def models_server(sample_body: dict, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelsServer]:
+    """A real HTTP server on 127.0.0.1 serving the Chutes-shaped sample at /v1/models."""
+    server = ModelsServer(sample_body)
+    server.start()
+    monkeypatch.setenv("CHUTES_BASE_URL", server.base_url)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,117 @@
+"""Real HTTP servers on 127.0.0.1 for tests: a Chutes-shaped models API with switchable faults."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class ModelsServer:
+    """Serves ``GET /v1/models``. ``mode`` picks the behaviour; ``requests`` records each call.
+
+    Modes: ok, 500, html, drip (one byte every ``drip_interval`` s, bounded), huge,
+    reject-bearer (401 for any bearer other than ``valid_tokens``).
+    """
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
+        self.mode = "ok"
+        self.valid_tokens: set[str] | None = None
+        self.drip_interval = 0.5
+        self.requests: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, payload: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self) -> None:
+                with outer._lock:
+                    outer.requests.append(
+                        {
+                            "path": self.path,
+                            "authorization": self.headers.get("Authorization", ""),
+                            "user-agent": self.headers.get("User-Agent", ""),
+                        }
+                    )
+                if self.path.rstrip("/") != "/v1/models":
+                    self._send(404, b'{"detail":"Not Found"}', "application/json")
+                    return
+                auth = self.headers.get("Authorization", "")
+                mode = outer.mode
+                if mode == "reject-bearer" or (outer.valid_tokens is not None and auth):
+                    token = auth.removeprefix("Bearer ")
+                    if auth and (outer.valid_tokens is None or token not in outer.valid_tokens):
+                        self._send(
+                            401, b'{"detail":"Invalid token or user not found"}', "application/json"
+                        )
+                        return
+                if mode == "500":
+                    self._send(500, b'{"detail":"Internal Server Error"}', "application/json")
+                elif mode == "html":
+                    self._send(200, b"<html><body>maintenance</body></html>", "text/html")
+                elif mode == "drip":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "1000")
+                    self.end_headers()
+                    try:
+                        for _ in range(40):  # bounded: 40 bytes at most
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                            time.sleep(outer.drip_interval)
+                    except OSError:
+                        pass
+                elif mode == "huge":
+                    self.close_connection = True
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    try:
+                        chunk = b" " * 65536
+                        for _ in range(200):  # 12.5 MiB, past the 8 MiB cap
+                            self.wfile.write(chunk)
+                    except OSError:
+                        pass
+                else:
+                    self._send(200, json.dumps(outer.body).encode(), "application/json")
+
+        return Handler

@@ -1,0 +1,140 @@
+"""``genesis models list`` through CliRunner: exit codes, stdout and stderr apart."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from genesis_cli.cli import cli
+
+
+def run(*args: str, **kwargs) -> object:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kwargs)
+
+
+def test_table_lists_bundled_models_and_marks_the_default() -> None:
+    result = run("models", "list")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("* chutes/zai-org/GLM-4.7-TEE") for line in lines)
+    assert "chutes-fast" in next(line for line in lines if "GLM-4.7-FP8" in line)
+    assert "202,752" in result.stdout
+    assert "0.40 / 2.00" in result.stdout
+    assert "9 models · source: bundled" in lines[-1]
+    assert "\x1b[" not in result.stdout  # no colour when stdout is not a terminal
+    assert result.stderr == ""
+
+
+def test_json_is_the_only_thing_on_stdout() -> None:
+    result = run("models", "list", "--json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["provider"] == "chutes"
+    assert document["source"] == "bundled"
+    assert document["default"] == "chutes/zai-org/GLM-4.7-TEE"
+    assert document["warnings"] == []
+    first = document["models"][0]
+    assert set(first) == {
+        "ref",
+        "id",
+        "aliases",
+        "contextWindow",
+        "maxTokens",
+        "input",
+        "reasoning",
+        "confidential",
+        "cost",
+    }
+    assert first["ref"] == "chutes/" + first["id"]
+    assert set(first["cost"]) == {"input", "output", "cacheRead"}
+    fast = next(m for m in document["models"] if m["id"] == "zai-org/GLM-4.7-FP8")
+    assert fast["aliases"] == ["chutes-fast"]
+
+
+def test_refresh_lists_the_live_catalog(models_server) -> None:
+    result = run("models", "list", "--refresh", "--json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["source"] == "live"
+    assert [m["id"] for m in document["models"]] == [
+        "zai-org/GLM-5-TEE",
+        "moonshotai/Kimi-K2.5-TEE",
+        "unsloth/Mistral-Nemo-Instruct-2407-TEE",
+    ]
+    assert any(
+        "default model chutes/zai-org/GLM-4.7-TEE is not in" in w for w in document["warnings"]
+    )
+    assert len(models_server.requests) == 1
+
+
+def test_second_listing_comes_from_the_cache(models_server) -> None:
+    run("models", "list", "--refresh")
+    result = run("models", "list")
+    assert result.exit_code == 0
+    assert "source: cache, fetched" in result.stdout
+    assert len(models_server.requests) == 1
+
+
+def test_failed_discovery_says_why_on_one_stderr_line(models_server) -> None:
+    models_server.mode = "500"
+    result = run("models", "list", "--refresh", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["source"] == "bundled"
+    stderr_lines = [line for line in result.stderr.splitlines() if line]
+    assert len(stderr_lines) == 1
+    assert "HTTP 500" in stderr_lines[0] and "bundled" in stderr_lines[0]
+
+
+def test_env_credential_is_sent_for_discovery(models_server, monkeypatch) -> None:
+    monkeypatch.setenv("CHUTES_API_KEY", "cpk_envkey")
+    result = run("models", "list")
+    assert result.exit_code == 0
+    assert models_server.requests[0]["authorization"] == "Bearer cpk_envkey"
+    assert "cpk_envkey" not in result.stdout + result.stderr
+
+
+def test_offline_never_touches_the_network(models_server, monkeypatch) -> None:
+    monkeypatch.setenv("CHUTES_API_KEY", "cpk_envkey")
+    result = run("models", "list", "--offline")
+    assert result.exit_code == 0
+    assert models_server.requests == []
+
+
+def test_unknown_provider_is_a_usage_error() -> None:
+    result = run("models", "list", "--provider", "openai")
+    assert result.exit_code == 2
+
+
+def test_refresh_and_offline_together_is_a_usage_error() -> None:
+    result = run("models", "list", "--refresh", "--offline")
+    assert result.exit_code == 2
+    assert "contradict" in result.stderr
+    assert result.stdout == ""
+
+
+def test_invalid_config_exits_4_with_line_and_column(state_dir) -> None:
+    state_dir.mkdir(parents=True)
+    (state_dir / "genesis.json").write_text("{\n  agents: {,\n}\n")
+    result = run("models", "list")
+    assert result.exit_code == 4
+    assert "genesis.json: line 2, column" in result.stderr
+    assert result.stdout == ""
+
+
+def test_version_and_help() -> None:
+    from genesis_cli import __version__
+
+    assert run("--version").stdout.strip() == f"genesis, version {__version__}"
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "onboard" in result.stdout and "models" in result.stdout
+
+
+def test_debug_env_shows_the_traceback(state_dir, monkeypatch) -> None:
+    state_dir.mkdir(parents=True)
+    (state_dir / "genesis.json").write_text("[1]")
+    monkeypatch.setenv("GENESIS_DEBUG", "1")
+    result = run("models", "list")
+    assert result.exit_code == 4
+    assert "Traceback" in result.stderr
