@@ -1,19 +1,23 @@
-"""The JSON5 config: load with ``json5``, change it by editing the text (see ``json5_edit``).
+"""The JSON5 config: read with ``json5_doc``, changed by splicing text (``config_edit``).
 
 Loading never changes the file. A file that does not parse is reported with its path, line
-and column (exit 4) and is never overwritten.
+and column (exit 4) and is never overwritten. Every change happens under a cross-process
+lock, keeps the previous file at ``<config>.bak``, and is written atomically with mode 0600.
 """
 
 from __future__ import annotations
 
-import re
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from genesis_cli.errors import ConfigError
+from genesis_cli.errors import ConfigError, GenesisError
+from genesis_cli.fsutil import atomic_write, ensure_private_dir, locked, write_target
+from genesis_cli.json5_doc import JSON5Error
 
-_POSITION = re.compile(r":(\d+)\s+(.*?)\s+at column (\d+)\s*$", re.DOTALL)
+T = TypeVar("T")
 _HINT_INVALID = "fix the file by hand (genesis never overwrites an invalid config)"
 
 
@@ -23,32 +27,22 @@ class ConfigDocument:
     text: str  # "" when the file does not exist yet
     data: dict[str, Any] = field(default_factory=dict)
     exists: bool = False
+    raw: bytes = b""
 
 
 def parse(text: str, path: Path) -> dict[str, Any]:
     """Parse JSON5 ``text``; raise ``ConfigError`` naming ``path``, line and column."""
     if not text.strip():
         return {}
-    import json5
+    from genesis_cli import json5_doc
 
     try:
-        data = json5.loads(text)
-    except ValueError as exc:
-        raise ConfigError(f"{path}: {_describe(str(exc))}", hint=_HINT_INVALID) from None
-    except RecursionError:
-        raise ConfigError(f"{path}: nested too deeply to read", hint=_HINT_INVALID) from None
+        data = json5_doc.loads(text)
+    except JSON5Error as exc:
+        raise ConfigError(f"{path}: {_one_line(str(exc))}", hint=_HINT_INVALID) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be an object {{ ... }}", hint=_HINT_INVALID)
     return data
-
-
-def _describe(message: str) -> str:
-    """json5 says '<string>:3 Unexpected "c" at column 3'; make it 'line 3, column 3: ...'."""
-    match = _POSITION.search(message)
-    if match:
-        line, what, column = match.groups()
-        return f"line {line}, column {column}: {_one_line(what)}"
-    return _one_line(message.replace("<string>", "").lstrip(": ")) or "not valid JSON5"
 
 
 def _one_line(text: str) -> str:
@@ -80,7 +74,43 @@ def load(path: Path) -> ConfigDocument:
         raise ConfigError(f"{path}: line {line}: not UTF-8 text", hint=_HINT_INVALID) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    return ConfigDocument(path=path, text=text, data=parse(text, path), exists=True)
+    return ConfigDocument(path=path, text=text, data=parse(text, path), exists=True, raw=raw)
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
+    """Apply ``change`` (which mutates a copy of the config data) and write the result.
+
+    Runs under the config's lock, re-reading the file there. Writes nothing when the data
+    did not change. Returns what ``change`` returned and whether the file was written.
+    """
+    from genesis_cli import config_edit, json5_doc
+
+    ensure_private_dir(write_target(path).parent)
+    with locked(path):
+        document = load(path)
+        data = copy.deepcopy(document.data)
+        result = change(data)
+        if config_edit.same(document.data, data):
+            return result, False
+        text = config_edit.apply(document.text, data)
+        # A safety net, not a formality: never write a config that does not read back.
+        try:
+            reread = json5_doc.loads(text)
+        except JSON5Error:
+            reread = None
+        if not config_edit.same(reread, data):
+            raise GenesisError(
+                f"internal error: the edited {path.name} would not read back; nothing written",
+                hint="rerun with GENESIS_DEBUG=1 and report it",
+            )
+        if document.exists:
+            atomic_write(backup_path(write_target(path)), document.raw)
+        atomic_write(path, text)
+        return result, True
 
 
 # --- reading what genesis owns -----------------------------------------------------------

@@ -1,20 +1,57 @@
-"""Which credential is in force at run time (SPEC 4)."""
+"""Which credential is in force at run time (SPEC 4). One function, used by every command."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 
+from genesis_cli import auth_store, config_file, paths
+from genesis_cli.auth_store import Profile
 from genesis_cli.providers import chutes
 from genesis_cli.records import Credential
 
+Warn = Callable[[str], None]
 
-def active(ui_warn: Callable[[str], None] | None = None) -> Credential | None:
-    """``CHUTES_API_KEY``, then ``CHUTES_OAUTH_TOKEN``; stored profiles come with onboarding."""
+
+def env_credential() -> Credential | None:
     key = os.environ.get(chutes.API_KEY_ENV, "").strip()
     if key:
         return Credential(source="env:CHUTES_API_KEY", type="api_key", secret=key)
     token = os.environ.get(chutes.OAUTH_TOKEN_ENV, "").strip()
     if token:
         return Credential(source="env:CHUTES_OAUTH_TOKEN", type="token", secret=token)
+    return None
+
+
+def ranked_profiles(profiles: dict[str, Profile], config: dict[str, object]) -> list[Profile]:
+    """Stored Chutes profiles in the order they are tried: ``auth.order.chutes`` first when
+    the config has it, then OAuth before API key, each in file order."""
+    mine = [p for p in profiles.values() if p.provider == chutes.ID]
+    order = config_file.auth_order(config, chutes.ID) if isinstance(config, dict) else None
+    default = sorted(mine, key=lambda p: p.type != "oauth")
+    if not order:
+        return default
+    listed = [profiles[pid] for pid in order if pid in profiles and profiles[pid] in mine]
+    return listed + [p for p in default if p not in listed]
+
+
+def active(warn: Warn | None = None) -> Credential | None:
+    """``CHUTES_API_KEY``, then ``CHUTES_OAUTH_TOKEN``, then the first stored profile."""
+    from_env = env_credential()
+    if from_env is not None:
+        return from_env
+    store = auth_store.load(warn)
+    if not store.profiles:
+        return None
+    config = config_file.load(paths.config_path()).data
+    for profile in ranked_profiles(store.profiles, config):
+        secret = profile.secret
+        if secret:
+            return Credential(
+                source="profile",
+                type=profile.type,
+                secret=secret,
+                profile=profile.id,
+                expires_at=profile.expires_at,
+            )
     return None

@@ -44,7 +44,7 @@ def list_command(json_mode: bool, refresh: bool, offline: bool, provider: str) -
     if refresh and offline:
         raise UsageError("--refresh and --offline contradict each other", hint="pass one of them")
     ui = UI(json_mode)
-    credential = None if offline else credentials.active(ui_warn=ui.warn)
+    credential = None if offline else credentials.active(warn=ui.warn)
     with ui.spinner("Fetching the Chutes model catalog…"):
         listing = list_models(
             credential.secret if credential else None, refresh=refresh, offline=offline

@@ -1,0 +1,198 @@
+"""The auth store: ``<state>/auth-profiles.toml``, secrets on disk with mode 0600.
+
+Read with the standard library's ``tomllib`` (fast); changed with ``tomlkit`` under a
+cross-process lock, so comments and unknown fields survive, and written atomically.
+A store that does not parse or has wrong types is reported (exit 4) and never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from genesis_cli import paths
+from genesis_cli.errors import ConfigError
+from genesis_cli.fsutil import atomic_write, ensure_private_dir, locked
+
+T = TypeVar("T")
+STORE_VERSION = 1
+_HINT_INVALID = "fix the file by hand or move it away (genesis never overwrites it)"
+
+# TOML key -> (attribute, accepted Python types), in the order they are written.
+_FIELDS: dict[str, tuple[str, tuple[type, ...]]] = {
+    "type": ("type", (str,)),
+    "provider": ("provider", (str,)),
+    "key": ("key", (str,)),
+    "access": ("access", (str,)),
+    "refresh": ("refresh", (str,)),
+    "expires_at": ("expires_at", (int,)),
+    "client_id": ("client_id", (str,)),
+    "client_secret": ("client_secret", (str,)),
+    "scopes": ("scopes", (list,)),
+    "username": ("username", (str,)),
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    type: Literal["api_key", "oauth"]
+    provider: str
+    key: str | None = None
+    access: str | None = None
+    refresh: str | None = None
+    expires_at: int | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    scopes: tuple[str, ...] = ()
+    username: str | None = None
+
+    @property
+    def secret(self) -> str | None:
+        return self.key if self.type == "api_key" else self.access
+
+    def with_changes(self, **changes: Any) -> Profile:
+        return replace(self, **changes)
+
+    def __repr__(self) -> str:  # secrets stay out of tracebacks and logs
+        return f"Profile(id={self.id!r}, type={self.type!r}, username={self.username!r})"
+
+
+@dataclass
+class Store:
+    path: Path
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    exists: bool = False
+
+
+def _invalid(path: Path, what: str) -> ConfigError:
+    return ConfigError(f"{path}: {what}", hint=_HINT_INVALID)
+
+
+def _profile_from(path: Path, profile_id: str, table: Any) -> Profile:
+    if not isinstance(table, dict):
+        raise _invalid(path, f"profile {profile_id!r} is not a table")
+    values: dict[str, Any] = {}
+    for toml_key, (attr, types) in _FIELDS.items():
+        if toml_key not in table:
+            continue
+        value: Any = table[toml_key]
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise _invalid(path, f"profile {profile_id!r}: {toml_key!r} has the wrong type")
+        if toml_key == "scopes":
+            if not all(isinstance(s, str) for s in value):
+                raise _invalid(path, f"profile {profile_id!r}: 'scopes' must be strings")
+            value = tuple(value)
+        values[attr] = value
+    kind = values.get("type")
+    if kind not in ("api_key", "oauth"):
+        raise _invalid(path, f'profile {profile_id!r}: \'type\' must be "api_key" or "oauth"')
+    if not isinstance(values.get("provider"), str):
+        raise _invalid(path, f"profile {profile_id!r}: 'provider' is missing")
+    needed = "key" if kind == "api_key" else "access"
+    if not values.get(needed):
+        raise _invalid(path, f"profile {profile_id!r}: {needed!r} is missing")
+    return Profile(id=profile_id, **values)
+
+
+def _tighten(path: Path, warn: Callable[[str], None] | None) -> None:
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return
+    if mode & 0o077:
+        try:
+            os.chmod(path, 0o600)
+        except OSError:
+            if warn:
+                warn(f"{path} is readable by others (mode {mode:o}) and could not be tightened")
+            return
+        if warn:
+            warn(f"{path} was readable by others (mode {mode:o}); tightened it to 600")
+
+
+def load(warn: Callable[[str], None] | None = None) -> Store:
+    path = paths.auth_store_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Store(path=path)
+    except IsADirectoryError:
+        raise _invalid(path, "is a directory, not a file") from None
+    except PermissionError:
+        raise ConfigError(
+            f"cannot read {path}: permission denied",
+            hint="fix its owner or permissions (chmod 600)",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    _tighten(path, warn)
+    return Store(path=path, profiles=_parse(path, raw), exists=True)
+
+
+def _parse(path: Path, raw: bytes) -> dict[str, Profile]:
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _invalid(path, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _invalid(path, str(exc)) from None
+    version = data.get("version", STORE_VERSION)
+    if version != STORE_VERSION:
+        raise _invalid(path, f"store version {version!r} is not one this genesis understands")
+    tables = data.get("profiles", {})
+    if not isinstance(tables, dict):
+        raise _invalid(path, "'profiles' must be a table")
+    return {pid: _profile_from(path, pid, table) for pid, table in tables.items()}
+
+
+def _write_fields(table: Any, profile: Profile) -> None:
+    for toml_key, (attr, _types) in _FIELDS.items():
+        value = getattr(profile, attr)
+        if value is None or (toml_key == "scopes" and not value):
+            if toml_key in table:
+                del table[toml_key]
+            continue
+        table[toml_key] = list(value) if toml_key == "scopes" else value
+
+
+def update(
+    change: Callable[[dict[str, Profile]], T], warn: Callable[[str], None] | None = None
+) -> T:
+    """Change the profiles under the store's lock (re-read there) and write them atomically.
+
+    ``change`` mutates a dict of profiles; only the profiles it added, changed or removed
+    are touched in the file.
+    """
+    import tomlkit
+
+    path = paths.auth_store_path()
+    ensure_private_dir(path.parent)
+    with locked(path):
+        before = load(warn).profiles
+        after = dict(before)
+        result = change(after)
+        if after == before:
+            return result
+        document = tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
+        if "version" not in document:
+            document["version"] = STORE_VERSION
+        tables = document.get("profiles")
+        if tables is None:
+            tables = tomlkit.table(is_super_table=True)
+            document["profiles"] = tables
+        for profile_id in before.keys() - after.keys():
+            del tables[profile_id]
+        for profile_id, profile in after.items():
+            if before.get(profile_id) == profile:
+                continue
+            if profile_id not in tables:
+                tables[profile_id] = tomlkit.table()
+            _write_fields(tables[profile_id], profile)
+        atomic_write(path, tomlkit.dumps(document))
+        return result

@@ -1,0 +1,312 @@
+"""Change a JSON5 document by splicing its text, so everything not changed stays as written.
+
+``apply(text, old, new)`` turns the document ``text`` (whose value is ``old``) into one whose
+value is ``new`` with the fewest edits: unchanged values are not touched, a changed value
+has its own span replaced, new keys are inserted after the last member of their object in
+the file's own indentation, quoting and comma style. Comments, blank lines, key order,
+trailing commas and quote styles elsewhere survive byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from genesis_cli.json5_doc import ArrayNode, Member, Node, ObjectNode, expand, parse
+
+_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
+_INLINE_LIMIT = 72
+
+
+@dataclass(frozen=True)
+class Style:
+    indent: str = "  "
+    quote: str = '"'
+    quote_keys: bool = False
+    trailing_commas: bool = True
+    newline: str = "\n"
+
+
+def same(a: Any, b: Any) -> bool:
+    """Deep equality that tells ``true`` from ``1`` and treats NaN as equal to itself."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+# --- writing values ----------------------------------------------------------------------
+
+
+def _quote(text: str, quote: str) -> str:
+    body = json.dumps(text, ensure_ascii=False)[1:-1]
+    body = body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    if quote == "'":
+        body = body.replace('\\"', '"').replace("'", "\\'")
+    return quote + body + quote
+
+
+def _key(key: str, style: Style) -> str:
+    if _IDENTIFIER.match(key) and not style.quote_keys:
+        return key
+    return _quote(key, style.quote)
+
+
+def _scalar(value: Any, style: Style) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _quote(value, style.quote)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    raise TypeError(f"cannot write a {type(value).__name__} to the config")
+
+
+def _inline(value: Any, style: Style) -> str:
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = ", ".join(f"{_key(k, style)}: {_inline(v, style)}" for k, v in value.items())
+        return "{ " + inner + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(v, style) for v in value) + "]"
+    return _scalar(value, style)
+
+
+def _plain_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def block(value: Any, style: Style, base: str) -> str:
+    """``value`` written at a position whose line is indented by ``base``.
+
+    Small flat objects and arrays stay on one line; others get one member per line. Arrays
+    of objects get one object per line in plain JSON syntax (valid JSON5, and read by the C
+    JSON decoder, which keeps a config with thousands of models fast to load).
+    """
+    if not isinstance(value, dict | list) or not value:
+        return _inline(value, style)
+    inner = base + style.indent
+    nl = style.newline
+    tail = "," if style.trailing_commas else ""
+    if isinstance(value, list):
+        if all(isinstance(v, dict) for v in value):
+            lines = [inner + _plain_json(v) for v in value]
+        else:
+            flat = _inline(value, style)
+            if all(not isinstance(v, dict | list) for v in value) and len(flat) <= _INLINE_LIMIT:
+                return flat
+            lines = [inner + block(v, style, inner) for v in value]
+        return "[" + nl + ("," + nl).join(lines) + tail + nl + base + "]"
+    flat = _inline(value, style)
+    if all(not isinstance(v, dict | list) for v in value.values()) and len(flat) <= _INLINE_LIMIT:
+        return flat
+    lines = [f"{inner}{_key(k, style)}: {block(v, style, inner)}" for k, v in value.items()]
+    return "{" + nl + ("," + nl).join(lines) + tail + nl + base + "}"
+
+
+def dumps(value: dict[str, Any], style: Style | None = None) -> str:
+    """A new document (no file yet)."""
+    style = style or Style()
+    return block(value, style, "") + style.newline
+
+
+# --- reading the file's style ------------------------------------------------------------
+
+
+def detect_style(text: str, root: Node) -> Style:
+    newline = "\r\n" if "\r\n" in text else "\n"
+    indents = [m.group(1) for m in re.finditer(r"^([ \t]+)\S", text, re.M)]
+    if not indents:
+        indent = "  "
+    elif any(i.startswith("\t") for i in indents):
+        indent = "\t"
+    else:
+        indent = " " * min(min(len(i) for i in indents), 8)
+    quotes = {'"': 0, "'": 0}
+    keys = {"bare": 0, "quoted": 0}
+    trailing = {"yes": 0, "no": 0}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ObjectNode):
+            for member in node.members:
+                keys["quoted" if text[member.key_start] in "\"'" else "bare"] += 1
+                stack.append(member.value)
+            if node.members and "\n" in text[node.start : node.end]:
+                trailing["yes" if node.trailing_comma else "no"] += 1
+        elif isinstance(node, ArrayNode):
+            stack.extend(node.items)
+        elif text[node.start : node.start + 1] in quotes:
+            quotes[text[node.start]] += 1
+    return Style(
+        indent=indent,
+        quote="'" if quotes["'"] > quotes['"'] else '"',
+        quote_keys=keys["quoted"] > 0 and keys["bare"] == 0,
+        trailing_commas=trailing["yes"] >= trailing["no"] if any(trailing.values()) else True,
+        newline=newline,
+    )
+
+
+# --- the edit ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Edit:
+    start: int
+    end: int
+    text: str
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _indent_of_line(text: str, pos: int) -> str:
+    start = _line_start(text, pos)
+    match = re.match(r"[ \t]*", text[start:pos])
+    return match.group() if match else ""
+
+
+def _starts_line(text: str, pos: int) -> bool:
+    return text[_line_start(text, pos) : pos].strip(" \t") == ""
+
+
+def _end_of_line_content(text: str, pos: int) -> int:
+    """From ``pos``, skip spaces and comments that stay on this line; return where that stops."""
+    while True:
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if text.startswith("//", pos):
+            newline = text.find("\n", pos)
+            return (
+                len(text)
+                if newline < 0
+                else (newline - 1 if text[newline - 1] == "\r" else newline)
+            )
+        if text.startswith("/*", pos):
+            close = text.find("*/", pos + 2)
+            if close >= 0 and "\n" not in text[pos:close]:
+                pos = close + 2
+                continue
+        return pos
+
+
+def _members_text(items: list[tuple[str, Any]], style: Style, indent: str) -> list[str]:
+    return [f"{indent}{_key(k, style)}: {block(v, style, indent)}" for k, v in items]
+
+
+def _insert(
+    text: str, node: ObjectNode, items: list[tuple[str, Any]], style: Style, edits: list[_Edit]
+) -> None:
+    nl = style.newline
+    if not node.members:
+        inside = text[node.start + 1 : node.end - 1]
+        if inside.strip() == "":
+            base = _indent_of_line(text, node.start)
+            edits.append(_Edit(node.start, node.end, block(dict(items), style, base)))
+            return
+        close = node.end - 1
+        if _starts_line(text, close):
+            closing_indent = _indent_of_line(text, close)
+            lines = _members_text(items, style, closing_indent + style.indent)
+            tail = "," if style.trailing_commas else ""
+            at = _line_start(text, close)
+            edits.append(_Edit(at, at, ("," + nl).join(lines) + tail + nl))
+        else:
+            inline = ", ".join(f"{_key(k, style)}: {_inline(v, style)}" for k, v in items)
+            edits.append(_Edit(close, close, " " + inline + " "))
+        return
+    last: Member = node.members[-1]
+    after = last.comma + 1 if last.comma is not None else last.value.end
+    stop = _end_of_line_content(text, after)
+    multiline = stop >= len(text) or text[stop] in "\r\n"
+    if multiline and _starts_line(text, last.key_start):
+        indent = _indent_of_line(text, last.key_start)
+        lines = _members_text(items, style, indent)
+        tail = "," if node.trailing_comma else ""
+        insertion = nl + ("," + nl).join(lines) + tail
+        if last.comma is None:
+            edits.append(_Edit(last.value.end, last.value.end, ","))
+        edits.append(_Edit(stop, stop, insertion))
+        return
+    inline = ", ".join(f"{_key(k, style)}: {_inline(v, style)}" for k, v in items)
+    if last.comma is None:
+        edits.append(_Edit(last.value.end, last.value.end, ", " + inline))
+    else:
+        edits.append(_Edit(last.comma + 1, last.comma + 1, " " + inline + ","))
+
+
+def _delete(text: str, member: Member, edits: list[_Edit]) -> None:
+    end = member.comma + 1 if member.comma is not None else member.value.end
+    stop = _end_of_line_content(text, end)
+    if _starts_line(text, member.key_start) and (stop >= len(text) or text[stop] in "\r\n"):
+        start = _line_start(text, member.key_start)
+        newline = text.find("\n", stop)
+        end = len(text) if newline < 0 else newline + 1
+    else:
+        start = member.key_start
+        while end < len(text) and text[end] in " \t":
+            end += 1
+    edits.append(_Edit(start, end, ""))
+
+
+def _patch(text: str, node: Node, old: Any, new: Any, style: Style, edits: list[_Edit]) -> None:
+    if same(old, new):
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        obj = expand(text, node)
+        assert isinstance(obj, ObjectNode)
+        removed = [m for m in obj.members if m.key not in new]
+        added = [(k, v) for k, v in new.items() if k not in old]
+        if removed and added:
+            # Both at once may touch the same line: rewrite this object whole (never happens
+            # in genesis's own edits, which only add or only remove within one object).
+            edits.append(
+                _Edit(obj.start, obj.end, block(new, style, _indent_of_line(text, obj.start)))
+            )
+            return
+        for member in removed:
+            _delete(text, member, edits)
+        for key, value in new.items():
+            if key in old:
+                current = obj.member(key)
+                assert current is not None
+                _patch(text, current.value, old[key], value, style, edits)
+        if added:
+            _insert(text, obj, added, style, edits)
+        return
+    edits.append(_Edit(node.start, node.end, block(new, style, _indent_of_line(text, node.start))))
+
+
+def apply(text: str, new: Any) -> str:
+    """``text`` changed so that it reads as ``new``, with the fewest edits to the text."""
+    if not text.strip():
+        return dumps(new)
+    old, root = parse(text)
+    style = detect_style(text, root)
+    edits: list[_Edit] = []
+    _patch(text, root, old, new, style, edits)
+    # Apply from the end so earlier positions stay valid; at one position, the edit
+    # recorded first lands first in the text.
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        text = text[: edit.start] + edit.text + text[edit.end :]
+    return text

@@ -1,0 +1,291 @@
+"""A JSON5 reader that remembers where every value sits in the text.
+
+The config is edited as text, so that comments, trailing commas, quoting and layout outside
+the changed values stay exactly as the user wrote them. That needs the span of each value,
+which general JSON5 libraries do not expose. This module parses JSON5 (https://spec.json5.org)
+into plain Python values plus a tree of spans; ``config_edit`` uses the spans to splice.
+
+It is also much faster than the pure-Python ``json5`` package (which the tests use as the
+reference implementation): a 1.7 MB config took that package 24 s to read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class JSON5Error(ValueError):
+    def __init__(self, message: str, text: str, pos: int) -> None:
+        self.line = text.count("\n", 0, pos) + 1
+        self.column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        self.pos = pos
+        self.reason = message
+        super().__init__(f"line {self.line}, column {self.column}: {message}")
+
+
+@dataclass
+class Node:
+    """Where a value sits: ``text[start:end]`` is its source."""
+
+    start: int
+    end: int
+
+
+@dataclass
+class Member:
+    key: str
+    key_start: int
+    value: Node
+    comma: int | None = None  # position of the comma after the value, if any
+
+    @property
+    def start(self) -> int:
+        return self.key_start
+
+
+@dataclass
+class ObjectNode(Node):
+    members: list[Member] = field(default_factory=list)
+    trailing_comma: bool = False
+
+    def member(self, key: str) -> Member | None:
+        """The member a reader sees for ``key`` (the last one, as with duplicate keys)."""
+        for member in reversed(self.members):
+            if member.key == key:
+                return member
+        return None
+
+
+@dataclass
+class ArrayNode(Node):
+    items: list[Node] = field(default_factory=list)
+    trailing_comma: bool = False
+
+
+# Whitespace per JSON5: ECMAScript white space and line terminators, plus comments.
+_SKIP = re.compile(
+    r"(?:[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
+    r"|//[^\n\r\u2028\u2029]*|/\*.*?\*/)*",
+    re.S,
+)
+_NUMBER = re.compile(
+    r"[+-]?(?:Infinity|NaN|0[xX][0-9a-fA-F]+"
+    r"|(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+)
+_IDENT = re.compile(r"(?:[^\W\d]|[$\\])(?:[\w$\u200c\u200d]|\\u[0-9a-fA-F]{4})*")
+_IDENT_CHAR = re.compile(r"[\w$]")
+_STRING = {
+    '"': re.compile(r'"((?:[^"\\\n\r]|\\(?:\r\n|[\s\S]))*)"'),
+    "'": re.compile(r"'((?:[^'\\\n\r]|\\(?:\r\n|[\s\S]))*)'"),
+}
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])")
+_SIMPLE_ESCAPES = {
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "0": "\0",
+    "\n": "",
+    "\r\n": "",
+    "\r": "",
+    "\u2028": "",
+    "\u2029": "",
+}
+_LITERALS = {"true": True, "false": False, "null": None}
+_MAX_DEPTH = 200
+_FAST_ATTEMPTS = 64
+_JSON_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _unescape(body: str, text: str, pos: int) -> str:
+    if "\\" not in body:
+        return body
+
+    def replace(match: re.Match[str]) -> str:
+        esc = match.group(1)
+        if esc[0] in "ux" and len(esc) > 1:
+            return chr(int(esc[1:], 16))
+        if esc in ("u", "x") or (esc.isdigit() and esc != "0"):
+            raise JSON5Error(f"invalid escape \\{esc}", text, pos + match.start())
+        if esc == "0" and body[match.end() : match.end() + 1].isdigit():
+            raise JSON5Error("invalid escape \\0 followed by a digit", text, pos + match.start())
+        return _SIMPLE_ESCAPES.get(esc, esc)
+
+    return _ESCAPE.sub(replace, body)
+
+
+_JSON = json.JSONDecoder()
+
+
+class _Parser:
+    def __init__(self, text: str, fast: bool = True) -> None:
+        self.text = text
+        self.fast_attempts = _FAST_ATTEMPTS if fast else 0
+
+    def looks_like_json(self, pos: int) -> bool:
+        """Cheap pre-check: an object whose first key is quoted with ", or an array."""
+        if self.text[pos] == "[":
+            return True
+        nxt = _JSON_WS.match(self.text, pos + 1).end()  # type: ignore[union-attr]
+        return self.text[nxt : nxt + 1] in ('"', "}")
+
+    def error(self, message: str, pos: int) -> JSON5Error:
+        return JSON5Error(message, self.text, pos)
+
+    def skip(self, pos: int) -> int:
+        pos = _SKIP.match(self.text, pos).end()  # type: ignore[union-attr]
+        if self.text.startswith("/*", pos):
+            raise self.error("unterminated /* comment", pos)
+        return pos
+
+    def unexpected(self, pos: int) -> JSON5Error:
+        if pos >= len(self.text):
+            return self.error("unexpected end of file", pos)
+        return self.error(f"unexpected {self.text[pos]!r}", pos)
+
+    def value(self, pos: int, depth: int) -> tuple[Any, Node, int]:
+        text = self.text
+        if depth > _MAX_DEPTH:
+            raise self.error("nested too deeply", pos)
+        char = text[pos : pos + 1]
+        if self.fast_attempts > 0 and char in ("{", "[") and self.looks_like_json(pos):
+            # Plain-JSON subtrees (a big model list, say) are read by the C decoder and kept
+            # as one opaque span; ``expand`` parses them in detail if an edit needs to.
+            try:
+                value, end = _JSON.raw_decode(text, pos)
+            except ValueError:
+                # A failed attempt costs O(pos) (the error computes its line): keep them few.
+                self.fast_attempts -= 1
+            else:
+                return value, Node(pos, end), end
+        if char == "{":
+            return self.object(pos, depth)
+        if char == "[":
+            return self.array(pos, depth)
+        if char in _STRING:
+            value, end = self.string(pos)
+            return value, Node(pos, end), end
+        match = _NUMBER.match(text, pos)
+        if match:
+            end = match.end()
+            if _IDENT_CHAR.match(text, end):
+                raise self.unexpected(end)
+            return _number(match.group()), Node(pos, end), end
+        match = _IDENT.match(text, pos)
+        if match and match.group() in _LITERALS:
+            return _LITERALS[match.group()], Node(pos, match.end()), match.end()
+        raise self.unexpected(pos)
+
+    def string(self, pos: int) -> tuple[str, int]:
+        match = _STRING[self.text[pos]].match(self.text, pos)
+        if not match:
+            raise self.error("unterminated string", pos)
+        return _unescape(match.group(1), self.text, pos + 1), match.end()
+
+    def key(self, pos: int) -> tuple[str, int]:
+        if self.text[pos : pos + 1] in _STRING:
+            return self.string(pos)
+        match = _IDENT.match(self.text, pos)
+        if not match:
+            raise self.unexpected(pos)
+        name = match.group()
+        if "\\" in name:
+            name = _unescape(name, self.text, pos)
+        return name, match.end()
+
+    def object(self, start: int, depth: int) -> tuple[dict[str, Any], ObjectNode, int]:
+        text = self.text
+        result: dict[str, Any] = {}
+        node = ObjectNode(start, start)
+        pos = self.skip(start + 1)
+        while text[pos : pos + 1] != "}":
+            key_start = pos
+            key, pos = self.key(pos)
+            pos = self.skip(pos)
+            if text[pos : pos + 1] != ":":
+                raise self.error("expected ':' after the key", pos)
+            pos = self.skip(pos + 1)
+            value, value_node, pos = self.value(pos, depth + 1)
+            result[key] = value
+            member = Member(key, key_start, value_node)
+            node.members.append(member)
+            pos = self.skip(pos)
+            if text[pos : pos + 1] == ",":
+                member.comma = pos
+                pos = self.skip(pos + 1)
+                node.trailing_comma = text[pos : pos + 1] == "}"
+            elif text[pos : pos + 1] != "}":
+                raise (
+                    self.error("expected ',' or '}'", pos)
+                    if pos < len(text)
+                    else self.unexpected(pos)
+                )
+        node.end = pos + 1
+        return result, node, pos + 1
+
+    def array(self, start: int, depth: int) -> tuple[list[Any], ArrayNode, int]:
+        text = self.text
+        result: list[Any] = []
+        node = ArrayNode(start, start)
+        pos = self.skip(start + 1)
+        while text[pos : pos + 1] != "]":
+            value, value_node, pos = self.value(pos, depth + 1)
+            result.append(value)
+            node.items.append(value_node)
+            pos = self.skip(pos)
+            if text[pos : pos + 1] == ",":
+                pos = self.skip(pos + 1)
+                node.trailing_comma = text[pos : pos + 1] == "]"
+            elif text[pos : pos + 1] != "]":
+                raise (
+                    self.error("expected ',' or ']'", pos)
+                    if pos < len(text)
+                    else self.unexpected(pos)
+                )
+        node.end = pos + 1
+        return result, node, pos + 1
+
+
+def _number(token: str) -> int | float:
+    sign = -1 if token[0] == "-" else 1
+    body = token.lstrip("+-")
+    if body == "Infinity":
+        return sign * math.inf
+    if body == "NaN":
+        return math.nan
+    if body[:2] in ("0x", "0X"):
+        return sign * int(body, 16)
+    if any(c in body for c in ".eE"):
+        return sign * float(body)
+    return sign * int(body)
+
+
+def parse(text: str) -> tuple[Any, Node]:
+    """Parse a JSON5 document; return its value and the span tree. Raises ``JSON5Error``."""
+    parser = _Parser(text)
+    pos = parser.skip(0)
+    value, node, pos = parser.value(pos, 0)
+    pos = parser.skip(pos)
+    if pos != len(text):
+        raise parser.unexpected(pos)
+    return value, node
+
+
+def expand(text: str, node: Node) -> Node:
+    """The detailed span tree of ``node``: an opaque plain-JSON span becomes an Object/ArrayNode."""
+    if isinstance(node, ObjectNode | ArrayNode) or text[node.start] not in "{[":
+        return node
+    parser = _Parser(text, fast=False)
+    if text[node.start] == "{":
+        return parser.object(node.start, 0)[1]
+    return parser.array(node.start, 0)[1]
+
+
+def loads(text: str) -> Any:
+    return parse(text)[0]
