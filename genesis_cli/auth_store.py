@@ -84,7 +84,7 @@ def _profile_from(path: Path, profile_id: str, table: Any) -> Profile:
         value: Any = table[toml_key]
         if isinstance(value, bool) or not isinstance(value, types):
             raise _invalid(path, f"profile {profile_id!r}: {toml_key!r} has the wrong type")
-        if toml_key == "scopes":
+        if isinstance(value, list):
             if not all(isinstance(s, str) for s in value):
                 raise _invalid(path, f"profile {profile_id!r}: 'scopes' must be strings")
             value = tuple(value)

@@ -91,6 +91,13 @@ def _inline(value: Any, style: Style) -> str:
     return _scalar(value, style)
 
 
+def _flat(value: Any) -> bool:
+    """A scalar, or a list of scalars: what may sit inside a one-line object."""
+    if isinstance(value, list):
+        return all(not isinstance(v, dict | list) for v in value)
+    return not isinstance(value, dict)
+
+
 def _plain_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
@@ -117,7 +124,7 @@ def block(value: Any, style: Style, base: str) -> str:
             lines = [inner + block(v, style, inner) for v in value]
         return "[" + nl + ("," + nl).join(lines) + tail + nl + base + "]"
     flat = _inline(value, style)
-    if all(not isinstance(v, dict | list) for v in value.values()) and len(flat) <= _INLINE_LIMIT:
+    if all(_flat(v) for v in value.values()) and len(flat) <= _INLINE_LIMIT:
         return flat
     lines = [f"{inner}{_key(k, style)}: {block(v, style, inner)}" for k, v in value.items()]
     return "{" + nl + ("," + nl).join(lines) + tail + nl + base + "}"
@@ -155,6 +162,11 @@ def detect_style(text: str, root: Node) -> Style:
                 trailing["yes" if node.trailing_comma else "no"] += 1
         elif isinstance(node, ArrayNode):
             stack.extend(node.items)
+        elif text[node.start : node.start + 1] in "{[":
+            # A plain-JSON subtree read in one piece: it counts as one JSON-style vote.
+            keys["quoted"] += text[node.start] == "{"
+            quotes['"'] += 1
+            trailing["no"] += "\n" in text[node.start : node.end]
         elif text[node.start : node.start + 1] in quotes:
             quotes[text[node.start]] += 1
     return Style(
@@ -307,6 +319,8 @@ def apply(text: str, new: Any) -> str:
     _patch(text, root, old, new, style, edits)
     # Apply from the end so earlier positions stay valid; at one position, the edit
     # recorded first lands first in the text.
-    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+    order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i), reverse=True)
+    for index in order:
+        edit = edits[index]
         text = text[: edit.start] + edit.text + text[edit.end :]
     return text

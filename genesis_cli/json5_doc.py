@@ -82,7 +82,10 @@ _STRING = {
     '"': re.compile(r'"((?:[^"\\\n\r]|\\(?:\r\n|[\s\S]))*)"'),
     "'": re.compile(r"'((?:[^'\\\n\r]|\\(?:\r\n|[\s\S]))*)'"),
 }
-_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])")
+_ESCAPE = re.compile(
+    r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a UTF-16 surrogate pair
+    r"|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])"
+)
 _SIMPLE_ESCAPES = {
     "b": "\b",
     "f": "\f",
@@ -109,6 +112,9 @@ def _unescape(body: str, text: str, pos: int) -> str:
 
     def replace(match: re.Match[str]) -> str:
         esc = match.group(1)
+        if len(esc) == 11:
+            high, low = int(esc[1:5], 16), int(esc[7:11], 16)
+            return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
         if esc[0] in "ux" and len(esc) > 1:
             return chr(int(esc[1:], 16))
         if esc in ("u", "x") or (esc.isdigit() and esc != "0"):
@@ -159,7 +165,7 @@ class _Parser:
             # as one opaque span; ``expand`` parses them in detail if an edit needs to.
             try:
                 value, end = _JSON.raw_decode(text, pos)
-            except ValueError:
+            except (ValueError, RecursionError):
                 # A failed attempt costs O(pos) (the error computes its line): keep them few.
                 self.fast_attempts -= 1
             else:

@@ -1,0 +1,82 @@
+"""Golden files for the config writer: exact text in, exact text out, through onboarding."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import responses
+
+from genesis_cli.flows.onboard import onboard_api_key
+from genesis_cli.json5_doc import loads
+
+GOLDEN = Path(__file__).parent / "golden"
+KEY = "cpk_" + "a" * 32 + "." + "b" * 32 + "." + "C" * 32
+UPDATE = os.environ.get("GENESIS_UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture
+def chutes_api(monkeypatch, sample_body):
+    """The public base URL, answered by ``responses``: nothing leaves the process."""
+    monkeypatch.delenv("CHUTES_BASE_URL")
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://llm.chutes.ai/v1/models", json=sample_body)
+        yield rsps
+
+
+def check_golden(actual: str, name: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(actual)
+    assert actual == path.read_text(), f"differs from {path}"
+
+
+def onboard_into(config: Path) -> str:
+    onboard_api_key(KEY, keep_default=False)
+    return config.read_text()
+
+
+def test_onboarding_a_commented_config_keeps_everything_else(chutes_api, state_dir) -> None:
+    state_dir.mkdir()
+    config = state_dir / "genesis.json"
+    original = (GOLDEN / "commented.json5").read_text()
+    config.write_text(original)
+    first = onboard_into(config)
+    check_golden(first, "commented.onboarded.json5")
+    assert (state_dir / "genesis.json.bak").read_text() == original
+
+
+def test_onboarding_twice_changes_nothing_the_second_time(chutes_api, state_dir) -> None:
+    state_dir.mkdir()
+    config = state_dir / "genesis.json"
+    config.write_text((GOLDEN / "commented.json5").read_text())
+    first = onboard_into(config)
+    backup = (state_dir / "genesis.json.bak").read_text()
+    second = onboard_into(config)
+    assert second == first
+    assert (state_dir / "genesis.json.bak").read_text() == backup  # no change, no new backup
+
+
+def test_onboarding_with_no_config_writes_the_spec_shape(chutes_api, state_dir) -> None:
+    text = onboard_into(state_dir / "genesis.json")
+    check_golden(text, "fresh.onboarded.json5")
+    data = loads(text)
+    assert data["agents"]["defaults"]["model"]["primary"] == "chutes/zai-org/GLM-4.7-TEE"
+    assert data["agents"]["defaults"]["models"] == {
+        "chutes/zai-org/GLM-4.7-FP8": {"alias": "chutes-fast"},
+        "chutes/deepseek-ai/DeepSeek-V3.2-TEE": {"alias": "chutes-pro"},
+        "chutes/chutesai/Mistral-Small-3.2-24B-Instruct-2506": {"alias": "chutes-vision"},
+    }
+    provider = data["models"]["providers"]["chutes"]
+    assert provider["baseUrl"] == "https://llm.chutes.ai/v1"
+    assert provider["api"] == "openai-completions"
+    assert [m["id"] for m in provider["models"]] == [
+        "zai-org/GLM-5-TEE",
+        "moonshotai/Kimi-K2.5-TEE",
+        "unsloth/Mistral-Nemo-Instruct-2407-TEE",
+    ]
+    assert data["auth"] == {
+        "profiles": {"chutes:default": {"provider": "chutes", "mode": "api_key"}}
+    }
+    assert not (state_dir / "genesis.json.bak").exists()
