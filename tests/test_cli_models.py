@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
-
-from genesis_cli.cli import cli
-
-
-def run(*args: str, **kwargs) -> object:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kwargs)
+from tests.helpers import invoke as run
 
 
 def test_table_lists_bundled_models_and_marks_the_default() -> None:

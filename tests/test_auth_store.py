@@ -1,0 +1,121 @@
+"""The TOML auth store: modes from creation, atomic locked updates, invalid stores untouched."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from genesis_cli import auth_store
+from genesis_cli.auth_store import Profile
+from genesis_cli.errors import ConfigError
+
+API = Profile(id="chutes:default", type="api_key", provider="chutes", key="cpk_secret_1234")
+OAUTH = Profile(
+    id="chutes:alice",
+    type="oauth",
+    provider="chutes",
+    access="cak_a",
+    refresh="r1",
+    expires_at=1790000000,
+    client_id="cid_x",
+    client_secret="csc_y",
+    scopes=("openid", "profile", "chutes:invoke"),
+    username="alice",
+)
+
+
+def put(*profiles: Profile) -> None:
+    def change(current: dict[str, Profile]) -> None:
+        for profile in profiles:
+            current[profile.id] = profile
+
+    auth_store.update(change)
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_store_and_dir_are_private_from_creation_even_with_umask_0(state_dir) -> None:
+    old = os.umask(0)
+    try:
+        put(API)
+    finally:
+        os.umask(old)
+    assert mode(state_dir) == 0o700
+    assert mode(state_dir / "auth-profiles.toml") == 0o600
+
+
+def test_profiles_round_trip_with_the_spec_schema(state_dir) -> None:
+    put(API, OAUTH)
+    text = (state_dir / "auth-profiles.toml").read_text()
+    assert text.startswith("version = 1\n")
+    assert (
+        '[profiles."chutes:alice"]\ntype = "oauth"\nprovider = "chutes"\naccess = "cak_a"' in text
+    )
+    assert 'scopes = ["openid", "profile", "chutes:invoke"]' in text
+    loaded = auth_store.load().profiles
+    assert loaded == {"chutes:default": API, "chutes:alice": OAUTH}
+
+
+def test_update_keeps_comments_and_unknown_fields(state_dir) -> None:
+    state_dir.mkdir(mode=0o700)
+    path = state_dir / "auth-profiles.toml"
+    path.write_text(
+        '# my note\nversion = 1\n[profiles."chutes:default"]\ntype = "api_key"\n'
+        'provider = "chutes"\nkey = "cpk_old"\nlabel = "work"  # mine\n'
+    )
+    path.chmod(0o600)
+    put(API)
+    text = path.read_text()
+    assert text.startswith("# my note\n")
+    assert 'label = "work"  # mine' in text
+    assert 'key = "cpk_secret_1234"' in text
+
+
+def test_removing_a_profile_leaves_the_others(state_dir) -> None:
+    put(API, OAUTH)
+    auth_store.update(lambda profiles: profiles.pop("chutes:alice"))
+    assert list(auth_store.load().profiles) == ["chutes:default"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'version = 1\n[profiles."chutes:default"\n',  # truncated
+        b"\xff\xfe not utf-8",
+        b"version = 2\n",
+        b'profiles = "nope"\n',
+        b'[profiles."x"]\ntype = "api_key"\nprovider = "chutes"\nkey = 5\n',
+        b'[profiles."x"]\ntype = "magic"\nprovider = "chutes"\nkey = "k"\n',
+        b'[profiles."x"]\ntype = "oauth"\nprovider = "chutes"\n',  # no access token
+        b'[profiles."x"]\ntype = "oauth"\nprovider = "chutes"\naccess = "a"\nexpires_at = "soon"\n',
+        b'[profiles."x"]\ntype = "oauth"\nprovider = "chutes"\naccess = "a"\nscopes = [1]\n',
+    ],
+)
+def test_an_invalid_store_is_reported_and_never_overwritten(state_dir, content) -> None:
+    state_dir.mkdir(mode=0o700)
+    path = state_dir / "auth-profiles.toml"
+    path.write_bytes(content)
+    path.chmod(0o600)
+    with pytest.raises(ConfigError) as info:
+        put(API)
+    assert str(path) in info.value.message
+    assert info.value.exit_code == 4
+    assert path.read_bytes() == content
+
+
+def test_a_store_readable_by_others_is_tightened_with_a_warning(state_dir) -> None:
+    put(API)
+    path = state_dir / "auth-profiles.toml"
+    path.chmod(0o644)
+    warnings: list[str] = []
+    auth_store.load(warnings.append)
+    assert mode(path) == 0o600
+    assert len(warnings) == 1 and "tightened" in warnings[0] and "644" in warnings[0]
+
+
+def test_profile_repr_hides_secrets() -> None:
+    assert "cak_a" not in repr(OAUTH) and "csc_y" not in repr(OAUTH) and "r1" not in repr(OAUTH)

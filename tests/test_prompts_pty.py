@@ -1,0 +1,83 @@
+"""A real terminal (pexpect): the method menu and the hidden API-key prompt."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+import pexpect
+import pytest
+
+from tests.helpers import GOOD_KEY
+
+
+@pytest.fixture
+def spawn(models_server, state_dir):
+    models_server.valid_tokens = {GOOD_KEY}
+    children: list[pexpect.spawn] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
+        full_env = {**os.environ, "TERM": "dumb", "COLUMNS": "200", **(env or {})}
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "genesis_cli", *args],
+            env=full_env,
+            encoding="utf-8",
+            timeout=20,
+            dimensions=(40, 200),
+        )
+        child.logfile_read = io.StringIO()  # the whole transcript, as the terminal showed it
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        child.close(force=True)
+
+
+def test_hidden_prompt_does_not_echo_the_key(spawn, state_dir) -> None:
+    child = spawn("onboard", "--auth-choice", "chutes-api-key")
+    child.expect("Chutes API key \\(input hidden\\): ")
+    child.sendline(GOOD_KEY)
+    child.expect("Connected to Chutes")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    transcript = child.logfile_read.getvalue()
+    assert "Connected to Chutes" in transcript
+    assert GOOD_KEY not in transcript
+    assert GOOD_KEY[:12] not in transcript
+    assert GOOD_KEY[-4:] in (state_dir / "auth-profiles.toml").read_text()
+
+
+def test_menu_then_prompt(spawn, state_dir) -> None:
+    child = spawn("onboard")
+    child.expect("2\\) Paste an API key")
+    child.expect("Choice \\[1\\]: ")
+    child.sendline("2")
+    child.expect("input hidden\\): ")
+    child.sendline(GOOD_KEY)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert (state_dir / "genesis.json").exists()
+
+
+def test_env_key_is_offered_masked(spawn, state_dir) -> None:
+    child = spawn("onboard", "--auth-choice", "chutes-api-key", env={"CHUTES_API_KEY": GOOD_KEY})
+    child.expect(f"Use the API key from CHUTES_API_KEY \\(cpk_…{GOOD_KEY[-4:]}\\)\\? \\[Y/n\\]: ")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert GOOD_KEY not in child.logfile_read.getvalue()
+
+
+def test_api_key_stdin_refuses_a_terminal(spawn, state_dir) -> None:
+    child = spawn("onboard", "--auth-choice", "chutes-api-key", "--api-key-stdin")
+    child.expect("standard input is a terminal")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert not state_dir.exists()
