@@ -68,10 +68,16 @@ def _fsync_dir(directory: Path) -> None:
 @contextlib.contextmanager
 def locked(target: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
     """Hold the cross-process lock that guards read-modify-write of ``target``."""
+    with lock_file(lock_path(write_target(target)), timeout):
+        yield
+
+
+@contextlib.contextmanager
+def lock_file(lock_file: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+    """Hold the cross-process lock ``lock_file`` (created 0600 in a private directory)."""
     # filelock costs ~120 ms to import: only commands that write pay for it.
     import filelock
 
-    lock_file = lock_path(write_target(target))
     ensure_private_dir(lock_file.parent)
     lock = filelock.FileLock(str(lock_file), timeout=timeout, mode=PRIVATE_FILE_MODE)
     try:

@@ -35,3 +35,8 @@ def catalog_cache_path(provider: str) -> Path:
 def lock_path(target: Path) -> Path:
     """The lock file guarding read-modify-write of ``target``."""
     return target.with_name(target.name + ".lock")
+
+
+def refresh_lock_path() -> Path:
+    """Held while a refresh token is spent: one refresh at a time across processes."""
+    return state_dir() / "auth-refresh.lock"

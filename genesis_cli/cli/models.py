@@ -38,7 +38,7 @@ def list_command(json_mode: bool, refresh: bool, offline: bool, provider: str) -
       genesis models list
       genesis models list --refresh --json | jq '.models[].ref'
     """
-    from genesis_cli import credentials
+    from genesis_cli.flows import credentials
     from genesis_cli.flows.models import list_models
 
     if refresh and offline:

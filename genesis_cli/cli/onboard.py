@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import click
 
-from genesis_cli.errors import GenesisError, UsageError
+from genesis_cli.errors import UsageError
 from genesis_cli.providers import chutes
 from genesis_cli.records import mask
 from genesis_cli.ui import UI
@@ -36,12 +37,20 @@ _MAX_KEY_LINE = 4096
     help="Keep an existing default model instead of setting chutes/zai-org/GLM-4.7-TEE.",
 )
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+@click.option(
+    "--browser/--no-browser",
+    "browser",
+    default=None,
+    help="Force the local browser flow, or the paste flow for SSH and containers "
+    "(default: detected).",
+)
 def onboard(
     auth_choice: str | None,
     api_key_stdin: bool,
     non_interactive: bool,
     keep_default: bool,
     json_mode: bool,
+    browser: bool | None,
 ) -> None:
     """Sign in to Chutes, discover the model catalog, and write the config.
 
@@ -64,10 +73,8 @@ def onboard(
                 hint="use --auth-choice chutes-api-key with CHUTES_API_KEY, or set "
                 "CHUTES_OAUTH_TOKEN to a ready access token",
             )
-        raise GenesisError(
-            "Sign in with Chutes is not yet available in this version",
-            hint="use --auth-choice chutes-api-key for now",
-        )
+        _report(ui, _sign_in(ui, browser, keep_default))
+        return
     if api_key_stdin and choice != "chutes-api-key":
         raise UsageError("--api-key-stdin goes with --auth-choice chutes-api-key")
     from genesis_cli.flows.onboard import onboard_api_key
@@ -76,6 +83,74 @@ def onboard(
     with ui.spinner("Checking the key with Chutes…"):
         result = onboard_api_key(raw_key, keep_default=keep_default, warn=ui.warn)
     _report(ui, result)
+
+
+class TerminalInteraction:
+    """How the sign-in flow reaches the user: messages on stderr, lines from stdin."""
+
+    def __init__(self, ui: UI) -> None:
+        self.ui = ui
+
+    def notify(self, text: str) -> None:
+        self.ui.info(text)
+
+    def open_browser(self, url: str) -> bool:
+        import webbrowser
+
+        try:
+            return bool(webbrowser.open(url, new=1, autoraise=True))
+        except (webbrowser.Error, OSError):
+            return False
+
+    def read_line(self, prompt: str) -> str:
+        sys.stderr.write(prompt)
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line
+
+
+def _client_credentials() -> tuple[str, str | None]:
+    client_id = os.environ.get(chutes.CLIENT_ID_ENV, "").strip()
+    client_secret = os.environ.get(chutes.CLIENT_SECRET_ENV, "").strip()
+    if not client_id:
+        redirect = os.environ.get(chutes.REDIRECT_URI_ENV) or chutes.DEFAULT_REDIRECT_URI
+        click.echo(
+            "Sign in with Chutes needs an OAuth app of your own (Chutes has no shared CLI "
+            f"client).\nCreate one with the redirect URI {redirect}: {chutes.OAUTH_DOCS_URL}\n"
+            f"(Set {chutes.CLIENT_ID_ENV} and {chutes.CLIENT_SECRET_ENV} to skip these "
+            "questions.)",
+            err=True,
+        )
+        client_id = click.prompt("Client ID (cid_...)", err=True).strip()
+        if not client_secret:
+            client_secret = click.prompt(
+                "Client secret (csc_..., input hidden)", hide_input=True, err=True
+            ).strip()
+    if not client_id:
+        raise UsageError("an OAuth client id is required", hint=f"set {chutes.CLIENT_ID_ENV}")
+    return client_id, client_secret or None
+
+
+def _sign_in(ui: UI, browser: bool | None, keep_default: bool) -> object:
+    from genesis_cli import oauth
+    from genesis_cli.flows.signin import detect_remote, sign_in
+
+    client = oauth.client_from_env(*_client_credentials())
+    if browser is None:
+        reason = detect_remote()
+        remote = reason is not None
+        if reason is not None:
+            ui.info(
+                f"Using the paste flow because {reason}. "
+                "Pass --browser to open a browser here instead."
+            )
+    else:
+        remote = not browser
+    return sign_in(
+        client, remote=remote, io=TerminalInteraction(ui), keep_default=keep_default, warn=ui.warn
+    )
 
 
 def _choose(interactive: bool, api_key_stdin: bool) -> str:
@@ -134,6 +209,9 @@ def _report(ui: UI, result: object) -> None:
     if ui.json_mode:
         ui.emit_json(result.to_json())
         return
+    if result.expires_at:
+        minutes = max(0, round((result.expires_at - time.time()) / 60))
+        ui.info(f"Access token valid for {minutes} min; genesis refreshes it when needed.")
     who = f" as {result.username}" if result.username else ""
     kind = "API key" if result.type == "api_key" else "Sign in with Chutes"
     ui.line(f"Connected to Chutes{who} ({kind}, profile {result.profile}, {result.masked})")

@@ -92,8 +92,12 @@ def preflight(keep_default: bool, warn: Warn | None) -> None:
     auth_store.load(warn)
 
 
-def discover(credential: str, *, reject_is_fatal: bool) -> tuple[Catalog, list[str]]:
-    """The live catalog fetched with ``credential``, else the bundled one and a warning."""
+def discover(credential: str | None, *, reject_is_fatal: bool) -> tuple[Catalog, list[str]]:
+    """The live catalog fetched with ``credential``, else the bundled one.
+
+    A 401/403 is fatal for an API key being onboarded; for a fresh OAuth token it is a
+    warning and the (public) list is fetched once more without the token.
+    """
     try:
         models = catalog.fetch_live(credential)
     except catalog.CredentialRejected:
@@ -102,11 +106,8 @@ def discover(credential: str, *, reject_is_fatal: bool) -> tuple[Catalog, list[s
                 f"{chutes.DISPLAY_NAME} rejected this API key (nothing was saved)",
                 hint=f"check the key, or create a new one at {chutes.API_KEYS_URL}",
             ) from None
-        fallback = catalog.bundled_catalog("the models API rejected the new token", fell_back=True)
-        return fallback, [
-            f"{chutes.DISPLAY_NAME} rejected the new token when listing models; "
-            "registered the bundled catalog"
-        ]
+        found, _ = discover(None, reject_is_fatal=False)
+        return found, [f"{chutes.DISPLAY_NAME} rejected the new token when listing models"]
     except catalog.CatalogUnavailable as exc:
         return catalog.bundled_catalog(exc.message, fell_back=True), []
     return Catalog(provider=chutes.ID, source="live", models=models, fetched_at=time.time()), []

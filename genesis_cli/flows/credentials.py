@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from genesis_cli import auth_store, config_file, paths
 from genesis_cli.auth_store import Profile
+from genesis_cli.flows import refresh
 from genesis_cli.providers import chutes
 from genesis_cli.records import Credential
 
@@ -44,7 +45,8 @@ def active(warn: Warn | None = None) -> Credential | None:
     if not store.profiles:
         return None
     config = config_file.load(paths.config_path()).data
-    for profile in ranked_profiles(store.profiles, config):
+    for candidate in ranked_profiles(store.profiles, config):
+        profile = refresh.ensure_fresh(candidate, warn)
         secret = profile.secret
         if secret:
             return Credential(

@@ -1,0 +1,117 @@
+"""Keeping OAuth tokens fresh, safely across processes.
+
+Under one cross-process lock: re-read the store, adopt a token another process refreshed
+meanwhile, otherwise spend the refresh token once and save the rotated pair before anyone
+uses the new access token. A refresh that timed out is never resent blindly: the server
+may have spent the token, so the next attempt starts again from what the store says.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from genesis_cli import auth_store, oauth, paths
+from genesis_cli.auth_store import Profile
+from genesis_cli.errors import AuthError, NetworkError
+from genesis_cli.fsutil import lock_file
+from genesis_cli.providers import chutes
+
+REFRESH_MARGIN_SECONDS = 300
+SIGN_IN_AGAIN = "sign in again: genesis onboard --auth-choice chutes"
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    profile: Profile
+    refreshed: bool  # this process spent the refresh token
+    adopted: bool  # another process had refreshed it meanwhile
+
+
+def expiring(profile: Profile, margin: int = REFRESH_MARGIN_SECONDS) -> bool:
+    return profile.expires_at is not None and profile.expires_at - time.time() <= margin
+
+
+def client_for(profile: Profile) -> oauth.Client:
+    return oauth.Client(
+        client_id=profile.client_id or "",
+        client_secret=profile.client_secret,
+        redirect_uri="",
+        scopes=profile.scopes or chutes.DEFAULT_SCOPES,
+        base_url=chutes.oauth_base_url(),
+    )
+
+
+def refresh_profile(
+    profile_id: str, *, force: bool, seen_access: str | None, warn: Warn | None = None
+) -> RefreshResult:
+    """Refresh ``profile_id`` (when ``force`` or expiring), or adopt another process's work.
+
+    ``seen_access`` is the access token the caller saw before taking the lock: if the store
+    holds a different one now, another process refreshed it and that result is used.
+    """
+    with lock_file(paths.refresh_lock_path()):
+        current = auth_store.load(warn).profiles.get(profile_id)
+        if current is None or current.type != "oauth":
+            raise AuthError(
+                f"there is no OAuth profile {profile_id!r} any more",
+                hint="see `genesis auth status`",
+            )
+        adopted = seen_access is not None and current.access != seen_access
+        if adopted or not (force or expiring(current)):
+            return RefreshResult(current, refreshed=False, adopted=adopted)
+        if not current.refresh or not current.client_id:
+            raise AuthError(
+                f"profile {profile_id} has no refresh token or client id", hint=SIGN_IN_AGAIN
+            )
+        try:
+            tokens = oauth.refresh(client_for(current), current.refresh)
+        except oauth.OAuthError as exc:
+            if exc.error == "invalid_grant":
+                raise AuthError(
+                    f"the refresh token of {profile_id} was refused "
+                    "(expired, revoked or already used)",
+                    hint=SIGN_IN_AGAIN,
+                ) from None
+            raise AuthError(
+                exc.message,
+                hint=f"check {chutes.CLIENT_ID_ENV} / "
+                f"{chutes.CLIENT_SECRET_ENV} of the app, or {SIGN_IN_AGAIN}",
+            ) from None
+        updated = current.with_changes(
+            access=tokens.access,
+            refresh=tokens.refresh,
+            expires_at=tokens.expires_at,
+            scopes=tokens.scopes,
+        )
+        # Saved before the new access token is handed to anyone: the old refresh token is
+        # spent now, and losing the new one would mean signing in again.
+        auth_store.update(lambda profiles: profiles.__setitem__(profile_id, updated), warn)
+        return RefreshResult(updated, refreshed=True, adopted=False)
+
+
+def ensure_fresh(profile: Profile, warn: Warn | None = None) -> Profile:
+    """The profile with an access token good for at least the margin, refreshing if needed.
+
+    A transient failure (network, 5xx) keeps a still-valid access token, with a warning.
+    """
+    if profile.type != "oauth" or not expiring(profile):
+        return profile
+    try:
+        return refresh_profile(
+            profile.id, force=False, seen_access=profile.access, warn=warn
+        ).profile
+    except NetworkError as exc:
+        if profile.expires_at is not None and profile.expires_at > time.time():
+            if warn:
+                warn(
+                    f"could not refresh {profile.id} ({exc.message}); using the current "
+                    "access token while it lasts"
+                )
+            return profile
+        raise NetworkError(
+            f"could not refresh the expired sign-in of {profile.id} ({exc.message})",
+            hint="try again: genesis auth refresh",
+        ) from None

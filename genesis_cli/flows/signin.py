@@ -1,0 +1,219 @@
+"""Sign in with Chutes: choose local or remote mode, get a code, exchange it, register.
+
+The terminal is reached only through an ``Interaction`` the CLI passes in, so this module
+prints nothing and can be driven by tests.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from genesis_cli import oauth
+from genesis_cli.auth_store import Profile
+from genesis_cli.errors import AuthError
+from genesis_cli.flows.onboard import OnboardResult, discover, preflight, write_everything
+from genesis_cli.providers import chutes
+from genesis_cli.records import mask
+
+CALLBACK_TIMEOUT_SECONDS = 300.0
+PASTE_ATTEMPTS = 3
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
+
+
+class Interaction(Protocol):
+    def notify(self, text: str) -> None: ...
+
+    def open_browser(self, url: str) -> bool: ...
+
+    def read_line(self, prompt: str) -> str:
+        """One line typed or pasted by the user; ``EOFError`` when input has ended."""
+        ...
+
+
+def detect_remote(
+    env: dict[str, str] | os._Environ[str] = os.environ, platform: str = sys.platform
+) -> str | None:
+    """Why a browser on this machine cannot reach the user, or ``None`` when it can."""
+    for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"):
+        if env.get(name):
+            return f"this is an SSH session ({name} is set)"
+    if env.get("CODESPACES"):
+        return "this is a GitHub Codespace (CODESPACES is set)"
+    if env.get("REMOTE_CONTAINERS"):
+        return "this is a dev container (REMOTE_CONTAINERS is set)"
+    if (
+        platform.startswith("linux")
+        and not env.get("DISPLAY")
+        and not env.get("WAYLAND_DISPLAY")
+        and not env.get("BROWSER")
+        and not _is_wsl(env)
+    ):
+        return "there is no graphical display (DISPLAY and WAYLAND_DISPLAY are unset)"
+    return None
+
+
+def _is_wsl(env: Any) -> bool:
+    if env.get("WSL_DISTRO_NAME") or env.get("WSL_INTEROP"):
+        return True
+    try:
+        return "microsoft" in Path("/proc/version").read_text().lower()
+    except OSError:
+        return False
+
+
+class NoPaste(AuthError):
+    """Input ended before a redirect URL was pasted."""
+
+
+def _paste_loop(request: oauth.AuthRequest, io: Interaction) -> str:
+    for attempt in range(1, PASTE_ATTEMPTS + 1):
+        try:
+            line = io.read_line("Paste the URL you were redirected to: ")
+        except EOFError:
+            raise NoPaste(
+                "no redirect URL was pasted",
+                hint="run `genesis onboard --auth-choice chutes` again",
+            ) from None
+        try:
+            return oauth.parse_pasted(line, request.state)
+        except oauth.SignInDenied:
+            raise
+        except oauth.BadRedirect as exc:
+            if attempt == PASTE_ATTEMPTS:
+                raise
+            io.notify(f"{exc.message}." + (f" {exc.hint}." if exc.hint else "") + " Try again.")
+    raise AssertionError("unreachable")
+
+
+def _paste_reader(
+    request: oauth.AuthRequest, io: Interaction, results: queue.Queue[tuple[str, Any]]
+) -> None:
+    """In local mode, a pasted URL competes with the callback: whichever comes first."""
+    try:
+        results.put(("code", _paste_loop(request, io)))
+    except NoPaste:
+        pass  # no terminal input (or it ended): keep waiting for the browser
+    except AuthError as exc:
+        results.put(("error", exc))
+
+
+def obtain_code(
+    client: oauth.Client,
+    request: oauth.AuthRequest,
+    *,
+    remote: bool,
+    io: Interaction,
+    timeout: float = CALLBACK_TIMEOUT_SECONDS,
+) -> str:
+    if remote:
+        io.notify(f"Open this URL in a browser on any machine and sign in:\n\n  {request.url}\n")
+        io.notify(
+            "The browser will then fail to load a 127.0.0.1 page: that is expected. "
+            "Copy the whole URL from its address bar."
+        )
+        return _paste_loop(request, io)
+
+    from genesis_cli.loopback import CallbackServer, PortInUse
+
+    results: queue.Queue[tuple[str, Any]] = queue.Queue()
+    server = CallbackServer(client.redirect_uri, request.state, results)
+    try:
+        server.start()
+    except PortInUse as exc:
+        io.notify(
+            f"{exc.message}: another program holds the redirect port. "
+            "Falling back to pasting the redirect URL."
+        )
+        return obtain_code(client, request, remote=True, io=io)
+    try:
+        opened = io.open_browser(request.url)
+        lead = "Opened your browser. If it did not," if opened else "Could not open a browser;"
+        io.notify(f"{lead} open this URL to sign in:\n\n  {request.url}\n")
+        threading.Thread(
+            target=_paste_reader, args=(request, io, results), name="genesis-paste", daemon=True
+        ).start()
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AuthError(
+                    f"no sign-in arrived within {timeout / 60:g} minutes",
+                    hint="run it again, or use --no-browser to paste the URL",
+                )
+            try:
+                kind, value = results.get(timeout=min(remaining, 0.5))
+            except queue.Empty:
+                continue
+            if kind == "error":
+                raise value
+            return str(value)
+    finally:
+        server.close()
+
+
+def profile_id_for(username: Any) -> str:
+    if isinstance(username, str) and _USERNAME.fullmatch(username):
+        return f"{chutes.ID}:{username}"
+    return chutes.OAUTH_FALLBACK_PROFILE
+
+
+def sign_in(
+    client: oauth.Client,
+    *,
+    remote: bool,
+    io: Interaction,
+    keep_default: bool,
+    warn: Any = None,
+    timeout: float = CALLBACK_TIMEOUT_SECONDS,
+) -> OnboardResult:
+    preflight(keep_default, warn)
+    request = oauth.start(client)
+    code = obtain_code(client, request, remote=remote, io=io, timeout=timeout)
+    io.notify("Signed in; exchanging the code for tokens…")
+    tokens = oauth.exchange_code(client, code, request.verifier)
+    warnings: list[str] = []
+    info = oauth.userinfo(client.base_url, tokens.access)
+    username = info.get("username") if info else None
+    profile_id = profile_id_for(username)
+    if info is None:
+        warnings.append(
+            f"could not read your Chutes username; the profile is {chutes.OAUTH_FALLBACK_PROFILE}"
+        )
+    found, extra = discover(tokens.access, reject_is_fatal=False)
+    warnings += extra
+    if found.fell_back and found.reason:
+        warnings.append(f"live catalog unavailable ({found.reason}); registered the bundled one")
+    profile = Profile(
+        id=profile_id,
+        type="oauth",
+        provider=chutes.ID,
+        access=tokens.access,
+        refresh=tokens.refresh,
+        expires_at=tokens.expires_at,
+        client_id=client.client_id,
+        client_secret=client.client_secret,
+        scopes=tokens.scopes,
+        username=username if profile_id != chutes.OAUTH_FALLBACK_PROFILE else None,
+    )
+    registration, changed, path = write_everything(
+        profile, found, keep_default=keep_default, warn=warn
+    )
+    return OnboardResult(
+        profile=profile_id,
+        type="oauth",
+        masked=mask(tokens.access) or "",
+        catalog=found,
+        registration=registration,
+        config_path=path,
+        username=profile.username,
+        expires_at=tokens.expires_at,
+        config_changed=changed,
+        warnings=warnings,
+    )

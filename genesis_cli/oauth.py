@@ -1,0 +1,311 @@
+"""Sign in with Chutes, the protocol part: PKCE, the authorize URL, token requests, userinfo.
+
+Silent and stateless: no disk, no printing. Every request goes through ``http.request``
+(total deadline, size cap, TLS verified). Plain requests rather than requests-oauthlib:
+Chutes needs only these four calls, the form fields are fixed by its server, and
+requests-oauthlib would add ~265 ms of imports and its own timeout handling.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from genesis_cli import http
+from genesis_cli.errors import AuthError, NetworkError, UsageError
+from genesis_cli.providers import chutes
+
+DEFAULT_EXPIRES_IN = 3600
+MAX_EXPIRES_IN = 366 * 86400
+_LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+class OAuthError(AuthError):
+    """The authorization server refused (``error`` is its code, e.g. ``invalid_grant``)."""
+
+    def __init__(self, error: str, description: str | None, hint: str | None = None) -> None:
+        text = f"{error}: {description}" if description else error
+        super().__init__(f"{chutes.DISPLAY_NAME} sign-in failed ({text})", hint)
+        self.error = error
+        self.description = description
+
+
+class SignInDenied(OAuthError):
+    """The user (or the server) said no at the consent screen."""
+
+    def __init__(self, error: str, description: str | None) -> None:
+        super().__init__(
+            error,
+            description,
+            hint="run `genesis onboard --auth-choice chutes` again and approve the request",
+        )
+        reason = f": {description}" if description else ""
+        self.message = f"sign-in was denied ({error}){reason}"
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    client_secret: str | None
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    base_url: str
+
+    def __repr__(self) -> str:
+        return f"Client(client_id={self.client_id!r}, redirect_uri={self.redirect_uri!r})"
+
+    def endpoint(self, name: str) -> str:
+        return f"{self.base_url}/{name}"
+
+
+@dataclass(frozen=True)
+class AuthRequest:
+    url: str
+    state: str
+    verifier: str
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access: str
+    refresh: str | None
+    expires_at: int
+    scopes: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"Tokens(expires_at={self.expires_at})"
+
+
+def check_redirect_uri(uri: str) -> str:
+    """Only plain http on a loopback host: the callback never leaves this machine."""
+    parts = urlsplit(uri)
+    if parts.scheme != "http" or parts.hostname not in _LOOPBACK_HOSTS:
+        raise UsageError(
+            f"{chutes.REDIRECT_URI_ENV}={uri!r} is not an http URL on 127.0.0.1, ::1 or localhost",
+            hint=f"genesis listens for the sign-in callback on this machine only; "
+            f"use e.g. {chutes.DEFAULT_REDIRECT_URI} (and register it with your app)",
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise UsageError(f"{chutes.REDIRECT_URI_ENV}={uri!r} has an invalid port") from None
+    if parts.query or parts.fragment:
+        raise UsageError(f"{chutes.REDIRECT_URI_ENV}={uri!r} must not carry a query or fragment")
+    return uri
+
+
+def client_from_env(client_id: str, client_secret: str | None) -> Client:
+    redirect = os.environ.get(chutes.REDIRECT_URI_ENV, "").strip() or chutes.DEFAULT_REDIRECT_URI
+    scopes = tuple(os.environ.get(chutes.SCOPES_ENV, "").split()) or chutes.DEFAULT_SCOPES
+    return Client(
+        client_id=client_id,
+        client_secret=client_secret or None,
+        redirect_uri=check_redirect_uri(redirect),
+        scopes=scopes,
+        base_url=chutes.oauth_base_url(),
+    )
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(verifier, S256 challenge): 64 random bytes -> an 86-character verifier."""
+    verifier = _b64url(secrets.token_bytes(64))
+    return verifier, _b64url(hashlib.sha256(verifier.encode("ascii")).digest())
+
+
+def start(client: Client) -> AuthRequest:
+    """A fresh authorization request: random state (256 bits) and PKCE S256."""
+    state = secrets.token_urlsafe(32)
+    verifier, challenge = pkce_pair()
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": client.client_id,
+            "redirect_uri": client.redirect_uri,
+            "scope": " ".join(client.scopes),
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    return AuthRequest(
+        url=f"{client.endpoint('authorize')}?{query}", state=state, verifier=verifier
+    )
+
+
+def _expires_in(value: Any) -> int:
+    if isinstance(value, bool):
+        return DEFAULT_EXPIRES_IN
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return DEFAULT_EXPIRES_IN
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return DEFAULT_EXPIRES_IN
+    return int(min(max(value, 0), MAX_EXPIRES_IN))
+
+
+def _token_request(client: Client, form: dict[str, str], requested: tuple[str, ...]) -> Tokens:
+    form = {**form, "client_id": client.client_id}
+    if client.client_secret:
+        form["client_secret"] = client.client_secret
+    sent_at = time.time()
+    response = http.request("POST", client.endpoint("token"), data=form)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status != 200 or not isinstance(body, dict):
+        if isinstance(body, dict) and isinstance(body.get("error"), str):
+            description = body.get("error_description")
+            raise OAuthError(
+                body["error"][:100], description[:200] if isinstance(description, str) else None
+            )
+        if response.status >= 500 or response.status == 429:
+            raise NetworkError(f"the token endpoint answered HTTP {response.status}")
+        raise AuthError(
+            f"the token endpoint answered HTTP {response.status} without an OAuth error"
+        )
+    access = body.get("access_token")
+    if not isinstance(access, str) or not access.strip():
+        raise AuthError("the token endpoint answered without an access token")
+    token_type = body.get("token_type", "Bearer")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise AuthError("the token endpoint issued a token that is not a bearer token")
+    refresh = body.get("refresh_token")
+    scope = body.get("scope")
+    return Tokens(
+        access=access.strip(),
+        refresh=refresh.strip() if isinstance(refresh, str) and refresh.strip() else None,
+        # Counted from when the request was sent: never later than the server's own clock.
+        expires_at=int(sent_at) + _expires_in(body.get("expires_in")),
+        scopes=tuple(scope.split()) if isinstance(scope, str) and scope.strip() else requested,
+    )
+
+
+def exchange_code(client: Client, code: str, verifier: str) -> Tokens:
+    return _token_request(
+        client,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": client.redirect_uri,
+            "code_verifier": verifier,
+        },
+        client.scopes,
+    )
+
+
+def refresh(client: Client, refresh_token: str) -> Tokens:
+    """Spend ``refresh_token`` (Chutes rotates them). Sent once: never retried here."""
+    tokens = _token_request(
+        client, {"grant_type": "refresh_token", "refresh_token": refresh_token}, client.scopes
+    )
+    if tokens.refresh is None:
+        # A server that does not rotate keeps the old refresh token valid.
+        tokens = Tokens(tokens.access, refresh_token, tokens.expires_at, tokens.scopes)
+    return tokens
+
+
+def userinfo(base_url: str, access: str) -> dict[str, Any] | None:
+    """Best effort: ``None`` on any failure."""
+    try:
+        response = http.request(
+            "GET",
+            f"{base_url}/userinfo",
+            headers={"Authorization": f"Bearer {access}"},
+            timeout=None,
+        )
+        body = response.json() if response.status == 200 else None
+    except (NetworkError, ValueError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def revoke(client: Client, token: str) -> bool:
+    """Best effort revocation; ``True`` when the server accepted it."""
+    form = {"token": token, "client_id": client.client_id}
+    if client.client_secret:
+        form["client_secret"] = client.client_secret
+    try:
+        response = http.request("POST", client.endpoint("token/revoke"), data=form)
+    except NetworkError:
+        return False
+    return response.status == 200
+
+
+# --- the redirect back from the authorization server ------------------------------------
+
+
+class BadRedirect(AuthError):
+    """A callback or pasted URL that cannot complete this sign-in (the user may try again)."""
+
+
+def _single(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise BadRedirect(f"the redirect carries '{name}' more than once")
+    return values[0]
+
+
+def code_from_params(params: dict[str, list[str]], expected_state: str) -> str:
+    """The authorization code, after checking ``state``; raises ``SignInDenied`` for ``error=``."""
+    error = _single(params, "error")
+    if error:
+        raise SignInDenied(error[:100], (_single(params, "error_description") or "")[:300] or None)
+    code = _single(params, "code")
+    state = _single(params, "state")
+    if not code:
+        raise BadRedirect("the redirect has no 'code' parameter")
+    if not state:
+        raise BadRedirect("the redirect has no 'state' parameter")
+    if not secrets.compare_digest(state.encode(), expected_state.encode()):
+        raise BadRedirect(
+            "the redirect's state does not match this sign-in (an old or someone else's link)",
+            hint="paste the URL from the sign-in genesis just started",
+        )
+    return code
+
+
+def parse_pasted(text: str, expected_state: str) -> str:
+    """The code from a pasted redirect URL or its query string.
+
+    A bare code is refused: without the ``state`` that comes with it genesis cannot tell that
+    the code belongs to the sign-in it started, and accepting it would let a link from
+    someone else sign this terminal into their account (login CSRF).
+    """
+    from urllib.parse import parse_qs
+
+    pasted = text.strip().strip("'\"").strip()
+    if not pasted:
+        raise BadRedirect("nothing was pasted")
+    if len(pasted) > 8192:
+        raise BadRedirect("the pasted text is too long to be a redirect URL")
+    if "://" in pasted:
+        parts = urlsplit(pasted)
+        query = parts.query or parts.fragment
+    else:
+        query = pasted.split("?", 1)[1] if "?" in pasted else pasted
+    if "=" not in query:
+        raise BadRedirect(
+            "that looks like a bare code; paste the whole URL from the browser's address bar",
+            hint="genesis needs the state that comes with the code to check that the sign-in "
+            "is the one it started (protection against login CSRF)",
+        )
+    params = parse_qs(query, keep_blank_values=False, strict_parsing=False)
+    if not params:
+        raise BadRedirect("the pasted text has no query parameters")
+    return code_from_params(params, expected_state)
