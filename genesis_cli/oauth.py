@@ -30,9 +30,15 @@ _LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 class OAuthError(AuthError):
     """The authorization server refused (``error`` is its code, e.g. ``invalid_grant``)."""
 
-    def __init__(self, error: str, description: str | None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        error: str,
+        description: str | None,
+        hint: str | None = None,
+        message: str | None = None,
+    ) -> None:
         text = f"{error}: {description}" if description else error
-        super().__init__(f"{chutes.DISPLAY_NAME} sign-in failed ({text})", hint)
+        super().__init__(message or f"{chutes.DISPLAY_NAME} sign-in failed ({text})", hint)
         self.error = error
         self.description = description
 
@@ -41,13 +47,13 @@ class SignInDenied(OAuthError):
     """The user (or the server) said no at the consent screen."""
 
     def __init__(self, error: str, description: str | None) -> None:
+        reason = f": {description}" if description else ""
         super().__init__(
             error,
             description,
             hint="run `genesis onboard --auth-choice chutes` again and approve the request",
+            message=f"sign-in was denied ({error}){reason}",
         )
-        reason = f": {description}" if description else ""
-        self.message = f"sign-in was denied ({error}){reason}"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.oauth_server import CLIENT_ID, CLIENT_SECRET, AuthServer
 from tests.servers import ModelsServer
 
 SAMPLE_PATH = Path(__file__).parent / "data" / "models_sample.json"
@@ -64,6 +65,35 @@ def models_server(sample_body: dict, monkeypatch: pytest.MonkeyPatch) -> Iterato
     server = ModelsServer(sample_body)
     server.start()
     monkeypatch.setenv("CHUTES_BASE_URL", server.base_url)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def redirect_uri(monkeypatch: pytest.MonkeyPatch) -> str:
+    uri = f"http://127.0.0.1:{free_port()}/oauth-callback"
+    monkeypatch.setenv("CHUTES_OAUTH_REDIRECT_URI", uri)
+    return uri
+
+
+@pytest.fixture
+def auth_server(redirect_uri: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AuthServer]:
+    """The test IdP on 127.0.0.1, with CHUTES_OAUTH_BASE_URL and the client env pointing at it."""
+    server = AuthServer(redirect_uri)
+    server.start()
+    monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", server.base_url)
+    monkeypatch.setenv("CHUTES_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("CHUTES_CLIENT_SECRET", CLIENT_SECRET)
     try:
         yield server
     finally:

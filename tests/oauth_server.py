@@ -1,0 +1,191 @@
+"""A small authorization server on 127.0.0.1 that behaves like Chutes' IdP, for tests.
+
+Confidential client with ``client_secret_post``, PKCE S256 required, exact redirect-URI
+match, rotating refresh tokens (a reused one gets ``invalid_grant`` and is counted),
+configurable access-token lifetime, auto-consent or denial. ([5/7] adds end-to-end tests
+against a real OAuth server library; this one keeps the unit and flow tests fast.)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+CLIENT_ID = "cid_test_client"
+CLIENT_SECRET = "csc_test_secret_value"
+
+
+class AuthServer:
+    def __init__(self, redirect_uri: str) -> None:
+        self.redirect_uri = redirect_uri
+        self.mode = "approve"  # or "deny"
+        self.expires_in: Any = 3600
+        self.refresh_delay = 0.0
+        self.username = "alice"
+        self.token_status: int | None = None  # force an HTTP status on /token
+        self.codes: dict[str, dict[str, Any]] = {}
+        self.refresh_tokens: dict[str, dict[str, Any]] = {}
+        self.access_tokens: dict[str, str] = {}
+        self.revoked: list[str] = []
+        self.token_forms: list[dict[str, str]] = []
+        self.refresh_requests = 0
+        self.reused_refresh_tokens = 0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/idp"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def issue(self, user: str, scope: str) -> dict[str, Any]:
+        access = "cak_" + secrets.token_hex(16)
+        refresh = "crt_" + secrets.token_hex(16)
+        self.access_tokens[access] = user
+        self.refresh_tokens[refresh] = {"user": user, "scope": scope, "used": False}
+        return {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+            "refresh_token": refresh,
+            "scope": scope,
+        }
+
+    # -- request handling ------------------------------------------------------------------
+
+    def authorize(self, query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
+        q = {k: v[0] for k, v in query.items()}
+        if q.get("client_id") != CLIENT_ID or q.get("redirect_uri") != self.redirect_uri:
+            return 400, {}, b"bad client or redirect_uri"
+        if (
+            q.get("response_type") != "code"
+            or q.get("code_challenge_method") != "S256"
+            or not q.get("code_challenge")
+        ):
+            return 400, {}, b"PKCE S256 required"
+        state = q.get("state", "")
+        if self.mode == "deny":
+            params = {
+                "error": "access_denied",
+                "error_description": "The user said no",
+                "state": state,
+            }
+        else:
+            code = secrets.token_urlsafe(16)
+            with self._lock:
+                self.codes[code] = {
+                    "challenge": q["code_challenge"],
+                    "scope": q.get("scope", ""),
+                    "redirect_uri": q["redirect_uri"],
+                }
+            params = {"code": code, "state": state}
+        return 302, {"Location": f"{self.redirect_uri}?{urlencode(params)}"}, b""
+
+    def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            self.token_forms.append(dict(form))
+        if self.token_status is not None:
+            return self.token_status, {"detail": "forced"}
+        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+            return 400, {"error": "invalid_client"}
+        grant = form.get("grant_type")
+        if grant == "authorization_code":
+            with self._lock:
+                entry = self.codes.pop(form.get("code", ""), None)
+            if entry is None or form.get("redirect_uri") != entry["redirect_uri"]:
+                return 400, {"error": "invalid_grant"}
+            digest = hashlib.sha256(form.get("code_verifier", "").encode()).digest()
+            if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != entry["challenge"]:
+                return 400, {"error": "invalid_grant", "error_description": "PKCE failed"}
+            with self._lock:
+                return 200, self.issue(self.username, entry["scope"])
+        if grant == "refresh_token":
+            with self._lock:
+                self.refresh_requests += 1
+            time.sleep(self.refresh_delay)
+            with self._lock:
+                entry = self.refresh_tokens.get(form.get("refresh_token", ""))
+                if entry is None or entry["used"]:
+                    if entry is not None:
+                        self.reused_refresh_tokens += 1
+                    return 400, {"error": "invalid_grant"}
+                entry["used"] = True
+                return 200, self.issue(entry["user"], entry["scope"])
+        return 400, {"error": "unsupported_grant_type"}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def reply(
+                self,
+                status: int,
+                body: bytes,
+                headers: dict[str, str] | None = None,
+                content_type: str = "application/json",
+            ) -> None:
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+                self.close_connection = True
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                if parts.path == "/idp/authorize":
+                    status, headers, body = owner.authorize(parse_qs(parts.query))
+                    self.reply(status, body, headers, "text/plain")
+                elif parts.path == "/idp/userinfo":
+                    token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                    user = owner.access_tokens.get(token)
+                    if user is None:
+                        self.reply(401, b'{"detail":"Invalid token"}')
+                    else:
+                        self.reply(200, json.dumps({"sub": "uuid-1", "username": user}).encode())
+                else:
+                    self.reply(404, b'{"detail":"Not Found"}')
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                parts = urlsplit(self.path)
+                if parts.path == "/idp/token":
+                    status, body = owner.token(form)
+                    self.reply(status, json.dumps(body).encode())
+                elif parts.path == "/idp/token/revoke":
+                    owner.revoked.append(form.get("token", ""))
+                    entry = owner.refresh_tokens.get(form.get("token", ""))
+                    if entry is not None:
+                        entry["used"] = True
+                    self.reply(200, b"{}")
+                else:
+                    self.reply(404, b'{"detail":"Not Found"}')
+
+        return Handler

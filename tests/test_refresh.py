@@ -1,0 +1,188 @@
+"""Token refresh: automatic near expiry, forced by `auth refresh`, safe across processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from genesis_cli import auth_store, oauth
+from genesis_cli.auth_store import Profile
+from genesis_cli.flows.refresh import refresh_profile
+from tests.helpers import invoke
+from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
+
+
+@pytest.fixture
+def idp(auth_server, models_server):
+    models_server.valid_tokens = None
+    return auth_server
+
+
+def seed(idp, expires_in: int) -> Profile:
+    """A stored OAuth profile whose tokens the test IdP really issued."""
+    tokens = idp.issue("alice", "openid profile chutes:invoke")
+    profile = Profile(
+        id="chutes:alice",
+        type="oauth",
+        provider="chutes",
+        access=tokens["access_token"],
+        refresh=tokens["refresh_token"],
+        expires_at=int(time.time()) + expires_in,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        scopes=("openid",),
+        username="alice",
+    )
+    auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile))
+    return profile
+
+
+def stored() -> Profile:
+    return auth_store.load().profiles["chutes:alice"]
+
+
+def test_a_token_expiring_within_five_minutes_is_refreshed_once(idp, models_server) -> None:
+    old = seed(idp, expires_in=200)
+    result = invoke("models", "list", "--refresh", "--json")
+    assert result.exit_code == 0, result.stderr
+    new = stored()
+    assert idp.refresh_requests == 1
+    assert new.access != old.access and new.refresh != old.refresh
+    assert new.expires_at > time.time() + 3000
+    assert models_server.requests[-1]["authorization"] == f"Bearer {new.access}"
+    invoke("models", "list", "--refresh", "--json")
+    assert idp.refresh_requests == 1
+
+
+def test_a_fresh_token_is_left_alone(idp) -> None:
+    seed(idp, expires_in=3000)
+    assert invoke("models", "list", "--json").exit_code == 0
+    assert idp.refresh_requests == 0
+
+
+def test_auth_refresh_rotates_and_the_old_refresh_token_is_then_refused(idp) -> None:
+    old = seed(idp, expires_in=3000)
+    result = invoke("auth", "refresh", "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["refreshed"] == [{"profile": "chutes:alice", "expiresAt": stored().expires_at}]
+    assert document["skipped"] == []
+    assert old.refresh not in result.stdout + result.stderr
+    client = oauth.Client(CLIENT_ID, CLIENT_SECRET, "", ("openid",), idp.base_url)
+    with pytest.raises(oauth.OAuthError) as info:
+        oauth.refresh(client, old.refresh or "")
+    assert info.value.error == "invalid_grant"
+
+
+def test_auth_refresh_prints_the_new_expiry(idp) -> None:
+    seed(idp, expires_in=3000)
+    result = invoke("auth", "refresh")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Refreshed chutes:alice: access token valid until ")
+    assert "(in 60 min)" in result.stdout
+
+
+def test_a_spent_refresh_token_exits_3_and_says_sign_in_again(idp) -> None:
+    profile = seed(idp, expires_in=3000)
+    idp.refresh_tokens[profile.refresh or ""]["used"] = True
+    result = invoke("auth", "refresh")
+    assert result.exit_code == 3
+    assert "sign in again: genesis onboard --auth-choice chutes" in result.stderr
+    assert stored() == profile  # nothing lost
+
+
+def test_automatic_refresh_with_a_spent_token_exits_3(idp) -> None:
+    profile = seed(idp, expires_in=10)
+    idp.refresh_tokens[profile.refresh or ""]["used"] = True
+    result = invoke("models", "list")
+    assert result.exit_code == 3
+    assert "sign in again" in result.stderr
+
+
+def test_transient_failure_keeps_a_still_valid_token_with_a_warning(idp, models_server) -> None:
+    profile = seed(idp, expires_in=120)
+    idp.token_status = 503
+    result = invoke("models", "list", "--refresh", "--json")
+    assert result.exit_code == 0
+    assert "could not refresh chutes:alice" in result.stderr
+    assert stored() == profile
+    assert models_server.requests[-1]["authorization"] == f"Bearer {profile.access}"
+
+
+def test_transient_failure_with_an_expired_token_is_an_error(idp) -> None:
+    seed(idp, expires_in=-10)
+    idp.token_status = 502
+    result = invoke("models", "list")
+    assert result.exit_code == 1
+    assert "could not refresh the expired sign-in" in result.stderr
+
+
+def test_api_key_profiles_and_env_tokens_are_skipped_with_a_note(idp, monkeypatch) -> None:
+    auth_store.update(
+        lambda p: p.__setitem__(
+            "chutes:default",
+            Profile(id="chutes:default", type="api_key", provider="chutes", key="cpk_x"),
+        )
+    )
+    monkeypatch.setenv("CHUTES_OAUTH_TOKEN", "cak_env")
+    result = invoke("auth", "refresh", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["skipped"] == [
+        {
+            "profile": "env:CHUTES_OAUTH_TOKEN",
+            "reason": "a token from the environment cannot be refreshed by genesis",
+        },
+        {"profile": "chutes:default", "reason": "api keys do not expire"},
+    ]
+    assert idp.refresh_requests == 0
+
+
+def test_nothing_to_refresh_exits_3() -> None:
+    result = invoke("auth", "refresh")
+    assert result.exit_code == 3
+    assert "genesis onboard" in result.stderr
+
+
+def test_unknown_profile_is_a_usage_error(idp) -> None:
+    seed(idp, expires_in=3000)
+    result = invoke("auth", "refresh", "--profile", "chutes:bob")
+    assert result.exit_code == 2
+    assert "chutes:alice" in result.stderr
+
+
+def test_a_token_refreshed_by_another_process_is_adopted(idp) -> None:
+    seed(idp, expires_in=3000)
+    result = refresh_profile("chutes:alice", force=True, seen_access="cak_seen_before_the_lock")
+    assert result.adopted and not result.refreshed
+    assert idp.refresh_requests == 0
+
+
+def test_eight_processes_send_one_refresh_request_between_them(
+    idp, models_server, state_dir
+) -> None:
+    seed(idp, expires_in=60)
+    idp.refresh_delay = 0.3  # keep the first refresh in flight while the others queue up
+    invoke("models", "list", "--refresh")  # a fresh cache: the processes only need the token
+    assert idp.refresh_requests == 1
+    seed(idp, expires_in=60)
+    before = idp.refresh_requests
+    env = {**os.environ}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "genesis_cli", "models", "list", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(8)
+    ]
+    outcomes = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, [err for _, err in outcomes]
+    assert idp.refresh_requests - before == 1
+    assert idp.reused_refresh_tokens == 0
+    assert stored().expires_at > time.time() + 3000

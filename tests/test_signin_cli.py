@@ -1,0 +1,106 @@
+"""`genesis onboard --auth-choice chutes` in a real terminal (pexpect), desktop and SSH."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+import requests
+
+from genesis_cli import auth_store
+from tests.oauth_server import CLIENT_SECRET
+
+FAKE_BROWSER = Path(__file__).parent / "fake_browser.py"
+
+
+@pytest.fixture
+def terminal(auth_server, models_server, state_dir):
+    models_server.valid_tokens = None
+    children: list[pexpect.spawn] = []
+
+    def start(*args: str, env: dict[str, str] | None = None, drop: tuple[str, ...] = ()):
+        full = {**os.environ, "TERM": "dumb", **(env or {})}
+        for name in drop:
+            full.pop(name, None)
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "genesis_cli", *args],
+            env=full,
+            encoding="utf-8",
+            timeout=30,
+            dimensions=(50, 300),
+        )
+        child.logfile_read = io.StringIO()
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        child.close(force=True)
+
+
+def test_desktop_sign_in_through_the_browser(terminal, tmp_path, state_dir) -> None:
+    page = tmp_path / "page.html"
+    child = terminal(
+        "onboard",
+        "--auth-choice",
+        "chutes",
+        env={"BROWSER": f"{sys.executable} {FAKE_BROWSER} %s", "FAKE_BROWSER_OUT": str(page)},
+    )
+    child.expect("Opened your browser")
+    child.expect("Connected to Chutes as alice")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.logfile_read.getvalue()
+    assert "Signed in to Chutes" in page.read_text()
+    profile = auth_store.load().profiles["chutes:alice"]
+    transcript = child.logfile_read.getvalue()
+    assert profile.access not in transcript and (profile.refresh or "") not in transcript
+    assert "profile chutes:alice" in transcript
+
+
+def test_ssh_sign_in_by_pasting_one_url(terminal, state_dir) -> None:
+    child = terminal(
+        "onboard",
+        "--auth-choice",
+        "chutes",
+        env={"SSH_CONNECTION": "192.0.2.1 50000 192.0.2.2 22"},
+        drop=("CHUTES_CLIENT_ID", "CHUTES_CLIENT_SECRET"),
+    )
+    child.expect("Client ID \\(cid_...\\): ")
+    child.sendline("cid_test_client")
+    child.expect("input hidden\\): ")
+    child.sendline(CLIENT_SECRET)
+    child.expect("Using the paste flow because this is an SSH session \\(SSH_CONNECTION is set\\)")
+    child.expect(r"(http://127\.0\.0\.1:\d+/idp/authorize\?\S+)")
+    url = child.match.group(1)
+    child.expect("Paste the URL you were redirected to: ")
+    location = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+    child.sendline(location)
+    child.expect("Connected to Chutes as alice")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    transcript = child.logfile_read.getvalue()
+    assert CLIENT_SECRET not in transcript
+    assert re.search(r"--browser", transcript)
+    assert auth_store.load().profiles["chutes:alice"].client_secret == CLIENT_SECRET
+
+
+def test_ssh_paste_of_a_denial_exits_3(terminal, auth_server, state_dir) -> None:
+    auth_server.mode = "deny"
+    child = terminal("onboard", "--auth-choice", "chutes", "--no-browser")
+    child.expect(r"(http://127\.0\.0\.1:\d+/idp/authorize\?\S+)")
+    url = child.match.group(1)
+    child.expect("Paste the URL")
+    child.sendline(requests.get(url, allow_redirects=False, timeout=10).headers["Location"])
+    child.expect("sign-in was denied \\(access_denied\\): The user said no")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 3
+    assert not state_dir.exists()

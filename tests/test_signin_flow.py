@@ -1,0 +1,203 @@
+"""Sign in with Chutes, in-process, against the test IdP; a thread plays the browser."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from genesis_cli import auth_store, oauth
+from genesis_cli.errors import AuthError
+from genesis_cli.flows.signin import sign_in
+from genesis_cli.json5_doc import loads
+from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
+
+
+class FakeTerminal:
+    """Plays the user: a browser that follows the authorize URL, and a keyboard."""
+
+    def __init__(
+        self,
+        browse: bool = True,
+        pastes: list[str] | None = None,
+        before: list[str] | None = None,
+        opened: bool = True,
+    ) -> None:
+        self.browse = browse
+        self.opened = opened
+        self.pastes = list(pastes or [])
+        self.before = list(before or [])  # paths the "browser" asks for first
+        self.messages: list[str] = []
+        self.pages: list[tuple[int, str]] = []
+        self.extra: list[tuple[str, int]] = []
+        self.no_more_input = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def notify(self, text: str) -> None:
+        self.messages.append(text)
+
+    def open_browser(self, url: str) -> bool:
+        if self.browse:
+            self.thread = threading.Thread(target=self._browse, args=(url,), daemon=True)
+            self.thread.start()
+        return self.opened
+
+    def _browse(self, url: str) -> None:
+        first = requests.get(url, allow_redirects=False, timeout=10)
+        callback = first.headers["Location"]
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(callback))
+        for path in self.before:
+            response = requests.get(origin + path.format(callback=callback), timeout=10)
+            self.extra.append((path, response.status_code))
+        final = requests.get(callback, timeout=10)
+        self.pages.append((final.status_code, final.text))
+
+    def read_line(self, prompt: str) -> str:
+        if self.pastes:
+            return self.pastes.pop(0)
+        self.no_more_input.wait(30)  # like a user who never types; bounded
+        raise EOFError
+
+
+def client() -> oauth.Client:
+    return oauth.client_from_env(CLIENT_ID, CLIENT_SECRET)
+
+
+def redirect_for(url: str) -> str:
+    """What a browser would land on: the authorize answer's Location, not followed."""
+    return requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+
+
+def remote_terminal(pastes_for_url) -> FakeTerminal:
+    class Remote(FakeTerminal):
+        def notify(self, text: str) -> None:
+            super().notify(text)
+            if "/idp/authorize?" in text:
+                url = next(w for w in text.split() if "/idp/authorize?" in w)
+                self.pastes.extend(pastes_for_url(url))
+
+    return Remote(browse=False)
+
+
+@pytest.fixture
+def idp(auth_server, models_server):
+    models_server.valid_tokens = None  # any bearer is fine for the models list here
+    return auth_server
+
+
+def test_local_sign_in_completes_through_the_browser(idp, models_server, state_dir) -> None:
+    terminal = FakeTerminal()
+    result = sign_in(client(), remote=False, io=terminal, keep_default=False)
+    assert result.profile == "chutes:alice" and result.username == "alice"
+    assert result.catalog.source == "live"
+    assert terminal.pages == [(200, terminal.pages[0][1])]
+    assert "Signed in to Chutes" in terminal.pages[0][1]
+    form = idp.token_forms[0]
+    assert form["client_secret"] == CLIENT_SECRET and form["code_verifier"]
+    profile = auth_store.load().profiles["chutes:alice"]
+    assert profile.type == "oauth" and profile.client_id == CLIENT_ID
+    assert profile.client_secret == CLIENT_SECRET
+    assert profile.refresh and profile.access and profile.access.startswith("cak_")
+    assert abs(profile.expires_at - (time.time() + 3600)) < 60
+    config = loads((state_dir / "genesis.json").read_text())
+    assert config["auth"]["profiles"]["chutes:alice"] == {"provider": "chutes", "mode": "oauth"}
+    assert models_server.requests[0]["authorization"] == f"Bearer {profile.access}"
+
+
+def test_other_paths_get_404_and_a_wrong_state_gets_400_while_it_keeps_waiting(idp) -> None:
+    terminal = FakeTerminal(before=["/favicon.ico", "/", "/oauth-callback?code=x&state=forged"])
+    result = sign_in(client(), remote=False, io=terminal, keep_default=False)
+    assert result.profile == "chutes:alice"
+    assert terminal.extra == [
+        ("/favicon.ico", 404),
+        ("/", 404),
+        ("/oauth-callback?code=x&state=forged", 400),
+    ]
+
+
+def test_denial_in_the_browser_ends_the_sign_in(idp, state_dir) -> None:
+    idp.mode = "deny"
+    terminal = FakeTerminal()
+    with pytest.raises(oauth.SignInDenied, match="denied \\(access_denied\\): The user said no"):
+        sign_in(client(), remote=False, io=terminal, keep_default=False)
+    assert terminal.pages and "not completed" in terminal.pages[0][1]
+    assert not state_dir.exists()
+
+
+def test_pasted_url_wins_when_the_callback_never_comes(idp, state_dir) -> None:
+    class Paster(FakeTerminal):
+        def open_browser(self, url: str) -> bool:
+            self.pastes.append(redirect_for(url))  # user copies the address bar instead
+            return True
+
+    terminal = Paster(browse=False)
+    result = sign_in(client(), remote=False, io=terminal, keep_default=False)
+    assert result.profile == "chutes:alice"
+
+
+def test_port_in_use_falls_back_to_the_paste_flow(idp, redirect_uri) -> None:
+    port = urlsplit(redirect_uri).port
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", port))
+    blocker.listen()
+    try:
+        terminal = remote_terminal(lambda url: [redirect_for(url)])
+        result = sign_in(client(), remote=False, io=terminal, keep_default=False)
+    finally:
+        blocker.close()
+    assert result.profile == "chutes:alice"
+    assert any("Falling back to pasting" in m for m in terminal.messages)
+
+
+def test_no_callback_gives_up_after_the_timeout(idp, state_dir) -> None:
+    terminal = FakeTerminal(browse=False)
+    started = time.monotonic()
+    with pytest.raises(AuthError, match="no sign-in arrived"):
+        sign_in(client(), remote=False, io=terminal, keep_default=False, timeout=0.6)
+    terminal.no_more_input.set()
+    assert time.monotonic() - started < 5
+    assert not state_dir.exists()
+
+
+def test_remote_mode_retries_after_a_bare_code_and_a_wrong_state(idp) -> None:
+    def pastes(url: str) -> list[str]:
+        good = redirect_for(url)
+        code = good.split("code=")[1].split("&")[0]
+        return [code, good.replace("state=", "state=x"), good]
+
+    terminal = remote_terminal(pastes)
+    result = sign_in(client(), remote=True, io=terminal, keep_default=False)
+    assert result.profile == "chutes:alice"
+    text = "\n".join(terminal.messages)
+    assert "bare code" in text and "CSRF" in text and "does not match" in text
+
+
+def test_remote_mode_gives_up_after_three_bad_pastes(idp, state_dir) -> None:
+    terminal = remote_terminal(lambda url: ["nope", "still nope", "no"])
+    with pytest.raises(oauth.BadRedirect):
+        sign_in(client(), remote=True, io=terminal, keep_default=False)
+    assert not state_dir.exists()
+
+
+def test_remote_mode_reports_a_pasted_denial(idp) -> None:
+    idp.mode = "deny"
+    terminal = remote_terminal(lambda url: [redirect_for(url)])
+    with pytest.raises(oauth.SignInDenied):
+        sign_in(client(), remote=True, io=terminal, keep_default=False)
+
+
+def test_unknown_username_gives_the_fallback_profile(idp) -> None:
+    idp.username = "not a valid name!"
+    result = sign_in(client(), remote=False, io=FakeTerminal(), keep_default=False)
+    assert result.profile == "chutes:oauth" and result.username is None
+
+
+def test_wrong_client_secret_is_an_auth_error(idp, state_dir) -> None:
+    bad = oauth.client_from_env(CLIENT_ID, "csc_wrong")
+    with pytest.raises(oauth.OAuthError, match="invalid_client"):
+        sign_in(bad, remote=False, io=FakeTerminal(), keep_default=False)
+    assert not (state_dir / "auth-profiles.toml").exists()
