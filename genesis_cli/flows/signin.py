@@ -72,10 +72,14 @@ class NoPaste(AuthError):
     """Input ended before a redirect URL was pasted."""
 
 
-def _paste_loop(request: oauth.AuthRequest, io: Interaction) -> str:
+REMOTE_PROMPT = "Paste the URL you were redirected to: "
+LOCAL_PROMPT = "Waiting for the browser… or paste the URL you were redirected to: "
+
+
+def _paste_loop(request: oauth.AuthRequest, io: Interaction, prompt: str = REMOTE_PROMPT) -> str:
     for attempt in range(1, PASTE_ATTEMPTS + 1):
         try:
-            line = io.read_line("Paste the URL you were redirected to: ")
+            line = io.read_line(prompt)
         except EOFError:
             raise NoPaste(
                 "no redirect URL was pasted",
@@ -97,7 +101,7 @@ def _paste_reader(
 ) -> None:
     """In local mode, a pasted URL competes with the callback: whichever comes first."""
     try:
-        results.put(("code", _paste_loop(request, io)))
+        results.put(("code", _paste_loop(request, io, LOCAL_PROMPT)))
     except NoPaste:
         pass  # no terminal input (or it ended): keep waiting for the browser
     except AuthError as exc:
@@ -151,6 +155,7 @@ def obtain_code(
                 kind, value = results.get(timeout=min(remaining, 0.5))
             except queue.Empty:
                 continue
+            io.notify("")  # end the waiting prompt's line
             if kind == "error":
                 raise value
             return str(value)
