@@ -57,6 +57,23 @@ class UI:
     def line(self, text: str = "") -> None:
         click.echo(text)
 
+    def summary(self, title: str, rows: list[tuple[str, str]]) -> None:
+        """A titled block of label/value rows: a panel on a terminal, plain lines otherwise."""
+        if not _is_tty(sys.stdout):
+            self.line(title)
+            for label, value in rows:
+                self.line(f"  {label:<9} {value}")
+            return
+        from rich.panel import Panel
+        from rich.table import Table
+
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold")
+        grid.add_column()
+        for label, value in rows:
+            grid.add_row(label, value)
+        self.console().print(Panel(grid, title=title, title_align="left", expand=False))
+
     def console(self) -> Console:
         from rich.console import Console
 

@@ -66,11 +66,12 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from genesis_cli.cli import auth, models, onboard
+    from genesis_cli.cli import auth, doctor, models, onboard
 
     cli.add_command(onboard.onboard)
     cli.add_command(models.models)
     cli.add_command(auth.auth)
+    cli.add_command(doctor.doctor)
 
 
 _register()

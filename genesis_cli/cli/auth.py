@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 import click
 
-from genesis_cli.errors import AuthError, GenesisError, UsageError
+from genesis_cli.errors import AuthError, ExitCode, UsageError
 from genesis_cli.providers import chutes
 from genesis_cli.ui import UI
 
@@ -17,14 +18,63 @@ def auth() -> None:
     """Inspect, refresh and remove stored credentials."""
 
 
-def _not_yet(name: str) -> GenesisError:
-    return GenesisError(f"`genesis auth {name}` is not yet available in this version")
-
-
 @auth.command("status")
-def status_command() -> None:
-    """Show which credential is active and every stored profile."""
-    raise _not_yet("status")
+@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+def status_command(json_mode: bool) -> None:
+    """Show which credential is active, every stored profile, and problems found.
+
+    Exits 0 when a usable credential exists, 3 when there is none.
+
+    \b
+    Examples:
+      genesis auth status
+      genesis auth status --json | jq .active
+    """
+    from genesis_cli.flows.status import status
+
+    ui = UI(json_mode)
+    found = status()
+    if json_mode:
+        ui.emit_json(found.to_json())
+    else:
+        _render_status(ui, found.active, found.profiles, found.problems)
+    if found.active is None:
+        raise click.exceptions.Exit(int(ExitCode.AUTH))
+
+
+def _render_status(
+    ui: UI, active: dict[str, Any] | None, profiles: list[dict[str, Any]], problems: list[str]
+) -> None:
+    if active is None:
+        ui.line("Not signed in to Chutes: run `genesis onboard`.")
+    elif active["source"] == "profile":
+        expiry = f", {_left(active['expiresAt'])}" if active["expiresAt"] else ""
+        ui.line(
+            f"Active: profile {active['profile']} ({active['type']}, {active['masked']}{expiry})"
+        )
+    else:
+        ui.line(
+            f"Active: {active['source'].removeprefix('env:')} from the environment "
+            f"({active['type']}, {active['masked']})"
+        )
+    if profiles:
+        ui.line("Profiles:")
+        width = max(len(p["id"]) for p in profiles)
+        for p in profiles:
+            expiry = _left(p["expiresAt"]) if p["expiresAt"] else "does not expire"
+            refresh = ", refreshes itself" if p["canRefresh"] else ""
+            user = f" as {p['username']}" if p["username"] else ""
+            ui.line(f"  {p['id']:<{width}}  {p['type']:<7}  {p['masked']}{user}, {expiry}{refresh}")
+    for problem in problems:
+        ui.warn(problem)
+
+
+def _left(expires_at: int) -> str:
+    seconds = expires_at - time.time()
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(expires_at))
+    if seconds < 0:
+        return f"expired {stamp}"
+    return f"expires {stamp} (in {round(seconds / 60)} min)"
 
 
 def _when(expires_at: int) -> str:
@@ -92,6 +142,38 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
 
 
 @auth.command("logout")
-def logout_command() -> None:
-    """Revoke and delete stored credentials."""
-    raise _not_yet("logout")
+@click.option("--profile", "profile_id", metavar="ID", help="Only this profile.")
+@click.option("--all", "everything", is_flag=True, help="Every stored Chutes profile.")
+@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+def logout_command(profile_id: str | None, everything: bool, json_mode: bool) -> None:
+    """Revoke OAuth tokens at Chutes (best effort), then delete the profile here.
+
+    The profile leaves the auth store and the config's auth.profiles (comments kept).
+
+    \b
+    Examples:
+      genesis auth logout                       # the only profile
+      genesis auth logout --profile chutes:alice
+      genesis auth logout --all --json
+    """
+    from genesis_cli.flows.logout import logout
+
+    if profile_id and everything:
+        raise UsageError("--profile and --all contradict each other", hint="pass one of them")
+    ui = UI(json_mode)
+    with ui.spinner("Signing out…"):
+        result = logout(profile_id, everything, warn=ui.warn)
+    for warning in result.warnings:
+        ui.warn(warning)
+    if json_mode:
+        ui.emit_json(result.to_json())
+        return
+    if not result.removed:
+        ui.line("No stored Chutes profile: nothing to log out.")
+    for item in result.removed:
+        revoked = {
+            True: "tokens revoked at Chutes",
+            False: "revocation failed",
+            None: "nothing to revoke",
+        }[item["revoked"]]
+        ui.line(f"Logged out of {item['profile']} ({revoked}; deleted locally)")

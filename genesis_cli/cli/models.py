@@ -131,6 +131,24 @@ def _render_table(ui: UI, result: Catalog, default: str, aliases: dict[str, list
 
 @models.command("default")
 @click.argument("ref_or_alias")
-def default_command(ref_or_alias: str) -> None:
-    """Set the default model (agents.defaults.model.primary)."""
-    raise UsageError("`genesis models default` is not yet available")
+@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+def default_command(ref_or_alias: str, json_mode: bool) -> None:
+    """Set the default model (agents.defaults.model.primary) to a ref or an alias.
+
+    \b
+    Examples:
+      genesis models default chutes-pro
+      genesis models default chutes/zai-org/GLM-5-TEE
+    """
+    from genesis_cli.flows.default_model import set_default
+
+    ui = UI(json_mode)
+    result = set_default(ref_or_alias)
+    for warning in result.warnings:
+        ui.warn(warning)
+    if json_mode:
+        ui.emit_json(result.to_json())
+    elif result.changed:
+        ui.line(f"Default model: {result.default} (was {result.previous or 'unset'})")
+    else:
+        ui.line(f"Default model: {result.default} (unchanged)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,9 @@ from genesis_cli.errors import UsageError
 from genesis_cli.providers import chutes
 from genesis_cli.records import mask
 from genesis_cli.ui import UI
+
+if TYPE_CHECKING:
+    from genesis_cli.flows.onboard import OnboardResult
 
 AUTH_CHOICES = ("chutes", "chutes-api-key")
 _MAX_KEY_LINE = 4096
@@ -133,7 +137,7 @@ def _client_credentials() -> tuple[str, str | None]:
     return client_id, client_secret or None
 
 
-def _sign_in(ui: UI, browser: bool | None, keep_default: bool) -> object:
+def _sign_in(ui: UI, browser: bool | None, keep_default: bool) -> OnboardResult:
     from genesis_cli import oauth
     from genesis_cli.flows.signin import detect_remote, sign_in
 
@@ -200,10 +204,7 @@ def _read_api_key(from_stdin: bool, interactive: bool, ui: UI) -> str:
     return key
 
 
-def _report(ui: UI, result: object) -> None:
-    from genesis_cli.flows.onboard import OnboardResult
-
-    assert isinstance(result, OnboardResult)
+def _report(ui: UI, result: OnboardResult) -> None:
     for warning in result.warnings:
         ui.warn(warning)
     if ui.json_mode:
@@ -214,14 +215,17 @@ def _report(ui: UI, result: object) -> None:
         ui.info(f"Access token valid for {minutes} min; genesis refreshes it when needed.")
     who = f" as {result.username}" if result.username else ""
     kind = "API key" if result.type == "api_key" else "Sign in with Chutes"
-    ui.line(f"Connected to Chutes{who} ({kind}, profile {result.profile}, {result.masked})")
     found = result.catalog
     source = found.source if not found.fell_back else f"bundled: {found.reason}"
-    ui.line(f"  catalog   {len(found.models)} models ({source})")
-    ui.line(f"  default   {result.registration.default}")
-    for alias, target in result.registration.aliases.items():
-        ui.line(f"  alias     {alias} -> {target}")
-    for skipped in result.registration.skipped:
-        ui.line(f"  skipped   {skipped['alias']}: {skipped['reason']}")
+    rows = [
+        ("profile", f"{result.profile} ({result.masked})"),
+        ("catalog", f"{len(found.models)} models ({source})"),
+        ("default", result.registration.default),
+    ]
+    rows += [
+        ("alias", f"{alias} -> {target}") for alias, target in result.registration.aliases.items()
+    ]
+    rows += [("skipped", f"{s['alias']}: {s['reason']}") for s in result.registration.skipped]
     state = "updated" if result.config_changed else "already up to date"
-    ui.line(f"  config    {result.config_path} ({state})")
+    rows.append(("config", f"{result.config_path} ({state})"))
+    ui.summary(f"Connected to Chutes{who} ({kind})", rows)

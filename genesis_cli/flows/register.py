@@ -18,7 +18,7 @@ class Registration:
     skipped: list[dict[str, str]] = field(default_factory=list)
 
 
-def _child(parent: dict[str, Any], key: str, dotted: str, path: Path) -> dict[str, Any]:
+def child_object(parent: dict[str, Any], key: str, dotted: str, path: Path) -> dict[str, Any]:
     if key not in parent:
         parent[key] = {}
     value = parent[key]
@@ -52,15 +52,15 @@ def register(
 
     Only genesis's keys change: other providers, other models' entries and unknown keys stay.
     """
-    agents = _child(data, "agents", "agents", path)
-    defaults = _child(agents, "defaults", "agents.defaults", path)
-    model = _child(defaults, "model", "agents.defaults.model", path)
+    agents = child_object(data, "agents", "agents", path)
+    defaults = child_object(agents, "defaults", "agents.defaults", path)
+    model = child_object(defaults, "model", "agents.defaults.model", path)
     primary = model.get("primary")
     if not (keep_default and isinstance(primary, str) and primary):
         model["primary"] = chutes.default_model_ref()
     registration = Registration(default=model["primary"])
 
-    entries = _child(defaults, "models", "agents.defaults.models", path)
+    entries = child_object(defaults, "models", "agents.defaults.models", path)
     for alias, target in chutes.default_aliases().items():
         holder = next(
             (ref for ref, e in entries.items() if isinstance(e, dict) and e.get("alias") == alias),
@@ -80,15 +80,17 @@ def register(
             continue
         registration.skipped.append({"alias": alias, "target": target, "reason": reason})
 
-    providers = _child(
-        _child(data, "models", "models", path), "providers", "models.providers", path
+    providers = child_object(
+        child_object(data, "models", "models", path), "providers", "models.providers", path
     )
-    block = _child(providers, chutes.ID, f"models.providers.{chutes.ID}", path)
+    block = child_object(providers, chutes.ID, f"models.providers.{chutes.ID}", path)
     block["baseUrl"] = chutes.base_url()
     block["api"] = chutes.api_kind()
     block["models"] = [config_model(m) for m in models]
 
-    profiles = _child(_child(data, "auth", "auth", path), "profiles", "auth.profiles", path)
+    profiles = child_object(
+        child_object(data, "auth", "auth", path), "profiles", "auth.profiles", path
+    )
     entry = profiles.get(profile_id)
     if isinstance(entry, dict):
         entry["provider"] = chutes.ID

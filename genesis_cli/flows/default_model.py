@@ -1,0 +1,72 @@
+"""``genesis models default``: set ``agents.defaults.model.primary`` to a ref or an alias."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from genesis_cli import catalog, config_file, paths
+from genesis_cli.errors import UsageError
+from genesis_cli.flows.register import child_object
+from genesis_cli.providers import chutes
+
+
+@dataclass
+class DefaultResult:
+    default: str
+    previous: str | None
+    changed: bool
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "default": self.default,
+            "previous": self.previous,
+            "changed": self.changed,
+            "warnings": self.warnings,
+        }
+
+
+def resolve_ref(text: str, config: dict[str, Any], known_ids: set[str]) -> str:
+    """A ``provider/<id>`` ref from what the user typed: a ref, an alias, or a bare Chutes id."""
+    wanted = text.strip()
+    if not wanted or any(ch.isspace() for ch in wanted):
+        raise UsageError(f"{text!r} is not a model ref or alias", hint="see `genesis models list`")
+    for model_ref, alias in config_file.aliases(config).items():
+        if alias == wanted:
+            return model_ref
+    if wanted in known_ids:  # a bare Chutes model id such as zai-org/GLM-5-TEE
+        return chutes.ref(wanted)
+    if "/" in wanted:
+        return wanted
+    raise UsageError(
+        f"{wanted!r} is neither an alias nor a provider/model ref",
+        hint="see `genesis models list` for refs and aliases",
+    )
+
+
+def set_default(text: str) -> DefaultResult:
+    path = paths.config_path()
+    current = catalog.resolve(None, offline=True)
+    known = current.ids()
+    wanted = resolve_ref(text, config_file.load(path).data, known)
+    warnings: list[str] = []
+    if wanted.startswith(f"{chutes.ID}/") and wanted.removeprefix(f"{chutes.ID}/") not in known:
+        warnings.append(
+            f"{wanted} is not in the current ({current.source}) catalog; "
+            "check the spelling with `genesis models list --refresh`"
+        )
+    previous: dict[str, str | None] = {}
+
+    def change(data: dict[str, Any]) -> None:
+        agents = child_object(data, "agents", "agents", path)
+        defaults = child_object(agents, "defaults", "agents.defaults", path)
+        model = child_object(defaults, "model", "agents.defaults.model", path)
+        old = model.get("primary")
+        previous["value"] = old if isinstance(old, str) else None
+        model["primary"] = wanted
+
+    _, changed = config_file.update(path, change)
+    return DefaultResult(
+        default=wanted, previous=previous.get("value"), changed=changed, warnings=warnings
+    )

@@ -1,0 +1,186 @@
+"""``genesis doctor``: one line per check, each failure with its fix."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal
+
+from genesis_cli import auth_store, config_file, http, paths
+from genesis_cli.errors import GenesisError, NetworkError
+from genesis_cli.flows.status import loose_mode, status
+from genesis_cli.providers import chutes
+
+CheckStatus = Literal["ok", "warn", "fail"]
+NETWORK_CHECK_SECONDS = 5.0
+MAX_CLOCK_SKEW_SECONDS = 300
+
+
+@dataclass
+class Check:
+    name: str
+    status: CheckStatus
+    detail: str
+    fix: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix}
+
+
+@dataclass
+class Report:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != "fail" for c in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checks": [c.to_json() for c in self.checks]}
+
+
+def _state_dir() -> Check:
+    path = paths.state_dir()
+    if not path.exists():
+        return Check(
+            "state dir", "warn", f"{path} does not exist yet", "run `genesis onboard` to create it"
+        )
+    if not path.is_dir():
+        return Check("state dir", "fail", f"{path} is not a directory", f"move {path} away")
+    mode = loose_mode(path)
+    if mode is not None:
+        return Check("state dir", "fail", f"{path} has mode {mode:o}", f"chmod 700 {path}")
+    return Check("state dir", "ok", f"{path} (700)")
+
+
+def _config() -> Check:
+    path = paths.config_path()
+    try:
+        document = config_file.load(path)
+    except GenesisError as exc:
+        return Check("config", "fail", exc.message, exc.hint)
+    if not document.exists:
+        return Check("config", "warn", f"{path} does not exist yet", "run `genesis onboard`")
+    mode = loose_mode(path)
+    if mode is not None:
+        return Check("config", "fail", f"{path} has mode {mode:o}", f"chmod 600 {path}")
+    primary = config_file.primary_model(document.data) or "no default model"
+    return Check("config", "ok", f"{path} is valid JSON5 (default: {primary})")
+
+
+def _store() -> Check:
+    path = paths.auth_store_path()
+    mode = loose_mode(path)
+    if mode is not None:
+        return Check("auth store", "fail", f"{path} has mode {mode:o}", f"chmod 600 {path}")
+    try:
+        store = auth_store.load()
+    except GenesisError as exc:
+        return Check("auth store", "fail", exc.message, exc.hint)
+    if not store.exists:
+        return Check("auth store", "warn", f"{path} does not exist yet", "run `genesis onboard`")
+    return Check("auth store", "ok", f"{path} holds {len(store.profiles)} profile(s) (600)")
+
+
+def _credential() -> Check:
+    try:
+        found = status()
+    except GenesisError as exc:
+        return Check("credential", "fail", exc.message, exc.hint)
+    if found.active is None:
+        return Check(
+            "credential",
+            "fail",
+            "no usable Chutes credential",
+            "run `genesis onboard` or set CHUTES_API_KEY",
+        )
+    where = found.active["profile"] or found.active["source"]
+    return Check(
+        "credential", "ok", f"{found.active['type']} from {where} ({found.active['masked']})"
+    )
+
+
+def _probe(name: str, url: str) -> tuple[Check, float | None]:
+    """Any HTTP answer means reachable. Returns the check and the server's clock, if given."""
+    started = time.monotonic()
+    try:
+        response = http.request("GET", url, timeout=min(http.http_timeout(), NETWORK_CHECK_SECONDS))
+    except NetworkError as exc:
+        return Check(
+            name,
+            "fail",
+            f"{url}: {exc.message}",
+            "check the network, HTTPS_PROXY / NO_PROXY and the CA bundle",
+        ), None
+    elapsed = (time.monotonic() - started) * 1000
+    server_time = None
+    if "date" in response.headers:
+        try:
+            server_time = parsedate_to_datetime(response.headers["date"]).timestamp()
+        except (TypeError, ValueError):
+            server_time = None
+    outcome: CheckStatus = "ok" if response.status < 500 else "warn"
+    detail = f"{url} answered HTTP {response.status} in {elapsed:.0f} ms"
+    return Check(name, outcome, detail), server_time
+
+
+def _clock(server_time: float | None) -> Check:
+    if server_time is None:
+        return Check("clock", "warn", "could not compare the clock with Chutes (no Date header)")
+    skew = time.time() - server_time
+    if abs(skew) > MAX_CLOCK_SKEW_SECONDS:
+        return Check(
+            "clock",
+            "fail",
+            f"this machine's clock is {skew:+.0f}s off Chutes' clock",
+            "sync the clock (e.g. timedatectl set-ntp true): token expiry depends on it",
+        )
+    return Check("clock", "ok", f"within {abs(skew):.0f}s of Chutes' clock")
+
+
+def _network_settings() -> Check:
+    proxies = [
+        f"{n}={os.environ[n]}"
+        for n in (
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "NO_PROXY",
+            "no_proxy",
+        )
+        if os.environ.get(n)
+    ]
+    bundles = [
+        (n, os.environ[n])
+        for n in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+        if os.environ.get(n)
+    ]
+    for name, value in bundles:
+        if not os.path.exists(value):
+            return Check(
+                "proxy / CA",
+                "fail",
+                f"{name}={value} does not exist",
+                f"point {name} at a CA bundle file, or unset it",
+            )
+    parts = proxies + [f"{n}={v}" for n, v in bundles]
+    return Check("proxy / CA", "ok", ", ".join(parts) if parts else "direct, system CA bundle")
+
+
+def run_checks() -> Report:
+    report = Report()
+    report.checks += [_state_dir(), _config(), _store(), _credential(), _network_settings()]
+    try:
+        models_url = f"{chutes.base_url()}/models"
+        idp_url = f"{chutes.oauth_base_url()}/userinfo"
+    except GenesisError as exc:
+        report.checks.append(Check("endpoints", "fail", exc.message, exc.hint))
+        return report
+    models_check, server_time = _probe("models API", models_url)
+    idp_check, idp_time = _probe("sign-in (IdP)", idp_url)
+    report.checks += [models_check, idp_check, _clock(server_time or idp_time)]
+    return report

@@ -1,0 +1,90 @@
+"""``genesis auth logout``: revoke at the server where possible, then delete locally."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from genesis_cli import auth_store, config_file, oauth, paths
+from genesis_cli.auth_store import Profile
+from genesis_cli.errors import UsageError
+from genesis_cli.flows.refresh import client_for
+from genesis_cli.providers import chutes
+
+Warn = Callable[[str], None]
+
+
+@dataclass
+class LogoutResult:
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"loggedOut": self.removed, "warnings": self.warnings}
+
+
+def choose(profiles: dict[str, Profile], profile_id: str | None, everything: bool) -> list[Profile]:
+    mine = [p for p in profiles.values() if p.provider == chutes.ID]
+    if profile_id is not None:
+        if profile_id not in profiles:
+            known = ", ".join(sorted(profiles)) or "none"
+            raise UsageError(f"there is no profile {profile_id!r} (stored: {known})")
+        return [profiles[profile_id]]
+    if everything or len(mine) <= 1:
+        return mine
+    raise UsageError(
+        f"{len(mine)} profiles are stored ({', '.join(p.id for p in mine)})",
+        hint="pass --profile ID, or --all to log out of every one",
+    )
+
+
+def _revoke(profile: Profile) -> bool | None:
+    """``None`` when there is nothing to revoke (API keys are managed on the Chutes site)."""
+    if profile.type != "oauth" or not profile.client_id:
+        return None
+    client = client_for(profile)
+    tokens = [t for t in (profile.refresh, profile.access) if t]
+    return all([oauth.revoke(client, token) for token in tokens])
+
+
+def logout(profile_id: str | None, everything: bool, warn: Warn | None = None) -> LogoutResult:
+    chosen = choose(auth_store.load(warn).profiles, profile_id, everything)
+    result = LogoutResult()
+    for profile in chosen:
+        revoked = _revoke(profile)
+        if revoked is False:
+            result.warnings.append(
+                f"could not revoke the tokens of {profile.id} at "
+                f"{chutes.DISPLAY_NAME}; they were deleted here and expire "
+                "on their own"
+            )
+        if profile.type == "api_key":
+            result.warnings.append(
+                f"the API key of {profile.id} still works until you delete "
+                f"it at {chutes.API_KEYS_URL}"
+            )
+        result.removed.append({"profile": profile.id, "type": profile.type, "revoked": revoked})
+    ids = {p.id for p in chosen}
+    if ids:
+
+        def drop(profiles: dict[str, Profile]) -> None:
+            for profile_id_ in ids:
+                profiles.pop(profile_id_, None)
+
+        auth_store.update(drop, warn)
+        path = paths.config_path()
+
+        def forget(data: dict[str, Any]) -> None:
+            registered = config_file.get_path(data, "auth", "profiles")
+            if isinstance(registered, dict):
+                for profile_id_ in ids:
+                    registered.pop(profile_id_, None)
+
+        if config_file.load(path).exists:
+            config_file.update(path, forget)
+    for name in (chutes.API_KEY_ENV, chutes.OAUTH_TOKEN_ENV):
+        if os.environ.get(name, "").strip():
+            result.warnings.append(f"{name} is set in your environment and still signs you in")
+    return result

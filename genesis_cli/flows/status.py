@@ -1,0 +1,128 @@
+"""``genesis auth status``: what is stored, what is in force, and what looks wrong."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from genesis_cli import auth_store, config_file, paths
+from genesis_cli.auth_store import Profile
+from genesis_cli.flows.credentials import env_credential, ranked_profiles
+from genesis_cli.flows.refresh import SIGN_IN_AGAIN
+from genesis_cli.providers import chutes
+from genesis_cli.records import mask
+
+
+@dataclass
+class Status:
+    active: dict[str, Any] | None
+    profiles: list[dict[str, Any]]
+    problems: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"active": self.active, "profiles": self.profiles, "problems": self.problems}
+
+
+def can_refresh(profile: Profile) -> bool:
+    return profile.type == "oauth" and bool(profile.refresh and profile.client_id)
+
+
+def _profile_json(profile: Profile) -> dict[str, Any]:
+    return {
+        "id": profile.id,
+        "type": profile.type,
+        "username": profile.username,
+        "masked": mask(profile.secret),
+        "expiresAt": profile.expires_at,
+        "canRefresh": can_refresh(profile),
+    }
+
+
+def loose_mode(path: Path) -> int | None:
+    """The mode of ``path`` when group or others have any access to it."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    return mode if mode & 0o077 else None
+
+
+def file_mode_problems() -> list[str]:
+    problems = []
+    for path, wanted in ((paths.state_dir(), "700"), (paths.config_path(), "600")):
+        mode = loose_mode(path)
+        if mode is not None:
+            problems.append(
+                f"{path} is accessible to other users (mode {mode:o}); fix: chmod {wanted} {path}"
+            )
+    return problems
+
+
+def status() -> Status:
+    problems = file_mode_problems()
+    store = auth_store.load(lambda message: problems.append(message))
+    config = config_file.load(paths.config_path()).data
+    mine = ranked_profiles(store.profiles, config)
+    now = time.time()
+    for profile in mine:
+        if profile.type != "oauth" or profile.expires_at is None or profile.expires_at > now:
+            continue
+        if can_refresh(profile):
+            continue
+        problems.append(
+            f"{profile.id}: the access token expired and cannot be refreshed; {SIGN_IN_AGAIN}"
+        )
+    registered = config_file.get_path(config, "auth", "profiles")
+    if isinstance(registered, dict):
+        for profile_id, entry in registered.items():
+            is_chutes = isinstance(entry, dict) and entry.get("provider") == chutes.ID
+            if is_chutes and profile_id not in store.profiles:
+                problems.append(
+                    f"the config names profile {profile_id} but the auth store has "
+                    f"no credential for it; sign in again or remove it"
+                )
+
+    from_env = env_credential()
+    active: dict[str, Any] | None = None
+    if from_env is not None:
+        active = {
+            "source": from_env.source,
+            "profile": None,
+            "type": from_env.type,
+            "masked": mask(from_env.secret),
+            "expiresAt": None,
+        }
+        for profile in mine:
+            problems.append(
+                f"{from_env.source.removeprefix('env:')} is set and overrides the "
+                f"stored profile {profile.id}"
+            )
+        if (
+            os.environ.get(chutes.API_KEY_ENV, "").strip()
+            and os.environ.get(chutes.OAUTH_TOKEN_ENV, "").strip()
+        ):
+            problems.append(
+                f"both {chutes.API_KEY_ENV} and {chutes.OAUTH_TOKEN_ENV} are set; "
+                f"{chutes.API_KEY_ENV} wins"
+            )
+    else:
+        for profile in mine:
+            usable = (
+                profile.type == "api_key"
+                or can_refresh(profile)
+                or (profile.expires_at is None or profile.expires_at > now)
+            )
+            if usable:
+                active = {
+                    "source": "profile",
+                    "profile": profile.id,
+                    "type": profile.type,
+                    "masked": mask(profile.secret),
+                    "expiresAt": profile.expires_at,
+                }
+                break
+    return Status(active=active, profiles=[_profile_json(p) for p in mine], problems=problems)

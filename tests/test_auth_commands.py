@@ -1,0 +1,254 @@
+"""`auth status`, `auth logout`, `models default`: output, JSON, exit codes, files."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from genesis_cli import auth_store
+from genesis_cli.auth_store import Profile
+from tests.helpers import GOOD_KEY, invoke
+from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
+
+COMMENTED = (Path(__file__).parent / "golden" / "commented.json5").read_text()
+
+
+@pytest.fixture
+def onboarded(models_server, state_dir):
+    """An API-key profile onboarded into the commented config."""
+    state_dir.mkdir(mode=0o700)
+    (state_dir / "genesis.json").write_text(COMMENTED)
+    result = invoke(
+        "onboard",
+        "--auth-choice",
+        "chutes-api-key",
+        "--non-interactive",
+        env={"CHUTES_API_KEY": GOOD_KEY},
+    )
+    assert result.exit_code == 0, result.stderr
+    return state_dir
+
+
+def add_oauth(idp, expires_in: int = 3600, profile_id: str = "chutes:alice") -> Profile:
+    tokens = idp.issue("alice", "openid")
+    profile = Profile(
+        id=profile_id,
+        type="oauth",
+        provider="chutes",
+        access=tokens["access_token"],
+        refresh=tokens["refresh_token"],
+        expires_at=int(time.time()) + expires_in,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        scopes=("openid",),
+        username="alice",
+    )
+    auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile))
+    return profile
+
+
+# --- auth status -------------------------------------------------------------------------
+
+
+def test_status_without_credentials_exits_3() -> None:
+    result = invoke("auth", "status")
+    assert result.exit_code == 3
+    assert "Not signed in" in result.stdout
+
+
+def test_status_json_without_credentials_is_still_one_document() -> None:
+    result = invoke("auth", "status", "--json")
+    assert result.exit_code == 3
+    assert json.loads(result.stdout) == {"active": None, "profiles": [], "problems": []}
+
+
+def test_status_lists_profiles_and_the_active_one(onboarded, auth_server) -> None:
+    alice = add_oauth(auth_server)
+    result = invoke("auth", "status", "--json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["active"] == {
+        "source": "profile",
+        "profile": "chutes:alice",
+        "type": "oauth",
+        "masked": "cak_…" + alice.access[-4:],
+        "expiresAt": alice.expires_at,
+    }
+    assert document["profiles"] == [
+        {
+            "id": "chutes:alice",
+            "type": "oauth",
+            "username": "alice",
+            "masked": "cak_…" + alice.access[-4:],
+            "expiresAt": alice.expires_at,
+            "canRefresh": True,
+        },
+        {
+            "id": "chutes:default",
+            "type": "api_key",
+            "username": None,
+            "masked": "cpk_…" + GOOD_KEY[-4:],
+            "expiresAt": None,
+            "canRefresh": False,
+        },
+    ]
+    assert document["problems"] == []
+    human = invoke("auth", "status")
+    assert "Active: profile chutes:alice (oauth" in human.stdout
+    assert "refreshes itself" in human.stdout and "(in 60 min)" in human.stdout
+    assert alice.access not in human.stdout + result.stdout
+    assert GOOD_KEY not in human.stdout + result.stdout
+
+
+def test_status_names_an_env_variable_that_shadows_stored_profiles(onboarded) -> None:
+    result = invoke("auth", "status", "--json", env={"CHUTES_OAUTH_TOKEN": "cak_from_env_1234"})
+    document = json.loads(result.stdout)
+    assert document["active"]["source"] == "env:CHUTES_OAUTH_TOKEN"
+    assert document["active"]["type"] == "token"
+    assert document["active"]["masked"] == "cak_…1234"
+    assert document["problems"] == [
+        "CHUTES_OAUTH_TOKEN is set and overrides the stored profile chutes:default"
+    ]
+    assert (
+        "overrides the stored profile"
+        in invoke("auth", "status", env={"CHUTES_API_KEY": "x"}).stderr
+    )
+
+
+def test_status_reports_loose_modes_and_a_dead_oauth_profile(onboarded, auth_server) -> None:
+    (onboarded / "genesis.json").chmod(0o644)
+    dead = add_oauth(auth_server, expires_in=-60, profile_id="chutes:old")
+    auth_store.update(lambda p: p.__setitem__(dead.id, dead.with_changes(refresh=None)))
+    problems = json.loads(invoke("auth", "status", "--json").stdout)["problems"]
+    assert any("genesis.json is accessible to other users (mode 644)" in p for p in problems)
+    assert any(p.startswith("chutes:old: the access token expired") for p in problems)
+
+
+# --- auth logout -------------------------------------------------------------------------
+
+
+def test_logout_revokes_both_tokens_and_deletes_everywhere(onboarded, auth_server) -> None:
+    alice = add_oauth(auth_server)
+    config = onboarded / "genesis.json"
+    text = config.read_text().replace(
+        '"chutes:default"',
+        "\"chutes:default\",\n      'chutes:alice': { provider: 'chutes', mode: 'oauth' }",
+    )
+    config.write_text(text.replace(",,", ","))
+    result = invoke("auth", "logout", "--profile", "chutes:alice", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["loggedOut"] == [
+        {"profile": "chutes:alice", "type": "oauth", "revoked": True}
+    ]
+    assert auth_server.revoked == [alice.refresh, alice.access]
+    assert "chutes:alice" not in auth_store.load().profiles
+    after = config.read_text()
+    assert "chutes:alice" not in after and "// my own alias" in after
+    assert "chutes:default" in after
+
+
+def test_logout_succeeds_when_the_revoke_endpoint_is_down(
+    onboarded, auth_server, monkeypatch
+) -> None:
+    add_oauth(auth_server)
+    monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", "http://127.0.0.1:9/idp")
+    result = invoke("auth", "logout", "--profile", "chutes:alice")
+    assert result.exit_code == 0
+    assert "could not revoke the tokens of chutes:alice" in result.stderr
+    assert "chutes:alice" not in auth_store.load().profiles
+
+
+def test_logout_of_the_only_profile_needs_no_flag(onboarded) -> None:
+    result = invoke("auth", "logout")
+    assert result.exit_code == 0
+    assert "Logged out of chutes:default" in result.stdout
+    assert "still works until you delete it" in result.stderr
+    assert auth_store.load().profiles == {}
+    assert '"chutes:default"' not in (onboarded / "genesis.json").read_text()
+
+
+def test_logout_with_several_profiles_asks_which(onboarded, auth_server) -> None:
+    add_oauth(auth_server)
+    result = invoke("auth", "logout")
+    assert result.exit_code == 2
+    assert "--all" in result.stderr
+    assert len(auth_store.load().profiles) == 2
+
+
+def test_logout_all_and_env_warning(onboarded, auth_server) -> None:
+    add_oauth(auth_server)
+    result = invoke("auth", "logout", "--all", env={"CHUTES_API_KEY": "cpk_env"})
+    assert result.exit_code == 0
+    assert auth_store.load().profiles == {}
+    assert "CHUTES_API_KEY is set in your environment and still signs you in" in result.stderr
+
+
+def test_logout_of_an_unknown_profile_is_a_usage_error(onboarded) -> None:
+    assert invoke("auth", "logout", "--profile", "chutes:nobody").exit_code == 2
+    assert invoke("auth", "logout", "--profile", "x", "--all").exit_code == 2
+
+
+def test_refresh_after_logout_fails_with_exit_3(auth_server, models_server) -> None:
+    alice = add_oauth(auth_server)
+    invoke("auth", "logout")
+    auth_store.update(lambda p: p.__setitem__(alice.id, alice))  # a stale copy comes back
+    result = invoke("auth", "refresh")
+    assert result.exit_code == 3
+    assert "sign in again" in result.stderr
+
+
+# --- models default ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("chutes-pro", "chutes/deepseek-ai/DeepSeek-V3.2-TEE"),
+        ("chutes/zai-org/GLM-5-TEE", "chutes/zai-org/GLM-5-TEE"),
+        ("zai-org/GLM-5-TEE", "chutes/zai-org/GLM-5-TEE"),
+        ("openai/gpt-5.1", "openai/gpt-5.1"),
+        ("glm-fast", "chutes/zai-org/GLM-4.7-FP8"),
+    ],
+)
+def test_default_accepts_refs_aliases_and_bare_ids(onboarded, typed, expected) -> None:
+    result = invoke("models", "default", typed, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["default"] == expected
+    text = (onboarded / "genesis.json").read_text()
+    assert f"primary: '{expected}'" in text
+    assert "// my old default" in text
+
+
+def test_default_warns_when_the_model_is_not_in_the_catalog(onboarded) -> None:
+    result = invoke("models", "default", "chutes/nobody/Nothing-1B")
+    assert result.exit_code == 0
+    assert "not in the current" in result.stderr
+    assert (
+        "Default model: chutes/nobody/Nothing-1B (was chutes/zai-org/GLM-4.7-TEE)" in result.stdout
+    )
+
+
+def test_default_refuses_an_unknown_word(onboarded) -> None:
+    before = (onboarded / "genesis.json").read_bytes()
+    result = invoke("models", "default", "fastest")
+    assert result.exit_code == 2
+    assert (onboarded / "genesis.json").read_bytes() == before
+
+
+def test_default_with_no_config_creates_one(state_dir) -> None:
+    result = invoke("models", "default", "chutes-pro")
+    assert result.exit_code == 2  # no config yet: aliases are not registered
+    result = invoke("models", "default", "chutes/zai-org/GLM-5-TEE")
+    assert result.exit_code == 0
+    assert "primary" in (state_dir / "genesis.json").read_text()
+
+
+def test_setting_the_same_default_twice_changes_nothing(onboarded) -> None:
+    invoke("models", "default", "chutes-pro")
+    before = (onboarded / "genesis.json").read_bytes()
+    result = invoke("models", "default", "chutes-pro")
+    assert "(unchanged)" in result.stdout
+    assert (onboarded / "genesis.json").read_bytes() == before

@@ -1,0 +1,63 @@
+"""`genesis doctor`: one line per check, exit 1 when one fails."""
+
+from __future__ import annotations
+
+import json
+
+from tests.helpers import GOOD_KEY, invoke
+
+
+def checks(result) -> dict[str, dict]:
+    return {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+
+
+def test_a_healthy_setup_passes(models_server, auth_server, state_dir) -> None:
+    onboard = invoke(
+        "onboard",
+        "--auth-choice",
+        "chutes-api-key",
+        "--non-interactive",
+        env={"CHUTES_API_KEY": GOOD_KEY},
+    )
+    assert onboard.exit_code == 0
+    result = invoke("doctor", "--json")
+    assert result.exit_code == 0, result.stdout
+    found = checks(result)
+    assert {name: c["status"] for name, c in found.items()} == {
+        "state dir": "ok",
+        "config": "ok",
+        "auth store": "ok",
+        "credential": "ok",
+        "proxy / CA": "ok",
+        "models API": "ok",
+        "sign-in (IdP)": "ok",
+        "clock": "ok",
+    }
+    assert "answered HTTP 200" in found["models API"]["detail"]
+    assert "answered HTTP 401" in found["sign-in (IdP)"]["detail"]
+    assert GOOD_KEY not in result.stdout
+
+
+def test_failures_exit_1_with_a_fix_for_each(state_dir, monkeypatch) -> None:
+    state_dir.mkdir(mode=0o755)
+    (state_dir / "genesis.json").write_text("{ broken")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
+    result = invoke("doctor")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("FAIL  state dir") for line in lines)
+    assert any(line.startswith("FAIL  config") and "line 1" in line for line in lines)
+    assert any(line.startswith("FAIL  credential") for line in lines)
+    assert any(line.startswith("FAIL  proxy / CA") for line in lines)
+    assert any(line.startswith("FAIL  models API") for line in lines)
+    fixes = [line for line in lines if "fix:" in line]
+    assert len(fixes) >= 5
+    assert "chmod 700" in result.stdout
+
+
+def test_json_mode_is_one_document_even_when_checks_fail(state_dir) -> None:
+    result = invoke("doctor", "--json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    assert all(set(c) == {"name", "status", "detail", "fix"} for c in document["checks"])
