@@ -29,7 +29,8 @@ def onboard(*extra: str, key: str | None = GOOD_KEY, input: str | None = None):
 def test_onboarding_writes_config_store_and_cache(api, state_dir) -> None:
     result = onboard()
     assert result.exit_code == 0, result.stderr
-    assert "Connected to Chutes (API key, profile chutes:default, cpk_…" in result.stdout
+    assert result.stdout.startswith("Connected to Chutes (API key)\n")
+    assert "  profile   chutes:default (cpk_…" in result.stdout
     assert "3 models (live)" in result.stdout
     assert api.requests[0]["authorization"] == f"Bearer {GOOD_KEY}"
     store = (state_dir / "auth-profiles.toml").read_text()

@@ -61,7 +61,7 @@ def test_desktop_sign_in_through_the_browser(terminal, tmp_path, state_dir) -> N
     profile = auth_store.load().profiles["chutes:alice"]
     transcript = child.logfile_read.getvalue()
     assert profile.access not in transcript and (profile.refresh or "") not in transcript
-    assert "profile chutes:alice" in transcript
+    assert "chutes:alice (cak_…" in transcript
 
 
 def test_ssh_sign_in_by_pasting_one_url(terminal, state_dir) -> None:
