@@ -19,6 +19,9 @@ demo: install
 test: install
 	$(BIN)/python -m pytest
 
+test-e2e: install
+	$(BIN)/python -m pytest -m e2e tests/e2e
+
 lint: install
 	$(BIN)/ruff check genesis_cli tests
 	$(BIN)/ruff format --check genesis_cli tests || true

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import free_port
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET, AuthServer
 from tests.servers import ModelsServer
 
@@ -69,14 +70,6 @@ def models_server(sample_body: dict, monkeypatch: pytest.MonkeyPatch) -> Iterato
         yield server
     finally:
         server.stop()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -1,0 +1,286 @@
+"""A Chutes-like identity provider built on Authlib's OAuth 2.0 authorization server (Flask),
+plus the models API beside it. Run as a subprocess by the end-to-end tests:
+
+    python idp_app.py --client-id cid_... --client-secret csc_... --redirect-uri URI \\
+        [--access-ttl 3600] [--api-key cpk_...]
+
+It prints ``READY <port>`` once it listens on 127.0.0.1. Configured like Chutes: routes under
+/idp, a confidential client authenticated with client_secret_post, PKCE with S256 required,
+exact redirect-URI match, rotating refresh tokens (reuse gets invalid_grant), automatic
+consent (or denial, switched through /_control), revocation always 200.
+/v1/models answers the Chutes-shaped sample and rejects an unknown bearer with 401.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")  # plain http on 127.0.0.1 only
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector  # noqa: E402
+from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants  # noqa: E402
+from authlib.oauth2.rfc6749.errors import InvalidRequestError  # noqa: E402
+from authlib.oauth2.rfc6750 import BearerTokenValidator  # noqa: E402
+from authlib.oauth2.rfc7009 import RevocationEndpoint  # noqa: E402
+from authlib.oauth2.rfc7636 import CodeChallenge  # noqa: E402
+from flask import Flask, jsonify, request  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "models_sample.json"
+LOCK = threading.Lock()
+STATE: dict[str, Any] = {"mode": "approve", "refresh_requests": 0, "refresh_reuse": 0,
+                         "revoked": [], "token_requests": 0}
+
+
+class User:
+    id = "5b0c8f3e-0000-4000-8000-000000000001"
+    username = "alice"
+
+    def get_user_id(self) -> str:
+        return self.id
+
+
+USER = User()
+
+
+class Client(ClientMixin):
+    def __init__(self, client_id: str, secret: str, redirect_uri: str) -> None:
+        self.client_id, self.secret, self.redirect_uri = client_id, secret, redirect_uri
+
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_default_redirect_uri(self) -> str:
+        return self.redirect_uri
+
+    def get_allowed_scope(self, scope: str) -> str:
+        allowed = {"openid", "profile", "chutes:invoke"}
+        return " ".join(s for s in (scope or "").split() if s in allowed)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return redirect_uri == self.redirect_uri  # exact, as Chutes
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return secrets.compare_digest(client_secret, self.secret)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method == "client_secret_post"
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in ("authorization_code", "refresh_token")
+
+
+class AuthCode:
+    def __init__(self, code: str, client_id: str, redirect_uri: str, scope: str,
+                 challenge: str | None, method: str | None) -> None:
+        self.code, self.client_id, self.redirect_uri, self.scope = code, client_id, redirect_uri, scope
+        self.code_challenge, self.code_challenge_method = challenge, method
+        self.expires_at = time.time() + 600
+
+    def get_redirect_uri(self) -> str:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+
+class Token(TokenMixin):
+    def __init__(self, data: dict[str, Any], client_id: str) -> None:
+        self.access_token = data["access_token"]
+        self.refresh_token = data.get("refresh_token")
+        self.scope = data.get("scope", "")
+        self.expires_in = int(data["expires_in"])
+        self.issued_at = time.time()
+        self.client_id = client_id
+        self.revoked = False
+
+    def check_client(self, client: Client) -> bool:
+        return client.get_client_id() == self.client_id
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_expires_in(self) -> int:
+        return self.expires_in
+
+    def is_expired(self) -> bool:
+        return time.time() > self.issued_at + self.expires_in
+
+    def is_revoked(self) -> bool:
+        return self.revoked
+
+
+CODES: dict[str, AuthCode] = {}
+TOKENS: list[Token] = []
+
+
+class S256Required(CodeChallenge):
+    """PKCE for every client, confidential ones included, and only S256 (as Chutes)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        data = grant.request.payload.data
+        if not data.get("code_challenge") or data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("PKCE with code_challenge_method=S256 is required")
+        super().validate_code_challenge(grant, redirect_uri)
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_post"]
+
+    def save_authorization_code(self, code: str, req: Any) -> None:
+        data = req.payload.data
+        CODES[code] = AuthCode(code, req.client.get_client_id(), req.payload.redirect_uri,
+                               req.scope or "", data.get("code_challenge"),
+                               data.get("code_challenge_method"))
+
+    def query_authorization_code(self, code: str, client: Client) -> AuthCode | None:
+        found = CODES.get(code)
+        if found and found.client_id == client.get_client_id() and found.expires_at > time.time():
+            return found
+        return None
+
+    def delete_authorization_code(self, authorization_code: AuthCode) -> None:
+        CODES.pop(authorization_code.code, None)
+
+    def authenticate_user(self, authorization_code: AuthCode) -> User:
+        return USER
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_post"]
+    INCLUDE_NEW_REFRESH_TOKEN = True  # rotation: every refresh issues a new refresh token
+
+    def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
+        with LOCK:
+            STATE["refresh_requests"] += 1
+            for token in TOKENS:
+                if token.refresh_token == refresh_token:
+                    if token.revoked:
+                        STATE["refresh_reuse"] += 1
+                        return None
+                    return token
+        return None
+
+    def authenticate_user(self, refresh_token: Token) -> User:
+        return USER
+
+    def revoke_old_credential(self, refresh_token: Token) -> None:
+        refresh_token.revoked = True
+
+
+class Revocation(RevocationEndpoint):
+    CLIENT_AUTH_METHODS = ["client_secret_post"]
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
+        for token in TOKENS:
+            if token_string in (token.access_token, token.refresh_token):
+                return token
+        return None
+
+    def revoke_token(self, token: Token, req: Any) -> None:
+        token.revoked = True
+        STATE["revoked"].append(req.form.get("token", ""))
+
+
+class Validator(BearerTokenValidator):
+    def authenticate_token(self, token_string: str) -> Token | None:
+        return next((t for t in TOKENS if t.access_token == token_string), None)
+
+
+def build(client: Client, access_ttl: int, api_keys: set[str]) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        OAUTH2_TOKEN_EXPIRES_IN={"authorization_code": access_ttl, "refresh_token": access_ttl},
+        OAUTH2_ACCESS_TOKEN_GENERATOR=lambda *a, **k: "cak_" + secrets.token_urlsafe(30),
+        OAUTH2_REFRESH_TOKEN_GENERATOR=lambda *a, **k: secrets.token_urlsafe(40),
+    )
+
+    def save_token(data: dict[str, Any], req: Any) -> None:
+        with LOCK:
+            STATE["token_requests"] += 1
+            TOKENS.append(Token(data, req.client.get_client_id()))
+
+    server = AuthorizationServer(app, query_client=lambda cid: client
+                                 if cid == client.client_id else None, save_token=save_token)
+    server.register_grant(AuthorizationCodeGrant, [S256Required(required=True)])
+    server.register_grant(RefreshTokenGrant)
+    server.register_endpoint(Revocation)
+    protect = ResourceProtector()
+    protect.register_token_validator(Validator())
+
+    @app.get("/idp/authorize")
+    def authorize() -> Any:
+        user = None if STATE["mode"] == "deny" else USER
+        try:
+            grant = server.get_consent_grant(end_user=user)
+        except Exception as error:  # an invalid request: Authlib's own error response
+            return server.handle_error_response(None, error)
+        return server.create_authorization_response(grant_user=user, grant=grant)
+
+    @app.post("/idp/token")
+    def token() -> Any:
+        return server.create_token_response()
+
+    @app.post("/idp/token/revoke")
+    def revoke() -> Any:
+        server.create_endpoint_response(Revocation.ENDPOINT_NAME)
+        return jsonify({})  # Chutes answers 200 whatever happened
+
+    @app.get("/idp/userinfo")
+    @protect()
+    def userinfo() -> Any:
+        return jsonify({"sub": USER.id, "username": USER.username, "created_at": "2026-01-01"})
+
+    @app.get("/v1/models")
+    def models() -> Any:
+        auth = request.headers.get("Authorization", "")
+        if auth:
+            bearer = auth.removeprefix("Bearer ")
+            known = bearer in api_keys or any(
+                t.access_token == bearer and not t.revoked for t in TOKENS)
+            if not known:
+                return jsonify({"detail": "Invalid token or user not found"}), 401
+        return app.response_class(SAMPLE.read_bytes(), mimetype="application/json")
+
+    @app.post("/_control")
+    def control() -> Any:
+        STATE.update(request.get_json(force=True))
+        return jsonify({"mode": STATE["mode"]})
+
+    @app.get("/_stats")
+    def stats() -> Any:
+        return jsonify(STATE)
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--client-id", required=True)
+    parser.add_argument("--client-secret", required=True)
+    parser.add_argument("--redirect-uri", required=True)
+    parser.add_argument("--access-ttl", type=int, default=3600)
+    parser.add_argument("--api-key", action="append", default=[])
+    args = parser.parse_args()
+    app = build(Client(args.client_id, args.client_secret, args.redirect_uri), args.access_ttl,
+                set(args.api_key))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    print(f"READY {server.port}", flush=True)
+    sys.stdout.close()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
