@@ -7,7 +7,6 @@ spinner is actually drawn.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -52,6 +51,8 @@ class UI:
 
     # stdout: results
     def emit_json(self, document: dict[str, Any]) -> None:
+        import json
+
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
     def line(self, text: str = "") -> None:

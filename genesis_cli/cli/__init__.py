@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any
 
 import click
@@ -18,6 +17,12 @@ def _debug() -> bool:
     return os.environ.get("GENESIS_DEBUG", "") not in ("", "0")
 
 
+def _print_traceback() -> None:
+    import traceback  # ~7 ms: only on the error path
+
+    traceback.print_exc()
+
+
 class GenesisGroup(click.Group):
     """Turns genesis errors and interrupts into one stderr line and the SPEC exit code."""
 
@@ -27,12 +32,12 @@ class GenesisGroup(click.Group):
             return super().invoke(ctx)
         except GenesisError as exc:
             if _debug():
-                traceback.print_exc()
+                _print_traceback()
             ui.error(exc.message, exc.hint)
             raise click.exceptions.Exit(int(exc.exit_code)) from None
         except (KeyboardInterrupt, click.exceptions.Abort):
             if _debug():
-                traceback.print_exc()
+                _print_traceback()
             click.echo("", err=True)
             ui.error("interrupted")
             raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
@@ -40,7 +45,7 @@ class GenesisGroup(click.Group):
             raise
         except Exception as exc:
             if _debug():
-                traceback.print_exc()
+                _print_traceback()
             # The message of an unexpected exception may quote anything: name the type only.
             ui.error(
                 f"unexpected {type(exc).__name__}; this is a bug in genesis",

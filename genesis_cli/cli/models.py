@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import click
 
 from genesis_cli.errors import UsageError
 from genesis_cli.providers import chutes
-from genesis_cli.records import Catalog, Model
 from genesis_cli.ui import UI
+
+if TYPE_CHECKING:
+    from genesis_cli.records import Catalog, Model
 
 PROVIDERS = (chutes.ID,)
 

@@ -11,7 +11,6 @@ import click
 
 from genesis_cli.errors import UsageError
 from genesis_cli.providers import chutes
-from genesis_cli.records import mask
 from genesis_cli.ui import UI
 
 if TYPE_CHECKING:
@@ -195,6 +194,8 @@ def _read_api_key(from_stdin: bool, interactive: bool, ui: UI) -> str:
             "no API key given in a non-interactive run",
             hint="set CHUTES_API_KEY or pipe the key with --api-key-stdin",
         )
+    from genesis_cli.records import mask
+
     if env_key and click.confirm(
         f"Use the API key from {chutes.API_KEY_ENV} ({mask(env_key)})?", default=True, err=True
     ):

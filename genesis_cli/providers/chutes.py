@@ -7,13 +7,12 @@ Catalog-shaped facts (base URL, default model, aliases, the starter models) live
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from genesis_cli.http import check_service_url
+if TYPE_CHECKING:
+    from pathlib import Path
 
 ID = "chutes"
 DISPLAY_NAME = "Chutes"
@@ -43,6 +42,8 @@ _CATALOG_NAME = "chutes.json"
 
 def catalog_file() -> Path:
     """The bundled catalog: inside the installed package, or at the top of a source checkout."""
+    from pathlib import Path
+
     here = Path(__file__).resolve().parent.parent
     installed = here / "catalogs" / _CATALOG_NAME
     if installed.is_file():
@@ -52,6 +53,8 @@ def catalog_file() -> Path:
 
 @functools.cache
 def bundled_data() -> dict[str, Any]:
+    import json
+
     with catalog_file().open("rb") as fh:
         data: dict[str, Any] = json.load(fh)
     return data
@@ -73,6 +76,8 @@ def default_aliases() -> dict[str, str]:
 def base_url() -> str:
     env = os.environ.get(BASE_URL_ENV, "").strip()
     if env:
+        from genesis_cli.http import check_service_url
+
         return check_service_url(env, BASE_URL_ENV)
     return str(bundled_data()["baseUrl"])
 
@@ -84,5 +89,7 @@ def api_kind() -> str:
 def oauth_base_url() -> str:
     env = os.environ.get(OAUTH_BASE_URL_ENV, "").strip()
     if env:
+        from genesis_cli.http import check_service_url
+
         return check_service_url(env, OAUTH_BASE_URL_ENV)
     return DEFAULT_OAUTH_BASE_URL
