@@ -23,12 +23,12 @@ test-e2e: install
 	$(BIN)/python -m pytest -m e2e tests/e2e
 
 lint: install
-	$(BIN)/ruff check genesis_cli tests
+	$(BIN)/ruff check genesis_cli tests bench/run
 	$(BIN)/ruff format --check genesis_cli tests || true
 	$(BIN)/mypy
 
 bench: install
-	@echo "bench: not written yet (issue [6/7]); see bench/README.md"
+	$(BIN)/python bench/run --write bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

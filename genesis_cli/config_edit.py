@@ -118,13 +118,16 @@ def block(value: Any, style: Style, base: str) -> str:
         if all(isinstance(v, dict) for v in value):
             lines = [inner + _plain_json(v) for v in value]
         else:
-            flat = _inline(value, style)
-            if all(not isinstance(v, dict | list) for v in value) and len(flat) <= _INLINE_LIMIT:
+            # The one-line form is only built for flat values: building it for a large
+            # nested value at every level made writing 10,000 models quadratic-ish.
+            if _flat(value) and len(flat := _inline(value, style)) <= _INLINE_LIMIT:
                 return flat
             lines = [inner + block(v, style, inner) for v in value]
         return "[" + nl + ("," + nl).join(lines) + tail + nl + base + "]"
-    flat = _inline(value, style)
-    if all(_flat(v) for v in value.values()) and len(flat) <= _INLINE_LIMIT:
+    if (
+        all(_flat(v) for v in value.values())
+        and len(flat := _inline(value, style)) <= _INLINE_LIMIT
+    ):
         return flat
     lines = [f"{inner}{_key(k, style)}: {block(v, style, inner)}" for k, v in value.items()]
     return "{" + nl + ("," + nl).join(lines) + tail + nl + base + "}"
