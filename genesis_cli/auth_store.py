@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar
 
 from genesis_cli import paths
 from genesis_cli.errors import ConfigError
-from genesis_cli.fsutil import atomic_write, ensure_private_dir, locked
+from genesis_cli.fsutil import atomic_write, ensure_private_dir, locked, reported_write_errors
 
 T = TypeVar("T")
 STORE_VERSION = 1
@@ -172,27 +172,30 @@ def update(
     import tomlkit
 
     path = paths.auth_store_path()
-    ensure_private_dir(path.parent)
-    with locked(path):
-        before = load(warn).profiles
-        after = dict(before)
-        result = change(after)
-        if after == before:
+    with reported_write_errors(path):
+        ensure_private_dir(path.parent)
+        with locked(path):
+            before = load(warn).profiles
+            after = dict(before)
+            result = change(after)
+            if after == before:
+                return result
+            document = (
+                tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
+            )
+            if "version" not in document:
+                document["version"] = STORE_VERSION
+            tables = document.get("profiles")
+            if tables is None:
+                tables = tomlkit.table(is_super_table=True)
+                document["profiles"] = tables
+            for profile_id in before.keys() - after.keys():
+                del tables[profile_id]
+            for profile_id, profile in after.items():
+                if before.get(profile_id) == profile:
+                    continue
+                if profile_id not in tables:
+                    tables[profile_id] = tomlkit.table()
+                _write_fields(tables[profile_id], profile)
+            atomic_write(path, tomlkit.dumps(document))
             return result
-        document = tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
-        if "version" not in document:
-            document["version"] = STORE_VERSION
-        tables = document.get("profiles")
-        if tables is None:
-            tables = tomlkit.table(is_super_table=True)
-            document["profiles"] = tables
-        for profile_id in before.keys() - after.keys():
-            del tables[profile_id]
-        for profile_id, profile in after.items():
-            if before.get(profile_id) == profile:
-                continue
-            if profile_id not in tables:
-                tables[profile_id] = tomlkit.table()
-            _write_fields(tables[profile_id], profile)
-        atomic_write(path, tomlkit.dumps(document))
-        return result

@@ -203,6 +203,10 @@ def fetch_live(credential: str | None) -> list[Model]:
         raise CredentialRejected(
             f"{chutes.DISPLAY_NAME} answered {response.status} to the credential"
         )
+    if response.status == 429:
+        retry = response.headers.get("retry-after", "").strip()
+        later = f", retry after {retry[:40]}{'s' if retry.isdigit() else ''}" if retry else ""
+        raise CatalogUnavailable(f"{url} is rate limiting (HTTP 429{later})")
     if response.status != 200:
         raise CatalogUnavailable(f"{url} answered HTTP {response.status}")
     try:

@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from genesis_cli.errors import ConfigError, GenesisError
-from genesis_cli.fsutil import atomic_write, ensure_private_dir, locked, write_target
+from genesis_cli.fsutil import (
+    atomic_write,
+    ensure_private_dir,
+    locked,
+    reported_write_errors,
+    write_target,
+)
 from genesis_cli.json5_doc import JSON5Error
 
 T = TypeVar("T")
@@ -89,28 +95,29 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
     """
     from genesis_cli import config_edit, json5_doc
 
-    ensure_private_dir(write_target(path).parent)
-    with locked(path):
-        document = load(path)
-        data = copy.deepcopy(document.data)
-        result = change(data)
-        if config_edit.same(document.data, data):
-            return result, False
-        text = config_edit.apply(document.text, data)
-        # A safety net, not a formality: never write a config that does not read back.
-        try:
-            reread = json5_doc.loads(text)
-        except JSON5Error:
-            reread = None
-        if not config_edit.same(reread, data):
-            raise GenesisError(
-                f"internal error: the edited {path.name} would not read back; nothing written",
-                hint="rerun with GENESIS_DEBUG=1 and report it",
-            )
-        if document.exists:
-            atomic_write(backup_path(write_target(path)), document.raw)
-        atomic_write(path, text)
-        return result, True
+    with reported_write_errors(path):
+        ensure_private_dir(write_target(path).parent)
+        with locked(path):
+            document = load(path)
+            data = copy.deepcopy(document.data)
+            result = change(data)
+            if config_edit.same(document.data, data):
+                return result, False
+            text = config_edit.apply(document.text, data)
+            # A safety net, not a formality: never write a config that does not read back.
+            try:
+                reread = json5_doc.loads(text)
+            except JSON5Error:
+                reread = None
+            if not config_edit.same(reread, data):
+                raise GenesisError(
+                    f"internal error: the edited {path.name} would not read back; nothing written",
+                    hint="rerun with GENESIS_DEBUG=1 and report it",
+                )
+            if document.exists:
+                atomic_write(backup_path(write_target(path)), document.raw)
+            atomic_write(path, text)
+            return result, True
 
 
 # --- reading what genesis owns -----------------------------------------------------------

@@ -8,12 +8,27 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from genesis_cli.errors import GenesisError
+from genesis_cli.errors import ConfigError, GenesisError
 from genesis_cli.paths import lock_path
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 LOCK_TIMEOUT_SECONDS = 60.0
+
+
+@contextlib.contextmanager
+def reported_write_errors(path: Path) -> Iterator[None]:
+    """Turn an OS error while changing ``path`` into one line and exit 4 (nothing changed:
+    every write is atomic, so the old file is still whole)."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or path
+        raise ConfigError(
+            f"cannot write {where}: {exc.strerror or type(exc).__name__}",
+            hint="check the owner and permissions of the file and its directory; "
+            "nothing was changed",
+        ) from None
 
 
 def ensure_private_dir(path: Path) -> None:

@@ -90,13 +90,18 @@ class Response:
     body: bytes = b""
 
     def json(self) -> Any:
-        """The body as JSON; ``ValueError`` when it is not JSON (or not UTF-8)."""
-        return json.loads(self.body.decode("utf-8"))
+        """The body as JSON; ``ValueError`` when it is not JSON, not UTF-8, or absurdly deep."""
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
     def snippet(self, limit: int = 200) -> str:
         """A short, single-line excerpt of the body for error messages."""
+        from genesis_cli.records import redact
+
         text = self.body[: limit * 4].decode("utf-8", "replace")
-        text = " ".join(text.split())
+        text = redact(" ".join(text.split()))
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -195,6 +200,10 @@ def _wrap(exc: BaseException, host: str, total: float) -> BaseException:
         error = NetworkError(f"{host} did not answer within {total:g}s")
     elif isinstance(exc, requests.exceptions.ProxyError):
         error = NetworkError(f"the proxy refused or failed the connection to {host}")
+    elif isinstance(
+        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    ):
+        error = NetworkError(f"the connection to {host} broke off in the middle of the answer")
     elif isinstance(exc, requests.exceptions.ConnectionError):
         error = NetworkError(f"could not connect to {host} (refused, reset or no route)")
     elif isinstance(exc, requests.exceptions.RequestException):

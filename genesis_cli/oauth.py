@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urlsplit
 from genesis_cli import http
 from genesis_cli.errors import AuthError, NetworkError, UsageError
 from genesis_cli.providers import chutes
+from genesis_cli.records import redact
 
 DEFAULT_EXPIRES_IN = 3600
 MAX_EXPIRES_IN = 366 * 86400
@@ -175,8 +176,11 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
     if response.status != 200 or not isinstance(body, dict):
         if isinstance(body, dict) and isinstance(body.get("error"), str):
             description = body.get("error_description")
+            # Server text is shown to the user: cut it short and strip anything secret.
+            sent = tuple(form.values())
             raise OAuthError(
-                body["error"][:100], description[:200] if isinstance(description, str) else None
+                redact(body["error"][:100], sent),
+                redact(description[:200], sent) if isinstance(description, str) else None,
             )
         if response.status >= 500 or response.status == 429:
             raise NetworkError(f"the token endpoint answered HTTP {response.status}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -71,6 +72,18 @@ class Credential:
 
     def __repr__(self) -> str:  # keep the secret out of tracebacks and logs
         return f"Credential(source={self.source!r}, type={self.type!r}, profile={self.profile!r})"
+
+
+_TOKEN_LIKE = re.compile(r"\b(cpk|cak|csc|cid)_[A-Za-z0-9._~+/=-]{6,}")
+
+
+def redact(text: str, secrets: tuple[str | None, ...] = ()) -> str:
+    """``text`` (say, a server's error body) with every known secret and anything shaped like
+    a Chutes key or token replaced, so it can be shown."""
+    for secret in secrets:
+        if secret and len(secret) >= 6:
+            text = text.replace(secret, "[redacted]")
+    return _TOKEN_LIKE.sub(lambda m: f"{m.group(1)}_[redacted]", text)
 
 
 def mask(secret: str | None) -> str | None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests import helpers
 from tests.helpers import free_port
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET, AuthServer
 from tests.servers import ModelsServer
@@ -50,6 +52,68 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return state
 
 
+@pytest.fixture(autouse=True)
+def secret_guard(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> Iterator[helpers.SecretGuard]:
+    """Fails a test in which any secret it used shows up in stdout, stderr, an exception
+    message of genesis, the config (or its backup) or the catalog cache."""
+    from genesis_cli import errors
+
+    guard = helpers.SecretGuard()
+    guard.add(helpers.GOOD_KEY, CLIENT_SECRET)
+    helpers.GUARD = guard
+    original = errors.GenesisError.__init__
+
+    def recording_init(
+        self: errors.GenesisError,
+        message: str,
+        hint: str | None = None,
+        *args: object,
+        **kwargs: object,
+    ) -> None:
+        guard.record("a genesis exception", f"{message} {hint or ''}")
+        original(self, message, hint, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(errors.GenesisError, "__init__", recording_init)
+    yield guard
+    helpers.GUARD = None
+    captured = capfd.readouterr()
+    extra = [("captured stdout", captured.out), ("captured stderr", captured.err)]
+    for state in [isolated_env, *guard.state_dirs]:
+        guard.add(*_stored_secrets(state / "auth-profiles.toml"))
+        for path in [
+            state / "genesis.json",
+            state / "genesis.json.bak",
+            state / "cache" / "chutes-models.json",
+        ]:
+            if path.is_file():
+                extra.append((str(path), path.read_text(errors="replace")))
+    leaks = guard.leaks(extra)
+    # Give the captured output back to pytest's own report.
+    sys.stdout.write(captured.out)
+    sys.stderr.write(captured.err)
+    if leaks:
+        pytest.fail("secret leaked: " + "; ".join(sorted(set(leaks))))
+
+
+def _stored_secrets(store: Path) -> list[str]:
+    import tomllib
+
+    try:
+        data = tomllib.loads(store.read_text())
+    except (OSError, ValueError):
+        return []
+    found = []
+    profiles = data.get("profiles")
+    for profile in profiles.values() if isinstance(profiles, dict) else []:
+        if isinstance(profile, dict):
+            for key in ("key", "access", "refresh", "client_secret"):
+                if isinstance(profile.get(key), str):
+                    found.append(profile[key])
+    return found
+
+
 @pytest.fixture
 def state_dir(isolated_env: Path) -> Path:
     return isolated_env
@@ -83,6 +147,8 @@ def redirect_uri(monkeypatch: pytest.MonkeyPatch) -> str:
 def auth_server(redirect_uri: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AuthServer]:
     """The test IdP on 127.0.0.1, with CHUTES_OAUTH_BASE_URL and the client env pointing at it."""
     server = AuthServer(redirect_uri)
+    if helpers.GUARD is not None:
+        server.on_issue = helpers.GUARD.add
     server.start()
     monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", server.base_url)
     monkeypatch.setenv("CHUTES_CLIENT_ID", CLIENT_ID)

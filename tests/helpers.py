@@ -16,7 +16,8 @@ GOOD_KEY = "cpk_" + "0123456789abcdef" * 2 + "." + "fedcba9876543210" * 2 + "." 
 
 
 def invoke(*args: str, input: str | None = None, env: dict[str, Any] | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+    result = CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+    return _record_result(result)
 
 
 def mode(path: Path) -> int:
@@ -39,3 +40,46 @@ def snapshot(directory: Path) -> dict[str, bytes]:
         for p in sorted(directory.rglob("*"))
         if p.is_file()
     }
+
+
+class SecretGuard:
+    """Collects every secret a test uses and everything genesis showed or wrote where secrets
+    must never be; ``check`` fails the test on a leak. One per test (autouse fixture)."""
+
+    MIN_LENGTH = 8  # shorter test values ("r", "cpk_x") are substrings of ordinary text
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+        self.outputs: list[tuple[str, str]] = []
+        self.state_dirs: list[Path] = []  # other state dirs a test used (end-to-end runs)
+
+    def add(self, *secrets: str | None) -> None:
+        self.secrets.update(s for s in secrets if s and len(s) >= self.MIN_LENGTH)
+
+    def record(self, where: str, text: str | None) -> None:
+        if text:
+            self.outputs.append((where, text))
+
+    def leaks(self, extra: list[tuple[str, str]] = ()) -> list[str]:  # type: ignore[assignment]
+        found = []
+        for where, text in [*self.outputs, *extra]:
+            for secret in self.secrets:
+                if secret in text:
+                    found.append(f"{secret[:6]}… appears in {where}")
+        return found
+
+
+GUARD: SecretGuard | None = None
+
+
+def record(where: str, text: str | None) -> None:
+    """Hand output that did not go through ``invoke`` (a pexpect transcript) to the guard."""
+    if GUARD is not None:
+        GUARD.record(where, text)
+
+
+def _record_result(result: Result) -> Result:
+    if GUARD is not None:
+        GUARD.record("stdout", result.stdout)
+        GUARD.record("stderr", result.stderr)
+    return result

@@ -37,6 +37,7 @@ class AuthServer:
         self.token_forms: list[dict[str, str]] = []
         self.refresh_requests = 0
         self.reused_refresh_tokens = 0
+        self.on_issue: Any = None  # told every token issued (the tests' secret guard)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -61,6 +62,8 @@ class AuthServer:
         refresh = "crt_" + secrets.token_hex(16)
         self.access_tokens[access] = user
         self.refresh_tokens[refresh] = {"user": user, "scope": scope, "used": False}
+        if self.on_issue is not None:
+            self.on_issue(access, refresh)
         return {
             "access_token": access,
             "token_type": "Bearer",

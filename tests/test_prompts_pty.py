@@ -9,7 +9,7 @@ import sys
 import pexpect
 import pytest
 
-from tests.helpers import GOOD_KEY
+from tests.helpers import GOOD_KEY, record
 
 
 @pytest.fixture
@@ -34,6 +34,7 @@ def spawn(models_server, state_dir):
     yield start
     for child in children:
         child.close(force=True)
+        record("terminal", child.logfile_read.getvalue())
 
 
 def test_hidden_prompt_does_not_echo_the_key(spawn, state_dir) -> None:

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from genesis_cli import auth_store
+from tests.helpers import record
 from tests.oauth_server import CLIENT_SECRET
 
 FAKE_BROWSER = Path(__file__).parent / "fake_browser.py"
@@ -42,6 +43,7 @@ def terminal(auth_server, models_server, state_dir):
     yield start
     for child in children:
         child.close(force=True)
+        record("terminal", child.logfile_read.getvalue())
 
 
 def test_desktop_sign_in_through_the_browser(terminal, tmp_path, state_dir) -> None:

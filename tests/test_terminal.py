@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pexpect
 import pytest
 
-from tests.helpers import GOOD_KEY, invoke
+from tests.helpers import GOOD_KEY, invoke, record
 
 
 def spawn(*args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
@@ -28,7 +28,20 @@ def spawn(*args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
         dimensions=(50, 250),
     )
     child.logfile_read = io.StringIO()
+    _children.append(child)
     return child
+
+
+_children: list[pexpect.spawn] = []
+
+
+@pytest.fixture(autouse=True)
+def _transcripts_to_the_guard():
+    yield
+    while _children:
+        child = _children.pop()
+        child.close(force=True)
+        record("terminal", child.logfile_read.getvalue())
 
 
 def port_is_free(port: int) -> bool:

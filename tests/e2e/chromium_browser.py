@@ -14,24 +14,36 @@ import sys
 import tempfile
 
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-quic", "--disable-features=Translate,MediaRouter,OptimizationHints",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-features=Translate,MediaRouter,OptimizationHints",
 ]
 
 
 def main() -> None:
     url = sys.argv[1]
     if len(sys.argv) == 2:
-        subprocess.Popen([sys.executable, __file__, url, "--child"], start_new_session=True,
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            [sys.executable, __file__, url, "--child"],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         return
     binary = os.environ.get("GENESIS_E2E_CHROMIUM") or shutil.which("chromium") or "chromium"
     with tempfile.TemporaryDirectory(prefix="genesis-chromium-") as profile:
         result = subprocess.run(
             [binary, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
-            capture_output=True, timeout=60, check=False,
+            capture_output=True,
+            timeout=60,
+            check=False,
         )
     with open(os.environ["GENESIS_E2E_PAGE"], "wb") as fh:
         fh.write(result.stdout)

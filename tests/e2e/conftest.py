@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests import helpers
 from tests.helpers import free_port
 
 HERE = Path(__file__).resolve().parent
@@ -69,10 +70,22 @@ def start_idp(tmp_path: Path) -> Iterator[Any]:
         redirect_uri = f"http://127.0.0.1:{free_port()}/oauth-callback"
         log = (tmp_path / "idp.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, str(HERE / "idp_app.py"), "--client-id", CLIENT_ID,
-             "--client-secret", CLIENT_SECRET, "--redirect-uri", redirect_uri,
-             "--access-ttl", str(access_ttl), "--api-key", API_KEY],
-            stdout=subprocess.PIPE, stderr=log,
+            [
+                sys.executable,
+                str(HERE / "idp_app.py"),
+                "--client-id",
+                CLIENT_ID,
+                "--client-secret",
+                CLIENT_SECRET,
+                "--redirect-uri",
+                redirect_uri,
+                "--access-ttl",
+                str(access_ttl),
+                "--api-key",
+                API_KEY,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=log,
         )
         assert process.stdout is not None
         line = process.stdout.readline().decode()  # bounded: the server prints it or exits
@@ -102,8 +115,14 @@ def e2e_env(idp: IdP, tmp_path: Path) -> dict[str, str]:
     """The environment a user would have, pointed at the local servers."""
     home = tmp_path / "e2e-home"
     home.mkdir()
-    keep = {k: v for k, v in os.environ.items()
-            if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "VIRTUAL_ENV")}
+    if helpers.GUARD is not None:
+        helpers.GUARD.add(CLIENT_SECRET, API_KEY)
+        helpers.GUARD.state_dirs.append(home / ".genesis")
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "VIRTUAL_ENV")
+    }
     return {
         **keep,
         "HOME": str(home),

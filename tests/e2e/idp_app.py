@@ -35,8 +35,13 @@ from werkzeug.serving import make_server  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "models_sample.json"
 LOCK = threading.Lock()
-STATE: dict[str, Any] = {"mode": "approve", "refresh_requests": 0, "refresh_reuse": 0,
-                         "revoked": [], "token_requests": 0}
+STATE: dict[str, Any] = {
+    "mode": "approve",
+    "refresh_requests": 0,
+    "refresh_reuse": 0,
+    "revoked": [],
+    "token_requests": 0,
+}
 
 
 class User:
@@ -81,9 +86,21 @@ class Client(ClientMixin):
 
 
 class AuthCode:
-    def __init__(self, code: str, client_id: str, redirect_uri: str, scope: str,
-                 challenge: str | None, method: str | None) -> None:
-        self.code, self.client_id, self.redirect_uri, self.scope = code, client_id, redirect_uri, scope
+    def __init__(
+        self,
+        code: str,
+        client_id: str,
+        redirect_uri: str,
+        scope: str,
+        challenge: str | None,
+        method: str | None,
+    ) -> None:
+        self.code, self.client_id, self.redirect_uri, self.scope = (
+            code,
+            client_id,
+            redirect_uri,
+            scope,
+        )
         self.code_challenge, self.code_challenge_method = challenge, method
         self.expires_at = time.time() + 600
 
@@ -141,9 +158,14 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code: str, req: Any) -> None:
         data = req.payload.data
-        CODES[code] = AuthCode(code, req.client.get_client_id(), req.payload.redirect_uri,
-                               req.scope or "", data.get("code_challenge"),
-                               data.get("code_challenge_method"))
+        CODES[code] = AuthCode(
+            code,
+            req.client.get_client_id(),
+            req.payload.redirect_uri,
+            req.scope or "",
+            data.get("code_challenge"),
+            data.get("code_challenge_method"),
+        )
 
     def query_authorization_code(self, code: str, client: Client) -> AuthCode | None:
         found = CODES.get(code)
@@ -212,8 +234,11 @@ def build(client: Client, access_ttl: int, api_keys: set[str]) -> Flask:
             STATE["token_requests"] += 1
             TOKENS.append(Token(data, req.client.get_client_id()))
 
-    server = AuthorizationServer(app, query_client=lambda cid: client
-                                 if cid == client.client_id else None, save_token=save_token)
+    server = AuthorizationServer(
+        app,
+        query_client=lambda cid: client if cid == client.client_id else None,
+        save_token=save_token,
+    )
     server.register_grant(AuthorizationCodeGrant, [S256Required(required=True)])
     server.register_grant(RefreshTokenGrant)
     server.register_endpoint(Revocation)
@@ -249,7 +274,8 @@ def build(client: Client, access_ttl: int, api_keys: set[str]) -> Flask:
         if auth:
             bearer = auth.removeprefix("Bearer ")
             known = bearer in api_keys or any(
-                t.access_token == bearer and not t.revoked for t in TOKENS)
+                t.access_token == bearer and not t.revoked for t in TOKENS
+            )
             if not known:
                 return jsonify({"detail": "Invalid token or user not found"}), 401
         return app.response_class(SAMPLE.read_bytes(), mimetype="application/json")
@@ -274,8 +300,11 @@ def main() -> None:
     parser.add_argument("--access-ttl", type=int, default=3600)
     parser.add_argument("--api-key", action="append", default=[])
     args = parser.parse_args()
-    app = build(Client(args.client_id, args.client_secret, args.redirect_uri), args.access_ttl,
-                set(args.api_key))
+    app = build(
+        Client(args.client_id, args.client_secret, args.redirect_uri),
+        args.access_ttl,
+        set(args.api_key),
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print(f"READY {server.port}", flush=True)
     sys.stdout.close()

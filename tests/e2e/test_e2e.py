@@ -17,21 +17,28 @@ import pytest
 import requests
 
 from tests.e2e.conftest import API_KEY, CLIENT_SECRET, HERE
+from tests.helpers import record
 
 pytestmark = pytest.mark.e2e
 COMMENTED = (HERE.parent / "golden" / "commented.json5").read_text()
 AUTHORIZE_URL = re.compile(r"(http://127\.0\.0\.1:\d+/idp/authorize\?\S+)")
 
 
-def run(genesis_bin: Path, env: dict[str, str], *args: str,
-        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(genesis_bin), *args], env=env, input=stdin, capture_output=True,
-                          text=True, timeout=120)
+def run(
+    genesis_bin: Path, env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(genesis_bin), *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+    record("stdout", result.stdout)
+    record("stderr", result.stderr)
+    return result
 
 
 def spawn(genesis_bin: Path, env: dict[str, str], *args: str) -> pexpect.spawn:
-    child = pexpect.spawn(str(genesis_bin), list(args), env=env, encoding="utf-8", timeout=60,
-                          dimensions=(50, 300))
+    child = pexpect.spawn(
+        str(genesis_bin), list(args), env=env, encoding="utf-8", timeout=60, dimensions=(50, 300)
+    )
     child.logfile_read = io.StringIO()
     return child
 
@@ -39,6 +46,7 @@ def spawn(genesis_bin: Path, env: dict[str, str], *args: str) -> pexpect.spawn:
 def finish(child: pexpect.spawn) -> int:
     child.expect(pexpect.EOF)
     child.close()
+    record("terminal", child.logfile_read.getvalue())
     return int(child.exitstatus if child.exitstatus is not None else -1)
 
 
@@ -56,8 +64,13 @@ def store(env: dict[str, str]) -> str:
 
 
 def sign_in_over_ssh(genesis_bin: Path, env: dict[str, str]) -> str:
-    child = spawn(genesis_bin, {**env, "SSH_CONNECTION": "192.0.2.1 5 192.0.2.2 22"},
-                  "onboard", "--auth-choice", "chutes")
+    child = spawn(
+        genesis_bin,
+        {**env, "SSH_CONNECTION": "192.0.2.1 5 192.0.2.2 22"},
+        "onboard",
+        "--auth-choice",
+        "chutes",
+    )
     child.expect("this is an SSH session")
     child.expect(AUTHORIZE_URL)
     url = child.match.group(1)
@@ -67,11 +80,16 @@ def sign_in_over_ssh(genesis_bin: Path, env: dict[str, str]) -> str:
     return str(child.logfile_read.getvalue())
 
 
-def test_desktop_sign_in_with_headless_chromium(genesis_bin, e2e_env, idp, chromium,
-                                                tmp_path) -> None:
+def test_desktop_sign_in_with_headless_chromium(
+    genesis_bin, e2e_env, idp, chromium, tmp_path
+) -> None:
     page = tmp_path / "page.html"
-    env = {**e2e_env, "BROWSER": f"{sys.executable} {HERE / 'chromium_browser.py'} %s",
-           "GENESIS_E2E_PAGE": str(page), "GENESIS_E2E_CHROMIUM": chromium}
+    env = {
+        **e2e_env,
+        "BROWSER": f"{sys.executable} {HERE / 'chromium_browser.py'} %s",
+        "GENESIS_E2E_PAGE": str(page),
+        "GENESIS_E2E_CHROMIUM": chromium,
+    }
     child = spawn(genesis_bin, env, "onboard", "--auth-choice", "chutes", "--browser")
     child.expect("Opened your browser")
     child.expect("Connected to Chutes as alice")
@@ -139,11 +157,16 @@ def test_menu_and_hidden_api_key_prompt(genesis_bin, e2e_env, idp) -> None:
     assert f'key = "{API_KEY}"' in store(e2e_env)
 
 
-def test_an_expiring_token_is_refreshed_once_by_the_next_command(genesis_bin, e2e_env,
-                                                                  start_idp) -> None:
+def test_an_expiring_token_is_refreshed_once_by_the_next_command(
+    genesis_bin, e2e_env, start_idp
+) -> None:
     idp = start_idp(access_ttl=60)  # within the 5-minute margin: the next use refreshes
-    env = {**e2e_env, "CHUTES_BASE_URL": f"{idp.root}/v1",
-           "CHUTES_OAUTH_BASE_URL": f"{idp.root}/idp", "CHUTES_OAUTH_REDIRECT_URI": idp.redirect_uri}
+    env = {
+        **e2e_env,
+        "CHUTES_BASE_URL": f"{idp.root}/v1",
+        "CHUTES_OAUTH_BASE_URL": f"{idp.root}/idp",
+        "CHUTES_OAUTH_REDIRECT_URI": idp.redirect_uri,
+    }
     sign_in_over_ssh(genesis_bin, env)
     before = store(env)
     assert idp.stats()["refresh_requests"] == 0
@@ -155,8 +178,9 @@ def test_an_expiring_token_is_refreshed_once_by_the_next_command(genesis_bin, e2
     assert store(env) != before
 
 
-def test_auth_refresh_rotates_and_the_old_refresh_token_is_refused(genesis_bin, e2e_env,
-                                                                   idp) -> None:
+def test_auth_refresh_rotates_and_the_old_refresh_token_is_refused(
+    genesis_bin, e2e_env, idp
+) -> None:
     sign_in_over_ssh(genesis_bin, e2e_env)
     old = re.search(r'^refresh = "([^"]+)"', store(e2e_env), re.M).group(1)
     result = run(genesis_bin, e2e_env, "auth", "refresh", "--json")
@@ -164,9 +188,16 @@ def test_auth_refresh_rotates_and_the_old_refresh_token_is_refused(genesis_bin, 
     assert json.loads(result.stdout)["refreshed"][0]["profile"] == "chutes:alice"
     new = re.search(r'^refresh = "([^"]+)"', store(e2e_env), re.M).group(1)
     assert new != old
-    reused = requests.post(f"{idp.root}/idp/token", timeout=10, data={
-        "grant_type": "refresh_token", "refresh_token": old,
-        "client_id": e2e_env["CHUTES_CLIENT_ID"], "client_secret": CLIENT_SECRET})
+    reused = requests.post(
+        f"{idp.root}/idp/token",
+        timeout=10,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": old,
+            "client_id": e2e_env["CHUTES_CLIENT_ID"],
+            "client_secret": CLIENT_SECRET,
+        },
+    )
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
 
 
@@ -188,16 +219,28 @@ def test_api_key_onboarding_into_a_commented_config(genesis_bin, e2e_env, idp) -
     config = Path(e2e_env["GENESIS_STATE_DIR"]) / "genesis.json"
     config.parent.mkdir(mode=0o700)
     config.write_text(COMMENTED)
-    result = run(genesis_bin, {**e2e_env, "CHUTES_API_KEY": API_KEY}, "onboard",
-                 "--auth-choice", "chutes-api-key", "--non-interactive")
+    result = run(
+        genesis_bin,
+        {**e2e_env, "CHUTES_API_KEY": API_KEY},
+        "onboard",
+        "--auth-choice",
+        "chutes-api-key",
+        "--non-interactive",
+    )
     assert result.returncode == 0, result.stderr
     text = config.read_text()
     for line in COMMENTED.splitlines():
         if "primary" not in line:
             assert line in text
     assert "'chutes:default': { provider: 'chutes', mode: 'api_key' }" in text
-    rejected = run(genesis_bin, {**e2e_env, "CHUTES_API_KEY": "cpk_wrong"}, "onboard",
-                   "--auth-choice", "chutes-api-key", "--non-interactive")
+    rejected = run(
+        genesis_bin,
+        {**e2e_env, "CHUTES_API_KEY": "cpk_wrong"},
+        "onboard",
+        "--auth-choice",
+        "chutes-api-key",
+        "--non-interactive",
+    )
     assert rejected.returncode == 3
     assert config.read_text() == text
 
