@@ -24,14 +24,14 @@ from typing import Any
 
 os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")  # plain http on 127.0.0.1 only
 
-from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector  # noqa: E402
-from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants  # noqa: E402
-from authlib.oauth2.rfc6749.errors import InvalidRequestError  # noqa: E402
-from authlib.oauth2.rfc6750 import BearerTokenValidator  # noqa: E402
-from authlib.oauth2.rfc7009 import RevocationEndpoint  # noqa: E402
-from authlib.oauth2.rfc7636 import CodeChallenge  # noqa: E402
-from flask import Flask, jsonify, request  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7636 import CodeChallenge
+from flask import Flask, jsonify, request
+from werkzeug.serving import make_server
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "models_sample.json"
 LOCK = threading.Lock()
