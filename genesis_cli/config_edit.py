@@ -166,10 +166,12 @@ def detect_style(text: str, root: Node) -> Style:
         elif isinstance(node, ArrayNode):
             stack.extend(node.items)
         elif text[node.start : node.start + 1] in "{[":
-            # A plain-JSON subtree read in one piece: it counts as one JSON-style vote.
-            keys["quoted"] += text[node.start] == "{"
-            quotes['"'] += 1
-            trailing["no"] += "\n" in text[node.start : node.end]
+            # A plain-JSON subtree read in one piece counts as one JSON-style vote, unless it
+            # is empty ({} or []) and so says nothing about style.
+            if text[node.start + 1 : node.end - 1].strip():
+                keys["quoted"] += text[node.start] == "{"
+                quotes['"'] += 1
+                trailing["no"] += "\n" in text[node.start : node.end]
         elif text[node.start : node.start + 1] in quotes:
             quotes[text[node.start]] += 1
     return Style(

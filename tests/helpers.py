@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,14 @@ def invoke(*args: str, input: str | None = None, env: dict[str, Any] | None = No
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+def genesis_command(*args: str) -> list[str]:
+    """The installed console script when there is one (as users run it), else -m."""
+    script = Path(sys.executable).parent / "genesis"
+    if script.exists():
+        return [str(script), *args]
+    return [sys.executable, "-m", "genesis_cli", *args]
 
 
 def free_port() -> int:

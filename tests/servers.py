@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,8 +14,8 @@ from typing import Any
 class ModelsServer:
     """Serves ``GET /v1/models``. ``mode`` picks the behaviour; ``requests`` records each call.
 
-    Modes: ok, 500, html, drip (one byte every ``drip_interval`` s, bounded), huge,
-    reject-bearer (401 for any bearer other than ``valid_tokens``).
+    Modes: ok, 500, 429 (with Retry-After), html, drip (one byte every ``drip_interval`` s,
+    bounded), huge (past the 8 MiB cap), reset (TCP reset mid-body), reject-bearer.
     """
 
     def __init__(self, body: dict[str, Any]) -> None:
@@ -83,7 +85,26 @@ class ModelsServer:
                             401, b'{"detail":"Invalid token or user not found"}', "application/json"
                         )
                         return
-                if mode == "500":
+                if mode == "429":
+                    self.send_response(429)
+                    self.send_header("Retry-After", "30")
+                    self.send_header("Content-Length", "2")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.wfile.write(b"{}")
+                elif mode == "reset":
+                    # Headers and part of the body, then a TCP reset (SO_LINGER 0).
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    self.wfile.write(b'{"object": "list", "data": [{"id": "a"')
+                    self.wfile.flush()
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.close_connection = True
+                elif mode == "500":
                     self._send(500, b'{"detail":"Internal Server Error"}', "application/json")
                 elif mode == "html":
                     self._send(200, b"<html><body>maintenance</body></html>", "text/html")

@@ -23,6 +23,18 @@ SIGN_IN_AGAIN = "sign in again: genesis onboard --auth-choice chutes"
 Warn = Callable[[str], None]
 
 
+class RefreshUnavailable(NetworkError):
+    """The token endpoint could not be reached or failed; the stored tokens are unchanged."""
+
+    def __init__(self, reason: str, profile_id: str, expired: bool = False) -> None:
+        what = "the expired sign-in of " if expired else ""
+        super().__init__(
+            f"could not refresh {what}{profile_id} ({reason})",
+            hint="the stored tokens are unchanged; try again: genesis auth refresh",
+        )
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class RefreshResult:
     profile: Profile
@@ -68,6 +80,9 @@ def refresh_profile(
             )
         try:
             tokens = oauth.refresh(client_for(current), current.refresh)
+        except NetworkError as exc:
+            # Not resent: the server may have spent the token. The next attempt re-reads.
+            raise RefreshUnavailable(exc.message, profile_id) from None
         except oauth.OAuthError as exc:
             if exc.error == "invalid_grant":
                 raise AuthError(
@@ -103,15 +118,12 @@ def ensure_fresh(profile: Profile, warn: Warn | None = None) -> Profile:
         return refresh_profile(
             profile.id, force=False, seen_access=profile.access, warn=warn
         ).profile
-    except NetworkError as exc:
+    except RefreshUnavailable as exc:
         if profile.expires_at is not None and profile.expires_at > time.time():
             if warn:
                 warn(
-                    f"could not refresh {profile.id} ({exc.message}); using the current "
+                    f"could not refresh {profile.id} ({exc.reason}); using the current "
                     "access token while it lasts"
                 )
             return profile
-        raise NetworkError(
-            f"could not refresh the expired sign-in of {profile.id} ({exc.message})",
-            hint="try again: genesis auth refresh",
-        ) from None
+        raise RefreshUnavailable(exc.reason, profile.id, expired=True) from None
