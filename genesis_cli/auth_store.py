@@ -17,7 +17,13 @@ from typing import Any, Literal, TypeVar
 
 from genesis_cli import paths
 from genesis_cli.errors import ConfigError
-from genesis_cli.fsutil import atomic_write, ensure_private_dir, locked, reported_write_errors
+from genesis_cli.fsutil import (
+    atomic_write,
+    ensure_private_dir,
+    locked,
+    read_if_present,
+    reported_write_errors,
+)
 
 T = TypeVar("T")
 STORE_VERSION = 1
@@ -118,19 +124,9 @@ def _tighten(path: Path, warn: Callable[[str], None] | None) -> None:
 
 def load(warn: Callable[[str], None] | None = None) -> Store:
     path = paths.auth_store_path()
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw = read_if_present(path)
+    if raw is None:
         return Store(path=path)
-    except IsADirectoryError:
-        raise _invalid(path, "is a directory, not a file") from None
-    except PermissionError:
-        raise ConfigError(
-            f"cannot read {path}: permission denied",
-            hint="fix its owner or permissions (chmod 600)",
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     _tighten(path, warn)
     return Store(path=path, profiles=_parse(path, raw), exists=True)
 

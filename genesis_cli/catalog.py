@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import time
 from collections.abc import Iterable
 from typing import Any
 
 from genesis_cli import paths
+from genesis_cli.coerce import finite_number
 from genesis_cli.errors import GenesisError, NetworkError
 from genesis_cli.fsutil import atomic_write, ensure_private_dir
 from genesis_cli.providers import chutes
@@ -40,33 +40,15 @@ class CredentialRejected(GenesisError):
 
 
 def _positive_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        number = int(value)
-    else:
-        return None
-    return number if 0 < number <= _MAX_TOKENS_LIMIT else None
+    number = finite_number(value)
+    if isinstance(number, int) and 0 < number <= _MAX_TOKENS_LIMIT:
+        return number
+    return None
 
 
 def _price(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
-        return float(value)
-    return None
+    number = finite_number(value)
+    return float(number) if number is not None and number >= 0 else None
 
 
 def _string_list(value: Any) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from genesis_cli.fsutil import (
     atomic_write,
     ensure_private_dir,
     locked,
+    read_if_present,
     reported_write_errors,
     write_target,
 )
@@ -57,22 +58,9 @@ def _one_line(text: str) -> str:
 
 
 def load(path: Path) -> ConfigDocument:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw = read_if_present(path)
+    if raw is None:
         return ConfigDocument(path=path, text="", data={}, exists=False)
-    except IsADirectoryError:
-        raise ConfigError(
-            f"{path} is a directory, not a config file",
-            hint="move it away or set GENESIS_CONFIG_PATH to a file",
-        ) from None
-    except PermissionError:
-        raise ConfigError(
-            f"cannot read {path}: permission denied",
-            hint="fix its permissions (chmod 600) or its owner",
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

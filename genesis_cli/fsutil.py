@@ -31,6 +31,26 @@ def reported_write_errors(path: Path) -> Iterator[None]:
         ) from None
 
 
+def read_if_present(path: Path) -> bytes | None:
+    """The bytes of ``path``, ``None`` when it does not exist; any other failure to read it
+    (a directory, no permission, a symlink loop) is one line and exit 4."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"{path} is a directory, not a file", hint="move it away (or point genesis elsewhere)"
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            f"cannot read {path}: permission denied",
+            hint="fix its owner or permissions (chmod 600)",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+
+
 def ensure_private_dir(path: Path) -> None:
     """Create ``path`` (and parents) with mode 0700 from the start; leave an existing one be."""
     # mkdir's mode is applied at creation (minus the umask, which can only remove bits),

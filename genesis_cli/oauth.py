@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import math
 import os
 import secrets
 import time
@@ -19,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from genesis_cli import http
+from genesis_cli.coerce import finite_number
 from genesis_cli.errors import AuthError, NetworkError, UsageError
 from genesis_cli.providers import chutes
 from genesis_cli.records import redact
@@ -151,16 +151,10 @@ def start(client: Client) -> AuthRequest:
 
 
 def _expires_in(value: Any) -> int:
-    if isinstance(value, bool):
+    number = finite_number(value)
+    if number is None:
         return DEFAULT_EXPIRES_IN
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return DEFAULT_EXPIRES_IN
-    if not isinstance(value, int | float) or not math.isfinite(value):
-        return DEFAULT_EXPIRES_IN
-    return int(min(max(value, 0), MAX_EXPIRES_IN))
+    return int(min(max(number, 0), MAX_EXPIRES_IN))
 
 
 def _token_request(client: Client, form: dict[str, str], requested: tuple[str, ...]) -> Tokens:
