@@ -77,6 +77,7 @@ def secret_guard(
 
     monkeypatch.setattr(errors.GenesisError, "__init__", recording_init)
     yield guard
+    helpers.close_terminals()
     helpers.GUARD = None
     captured = capfd.readouterr()
     extra = [("captured stdout", captured.out), ("captured stderr", captured.err)]

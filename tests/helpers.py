@@ -92,3 +92,65 @@ def _record_result(result: Result) -> Result:
         GUARD.record("stdout", result.stdout)
         GUARD.record("stderr", result.stderr)
     return result
+
+
+_SPAWNED: list[Any] = []
+
+
+def spawn_genesis(
+    *args: str, env: dict[str, str] | None = None, drop: tuple[str, ...] = (), timeout: float = 30
+) -> Any:
+    """genesis in a real pseudo-terminal (pexpect), ``TERM=dumb`` unless ``env`` says
+    otherwise. Its transcript is kept in ``child.logfile_read`` and handed to the secret
+    guard when the test ends (see ``close_terminals``)."""
+    import io
+    import os
+
+    import pexpect
+
+    full = {**os.environ, "TERM": "dumb", **(env or {})}
+    for name in drop:
+        full.pop(name, None)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "genesis_cli", *args],
+        env=full,
+        encoding="utf-8",
+        timeout=timeout,
+        dimensions=(50, 250),
+    )
+    child.logfile_read = io.StringIO()
+    _SPAWNED.append(child)
+    return child
+
+
+def close_terminals() -> None:
+    while _SPAWNED:
+        child = _SPAWNED.pop()
+        child.close(force=True)
+        record("terminal", child.logfile_read.getvalue())
+
+
+def store_oauth_profile(idp: Any, expires_in: int = 3600, profile_id: str = "chutes:alice") -> Any:
+    """Store an OAuth profile whose tokens the test IdP really issued."""
+    import time
+
+    from genesis_cli import auth_store
+    from genesis_cli.auth_store import Profile
+    from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
+
+    tokens = idp.issue("alice", "openid profile chutes:invoke")
+    profile = Profile(
+        id=profile_id,
+        type="oauth",
+        provider="chutes",
+        access=tokens["access_token"],
+        refresh=tokens["refresh_token"],
+        expires_at=int(time.time()) + expires_in,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        scopes=("openid",),
+        username="alice",
+    )
+    auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile))
+    return profile

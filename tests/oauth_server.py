@@ -14,15 +14,17 @@ import json
 import secrets
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.servers import LocalServer
 
 CLIENT_ID = "cid_test_client"
 CLIENT_SECRET = "csc_test_secret_value"
 
 
-class AuthServer:
+class AuthServer(LocalServer):
     def __init__(self, redirect_uri: str) -> None:
         self.redirect_uri = redirect_uri
         self.mode = "approve"  # or "deny"
@@ -39,23 +41,11 @@ class AuthServer:
         self.reused_refresh_tokens = 0
         self.on_issue: Any = None  # told every token issued (the tests' secret guard)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        super().__init__(self._handler())
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/idp"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        return f"http://127.0.0.1:{self.port}/idp"
 
     def issue(self, user: str, scope: str) -> dict[str, Any]:
         access = "cak_" + secrets.token_hex(16)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from genesis_cli import auth_store
-from genesis_cli.auth_store import Profile
-from tests.helpers import GOOD_KEY, invoke
-from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
+from tests.helpers import GOOD_KEY, invoke, store_oauth_profile
 
 COMMENTED = (Path(__file__).parent / "golden" / "commented.json5").read_text()
 
@@ -32,24 +29,6 @@ def onboarded(models_server, state_dir):
     return state_dir
 
 
-def add_oauth(idp, expires_in: int = 3600, profile_id: str = "chutes:alice") -> Profile:
-    tokens = idp.issue("alice", "openid")
-    profile = Profile(
-        id=profile_id,
-        type="oauth",
-        provider="chutes",
-        access=tokens["access_token"],
-        refresh=tokens["refresh_token"],
-        expires_at=int(time.time()) + expires_in,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        scopes=("openid",),
-        username="alice",
-    )
-    auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile))
-    return profile
-
-
 # --- auth status -------------------------------------------------------------------------
 
 
@@ -66,7 +45,7 @@ def test_status_json_without_credentials_is_still_one_document() -> None:
 
 
 def test_status_lists_profiles_and_the_active_one(onboarded, auth_server) -> None:
-    alice = add_oauth(auth_server)
+    alice = store_oauth_profile(auth_server)
     result = invoke("auth", "status", "--json")
     assert result.exit_code == 0
     document = json.loads(result.stdout)
@@ -120,7 +99,7 @@ def test_status_names_an_env_variable_that_shadows_stored_profiles(onboarded) ->
 
 def test_status_reports_loose_modes_and_a_dead_oauth_profile(onboarded, auth_server) -> None:
     (onboarded / "genesis.json").chmod(0o644)
-    dead = add_oauth(auth_server, expires_in=-60, profile_id="chutes:old")
+    dead = store_oauth_profile(auth_server, expires_in=-60, profile_id="chutes:old")
     auth_store.update(lambda p: p.__setitem__(dead.id, dead.with_changes(refresh=None)))
     problems = json.loads(invoke("auth", "status", "--json").stdout)["problems"]
     assert any("genesis.json is accessible to other users (mode 644)" in p for p in problems)
@@ -131,7 +110,7 @@ def test_status_reports_loose_modes_and_a_dead_oauth_profile(onboarded, auth_ser
 
 
 def test_logout_revokes_both_tokens_and_deletes_everywhere(onboarded, auth_server) -> None:
-    alice = add_oauth(auth_server)
+    alice = store_oauth_profile(auth_server)
     config = onboarded / "genesis.json"
     text = config.read_text().replace(
         '"chutes:default"',
@@ -153,7 +132,7 @@ def test_logout_revokes_both_tokens_and_deletes_everywhere(onboarded, auth_serve
 def test_logout_succeeds_when_the_revoke_endpoint_is_down(
     onboarded, auth_server, monkeypatch
 ) -> None:
-    add_oauth(auth_server)
+    store_oauth_profile(auth_server)
     monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", "http://127.0.0.1:9/idp")
     result = invoke("auth", "logout", "--profile", "chutes:alice")
     assert result.exit_code == 0
@@ -171,7 +150,7 @@ def test_logout_of_the_only_profile_needs_no_flag(onboarded) -> None:
 
 
 def test_logout_with_several_profiles_asks_which(onboarded, auth_server) -> None:
-    add_oauth(auth_server)
+    store_oauth_profile(auth_server)
     result = invoke("auth", "logout")
     assert result.exit_code == 2
     assert "--all" in result.stderr
@@ -179,7 +158,7 @@ def test_logout_with_several_profiles_asks_which(onboarded, auth_server) -> None
 
 
 def test_logout_all_and_env_warning(onboarded, auth_server) -> None:
-    add_oauth(auth_server)
+    store_oauth_profile(auth_server)
     result = invoke("auth", "logout", "--all", env={"CHUTES_API_KEY": "cpk_env"})
     assert result.exit_code == 0
     assert auth_store.load().profiles == {}
@@ -192,7 +171,7 @@ def test_logout_of_an_unknown_profile_is_a_usage_error(onboarded) -> None:
 
 
 def test_refresh_after_logout_fails_with_exit_3(auth_server, models_server) -> None:
-    alice = add_oauth(auth_server)
+    alice = store_oauth_profile(auth_server)
     invoke("auth", "logout")
     auth_store.update(lambda p: p.__setitem__(alice.id, alice))  # a stale copy comes back
     result = invoke("auth", "refresh")

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 from genesis_cli import auth_store
-from genesis_cli.auth_store import Profile
 from genesis_cli.json5_doc import loads
-from tests.helpers import GOOD_KEY, genesis_command
-from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
+from tests.helpers import GOOD_KEY, genesis_command, store_oauth_profile
 
 COMMENTED = (Path(__file__).parent / "golden" / "commented.json5").read_text()
 DEFAULTS = ["chutes/zai-org/GLM-5-TEE", "chutes/moonshotai/Kimi-K2.5-TEE", "glm-fast"]
@@ -21,20 +18,7 @@ def test_twenty_mixed_processes_lose_nothing(auth_server, models_server, state_d
     models_server.valid_tokens = None
     state_dir.mkdir(mode=0o700)
     (state_dir / "genesis.json").write_text(COMMENTED)
-    tokens = auth_server.issue("alice", "openid")
-    alice = Profile(
-        id="chutes:alice",
-        type="oauth",
-        provider="chutes",
-        access=tokens["access_token"],
-        refresh=tokens["refresh_token"],
-        expires_at=int(time.time()) + 3600,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        scopes=("openid",),
-        username="alice",
-    )
-    auth_store.update(lambda p: p.__setitem__(alice.id, alice))
+    alice = store_oauth_profile(auth_server)
 
     commands = []
     for i in range(20):

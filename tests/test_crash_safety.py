@@ -17,8 +17,7 @@ from pathlib import Path
 from genesis_cli import auth_store
 from genesis_cli.auth_store import Profile
 from genesis_cli.json5_doc import loads
-from tests.helpers import GOOD_KEY, genesis_command
-from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
+from tests.helpers import GOOD_KEY, genesis_command, store_oauth_profile
 
 ONBOARD_KILLS = 60
 REFRESH_KILLS = 40
@@ -81,29 +80,12 @@ def test_auth_refresh_killed_at_random_moments(auth_server, state_dir) -> None:
     argv = genesis_command("auth", "refresh")
     store = state_dir / "auth-profiles.toml"
 
-    def seed() -> Profile:
-        tokens = auth_server.issue("alice", "openid")
-        profile = Profile(
-            id="chutes:alice",
-            type="oauth",
-            provider="chutes",
-            access=tokens["access_token"],
-            refresh=tokens["refresh_token"],
-            expires_at=int(time.time()) + 3600,
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            scopes=("openid",),
-            username="alice",
-        )
-        auth_store.update(lambda p: p.__setitem__(profile.id, profile))
-        return profile
-
-    seed()
+    store_oauth_profile(auth_server)
     duration = timed_run(argv)
     rng = random.Random(SEED + 1)
     outcomes = set()
     for _ in range(REFRESH_KILLS):
-        old = seed()
+        old = store_oauth_profile(auth_server)
         old_bytes = store.read_bytes()
         kill_at(argv, rng.uniform(0, duration * 1.2))
         data = tomllib.loads(store.read_text())

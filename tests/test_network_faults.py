@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.helpers import GOOD_KEY, free_port, invoke
+from tests.helpers import GOOD_KEY, free_port, invoke, store_oauth_profile
 
 
 @pytest.mark.parametrize(
@@ -63,9 +63,7 @@ def test_onboarding_through_a_reset_keeps_the_key(models_server, state_dir) -> N
 
 @pytest.mark.parametrize("status", [429, 500, 503])
 def test_token_endpoint_trouble_during_auth_refresh_exits_1(auth_server, status) -> None:
-    from tests.test_refresh import seed
-
-    seed(auth_server, expires_in=3000)
+    store_oauth_profile(auth_server, expires_in=3000)
     auth_server.token_status = status
     result = invoke("auth", "refresh")
     assert result.exit_code == 1
@@ -74,9 +72,7 @@ def test_token_endpoint_trouble_during_auth_refresh_exits_1(auth_server, status)
 
 
 def test_an_unreachable_idp_during_auth_refresh_exits_1(auth_server, monkeypatch) -> None:
-    from tests.test_refresh import seed
-
-    seed(auth_server, expires_in=3000)
+    store_oauth_profile(auth_server, expires_in=3000)
     monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", f"http://127.0.0.1:{free_port()}/idp")
     result = invoke("auth", "refresh")
     assert result.exit_code == 1

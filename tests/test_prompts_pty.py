@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import io
-import os
-import sys
-
 import pexpect
 import pytest
 
-from tests.helpers import GOOD_KEY, record
+from tests.helpers import GOOD_KEY, spawn_genesis
 
 
 @pytest.fixture
 def spawn(models_server, state_dir):
     models_server.valid_tokens = {GOOD_KEY}
-    children: list[pexpect.spawn] = []
-
-    def start(*args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
-        full_env = {**os.environ, "TERM": "dumb", "COLUMNS": "200", **(env or {})}
-        child = pexpect.spawn(
-            sys.executable,
-            ["-m", "genesis_cli", *args],
-            env=full_env,
-            encoding="utf-8",
-            timeout=20,
-            dimensions=(40, 200),
-        )
-        child.logfile_read = io.StringIO()  # the whole transcript, as the terminal showed it
-        children.append(child)
-        return child
-
-    yield start
-    for child in children:
-        child.close(force=True)
-        record("terminal", child.logfile_read.getvalue())
+    return spawn_genesis
 
 
 def test_hidden_prompt_does_not_echo_the_key(spawn, state_dir) -> None:

@@ -13,7 +13,7 @@ import pytest
 from genesis_cli import auth_store, oauth
 from genesis_cli.auth_store import Profile
 from genesis_cli.flows.refresh import refresh_profile
-from tests.helpers import invoke
+from tests.helpers import invoke, store_oauth_profile
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 
 
@@ -23,31 +23,12 @@ def idp(auth_server, models_server):
     return auth_server
 
 
-def seed(idp, expires_in: int) -> Profile:
-    """A stored OAuth profile whose tokens the test IdP really issued."""
-    tokens = idp.issue("alice", "openid profile chutes:invoke")
-    profile = Profile(
-        id="chutes:alice",
-        type="oauth",
-        provider="chutes",
-        access=tokens["access_token"],
-        refresh=tokens["refresh_token"],
-        expires_at=int(time.time()) + expires_in,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        scopes=("openid",),
-        username="alice",
-    )
-    auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile))
-    return profile
-
-
 def stored() -> Profile:
     return auth_store.load().profiles["chutes:alice"]
 
 
 def test_a_token_expiring_within_five_minutes_is_refreshed_once(idp, models_server) -> None:
-    old = seed(idp, expires_in=200)
+    old = store_oauth_profile(idp, expires_in=200)
     result = invoke("models", "list", "--refresh", "--json")
     assert result.exit_code == 0, result.stderr
     new = stored()
@@ -60,13 +41,13 @@ def test_a_token_expiring_within_five_minutes_is_refreshed_once(idp, models_serv
 
 
 def test_a_fresh_token_is_left_alone(idp) -> None:
-    seed(idp, expires_in=3000)
+    store_oauth_profile(idp, expires_in=3000)
     assert invoke("models", "list", "--json").exit_code == 0
     assert idp.refresh_requests == 0
 
 
 def test_auth_refresh_rotates_and_the_old_refresh_token_is_then_refused(idp) -> None:
-    old = seed(idp, expires_in=3000)
+    old = store_oauth_profile(idp, expires_in=3000)
     result = invoke("auth", "refresh", "--json")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
@@ -80,7 +61,7 @@ def test_auth_refresh_rotates_and_the_old_refresh_token_is_then_refused(idp) -> 
 
 
 def test_auth_refresh_prints_the_new_expiry(idp) -> None:
-    seed(idp, expires_in=3000)
+    store_oauth_profile(idp, expires_in=3000)
     result = invoke("auth", "refresh")
     assert result.exit_code == 0
     assert result.stdout.startswith("Refreshed chutes:alice: access token valid until ")
@@ -88,7 +69,7 @@ def test_auth_refresh_prints_the_new_expiry(idp) -> None:
 
 
 def test_a_spent_refresh_token_exits_3_and_says_sign_in_again(idp) -> None:
-    profile = seed(idp, expires_in=3000)
+    profile = store_oauth_profile(idp, expires_in=3000)
     idp.refresh_tokens[profile.refresh or ""]["used"] = True
     result = invoke("auth", "refresh")
     assert result.exit_code == 3
@@ -97,7 +78,7 @@ def test_a_spent_refresh_token_exits_3_and_says_sign_in_again(idp) -> None:
 
 
 def test_automatic_refresh_with_a_spent_token_exits_3(idp) -> None:
-    profile = seed(idp, expires_in=10)
+    profile = store_oauth_profile(idp, expires_in=10)
     idp.refresh_tokens[profile.refresh or ""]["used"] = True
     result = invoke("models", "list")
     assert result.exit_code == 3
@@ -105,7 +86,7 @@ def test_automatic_refresh_with_a_spent_token_exits_3(idp) -> None:
 
 
 def test_transient_failure_keeps_a_still_valid_token_with_a_warning(idp, models_server) -> None:
-    profile = seed(idp, expires_in=120)
+    profile = store_oauth_profile(idp, expires_in=120)
     idp.token_status = 503
     result = invoke("models", "list", "--refresh", "--json")
     assert result.exit_code == 0
@@ -115,7 +96,7 @@ def test_transient_failure_keeps_a_still_valid_token_with_a_warning(idp, models_
 
 
 def test_transient_failure_with_an_expired_token_is_an_error(idp) -> None:
-    seed(idp, expires_in=-10)
+    store_oauth_profile(idp, expires_in=-10)
     idp.token_status = 502
     result = invoke("models", "list")
     assert result.exit_code == 1
@@ -149,14 +130,14 @@ def test_nothing_to_refresh_exits_3() -> None:
 
 
 def test_unknown_profile_is_a_usage_error(idp) -> None:
-    seed(idp, expires_in=3000)
+    store_oauth_profile(idp, expires_in=3000)
     result = invoke("auth", "refresh", "--profile", "chutes:bob")
     assert result.exit_code == 2
     assert "chutes:alice" in result.stderr
 
 
 def test_a_token_refreshed_by_another_process_is_adopted(idp) -> None:
-    seed(idp, expires_in=3000)
+    store_oauth_profile(idp, expires_in=3000)
     result = refresh_profile("chutes:alice", force=True, seen_access="cak_seen_before_the_lock")
     assert result.adopted and not result.refreshed
     assert idp.refresh_requests == 0
@@ -165,11 +146,11 @@ def test_a_token_refreshed_by_another_process_is_adopted(idp) -> None:
 def test_eight_processes_send_one_refresh_request_between_them(
     idp, models_server, state_dir
 ) -> None:
-    seed(idp, expires_in=60)
+    store_oauth_profile(idp, expires_in=60)
     idp.refresh_delay = 0.3  # keep the first refresh in flight while the others queue up
     invoke("models", "list", "--refresh")  # a fresh cache: the processes only need the token
     assert idp.refresh_requests == 1
-    seed(idp, expires_in=60)
+    store_oauth_profile(idp, expires_in=60)
     before = idp.refresh_requests
     env = {**os.environ}
     procs = [

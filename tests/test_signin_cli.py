@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import os
 import re
 import sys
 from pathlib import Path
@@ -13,7 +11,7 @@ import pytest
 import requests
 
 from genesis_cli import auth_store
-from tests.helpers import record
+from tests.helpers import spawn_genesis
 from tests.oauth_server import CLIENT_SECRET
 
 FAKE_BROWSER = Path(__file__).parent / "fake_browser.py"
@@ -22,28 +20,7 @@ FAKE_BROWSER = Path(__file__).parent / "fake_browser.py"
 @pytest.fixture
 def terminal(auth_server, models_server, state_dir):
     models_server.valid_tokens = None
-    children: list[pexpect.spawn] = []
-
-    def start(*args: str, env: dict[str, str] | None = None, drop: tuple[str, ...] = ()):
-        full = {**os.environ, "TERM": "dumb", **(env or {})}
-        for name in drop:
-            full.pop(name, None)
-        child = pexpect.spawn(
-            sys.executable,
-            ["-m", "genesis_cli", *args],
-            env=full,
-            encoding="utf-8",
-            timeout=30,
-            dimensions=(50, 300),
-        )
-        child.logfile_read = io.StringIO()
-        children.append(child)
-        return child
-
-    yield start
-    for child in children:
-        child.close(force=True)
-        record("terminal", child.logfile_read.getvalue())
+    return spawn_genesis
 
 
 def test_desktop_sign_in_through_the_browser(terminal, tmp_path, state_dir) -> None:

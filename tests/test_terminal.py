@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import signal
@@ -15,33 +14,11 @@ from urllib.parse import urlsplit
 import pexpect
 import pytest
 
-from tests.helpers import GOOD_KEY, invoke, record
+from tests.helpers import GOOD_KEY, invoke, spawn_genesis
 
 
 def spawn(*args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "genesis_cli", *args],
-        env={**os.environ, "TERM": "dumb", **(env or {})},
-        encoding="utf-8",
-        timeout=30,
-        dimensions=(50, 250),
-    )
-    child.logfile_read = io.StringIO()
-    _children.append(child)
-    return child
-
-
-_children: list[pexpect.spawn] = []
-
-
-@pytest.fixture(autouse=True)
-def _transcripts_to_the_guard():
-    yield
-    while _children:
-        child = _children.pop()
-        child.close(force=True)
-        record("terminal", child.logfile_read.getvalue())
+    return spawn_genesis(*args, env=env)
 
 
 def port_is_free(port: int) -> bool:
