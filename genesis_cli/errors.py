@@ -41,9 +41,3 @@ class ConfigError(GenesisError):
 
 class NetworkError(GenesisError):
     """A request failed before a usable answer arrived (refused, reset, timed out, too big)."""
-
-
-class HttpStatusError(NetworkError):
-    def __init__(self, message: str, status: int, hint: str | None = None) -> None:
-        super().__init__(message, hint)
-        self.status = status

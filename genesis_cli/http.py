@@ -96,14 +96,6 @@ class Response:
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
 
-    def snippet(self, limit: int = 200) -> str:
-        """A short, single-line excerpt of the body for error messages."""
-        from genesis_cli.records import redact
-
-        text = self.body[: limit * 4].decode("utf-8", "replace")
-        text = redact(" ".join(text.split()))
-        return text if len(text) <= limit else text[: limit - 1] + "…"
-
 
 def request(
     method: str,

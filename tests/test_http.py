@@ -44,7 +44,7 @@ def test_http_errors_are_returned_not_raised(models_server) -> None:
     models_server.mode = "500"
     response = http.request("GET", f"{models_server.base_url}/models")
     assert response.status == 500
-    assert response.snippet() == '{"detail":"Internal Server Error"}'
+    assert response.json() == {"detail": "Internal Server Error"}
 
 
 def test_requests_carry_the_genesis_user_agent(models_server) -> None:
