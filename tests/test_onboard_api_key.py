@@ -144,6 +144,7 @@ def test_keep_default_keeps_an_existing_primary(api, state_dir) -> None:
         f'"{GOOD_KEY}"\n',
         f'export CHUTES_API_KEY="{GOOD_KEY}"\n',
         f"CHUTES_API_KEY={GOOD_KEY}\n",
+        f"export   CHUTES_API_KEY = '{GOOD_KEY}'\n",
     ],
 )
 def test_key_from_stdin_is_normalised(api, state_dir, piped) -> None:
@@ -241,3 +242,10 @@ def test_env_key_beats_the_stored_profile(api, state_dir) -> None:
     invoke("models", "list", env={"CHUTES_API_KEY": "cpk_from_env"})
     assert api.requests[-2]["authorization"] == "Bearer cpk_from_env"  # 401, then retried bare
     assert api.requests[-1]["authorization"] == ""
+
+
+def test_only_the_chutes_variable_name_is_stripped_from_a_pasted_line() -> None:
+    from genesis_cli.flows.onboard import normalize_api_key
+
+    assert normalize_api_key("cpk_abc=def") == "cpk_abc=def"
+    assert normalize_api_key("OTHER_KEY=cpk_abc") == "OTHER_KEY=cpk_abc"

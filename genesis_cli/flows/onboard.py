@@ -19,7 +19,9 @@ from genesis_cli.providers import chutes
 from genesis_cli.records import Catalog, mask
 
 Warn = Callable[[str], None]
-_EXPORT_PREFIX = re.compile(r"^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=\s*")
+# A pasted shell line: "export CHUTES_API_KEY=..." or "CHUTES_API_KEY=...". Only that name,
+# so a key that happens to contain "=" is never cut.
+_EXPORT_PREFIX = re.compile(rf"^(?:export\s+)?{chutes.API_KEY_ENV}\s*=\s*")
 
 
 @dataclass
