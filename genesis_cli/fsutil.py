@@ -102,8 +102,18 @@ def _fsync_dir(directory: Path) -> None:
 
 @contextlib.contextmanager
 def locked(target: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
-    """Hold the cross-process lock that guards read-modify-write of ``target``."""
-    with lock_file(lock_path(write_target(target)), timeout):
+    """Hold the cross-process lock that guards read-modify-write of ``target``.
+
+    Every writer of ``target`` (and of its ``.bak``) holds this lock while it writes, so a
+    temporary file found under the lock was left by a writer that died (SIGKILL, power
+    loss): it is removed.
+    """
+    real = write_target(target)
+    with lock_file(lock_path(real), timeout):
+        for pattern in (f".{real.name}.*.tmp", f".{real.name}.bak.*.tmp"):
+            for leftover in real.parent.glob(pattern):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
         yield
 
 

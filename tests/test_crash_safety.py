@@ -76,6 +76,31 @@ def test_onboarding_killed_at_random_moments(models_server, state_dir, monkeypat
     assert len(seen) >= 2, seen
 
 
+def test_the_next_writer_removes_temporary_files_a_killed_writer_left(
+    models_server, state_dir
+) -> None:
+    state_dir.mkdir(mode=0o700)
+    (state_dir / "genesis.json").write_text("{}")
+    left = [
+        ".genesis.json.k1ll3d.tmp",
+        ".genesis.json.bak.k1ll3d.tmp",
+        ".auth-profiles.toml.k1ll3d.tmp",
+    ]
+    for name in left:
+        (state_dir / name).write_text("half a file")
+    unrelated = state_dir / ".notes.txt.tmp"
+    unrelated.write_text("not ours")
+    subprocess.run(
+        genesis_command("onboard", "--non-interactive"),
+        check=True,
+        timeout=60,
+        env={**os.environ, "CHUTES_API_KEY": GOOD_KEY},
+        capture_output=True,
+    )
+    assert [name for name in left if (state_dir / name).exists()] == []
+    assert unrelated.exists()
+
+
 def test_auth_refresh_killed_at_random_moments(auth_server, state_dir) -> None:
     argv = genesis_command("auth", "refresh")
     store = state_dir / "auth-profiles.toml"
