@@ -69,17 +69,21 @@ def _render_status(
         ui.warn(problem)
 
 
+def _stamp(expires_at: int) -> tuple[str, float]:
+    """The expiry as a UTC timestamp, and the seconds left until then."""
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(expires_at)), expires_at - time.time()
+
+
 def _left(expires_at: int) -> str:
-    seconds = expires_at - time.time()
-    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(expires_at))
+    stamp, seconds = _stamp(expires_at)
     if seconds < 0:
         return f"expired {stamp}"
     return f"expires {stamp} (in {round(seconds / 60)} min)"
 
 
 def _when(expires_at: int) -> str:
-    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(expires_at))
-    minutes = round((expires_at - time.time()) / 60)
+    stamp, seconds = _stamp(expires_at)
+    minutes = round(seconds / 60)
     return f"{stamp} (in {minutes} min)" if minutes >= 0 else f"{stamp} (expired)"
 
 

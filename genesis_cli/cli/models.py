@@ -52,11 +52,8 @@ def list_command(json_mode: bool, refresh: bool, offline: bool, provider: str) -
         listing = list_models(
             credential.secret if credential else None, refresh=refresh, offline=offline
         )
-    if listing.catalog.fell_back and listing.catalog.reason:
-        ui.warn(f"live catalog unavailable ({listing.catalog.reason}); using the bundled catalog")
-    for warning in listing.warnings:
-        if not warning.startswith("live catalog unavailable"):
-            ui.warn(warning)
+    for warning in listing.warnings:  # the fallback reason, when there is one, comes first
+        ui.warn(warning)
     if json_mode:
         ui.emit_json(listing.to_json())
         return
