@@ -42,6 +42,11 @@ class RefreshResult:
     adopted: bool  # another process had refreshed it meanwhile
 
 
+def can_refresh(profile: Profile) -> bool:
+    """An OAuth profile with what a refresh needs: a refresh token and its client id."""
+    return profile.type == "oauth" and bool(profile.refresh and profile.client_id)
+
+
 def expiring(profile: Profile, margin: int = REFRESH_MARGIN_SECONDS) -> bool:
     return profile.expires_at is not None and profile.expires_at - time.time() <= margin
 
@@ -74,7 +79,7 @@ def refresh_profile(
         adopted = seen_access is not None and current.access != seen_access
         if adopted or not (force or expiring(current)):
             return RefreshResult(current, refreshed=False, adopted=adopted)
-        if not current.refresh or not current.client_id:
+        if not can_refresh(current) or current.refresh is None:  # (the latter narrows the type)
             raise AuthError(
                 f"profile {profile_id} has no refresh token or client id", hint=SIGN_IN_AGAIN
             )

@@ -12,7 +12,7 @@ from typing import Any
 from genesis_cli import auth_store, config_file, paths
 from genesis_cli.auth_store import Profile
 from genesis_cli.flows.credentials import env_credential, ranked_profiles
-from genesis_cli.flows.refresh import SIGN_IN_AGAIN
+from genesis_cli.flows.refresh import SIGN_IN_AGAIN, can_refresh
 from genesis_cli.providers import chutes
 from genesis_cli.records import mask
 
@@ -25,10 +25,6 @@ class Status:
 
     def to_json(self) -> dict[str, Any]:
         return {"active": self.active, "profiles": self.profiles, "problems": self.problems}
-
-
-def can_refresh(profile: Profile) -> bool:
-    return profile.type == "oauth" and bool(profile.refresh and profile.client_id)
 
 
 def _profile_json(profile: Profile) -> dict[str, Any]:
