@@ -47,8 +47,11 @@ def _positive_int(value: Any) -> int | None:
 
 
 def _price(value: Any) -> float | None:
+    """USD per 1M tokens, rounded to 6 significant digits (0.09999999999999998 -> 0.1)."""
     number = finite_number(value)
-    return float(number) if number is not None and number >= 0 else None
+    if number is None or number < 0:
+        return None
+    return float(f"{number:.6g}")
 
 
 def _string_list(value: Any) -> tuple[str, ...]:
@@ -85,7 +88,7 @@ def map_row(row: Any) -> Model | None:
         or DEFAULT_CONTEXT_WINDOW
     )
     max_tokens = _positive_int(row.get("max_output_length")) or min(DEFAULT_MAX_TOKENS, context)
-    features = row.get("supported_features")
+    features = _string_list(row.get("supported_features"))
     pricing = row.get("pricing")
     if not isinstance(pricing, dict):
         pricing = {}
@@ -95,8 +98,11 @@ def map_row(row: Any) -> Model | None:
         max_tokens=max_tokens,
         input=_string_list(row.get("input_modalities")) or ("text",),
         # Only what the provider declares: never guessed from the id ("-TEE" is not reasoning).
-        reasoning=isinstance(features, list) and "reasoning" in features,
+        reasoning="reasoning" in features,
+        tools="tools" in features,
+        structured_outputs="structured_outputs" in features or "json_mode" in features,
         confidential=row.get("confidential_compute") is True,
+        chute_id=_usable_id(row.get("chute_id")),
         cost=Cost(
             input=_price(pricing.get("prompt")),
             output=_price(pricing.get("completion")),
@@ -125,6 +131,14 @@ def parse_models_body(body: Any) -> list[Model]:
     return models
 
 
+# genesis's own boolean fields and the provider feature each stands for.
+_FEATURE_KEYS = {
+    "reasoning": "reasoning",
+    "tools": "tools",
+    "structured_outputs": "structuredOutputs",
+}
+
+
 def model_from_dict(data: Any) -> Model | None:
     """A model in genesis's own shape (bundled file, cache), validated like a live row."""
     if not isinstance(data, dict):
@@ -138,8 +152,11 @@ def model_from_dict(data: Any) -> Model | None:
             "context_length": data.get("contextWindow"),
             "max_output_length": data.get("maxTokens"),
             "input_modalities": data.get("input"),
-            "supported_features": ["reasoning"] if data.get("reasoning") is True else [],
+            "supported_features": [
+                name for name, key in _FEATURE_KEYS.items() if data.get(key) is True
+            ],
             "confidential_compute": data.get("confidential"),
+            "chute_id": data.get("chuteId"),
             "pricing": {
                 "prompt": cost.get("input"),
                 "completion": cost.get("output"),

@@ -272,18 +272,88 @@ def _insert(
         edits.append(_Edit(last.comma + 1, last.comma + 1, " " + inline + ","))
 
 
-def _delete(text: str, member: Member, edits: list[_Edit]) -> None:
-    end = member.comma + 1 if member.comma is not None else member.value.end
+def _delete(text: str, start: int, value_end: int, comma: int | None, edits: list[_Edit]) -> None:
+    """Remove a member or an item (``start`` to its value's end, and its comma): its whole
+    line when it stands alone on one."""
+    end = comma + 1 if comma is not None else value_end
     stop = _end_of_line_content(text, end)
-    if _starts_line(text, member.key_start) and (stop >= len(text) or text[stop] in "\r\n"):
-        start = _line_start(text, member.key_start)
+    if _starts_line(text, start) and (stop >= len(text) or text[stop] in "\r\n"):
+        start = _line_start(text, start)
         newline = text.find("\n", stop)
         end = len(text) if newline < 0 else newline + 1
     else:
-        start = member.key_start
         while end < len(text) and text[end] in " \t":
             end += 1
     edits.append(_Edit(start, end, ""))
+
+
+def _append(
+    text: str, node: ArrayNode, last: int, values: list[Any], style: Style, edits: list[_Edit]
+) -> None:
+    """Insert ``values`` after item ``last`` of ``node``, in the array's own layout."""
+    item, comma = node.items[last], node.commas[last]
+    after = comma + 1 if comma is not None else item.end
+    stop = _end_of_line_content(text, after)
+    nl = style.newline
+    if (stop >= len(text) or text[stop] in "\r\n") and _starts_line(text, item.start):
+        indent = _indent_of_line(text, item.start)
+        lines = [indent + block(v, style, indent) for v in values]
+        tail = "," if node.trailing_comma else ""
+        if comma is None:
+            edits.append(_Edit(item.end, item.end, ","))
+        edits.append(_Edit(stop, stop, nl + ("," + nl).join(lines) + tail))
+        return
+    inline = ", ".join(_inline(v, style) for v in values)
+    if comma is None:
+        edits.append(_Edit(item.end, item.end, ", " + inline))
+    else:
+        edits.append(_Edit(comma + 1, comma + 1, " " + inline + ","))
+
+
+def _item_key(value: Any) -> str | None:
+    """How an array item is matched across an edit: a model entry by its ``id``."""
+    key = value.get("id") if isinstance(value, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def _patch_list(
+    text: str, node: ArrayNode, old: list[Any], new: list[Any], style: Style, edits: list[_Edit]
+) -> bool:
+    """Edit the array item by item when ``new`` is ``old`` with items changed in place
+    (matched by ``id``, else by position), some removed and some appended at the end.
+    Returns False, having recorded nothing, when it is not of that shape."""
+    plan: list[tuple[int, Any]] = []  # (old index, new value) pairs patched in place
+    appended: list[Any] = []
+    j = 0
+    keys = [_item_key(v) for v in old]
+    for value in new:
+        key = _item_key(value)
+        if not appended:
+            if key is not None and key in keys[j:]:
+                k = keys.index(key, j)
+                plan.append((k, value))
+                j = k + 1
+                continue
+            if key is None and j < len(old) and keys[j] is None:
+                plan.append((j, value))
+                j += 1
+                continue
+        if key is not None and key in keys[j:]:
+            return False  # an old item would move past an appended one
+        appended.append(value)
+    if not plan or len(set(keys) - {None}) != sum(k is not None for k in keys):
+        return False  # nothing to anchor on, or duplicate ids: rewrite the array whole
+    kept = {k for k, _ in plan}
+    local: list[_Edit] = []
+    for k, value in plan:
+        _patch(text, node.items[k], old[k], value, style, local)
+    for index in range(len(old)):
+        if index not in kept:
+            _delete(text, node.items[index].start, node.items[index].end, node.commas[index], local)
+    if appended:
+        _append(text, node, max(kept), appended, style, local)
+    edits.extend(local)
+    return True
 
 
 def _patch(text: str, node: Node, old: Any, new: Any, style: Style, edits: list[_Edit]) -> None:
@@ -302,7 +372,7 @@ def _patch(text: str, node: Node, old: Any, new: Any, style: Style, edits: list[
             )
             return
         for member in removed:
-            _delete(text, member, edits)
+            _delete(text, member.key_start, member.value.end, member.comma, edits)
         for key, value in new.items():
             if key in old:
                 current = obj.member(key)
@@ -311,6 +381,10 @@ def _patch(text: str, node: Node, old: Any, new: Any, style: Style, edits: list[
         if added:
             _insert(text, obj, added, style, edits)
         return
+    if isinstance(old, list) and isinstance(new, list) and old:
+        array = expand(text, node)
+        if isinstance(array, ArrayNode) and _patch_list(text, array, old, new, style, edits):
+            return
     edits.append(_Edit(node.start, node.end, block(new, style, _indent_of_line(text, node.start))))
 
 

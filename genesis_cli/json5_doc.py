@@ -64,6 +64,7 @@ class ObjectNode(Node):
 class ArrayNode(Node):
     items: list[Node] = field(default_factory=list)
     trailing_comma: bool = False
+    commas: list[int | None] = field(default_factory=list)  # the comma after each item
 
 
 # Whitespace per JSON5: ECMAScript white space and line terminators, plus comments.
@@ -244,8 +245,10 @@ class _Parser:
             value, value_node, pos = self.value(pos, depth + 1)
             result.append(value)
             node.items.append(value_node)
+            node.commas.append(None)
             pos = self.skip(pos)
             if text[pos : pos + 1] == ",":
+                node.commas[-1] = pos
                 pos = self.skip(pos + 1)
                 node.trailing_comma = text[pos : pos + 1] == "]"
             elif text[pos : pos + 1] != "]":
@@ -284,10 +287,14 @@ def parse(text: str) -> tuple[Any, Node]:
 
 
 def expand(text: str, node: Node) -> Node:
-    """The detailed span tree of ``node``: an opaque plain-JSON span becomes an Object/ArrayNode."""
+    """The detailed span tree of ``node``: an opaque plain-JSON span becomes an Object/ArrayNode.
+
+    One level at a time: its children may be opaque again (the fast path), and are expanded
+    only if an edit reaches into them, so a list of 10,000 models is not parsed in detail.
+    """
     if isinstance(node, ObjectNode | ArrayNode) or text[node.start] not in "{[":
         return node
-    parser = _Parser(text, fast=False)
+    parser = _Parser(text)
     if text[node.start] == "{":
         return parser.object(node.start, 0)[1]
     return parser.array(node.start, 0)[1]

@@ -30,16 +30,25 @@ class Model:
     reasoning: bool = False
     confidential: bool = False
     cost: Cost = field(default_factory=Cost)
+    tools: bool = False
+    structured_outputs: bool = False
+    chute_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The shape used in the config's provider block, the cache and ``--json``."""
+        """genesis's own shape: the bundled catalog, the cache and ``models list --json``.
+
+        The config holds a narrower, OpenClaw-shaped entry (``flows.register.config_entry``).
+        """
         return {
             "id": self.id,
             "contextWindow": self.context_window,
             "maxTokens": self.max_tokens,
             "input": list(self.input),
             "reasoning": self.reasoning,
+            "tools": self.tools,
+            "structuredOutputs": self.structured_outputs,
             "confidential": self.confidential,
+            "chuteId": self.chute_id,
             "cost": self.cost.to_dict(),
         }
 

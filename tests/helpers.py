@@ -154,3 +154,12 @@ def store_oauth_profile(idp: Any, expires_in: int = 3600, profile_id: str = "chu
     )
     auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile))
     return profile
+
+
+def bundled_count() -> int:
+    """How many models the bundled catalog holds (it grows as the catalog is refreshed)."""
+    import json
+
+    from genesis_cli.providers import chutes
+
+    return len(json.loads(chutes.catalog_file().read_text())["models"])

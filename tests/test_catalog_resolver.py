@@ -12,10 +12,11 @@ import responses
 
 from genesis_cli import catalog
 from genesis_cli.providers import chutes
+from tests.helpers import bundled_count
 
 BASE = "http://127.0.0.1:9/v1"
 URL = f"{BASE}/models"
-BUNDLED_COUNT = 9
+BUNDLED_COUNT = bundled_count()
 
 
 @pytest.fixture
@@ -144,9 +145,13 @@ def test_rejected_credential_retries_once_without_it(mocked, sample_body) -> Non
     assert any("rejected the credential" in w for w in result.warnings)
 
 
-def test_bundled_catalog_has_the_nine_starter_models() -> None:
+def test_bundled_catalog_has_the_product_pages_models_and_the_2026_08_snapshot() -> None:
     ids = {m.id for m in catalog.bundled_catalog("test").models}
-    assert ids == {
+    snapshot = json.loads(
+        (Path(__file__).parent / "data" / "chutes-models-2026-08-22.json").read_text()
+    )
+    assert ids >= {row["id"] for row in snapshot["data"]}
+    assert ids >= {
         "zai-org/GLM-4.7-TEE",
         "zai-org/GLM-5-TEE",
         "deepseek-ai/DeepSeek-V3.2-TEE",

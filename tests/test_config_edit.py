@@ -129,3 +129,40 @@ def test_strings_are_escaped_for_their_quote() -> None:
 )
 def test_same_tells_types_apart(a, b, equal) -> None:
     assert same(a, b) is equal
+
+
+# --- arrays of model entries: edited item by item, matched by id -------------------------
+
+
+def test_an_array_item_changed_in_place_keeps_the_comments_around_it() -> None:
+    text = (
+        "{\n  models: [\n    // mine\n    { id: 'a', price: 1 }, // cheap\n"
+        "    { id: 'b', price: 2 },\n  ],\n}\n"
+    )
+    out = edit(text, lambda d: d["models"][0].__setitem__("price", 3))
+    assert out == text.replace("price: 1", "price: 3")
+
+
+def test_a_removed_item_takes_its_line_and_an_appended_one_follows_the_last_kept() -> None:
+    text = "{\n  models: [\n    // a first\n    { id: 'a' },\n    { id: 'b' }, // gone\n  ],\n}\n"
+
+    def change(d):
+        d["models"] = [d["models"][0], {"id": "c"}]
+
+    out = edit(text, change)
+    assert out == "{\n  models: [\n    // a first\n    { id: 'a' },\n    { id: 'c' },\n  ],\n}\n"
+
+
+def test_an_array_that_is_not_kept_then_appended_is_rewritten_whole() -> None:
+    text = "{\n  models: [\n    { id: 'a' },\n    { id: 'b' },\n  ],\n}\n"
+    out = edit(text, lambda d: d.__setitem__("models", [{"id": "b"}, {"id": "a"}]))
+    assert loads(out)["models"] == [{"id": "b"}, {"id": "a"}]
+
+
+def test_a_plain_json_model_list_is_edited_per_entry() -> None:
+    text = '{\n  models: [\n    {"id": "a", "n": 1},\n    {"id": "b", "n": 2}\n  ]\n}\n'
+    out = edit(text, lambda d: d["models"].append({"id": "c", "n": 3}))
+    assert out == (
+        '{\n  models: [\n    {"id": "a", "n": 1},\n    {"id": "b", "n": 2},\n'
+        '    { id: "c", n: 3 }\n  ]\n}\n'
+    )

@@ -61,3 +61,17 @@ def test_json_mode_is_one_document_even_when_checks_fail(state_dir) -> None:
     document = json.loads(result.stdout)
     assert document["ok"] is False
     assert all(set(c) == {"name", "status", "detail", "fix"} for c in document["checks"])
+
+
+def test_reversed_aliases_are_a_warning_with_the_fix(state_dir) -> None:
+    state_dir.mkdir(mode=0o700)
+    config = state_dir / "genesis.json"
+    config.write_text('{agents: {defaults: {models: {"chutes-fast": {alias: "chutes/v/m"}}}}}\n')
+    config.chmod(0o600)
+    before = config.read_bytes()
+    result = invoke("doctor", "--json")
+    check = checks(result)["aliases"]
+    assert check["status"] == "warn"
+    assert "['chutes-fast'] is reversed" in check["detail"]
+    assert '"chutes/v/m": { alias: "chutes-fast" }' in check["detail"]
+    assert config.read_bytes() == before

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import bundled_count
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -103,7 +105,7 @@ def test_installed_wheel_lists_the_nine_bundled_models(wheel: Path, tmp_path: Pa
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["source"] == "bundled"
-    assert len(document["models"]) == 9
+    assert len(document["models"]) == bundled_count()
     module = subprocess.run(
         [str(python), "-m", "genesis_cli", "--version"],
         cwd=workdir,

@@ -227,6 +227,14 @@ def _report(ui: UI, result: OnboardResult) -> None:
         ("alias", f"{alias} -> {target}") for alias, target in result.registration.aliases.items()
     ]
     rows += [("skipped", f"{s['alias']}: {s['reason']}") for s in result.registration.skipped]
+    changes = result.registration.models
+    rows.append(
+        (
+            "models",
+            f"{changes.added} added, {changes.updated} updated, {changes.removed} removed"
+            + (f", {len(changes.kept)} kept because something names them" if changes.kept else ""),
+        )
+    )
     state = "updated" if result.config_changed else "already up to date"
     rows.append(("config", f"{result.config_path} ({state})"))
     ui.summary(f"Connected to Chutes{who} ({kind})", rows)

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from genesis_cli import auth_store, config_file, http, paths
 from genesis_cli.errors import GenesisError, NetworkError
+from genesis_cli.flows.register import inverted_aliases
 from genesis_cli.flows.status import loose_mode, status
 from genesis_cli.providers import chutes
 
@@ -55,19 +56,30 @@ def _state_dir() -> Check:
     return Check("state dir", "ok", f"{path} (700)")
 
 
-def _config() -> Check:
+def _config() -> list[Check]:
     path = paths.config_path()
     try:
         document = config_file.load(path)
     except GenesisError as exc:
-        return Check("config", "fail", exc.message, exc.hint)
+        return [Check("config", "fail", exc.message, exc.hint)]
     if not document.exists:
-        return Check("config", "warn", f"{path} does not exist yet", "run `genesis onboard`")
+        return [Check("config", "warn", f"{path} does not exist yet", "run `genesis onboard`")]
     mode = loose_mode(path)
     if mode is not None:
-        return Check("config", "fail", f"{path} has mode {mode:o}", f"chmod 600 {path}")
+        return [Check("config", "fail", f"{path} has mode {mode:o}", f"chmod 600 {path}")]
     primary = config_file.primary_model(document.data) or "no default model"
-    return Check("config", "ok", f"{path} is valid JSON5 (default: {primary})")
+    checks = [Check("config", "ok", f"{path} is valid JSON5 (default: {primary})")]
+    reversed_aliases = inverted_aliases(document.data)
+    if reversed_aliases:
+        checks.append(
+            Check(
+                "aliases",
+                "warn",
+                "; ".join(reversed_aliases),
+                "edit the config by hand (genesis does not rewrite these entries)",
+            )
+        )
+    return checks
 
 
 def _store() -> Check:
@@ -173,7 +185,7 @@ def _network_settings() -> Check:
 
 def run_checks() -> Report:
     report = Report()
-    report.checks += [_state_dir(), _config(), _store(), _credential(), _network_settings()]
+    report.checks += [_state_dir(), *_config(), _store(), _credential(), _network_settings()]
     try:
         models_url = f"{chutes.base_url()}/models"
         idp_url = f"{chutes.oauth_base_url()}/userinfo"

@@ -49,6 +49,7 @@ class OnboardResult:
             "skippedAliases": self.registration.skipped,
             "configPath": str(self.config_path),
             "warnings": self.warnings,
+            "models": self.registration.models.to_json(),
         }
 
 
@@ -116,9 +117,17 @@ def discover(credential: str | None, *, reject_is_fatal: bool) -> tuple[Catalog,
 
 
 def write_everything(
-    profile: Profile, found: Catalog, *, keep_default: bool, warn: Warn | None
+    profile: Profile,
+    found: Catalog,
+    *,
+    keep_default: bool,
+    warn: Warn | None,
+    warnings: list[str],
 ) -> tuple[Registration, bool, Path]:
-    """Store the profile, then register it in the config, then cache a live catalog."""
+    """Store the profile, then register it in the config, then cache a live catalog.
+
+    What registering found worth saying (kept models, reversed aliases) goes to ``warnings``.
+    """
     auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile), warn)
     path = paths.config_path()
     mode = "api_key" if profile.type == "api_key" else "oauth"
@@ -131,8 +140,10 @@ def write_everything(
             mode=mode,
             keep_default=keep_default,
             path=path,
+            prune=found.source == "live",
         ),
     )
+    warnings += registration.warnings
     if found.source == "live" and found.fetched_at is not None:
         with contextlib.suppress(OSError):
             catalog.write_cache(found.models, found.fetched_at)
@@ -152,7 +163,7 @@ def onboard_api_key(raw_key: str, *, keep_default: bool, warn: Warn | None = Non
         )
     profile = Profile(id=chutes.DEFAULT_PROFILE, type="api_key", provider=chutes.ID, key=key)
     registration, changed, path = write_everything(
-        profile, found, keep_default=keep_default, warn=warn
+        profile, found, keep_default=keep_default, warn=warn, warnings=warnings
     )
     return OnboardResult(
         profile=profile.id,

@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from genesis_cli.config_edit import same
+from genesis_cli.config_file import get_path
 from genesis_cli.errors import ConfigError
 from genesis_cli.providers import chutes
 from genesis_cli.records import Model
+
+# The modalities OpenClaw's model schema accepts in ``input``; others are left out.
+OPENCLAW_INPUTS = ("text", "image", "video", "audio")
+
+
+@dataclass
+class ModelChanges:
+    """What the merge did to ``models.providers.<id>.models``."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    kept: list[str] = field(default_factory=list)  # refs kept only because something names them
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "kept": self.kept,
+        }
 
 
 @dataclass
@@ -16,6 +40,8 @@ class Registration:
     default: str
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> model ref, now in place
     skipped: list[dict[str, str]] = field(default_factory=list)
+    models: ModelChanges = field(default_factory=ModelChanges)
+    warnings: list[str] = field(default_factory=list)
 
 
 def child_object(parent: dict[str, Any], key: str, dotted: str, path: Path) -> dict[str, Any]:
@@ -30,13 +56,121 @@ def child_object(parent: dict[str, Any], key: str, dotted: str, path: Path) -> d
     return value
 
 
-def config_model(model: Model) -> dict[str, Any]:
-    """A model as it is written in the provider block: unknown prices are left out."""
-    entry = model.to_dict()
-    cost = {k: v for k, v in entry.pop("cost").items() if v is not None}
+def owned_fields(model: Model) -> dict[str, Any]:
+    """The fields of a provider model entry that genesis owns, in OpenClaw's schema.
+
+    Only keys OpenClaw's strict model schema knows; TEE, structured outputs and the chute id
+    stay in genesis's cache. Unknown prices are left out.
+    """
+    fields: dict[str, Any] = {
+        "id": model.id,
+        "reasoning": model.reasoning,
+        "input": [kind for kind in model.input if kind in OPENCLAW_INPUTS] or ["text"],
+        "contextWindow": model.context_window,
+        "maxTokens": model.max_tokens,
+    }
+    cost = {k: v for k, v in model.cost.to_dict().items() if v is not None}
     if cost:
-        entry["cost"] = cost
-    return entry
+        fields["cost"] = cost
+    fields["compat"] = {"supportsTools": model.tools}
+    return fields
+
+
+def config_entry(model: Model) -> dict[str, Any]:
+    """A new provider model entry: the owned fields, with ``name`` after ``id``."""
+    fields = owned_fields(model)
+    return {"id": fields.pop("id"), "name": model.id, **fields}
+
+
+def merge_entry(entry: dict[str, Any], model: Model) -> bool:
+    """Set the owned fields of an existing ``entry`` in place; keep every other key.
+
+    Returns whether an owned field changed.
+    """
+    before = copy.deepcopy(entry)
+    for key, value in owned_fields(model).items():
+        current = entry.get(key)
+        if key in ("cost", "compat") and isinstance(current, dict):
+            current.update(value)  # keeps cacheWrite, tieredPricing, other compat flags
+        else:
+            entry[key] = value
+    if not (isinstance(entry.get("name"), str) and entry["name"]):
+        entry["name"] = model.id
+    return not same(before, entry)
+
+
+def named_refs(defaults: dict[str, Any]) -> set[str]:
+    """Model refs that the primary, a fallback or an alias names (a bare ``{}`` does not)."""
+    named: set[str] = set()
+    model = defaults.get("model")
+    if isinstance(model, dict):
+        if isinstance(model.get("primary"), str):
+            named.add(model["primary"])
+        fallbacks = model.get("fallbacks")
+        if isinstance(fallbacks, list):
+            named.update(f for f in fallbacks if isinstance(f, str))
+    entries = defaults.get("models")
+    if isinstance(entries, dict):
+        for key, entry in entries.items():
+            if isinstance(entry, dict) and isinstance(entry.get("alias"), str) and entry["alias"]:
+                named.add(key)
+    return named
+
+
+def merge_models(
+    existing: list[Any], models: list[Model], *, prune: bool, named: set[str]
+) -> tuple[list[Any], ModelChanges]:
+    """The provider's model list merged by id with the catalog ``models``.
+
+    Entries keep their order and every key genesis does not own; catalog models not yet there
+    are appended. With ``prune`` (a live catalog), entries whose model left the catalog are
+    removed unless ``named`` holds their ref. Entries without a usable id are kept as they are.
+    """
+    catalog = {m.id: m for m in models}
+    changes = ModelChanges()
+    merged: list[Any] = []
+    seen: set[str] = set()
+    for entry in existing:
+        model_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(model_id, str) or model_id in seen:
+            merged.append(entry)
+            continue
+        seen.add(model_id)
+        model = catalog.get(model_id)
+        if model is not None:
+            changes.updated += merge_entry(entry, model)
+            merged.append(entry)
+        elif not prune:
+            merged.append(entry)
+        elif chutes.ref(model_id) in named:
+            changes.kept.append(chutes.ref(model_id))
+            merged.append(entry)
+        else:
+            changes.removed += 1
+    for model in models:
+        if model.id not in seen:
+            merged.append(config_entry(model))
+            changes.added += 1
+    return merged, changes
+
+
+def inverted_aliases(data: dict[str, Any]) -> list[str]:
+    """Warnings for ``agents.defaults.models`` entries of the reversed shape some tools write
+    (``"chutes-pro": {alias: "chutes/..."}``): a key that is not a ref whose alias is one."""
+    entries = get_path(data, "agents", "defaults", "models")
+    if not isinstance(entries, dict):
+        return []
+    warnings = []
+    for key, entry in entries.items():
+        target = entry.get("alias") if isinstance(entry, dict) else None
+        if "/" in key or not isinstance(target, str) or "/" not in target:
+            continue
+        warnings.append(
+            f"agents.defaults.models[{key!r}] is reversed: it names the model {target!r} as its "
+            f"alias, so OpenClaw sees no alias {key!r}; to fix it, replace it with "
+            f'"{target}": {{ alias: "{key}" }}'
+        )
+    return warnings
 
 
 def register(
@@ -47,10 +181,12 @@ def register(
     mode: str,
     keep_default: bool,
     path: Path,
+    prune: bool = False,
 ) -> Registration:
     """Mutate ``data`` (the config) to register Chutes: catalog, aliases, default, profile.
 
     Only genesis's keys change: other providers, other models' entries and unknown keys stay.
+    ``prune`` (the catalog is live) lets models that left the catalog be removed.
     """
     agents = child_object(data, "agents", "agents", path)
     defaults = child_object(agents, "defaults", "agents.defaults", path)
@@ -86,7 +222,22 @@ def register(
     block = child_object(providers, chutes.ID, f"models.providers.{chutes.ID}", path)
     block["baseUrl"] = chutes.base_url()
     block["api"] = chutes.api_kind()
-    block["models"] = [config_model(m) for m in models]
+    existing = block.get("models", [])
+    if not isinstance(existing, list):
+        raise ConfigError(
+            f"{path}: 'models.providers.{chutes.ID}.models' is not an array, "
+            "so genesis cannot add to it",
+            hint="fix the file by hand (nothing was written)",
+        )
+    block["models"], registration.models = merge_models(
+        existing, models, prune=prune, named=named_refs(defaults)
+    )
+    registration.warnings += [
+        f"{kept} left the live catalog but is kept in the config: the default, a fallback or "
+        "an alias names it"
+        for kept in registration.models.kept
+    ]
+    registration.warnings += inverted_aliases(data)
 
     profiles = child_object(
         child_object(data, "auth", "auth", path), "profiles", "auth.profiles", path

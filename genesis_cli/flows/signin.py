@@ -208,7 +208,7 @@ def sign_in(
         username=username if profile_id != chutes.OAUTH_FALLBACK_PROFILE else None,
     )
     registration, changed, path = write_everything(
-        profile, found, keep_default=keep_default, warn=warn
+        profile, found, keep_default=keep_default, warn=warn, warnings=warnings
     )
     return OnboardResult(
         profile=profile_id,

@@ -33,7 +33,13 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
-SAMPLE = Path(__file__).resolve().parent.parent / "data" / "models_sample.json"
+DATA = Path(__file__).resolve().parent.parent / "data"
+# What /v1/models answers, picked with POST /_control {"catalog": ...}: a small sample, or the
+# unedited public copy of Chutes' live list of 2026-08-22.
+CATALOGS = {
+    "sample": DATA / "models_sample.json",
+    "snapshot": DATA / "chutes-models-2026-08-22.json",
+}
 LOCK = threading.Lock()
 STATE: dict[str, Any] = {
     "mode": "approve",
@@ -278,7 +284,8 @@ def build(client: Client, access_ttl: int, api_keys: set[str]) -> Flask:
             )
             if not known:
                 return jsonify({"detail": "Invalid token or user not found"}), 401
-        return app.response_class(SAMPLE.read_bytes(), mimetype="application/json")
+        body = CATALOGS[STATE.get("catalog", "sample")].read_bytes()
+        return app.response_class(body, mimetype="application/json")
 
     @app.post("/_control")
     def control() -> Any:

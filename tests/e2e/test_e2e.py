@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import API_KEY, CLIENT_SECRET, HERE
-from tests.helpers import record
+from tests.helpers import bundled_count, record
 
 pytestmark = pytest.mark.e2e
 COMMENTED = (HERE.parent / "golden" / "commented.json5").read_text()
@@ -249,7 +249,7 @@ def test_discovery_down_falls_back_to_the_bundled_catalog(genesis_bin, e2e_env) 
     env = {**e2e_env, "CHUTES_BASE_URL": "http://127.0.0.1:9/v1", "CHUTES_API_KEY": API_KEY}
     result = run(genesis_bin, env, "onboard", "--non-interactive", "--json")
     assert result.returncode == 0
-    assert json.loads(result.stdout)["catalog"] == {"source": "bundled", "count": 9}
+    assert json.loads(result.stdout)["catalog"] == {"source": "bundled", "count": bundled_count()}
     listing = run(genesis_bin, env, "models", "list", "--refresh", "--json")
     assert json.loads(listing.stdout)["source"] == "bundled"
     assert "using the bundled catalog" in listing.stderr
