@@ -7,8 +7,9 @@ lock, keeps the previous file at ``<config>.bak``, and is written atomically wit
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +27,54 @@ from genesis_cli.json5_doc import JSON5Error
 
 T = TypeVar("T")
 _HINT_INVALID = "fix the file by hand (genesis never overwrites an invalid config)"
+_HINT_SHAPE = "fix the file by hand (nothing was written)"
+
+
+class ShapeError(ConfigError):
+    """A value genesis must add to or read is of the wrong kind (``agents: "x"``, a model
+    entry that is not an object). ``keys`` say where; ``located`` adds the line and column."""
+
+    def __init__(self, keys: tuple[str | int, ...], problem: str) -> None:
+        self.keys = keys
+        self.problem = problem
+        super().__init__(f"'{dotted(keys)}' {problem}", hint=_HINT_SHAPE)
+
+
+def dotted(keys: tuple[str | int, ...]) -> str:
+    return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
+
+
+@contextlib.contextmanager
+def located(document: ConfigDocument) -> Iterator[None]:
+    """Turn a ``ShapeError`` from code working on ``document``'s data into one naming the
+    file, line and column of the offending value."""
+    try:
+        yield
+    except ShapeError as exc:
+        where = _position(document.text, exc.keys)
+        raise ConfigError(
+            f"{document.path}: {where}'{dotted(exc.keys)}' {exc.problem}", hint=exc.hint
+        ) from None
+
+
+def _position(text: str, keys: tuple[str | int, ...]) -> str:
+    from genesis_cli.json5_doc import ArrayNode, ObjectNode, expand
+    from genesis_cli.json5_doc import parse as parse_spans
+
+    if not text.strip():
+        return ""
+    _, node = parse_spans(text)
+    for key in keys:
+        node = expand(text, node)
+        if isinstance(node, ObjectNode) and isinstance(key, str) and node.member(key):
+            node = node.member(key).value  # type: ignore[union-attr]
+        elif isinstance(node, ArrayNode) and isinstance(key, int) and key < len(node.items):
+            node = node.items[key]
+        else:
+            break
+    line = text.count("\n", 0, node.start) + 1
+    column = node.start - (text.rfind("\n", 0, node.start) + 1) + 1
+    return f"line {line}, column {column}: "
 
 
 @dataclass
@@ -88,7 +137,8 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
         with locked(path):
             document = load(path)
             data = copy.deepcopy(document.data)
-            result = change(data)
+            with located(document):
+                result = change(data)
             if config_edit.same(document.data, data):
                 return result, False
             text = config_edit.apply(document.text, data)

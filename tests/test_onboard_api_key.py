@@ -216,8 +216,35 @@ def test_config_where_genesis_cannot_add_exits_4(api, state_dir) -> None:
     (state_dir / "genesis.json").write_text('{ agents: "mine" }')
     result = onboard()
     assert result.exit_code == 4
-    assert "'agents' is not an object" in result.stderr
+    assert "genesis.json: line 1, column 11: 'agents' is not an object" in result.stderr
     assert not (state_dir / "auth-profiles.toml").exists()
+
+
+@pytest.mark.parametrize(
+    ("models", "where", "what"),
+    [
+        ('"all"', "line 3, column 36: 'models.providers.chutes.models'", "is not an array"),
+        (
+            '[\n  {id: "a", name: "a"},\n  "b",\n]',
+            "line 5, column 3: 'models.providers.chutes.models[1]'",
+            "is not an object",
+        ),
+    ],
+)
+def test_a_provider_model_list_genesis_cannot_merge_exits_4_naming_the_spot(
+    api, state_dir, models, where, what
+) -> None:
+    state_dir.mkdir(mode=0o700)
+    config = state_dir / "genesis.json"
+    config.write_text(
+        f"{{\n  models: {{\n    providers: {{ chutes: {{ models: {models} }} }},\n  }},\n}}\n"
+    )
+    before = snapshot(state_dir)
+    result = onboard()
+    assert result.exit_code == 4
+    assert f"genesis.json: {where} {what}" in result.stderr
+    assert snapshot(state_dir) == before
+    assert api.requests == []
 
 
 def test_config_path_env_is_honoured(api, state_dir, tmp_path, monkeypatch) -> None:

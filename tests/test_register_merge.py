@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from genesis_cli.flows.register import config_entry, inverted_aliases, register
 from genesis_cli.records import Cost, Model
-
-PATH = Path("genesis.json")
 
 
 def model(model_id: str, **fields: Any) -> Model:
@@ -24,7 +21,7 @@ def entries(data: dict[str, Any]) -> list[dict[str, Any]]:
 def run(data: dict[str, Any], models: list[Model], *, prune: bool):
     return register(
         data, models, profile_id="chutes:default", mode="api_key", keep_default=False,
-        path=PATH, prune=prune,
+        prune=prune,
     )  # fmt: skip
 
 

@@ -59,9 +59,9 @@ def set_default(text: str) -> DefaultResult:
     previous: dict[str, str | None] = {}
 
     def change(data: dict[str, Any]) -> None:
-        agents = child_object(data, "agents", "agents", path)
-        defaults = child_object(agents, "defaults", "agents.defaults", path)
-        model = child_object(defaults, "model", "agents.defaults.model", path)
+        agents = child_object(data, "agents")
+        defaults = child_object(agents, "agents", "defaults")
+        model = child_object(defaults, "agents", "defaults", "model")
         old = model.get("primary")
         previous["value"] = old if isinstance(old, str) else None
         model["primary"] = wanted

@@ -84,14 +84,14 @@ def preflight(keep_default: bool, warn: Warn | None) -> None:
     """Fail (exit 4) on an unreadable config or store before anything is sent or written."""
     path = paths.config_path()
     document = config_file.load(path)
-    register(
-        copy.deepcopy(document.data),
-        [],
-        profile_id=chutes.DEFAULT_PROFILE,
-        mode="api_key",
-        keep_default=keep_default,
-        path=path,
-    )
+    with config_file.located(document):
+        register(
+            copy.deepcopy(document.data),
+            [],
+            profile_id=chutes.DEFAULT_PROFILE,
+            mode="api_key",
+            keep_default=keep_default,
+        )
     auth_store.load(warn)
 
 
@@ -139,7 +139,6 @@ def write_everything(
             profile_id=profile.id,
             mode=mode,
             keep_default=keep_default,
-            path=path,
             prune=found.source == "live",
         ),
     )

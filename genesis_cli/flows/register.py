@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from genesis_cli.config_edit import same
-from genesis_cli.config_file import get_path
-from genesis_cli.errors import ConfigError
+from genesis_cli.config_file import ShapeError, get_path
 from genesis_cli.providers import chutes
 from genesis_cli.records import Model
 
@@ -44,15 +42,14 @@ class Registration:
     warnings: list[str] = field(default_factory=list)
 
 
-def child_object(parent: dict[str, Any], key: str, dotted: str, path: Path) -> dict[str, Any]:
+def child_object(parent: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """``parent[keys[-1]]`` (created empty when missing), where ``keys`` is its full path."""
+    key = keys[-1]
     if key not in parent:
         parent[key] = {}
     value = parent[key]
     if not isinstance(value, dict):
-        raise ConfigError(
-            f"{path}: '{dotted}' is not an object, so genesis cannot add to it",
-            hint="fix the file by hand (nothing was written)",
-        )
+        raise ShapeError(keys, "is not an object, so genesis cannot add to it")
     return value
 
 
@@ -180,7 +177,6 @@ def register(
     profile_id: str,
     mode: str,
     keep_default: bool,
-    path: Path,
     prune: bool = False,
 ) -> Registration:
     """Mutate ``data`` (the config) to register Chutes: catalog, aliases, default, profile.
@@ -188,15 +184,15 @@ def register(
     Only genesis's keys change: other providers, other models' entries and unknown keys stay.
     ``prune`` (the catalog is live) lets models that left the catalog be removed.
     """
-    agents = child_object(data, "agents", "agents", path)
-    defaults = child_object(agents, "defaults", "agents.defaults", path)
-    model = child_object(defaults, "model", "agents.defaults.model", path)
+    agents = child_object(data, "agents")
+    defaults = child_object(agents, "agents", "defaults")
+    model = child_object(defaults, "agents", "defaults", "model")
     primary = model.get("primary")
     if not (keep_default and isinstance(primary, str) and primary):
         model["primary"] = chutes.default_model_ref()
     registration = Registration(default=model["primary"])
 
-    entries = child_object(defaults, "models", "agents.defaults.models", path)
+    entries = child_object(defaults, "agents", "defaults", "models")
     for alias, target in chutes.default_aliases().items():
         holder = next(
             (ref for ref, e in entries.items() if isinstance(e, dict) and e.get("alias") == alias),
@@ -216,19 +212,19 @@ def register(
             continue
         registration.skipped.append({"alias": alias, "target": target, "reason": reason})
 
-    providers = child_object(
-        child_object(data, "models", "models", path), "providers", "models.providers", path
-    )
-    block = child_object(providers, chutes.ID, f"models.providers.{chutes.ID}", path)
+    providers = child_object(child_object(data, "models"), "models", "providers")
+    block = child_object(providers, "models", "providers", chutes.ID)
     block["baseUrl"] = chutes.base_url()
     block["api"] = chutes.api_kind()
+    keys = ("models", "providers", chutes.ID, "models")
     existing = block.get("models", [])
     if not isinstance(existing, list):
-        raise ConfigError(
-            f"{path}: 'models.providers.{chutes.ID}.models' is not an array, "
-            "so genesis cannot add to it",
-            hint="fix the file by hand (nothing was written)",
-        )
+        raise ShapeError(keys, "is not an array, so genesis cannot add to it")
+    for index, item in enumerate(existing):
+        if not isinstance(item, dict):
+            raise ShapeError(
+                (*keys, index), "is not an object (a model entry is { id, name, ... })"
+            )
     block["models"], registration.models = merge_models(
         existing, models, prune=prune, named=named_refs(defaults)
     )
@@ -239,9 +235,7 @@ def register(
     ]
     registration.warnings += inverted_aliases(data)
 
-    profiles = child_object(
-        child_object(data, "auth", "auth", path), "profiles", "auth.profiles", path
-    )
+    profiles = child_object(child_object(data, "auth"), "auth", "profiles")
     entry = profiles.get(profile_id)
     if isinstance(entry, dict):
         entry["provider"] = chutes.ID
