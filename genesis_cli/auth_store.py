@@ -69,11 +69,31 @@ class Profile:
         return f"Profile(id={self.id!r}, type={self.type!r}, username={self.username!r})"
 
 
+@dataclass(frozen=True)
+class OAuthApp:
+    """The user's own "Sign in with Chutes" app, stored as ``[clients.<provider>]``."""
+
+    provider: str
+    client_id: str
+    client_secret: str
+    app_id: str | None = None
+    redirect_uri: str | None = None
+    name: str | None = None
+
+    def __repr__(self) -> str:
+        return f"OAuthApp(client_id={self.client_id!r}, app_id={self.app_id!r})"
+
+
+# TOML key -> attribute of an OAuthApp, in the order they are written.
+_CLIENT_FIELDS = ("app_id", "client_id", "client_secret", "redirect_uri", "name")
+
+
 @dataclass
 class Store:
     path: Path
     profiles: dict[str, Profile] = field(default_factory=dict)
     exists: bool = False
+    clients: dict[str, OAuthApp] = field(default_factory=dict)
 
 
 def _invalid(path: Path, what: str) -> ConfigError:
@@ -128,10 +148,28 @@ def load(warn: Callable[[str], None] | None = None) -> Store:
     if raw is None:
         return Store(path=path)
     _tighten(path, warn)
-    return Store(path=path, profiles=_parse(path, raw), exists=True)
+    profiles, clients = _parse(path, raw)
+    return Store(path=path, profiles=profiles, exists=True, clients=clients)
 
 
-def _parse(path: Path, raw: bytes) -> dict[str, Profile]:
+def _client_from(path: Path, provider: str, table: Any) -> OAuthApp:
+    if not isinstance(table, dict):
+        raise _invalid(path, f"[clients.{provider}] is not a table")
+    values: dict[str, str] = {}
+    for key in _CLIENT_FIELDS:
+        value = table.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise _invalid(path, f"[clients.{provider}]: {key!r} must be a string")
+        values[key] = value
+    for needed in ("client_id", "client_secret"):
+        if not values.get(needed):
+            raise _invalid(path, f"[clients.{provider}]: {needed!r} is missing")
+    return OAuthApp(provider=provider, **values)
+
+
+def _parse(path: Path, raw: bytes) -> tuple[dict[str, Profile], dict[str, OAuthApp]]:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -144,7 +182,13 @@ def _parse(path: Path, raw: bytes) -> dict[str, Profile]:
     tables = data.get("profiles", {})
     if not isinstance(tables, dict):
         raise _invalid(path, "'profiles' must be a table")
-    return {pid: _profile_from(path, pid, table) for pid, table in tables.items()}
+    clients = data.get("clients", {})
+    if not isinstance(clients, dict):
+        raise _invalid(path, "'clients' must be a table")
+    return (
+        {pid: _profile_from(path, pid, table) for pid, table in tables.items()},
+        {name: _client_from(path, name, table) for name, table in clients.items()},
+    )
 
 
 def _write_fields(table: Any, profile: Profile) -> None:
@@ -165,33 +209,81 @@ def update(
     ``change`` mutates a dict of profiles; only the profiles it added, changed or removed
     are touched in the file.
     """
+
+    def edit(store: Store, document: Any) -> tuple[T, bool]:
+        before = store.profiles
+        after = dict(before)
+        result = change(after)
+        if after == before:
+            return result, False
+        tables = _super_table(document, "profiles")
+        for profile_id in before.keys() - after.keys():
+            del tables[profile_id]
+        for profile_id, profile in after.items():
+            if before.get(profile_id) == profile:
+                continue
+            if profile_id not in tables:
+                import tomlkit
+
+                tables[profile_id] = tomlkit.table()
+            _write_fields(tables[profile_id], profile)
+        return result, True
+
+    return _edit(edit, warn)
+
+
+def set_client(
+    provider: str, app: OAuthApp | None, warn: Callable[[str], None] | None = None
+) -> None:
+    """Store (or, with ``None``, remove) the OAuth app of ``provider`` under the store's lock."""
+
+    def edit(store: Store, document: Any) -> tuple[None, bool]:
+        if store.clients.get(provider) == app:
+            return None, False
+        tables = _super_table(document, "clients")
+        if app is None:
+            del tables[provider]
+            return None, True
+        import tomlkit
+
+        table = tomlkit.table()
+        for key in _CLIENT_FIELDS:
+            value = getattr(app, key)
+            if value is not None:
+                table[key] = value
+        tables[provider] = table
+        return None, True
+
+    _edit(edit, warn)
+
+
+def _super_table(document: Any, name: str) -> Any:
+    import tomlkit
+
+    tables = document.get(name)
+    if tables is None:
+        tables = tomlkit.table(is_super_table=True)
+        document[name] = tables
+    return tables
+
+
+def _edit(edit: Callable[[Store, Any], tuple[T, bool]], warn: Callable[[str], None] | None) -> T:
+    """Run ``edit(store, tomlkit document)`` under the store's lock (the store re-read there)
+    and write the document atomically when ``edit`` says it changed it."""
     import tomlkit
 
     path = paths.auth_store_path()
     with reported_write_errors(path):
         ensure_private_dir(path.parent)
         with locked(path):
-            before = load(warn).profiles
-            after = dict(before)
-            result = change(after)
-            if after == before:
-                return result
+            store = load(warn)
             document = (
                 tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
             )
             if "version" not in document:
-                document["version"] = STORE_VERSION
-            tables = document.get("profiles")
-            if tables is None:
-                tables = tomlkit.table(is_super_table=True)
-                document["profiles"] = tables
-            for profile_id in before.keys() - after.keys():
-                del tables[profile_id]
-            for profile_id, profile in after.items():
-                if before.get(profile_id) == profile:
-                    continue
-                if profile_id not in tables:
-                    tables[profile_id] = tomlkit.table()
-                _write_fields(tables[profile_id], profile)
+                document["version"] = STORE_VERSION  # first, before any table
+            result, changed = edit(store, document)
+            if not changed:
+                return result
             atomic_write(path, tomlkit.dumps(document))
             return result

@@ -11,6 +11,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     AUTH = 3
     CONFIG = 4
+    PROVIDER = 5
     INTERRUPTED = 130
 
 
@@ -37,6 +38,13 @@ class ConfigError(GenesisError):
     """The config file or auth store is unreadable or invalid; nothing was written."""
 
     exit_code = ExitCode.CONFIG
+
+
+class ProviderError(GenesisError):
+    """The provider refused for a reason that is not the credential (no such model, payment
+    required, rate limited, no capacity)."""
+
+    exit_code = ExitCode.PROVIDER
 
 
 class NetworkError(GenesisError):

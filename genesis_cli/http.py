@@ -96,6 +96,40 @@ class Response:
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
 
+    def detail(self, limit: int = 300) -> str:
+        """What the server said, as one short line of plain text (untrusted: shown, not read).
+
+        Chutes answers errors FastAPI-style: ``{"detail": "..."}``, ``{"detail": {"message":
+        ...}}`` or, for validation, ``{"detail": [{"msg": ...}]}``; anything else is the raw
+        body. Control characters are removed; the caller redacts secrets.
+        """
+        try:
+            body = self.json()
+        except ValueError:
+            body = None
+        text = _detail_text(body.get("detail") if isinstance(body, dict) else None)
+        if text is None:
+            text = self.body[: limit * 4].decode("utf-8", "replace")
+        return plain_text(text)[:limit]
+
+
+def _detail_text(detail: Any) -> str | None:
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, dict) and isinstance(detail.get("message"), str):
+        return str(detail["message"])
+    if isinstance(detail, list):
+        messages = [
+            d["msg"] for d in detail[:5] if isinstance(d, dict) and isinstance(d.get("msg"), str)
+        ]
+        return "; ".join(messages) or None
+    return None
+
+
+def plain_text(text: str) -> str:
+    """``text`` on one line with control characters (ESC, C1, BEL, newlines) removed."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
 
 def request(
     method: str,
@@ -103,6 +137,7 @@ def request(
     *,
     headers: dict[str, str] | None = None,
     data: dict[str, str] | None = None,
+    json_body: Any = None,
     timeout: float | None = None,
     max_bytes: int = MAX_BODY_BYTES,
 ) -> Response:
@@ -118,7 +153,7 @@ def request(
 
     def work() -> None:
         try:
-            outcome["response"] = _send(method, url, headers, data, total, max_bytes)
+            outcome["response"] = _send(method, url, headers, data, json_body, total, max_bytes)
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
 
@@ -138,6 +173,7 @@ def _send(
     url: str,
     headers: dict[str, str] | None,
     data: dict[str, str] | None,
+    json_body: Any,
     total: float,
     max_bytes: int,
 ) -> Response:
@@ -148,6 +184,7 @@ def _send(
             url,
             headers=headers,
             data=data,
+            json=json_body,
             stream=True,
             allow_redirects=False,
             timeout=(min(MAX_CONNECT_SECONDS, total), total),

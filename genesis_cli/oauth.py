@@ -108,8 +108,16 @@ def check_redirect_uri(uri: str) -> str:
     return uri
 
 
-def client_from_env(client_id: str, client_secret: str | None) -> Client:
-    redirect = os.environ.get(chutes.REDIRECT_URI_ENV, "").strip() or chutes.DEFAULT_REDIRECT_URI
+def client_from_env(
+    client_id: str, client_secret: str | None, redirect_uri: str | None = None
+) -> Client:
+    """The client to sign in with; the redirect URI is ``CHUTES_OAUTH_REDIRECT_URI``, else
+    ``redirect_uri`` (the stored app's), else the default."""
+    redirect = (
+        os.environ.get(chutes.REDIRECT_URI_ENV, "").strip()
+        or redirect_uri
+        or chutes.DEFAULT_REDIRECT_URI
+    )
     scopes = tuple(os.environ.get(chutes.SCOPES_ENV, "").split()) or chutes.DEFAULT_SCOPES
     return Client(
         client_id=client_id,
@@ -172,10 +180,19 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
             description = body.get("error_description")
             # Server text is shown to the user: cut it short and strip anything secret.
             sent = tuple(form.values())
-            raise OAuthError(
-                redact(body["error"][:100], sent),
-                redact(description[:200], sent) if isinstance(description, str) else None,
-            )
+            error = redact(body["error"][:100], sent)
+            text = redact(description[:200], sent) if isinstance(description, str) else None
+            if error == "invalid_client":
+                raise OAuthError(
+                    error,
+                    text,
+                    hint="create a new app with `genesis auth app create`, or set "
+                    f"{chutes.CLIENT_ID_ENV} and {chutes.CLIENT_SECRET_ENV} to an app's id "
+                    "and secret",
+                    message=f"{chutes.DISPLAY_NAME} does not accept the OAuth client "
+                    f"{client.client_id} with this secret (invalid_client)",
+                )
+            raise OAuthError(error, text)
         if response.status >= 500 or response.status == 429:
             raise NetworkError(f"the token endpoint answered HTTP {response.status}")
         raise AuthError(
@@ -269,7 +286,17 @@ def code_from_params(params: dict[str, list[str]], expected_state: str) -> str:
     """The authorization code, after checking ``state``; raises ``SignInDenied`` for ``error=``."""
     error = _single(params, "error")
     if error:
-        raise SignInDenied(error[:100], (_single(params, "error_description") or "")[:300] or None)
+        description = (_single(params, "error_description") or "")[:300] or None
+        if error == "invalid_scope":
+            raise OAuthError(
+                error,
+                description,
+                hint=f"set {chutes.SCOPES_ENV} to scopes your app may ask for (default: "
+                f"{' '.join(chutes.DEFAULT_SCOPES)}), or recreate the app with "
+                "`genesis auth app create`",
+                message=f"{chutes.DISPLAY_NAME} refused the requested scopes (invalid_scope)",
+            )
+        raise SignInDenied(error[:100], description)
     code = _single(params, "code")
     state = _single(params, "state")
     if not code:

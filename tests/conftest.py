@@ -13,6 +13,7 @@ import pytest
 from tests import helpers
 from tests.helpers import free_port
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET, AuthServer
+from tests.chutes_api import ChutesAPI
 from tests.servers import ModelsServer
 
 SAMPLE_PATH = Path(__file__).parent / "data" / "models_sample.json"
@@ -48,6 +49,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # Nothing in a test may reach the internet: a stray default URL fails fast instead.
     monkeypatch.setenv("CHUTES_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", "http://127.0.0.1:9/idp")
+    monkeypatch.setenv("CHUTES_API_BASE_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
     return state
 
@@ -106,12 +108,13 @@ def _stored_secrets(store: Path) -> list[str]:
     except (OSError, ValueError):
         return []
     found = []
-    profiles = data.get("profiles")
-    for profile in profiles.values() if isinstance(profiles, dict) else []:
-        if isinstance(profile, dict):
-            for key in ("key", "access", "refresh", "client_secret"):
-                if isinstance(profile.get(key), str):
-                    found.append(profile[key])
+    tables = [data.get("profiles"), data.get("clients")]
+    for table in tables:
+        for entry in table.values() if isinstance(table, dict) else []:
+            if isinstance(entry, dict):
+                for key in ("key", "access", "refresh", "client_secret"):
+                    if isinstance(entry.get(key), str):
+                        found.append(entry[key])
     return found
 
 
@@ -131,6 +134,18 @@ def models_server(sample_body: dict, monkeypatch: pytest.MonkeyPatch) -> Iterato
     server = ModelsServer(sample_body)
     server.start()
     monkeypatch.setenv("CHUTES_BASE_URL", server.base_url)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def chutes_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChutesAPI]:
+    """The Chutes management API on 127.0.0.1 (``CHUTES_API_BASE_URL``), knowing GOOD_KEY."""
+    server = ChutesAPI({helpers.GOOD_KEY})
+    server.start()
+    monkeypatch.setenv("CHUTES_API_BASE_URL", server.root)
     try:
         yield server
     finally:

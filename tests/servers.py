@@ -47,6 +47,9 @@ class ModelsServer(LocalServer):
         self.valid_tokens: set[str] | None = None
         self.drip_interval = 0.5
         self.requests: list[dict[str, str]] = []
+        self.chat_mode = "ok"  # see chat_answer
+        self.chat_delay = 0.0
+        self.chats: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         super().__init__(self._handler())
 
@@ -142,4 +145,80 @@ class ModelsServer(LocalServer):
                 else:
                     self._send(200, json.dumps(outer.body).encode(), "application/json")
 
+            def do_POST(self) -> None:
+                length = min(int(self.headers.get("Content-Length") or 0), 1 << 20)
+                raw = self.rfile.read(length)
+                try:
+                    body = json.loads(raw or b"null")
+                except ValueError:
+                    body = None
+                with outer._lock:
+                    outer.chats.append(
+                        {"authorization": self.headers.get("Authorization", ""), "body": body}
+                    )
+                if self.path.rstrip("/") != "/v1/chat/completions":
+                    self._send(404, b'{"detail":"Not Found"}', "application/json")
+                    return
+                if outer.chat_delay:
+                    time.sleep(outer.chat_delay)
+                status, payload, headers = chat_answer(outer.chat_mode, body)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(payload)
+
         return Handler
+
+
+# Chutes' real chat-completions answers (chutes-api-facts.md), by mode.
+CHAT_ERRORS: dict[str, tuple[int, Any]] = {
+    "401": (401, {"detail": "Invalid token or user not found"}),
+    "403": (403, {"detail": "Token does not have permission for this resource"}),
+    "402": (402, {"detail": "TEE models require an active subscription or positive balance."}),
+    "402-quota": (
+        402,
+        {
+            "detail": {
+                "message": "Quota exceeded and account balance is $0.0, please pay with fiat "
+                "or send tao to 5F...",
+                "quota_reset_timestamp": "2026-12-02T00:00:00Z",
+            }
+        },
+    ),
+    "429": (429, {"detail": "Infrastructure is at maximum capacity, try again later"}),
+    "503": (503, {"detail": "No instances available (yet) for chute_id='e51e818e'"}),
+}
+
+
+def chat_answer(mode: str, body: Any) -> tuple[int, bytes, dict[str, str]]:
+    """Status, body and headers of ``POST /v1/chat/completions`` in ``mode``."""
+    model = body.get("model") if isinstance(body, dict) else None
+    if mode == "ok":
+        answer = {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "model": model,
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": "p"},
+                 "finish_reason": "length"}
+            ],
+            "usage": {"prompt_tokens": 9, "completion_tokens": 1, "total_tokens": 10},
+        }  # fmt: skip
+        quota = {"X-Chutes-Quota-Total": "300", "X-Chutes-Quota-Used": "12",
+                 "X-Chutes-Quota-Remaining": "288"}  # fmt: skip
+        return 200, json.dumps(answer).encode(), quota
+    if mode == "404":
+        return 404, json.dumps({"detail": f"model not found: {model}"}).encode(), {}
+    if mode == "429-retry":
+        status, detail = CHAT_ERRORS["429"]
+        return status, json.dumps(detail).encode(), {"Retry-After": "17"}
+    if mode == "nochoices":
+        return 200, b'{"id": "x", "object": "chat.completion"}', {}
+    if mode == "html":
+        return 200, b"<html>oops</html>", {}
+    status, detail = CHAT_ERRORS[mode]
+    return status, json.dumps(detail).encode(), {}

@@ -132,6 +132,28 @@ def test_invalid_grant_is_an_oauth_error_with_its_code() -> None:
     assert info.value.exit_code == 3
 
 
+
+@responses.activate
+def test_invalid_client_names_the_client_in_use_and_the_fix() -> None:
+    responses.post(f"{IDP}/token", status=400, json={"error": "invalid_client"})
+    with pytest.raises(oauth.OAuthError) as info:
+        oauth.exchange_code(CLIENT, "code", "verifier")
+    assert info.value.exit_code == 3
+    assert "cid_1" in info.value.message and "invalid_client" in info.value.message
+    assert "genesis auth app create" in (info.value.hint or "")
+    assert "CHUTES_CLIENT_SECRET" in (info.value.hint or "")
+
+
+def test_an_invalid_scope_callback_is_a_scope_problem_not_a_denial() -> None:
+    params = {"error": ["invalid_scope"], "state": ["s"], "error_description": ["no such scope"]}
+    with pytest.raises(oauth.OAuthError) as info:
+        oauth.code_from_params(params, "s")
+    assert not isinstance(info.value, oauth.SignInDenied)
+    assert info.value.exit_code == 3
+    assert "scope" in info.value.message and "denied" not in info.value.message
+    assert "CHUTES_OAUTH_SCOPES" in (info.value.hint or "")
+
+
 @pytest.mark.parametrize(
     ("status", "body", "error"),
     [

@@ -83,3 +83,84 @@ def test_ssh_paste_of_a_denial_exits_3(terminal, auth_server, state_dir) -> None
     child.close()
     assert child.exitstatus == 3
     assert not state_dir.exists()
+
+
+def test_a_client_id_without_its_secret_asks_for_the_secret_before_anything_opens(
+    terminal, state_dir
+) -> None:
+    child = terminal(
+        "onboard", "--auth-choice", "chutes", "--no-browser", drop=("CHUTES_CLIENT_SECRET",)
+    )
+    child.expect("Client secret \\(csc_..., input hidden\\): ")
+    assert "authorize?" not in child.logfile_read.getvalue()
+    child.sendline(CLIENT_SECRET)
+    child.expect(r"(http://127\.0\.0\.1:\d+/idp/authorize\?\S+)")
+    child.close(force=True)
+
+
+def test_a_client_id_without_its_secret_exits_2_when_nothing_can_ask(
+    auth_server, monkeypatch, state_dir
+) -> None:
+    from tests.helpers import invoke
+
+    monkeypatch.delenv("CHUTES_CLIENT_SECRET")
+    result = invoke("onboard", "--auth-choice", "chutes", "--non-interactive")
+    assert result.exit_code == 2
+    assert "CHUTES_CLIENT_SECRET" in result.stderr
+    assert not state_dir.exists()
+
+
+def test_the_stored_app_is_used_with_its_redirect_uri(
+    terminal, chutes_api, auth_server, redirect_uri, monkeypatch, state_dir
+) -> None:
+    from genesis_cli.auth_store import OAuthApp, set_client
+    from tests.oauth_server import CLIENT_ID
+
+    set_client(
+        "chutes",
+        OAuthApp("chutes", CLIENT_ID, CLIENT_SECRET, app_id="a-1", redirect_uri=redirect_uri),
+    )
+    child = terminal(
+        "onboard", "--auth-choice", "chutes", "--no-browser",
+        drop=("CHUTES_CLIENT_ID", "CHUTES_CLIENT_SECRET", "CHUTES_OAUTH_REDIRECT_URI"),
+    )  # fmt: skip
+    child.expect(r"(http://127\.0\.0\.1:\d+/idp/authorize\?\S+)")
+    url = child.match.group(1)
+    assert "Client ID" not in child.logfile_read.getvalue()
+    assert f"client_id={CLIENT_ID}" in url
+    child.expect("Paste the URL you were redirected to: ")
+    child.sendline(requests.get(url, allow_redirects=False, timeout=10).headers["Location"])
+    child.expect("Connected to Chutes as alice")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_interactive_onboarding_offers_to_create_an_app_with_the_key_at_hand(
+    terminal, chutes_api, auth_server, redirect_uri, state_dir
+) -> None:
+    from tests.helpers import GOOD_KEY
+    from tests.oauth_server import CLIENT_ID
+
+    chutes_api.next_client = (CLIENT_ID, CLIENT_SECRET)
+    child = terminal(
+        "onboard", "--auth-choice", "chutes", "--no-browser",
+        env={"CHUTES_API_KEY": GOOD_KEY},
+        drop=("CHUTES_CLIENT_ID", "CHUTES_CLIENT_SECRET"),
+    )  # fmt: skip
+    child.expect("Create one now with your API key\\? \\[Y/n\\]: ")
+    child.sendline("")
+    child.expect("Created the Chutes app genesis-")
+    child.expect(r"(http://127\.0\.0\.1:\d+/idp/authorize\?\S+)")
+    url = child.match.group(1)
+    child.expect("Paste the URL you were redirected to: ")
+    child.sendline(requests.get(url, allow_redirects=False, timeout=10).headers["Location"])
+    child.expect("Connected to Chutes as alice")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.logfile_read.getvalue()
+    store = auth_store.load()
+    assert store.clients["chutes"].client_id == CLIENT_ID
+    assert store.profiles["chutes:alice"].client_secret == CLIENT_SECRET
+    (call,) = [c for c in chutes_api.calls if c["method"] == "POST"]
+    assert call["body"]["redirect_uris"] == [redirect_uri]

@@ -70,6 +70,11 @@ def onboard(
     choice = auth_choice or _choose(interactive, api_key_stdin)
     if choice == "chutes":
         if not interactive:
+            if (
+                os.environ.get(chutes.CLIENT_ID_ENV, "").strip()
+                and not os.environ.get(chutes.CLIENT_SECRET_ENV, "").strip()
+            ):
+                raise _missing_secret()
             raise UsageError(
                 "Sign in with Chutes needs a browser or a terminal to paste into, and this run "
                 "is non-interactive",
@@ -114,33 +119,93 @@ class TerminalInteraction:
         return line
 
 
-def _client_credentials() -> tuple[str, str | None]:
+def _missing_secret() -> UsageError:
+    return UsageError(
+        f"{chutes.CLIENT_ID_ENV} is set but {chutes.CLIENT_SECRET_ENV} is not: Chutes refuses "
+        "every sign-in without the client secret",
+        hint=f"set {chutes.CLIENT_SECRET_ENV} to your app's secret (csc_...), or unset "
+        f"{chutes.CLIENT_ID_ENV} and run `genesis auth app create`",
+    )
+
+
+def _client_credentials(ui: UI, interactive: bool) -> tuple[str, str, str | None]:
+    """(client id, client secret, the stored app's redirect URI), all before anything opens.
+
+    From ``CHUTES_CLIENT_ID`` + ``CHUTES_CLIENT_SECRET``, else the stored app, else (on a
+    terminal) a new app made now with an API key at hand, else prompts. The Chutes token
+    endpoint refuses an exchange without the secret, so a missing one is asked for (hidden)
+    or, non-interactive, exit 2 naming ``CHUTES_CLIENT_SECRET``.
+    """
+    from genesis_cli.flows import apps
+
     client_id = os.environ.get(chutes.CLIENT_ID_ENV, "").strip()
     client_secret = os.environ.get(chutes.CLIENT_SECRET_ENV, "").strip()
-    if not client_id:
-        redirect = os.environ.get(chutes.REDIRECT_URI_ENV) or chutes.DEFAULT_REDIRECT_URI
-        click.echo(
+    stored = apps.stored_app(ui.warn)
+    if client_id:
+        same = stored is not None and stored.client_id == client_id
+        redirect = stored.redirect_uri if same and stored else None
+        if not client_secret and same and stored:
+            client_secret = stored.client_secret
+    elif stored is not None:
+        client_id, client_secret, redirect = (
+            stored.client_id,
+            stored.client_secret,
+            stored.redirect_uri,
+        )
+    else:
+        if not interactive:
+            raise UsageError(
+                "Sign in with Chutes needs an OAuth app of your own, and none is set up",
+                hint="run `genesis auth app create`, or set "
+                f"{chutes.CLIENT_ID_ENV} and {chutes.CLIENT_SECRET_ENV}",
+            )
+        created = _offer_new_app(ui)
+        if created is not None:
+            return created
+        uri = os.environ.get(chutes.REDIRECT_URI_ENV) or chutes.DEFAULT_REDIRECT_URI
+        ui.info(
             "Sign in with Chutes needs an OAuth app of your own (Chutes has no shared CLI "
-            f"client).\nCreate one with the redirect URI {redirect}: {chutes.OAUTH_DOCS_URL}\n"
+            "client). `genesis auth app create` makes one with your API key; or enter an "
+            f"existing app's client id and secret (its redirect URI must be {uri}).\n"
             f"(Set {chutes.CLIENT_ID_ENV} and {chutes.CLIENT_SECRET_ENV} to skip these "
-            "questions.)",
-            err=True,
+            "questions.)"
         )
         client_id = click.prompt("Client ID (cid_...)", err=True).strip()
-        if not client_secret:
-            client_secret = click.prompt(
-                "Client secret (csc_..., input hidden)", hide_input=True, err=True
-            ).strip()
+        redirect = None
     if not client_id:
         raise UsageError("an OAuth client id is required", hint=f"set {chutes.CLIENT_ID_ENV}")
-    return client_id, client_secret or None
+    if not client_secret:
+        if not interactive:
+            raise _missing_secret()
+        client_secret = click.prompt(
+            "Client secret (csc_..., input hidden)", hide_input=True, err=True
+        ).strip()
+        if not client_secret:
+            raise _missing_secret()
+    return client_id, client_secret, redirect
+
+
+def _offer_new_app(ui: UI) -> tuple[str, str, str | None] | None:
+    """With an API key at hand, offer to register an app now (interactive onboarding)."""
+    from genesis_cli.cli.apps import create_app
+    from genesis_cli.flows import apps
+
+    key = apps.api_key_at_hand(ui.warn)
+    if not key or not click.confirm(
+        "You have no Sign in with Chutes app yet. Create one now with your API key?",
+        default=True,
+        err=True,
+    ):
+        return None
+    app = create_app(ui, None, None, key)
+    return app.client_id, app.client_secret, app.redirect_uri
 
 
 def _sign_in(ui: UI, browser: bool | None, keep_default: bool) -> OnboardResult:
     from genesis_cli import oauth
     from genesis_cli.flows.signin import detect_remote, sign_in
 
-    client = oauth.client_from_env(*_client_credentials())
+    client = oauth.client_from_env(*_client_credentials(ui, interactive=True))
     if browser is None:
         reason = detect_remote()
         remote = reason is not None

@@ -25,8 +25,9 @@ REDIRECT_URI_ENV = "CHUTES_OAUTH_REDIRECT_URI"
 SCOPES_ENV = "CHUTES_OAUTH_SCOPES"
 BASE_URL_ENV = "CHUTES_BASE_URL"
 OAUTH_BASE_URL_ENV = "CHUTES_OAUTH_BASE_URL"
+API_BASE_URL_ENV = "CHUTES_API_BASE_URL"
 
-DEFAULT_OAUTH_BASE_URL = "https://api.chutes.ai/idp"
+DEFAULT_API_BASE_URL = "https://api.chutes.ai"
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:1456/oauth-callback"
 DEFAULT_SCOPES = ("openid", "profile", "chutes:invoke")
 API_KEYS_URL = "https://chutes.ai/settings/api-keys"
@@ -86,10 +87,20 @@ def api_kind() -> str:
     return str(bundled_data()["api"])
 
 
-def oauth_base_url() -> str:
-    env = os.environ.get(OAUTH_BASE_URL_ENV, "").strip()
+def _service_url(variable: str, default: str) -> str:
+    env = os.environ.get(variable, "").strip()
     if env:
         from genesis_cli.http import check_service_url
 
-        return check_service_url(env, OAUTH_BASE_URL_ENV)
-    return DEFAULT_OAUTH_BASE_URL
+        return check_service_url(env, variable)
+    return default
+
+
+def api_base_url() -> str:
+    """The management API: ``/idp/apps``, ``/users/me``, ... under it."""
+    return _service_url(API_BASE_URL_ENV, DEFAULT_API_BASE_URL)
+
+
+def oauth_base_url() -> str:
+    """The IdP: ``/authorize``, ``/token``, ``/userinfo``, ``/token/revoke`` under it."""
+    return _service_url(OAUTH_BASE_URL_ENV, f"{api_base_url()}/idp")

@@ -1,0 +1,108 @@
+"""``genesis auth app create|show|delete``: the user's own "Sign in with Chutes" app.
+
+Chutes shows a new app's client secret only in the answer that creates it, so the app is
+stored in the auth store (``[clients.chutes]``, mode 0600) the moment Chutes says 200.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from genesis_cli import apps, auth_store
+from genesis_cli.auth_store import OAuthApp
+from genesis_cli.errors import GenesisError
+from genesis_cli.providers import chutes
+from genesis_cli.records import mask
+
+Warn = Callable[[str], None]
+
+
+def api_key_at_hand(warn: Warn | None = None) -> str | None:
+    """An API key without asking: ``CHUTES_API_KEY``, else the stored API-key profile."""
+    env = os.environ.get(chutes.API_KEY_ENV, "").strip()
+    if env:
+        return env
+    profile = auth_store.load(warn).profiles.get(chutes.DEFAULT_PROFILE)
+    return profile.key if profile is not None and profile.type == "api_key" else None
+
+
+def redirect_uri(explicit: str | None) -> str:
+    """``--redirect-uri`` beats ``CHUTES_OAUTH_REDIRECT_URI``, which beats the default."""
+    from genesis_cli.oauth import check_redirect_uri
+
+    env = os.environ.get(chutes.REDIRECT_URI_ENV, "").strip()
+    return check_redirect_uri(explicit or env or chutes.DEFAULT_REDIRECT_URI)
+
+
+def stored_app(warn: Warn | None = None) -> OAuthApp | None:
+    return auth_store.load(warn).clients.get(chutes.ID)
+
+
+def create(api_key: str, *, name: str | None, uri: str, warn: Warn | None = None) -> OAuthApp:
+    """Register an app with Chutes and store it. On 409 (the name is taken by some Chutes
+    user) it tries once more with a new random name."""
+    auth_store.load(warn)  # an unreadable store fails (exit 4) before Chutes is asked
+    try:
+        created = apps.create(api_key, name or apps.new_name(), uri)
+    except apps.NameTaken:
+        try:
+            created = apps.create(api_key, apps.new_name(), uri)
+        except apps.NameTaken:
+            raise GenesisError(
+                "Chutes says the app name is taken, twice",
+                hint="pass another name with --name",
+            ) from None
+    app = OAuthApp(
+        provider=chutes.ID,
+        client_id=created.client_id,
+        client_secret=created.client_secret,
+        app_id=created.app_id,
+        redirect_uri=uri,
+        name=created.name,
+    )
+    try:
+        auth_store.set_client(chutes.ID, app, warn)
+    except GenesisError as exc:
+        raise GenesisError(
+            f"Chutes created the app {created.app_id}, but genesis could not store it: "
+            f"{exc.message}",
+            hint=f"fix that, delete the app (DELETE /idp/apps/{created.app_id}) and run "
+            "`genesis auth app create` again",
+        ) from None
+    return app
+
+
+@dataclass
+class AppReport:
+    app: OAuthApp
+    remote: str  # present | gone | unknown
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.app.name,
+            "appId": self.app.app_id,
+            "clientId": self.app.client_id,
+            "masked": mask(self.app.client_secret),
+            "redirectUri": self.app.redirect_uri,
+            "remote": self.remote,
+        }
+
+
+def show(warn: Warn | None = None) -> AppReport | None:
+    app = stored_app(warn)
+    if app is None:
+        return None
+    remote = "unknown"
+    if app.app_id:
+        remote = apps.remote_state(api_key_at_hand(warn), app.app_id)
+    return AppReport(app, remote)
+
+
+def delete(api_key: str, app: OAuthApp, warn: Warn | None = None) -> bool:
+    """Delete the app at Chutes, then the stored client. ``False`` when Chutes had none."""
+    existed = apps.delete(api_key, app.app_id) if app.app_id else False
+    auth_store.set_client(chutes.ID, None, warn)
+    return existed
