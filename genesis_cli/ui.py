@@ -32,6 +32,7 @@ def color_enabled(stream: Any) -> bool:
 class UI:
     def __init__(self, json_mode: bool = False) -> None:
         self.json_mode = json_mode
+        self._status: Any = None  # the spinner being drawn, if any
 
     # stderr: progress, warnings, errors
     def info(self, message: str) -> None:
@@ -98,5 +99,20 @@ class UI:
         from rich.console import Console
 
         console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr))
-        with console.status(message):
-            yield
+        with console.status(message) as status:
+            self._status = status
+            try:
+                yield
+            finally:
+                self._status = None
+
+    def confirm(self, question: str, default: bool = False) -> bool:
+        """A yes/no question on stderr; a spinner being drawn is paused while it is asked."""
+        status = self._status
+        if status is not None:
+            status.stop()
+        try:
+            return bool(click.confirm(question, default=default, err=True))
+        finally:
+            if status is not None:
+                status.start()

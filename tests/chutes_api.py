@@ -17,6 +17,7 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import unquote
 
 from tests.servers import LocalServer
 
@@ -137,6 +138,9 @@ class ChutesAPI(LocalServer):
                 else:
                     self.reply(405, {"detail": "Method Not Allowed"})
 
+            def invalid(self, field: str, message: str) -> None:
+                self.reply(422, {"detail": [{"loc": ["body", field], "msg": message}]})
+
             def create(self, body: Any) -> None:
                 mode = outer.create_mode
                 if mode == "500":
@@ -148,12 +152,10 @@ class ChutesAPI(LocalServer):
                 name = body.get("name") if isinstance(body, dict) else None
                 uris = body.get("redirect_uris") if isinstance(body, dict) else None
                 if mode == "422" or not isinstance(name, str) or not _NAME.match(name):
-                    self.reply(422, {"detail": [{"loc": ["body", "name"],
-                                                 "msg": "Value error, invalid app name"}]})  # fmt: skip
+                    self.invalid("name", "Value error, invalid app name")
                     return
                 if not isinstance(uris, list) or not 1 <= len(uris) <= 10:
-                    self.reply(422, {"detail": [{"loc": ["body", "redirect_uris"],
-                                                 "msg": "Value error, 1-10 redirect URIs"}]})  # fmt: skip
+                    self.invalid("redirect_uris", "Value error, 1-10 redirect URIs")
                     return
                 taken = outer.taken | {a["name"].lower() for a in outer.apps.values()}
                 if name.lower() in taken:
@@ -191,7 +193,7 @@ class ChutesAPI(LocalServer):
                 elif path == "/users/me/quotas":
                     self.reply(200, outer.quotas)
                 elif path.startswith("/users/me/quota_usage/"):
-                    chute = path.removeprefix("/users/me/quota_usage/")
+                    chute = unquote(path.removeprefix("/users/me/quota_usage/"))
                     quota = next(
                         (q["quota"] for q in outer.quotas if isinstance(q, dict)
                          and q.get("chute_id") == chute), 0,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests import helpers
+from tests.chutes_api import ChutesAPI
 from tests.helpers import free_port
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET, AuthServer
-from tests.chutes_api import ChutesAPI
 from tests.servers import ModelsServer
 
 SAMPLE_PATH = Path(__file__).parent / "data" / "models_sample.json"

@@ -42,7 +42,9 @@ def test_onboarding_writes_config_store_and_cache(api, state_dir) -> None:
     assert mode(state_dir) == 0o700
     for name in ("genesis.json", "auth-profiles.toml", "cache/chutes-models.json"):
         assert mode(state_dir / name) == 0o600, name
-    assert result.stderr == ""
+    # The sample catalog, like Chutes' own since mid-2026, lacks the product page's models.
+    lines = result.stderr.splitlines()
+    assert len(lines) == 4 and all("is not in the live catalog" in line for line in lines)
 
 
 def test_json_summary_is_the_only_stdout(api, state_dir) -> None:
@@ -63,9 +65,33 @@ def test_json_summary_is_the_only_stdout(api, state_dir) -> None:
         },
         "skippedAliases": [],
         "configPath": str(state_dir / "genesis.json"),
-        "warnings": [],
+        "warnings": document["warnings"],
         "models": {"added": 3, "updated": 0, "removed": 0, "kept": []},
+        "unavailable": [
+            {
+                "ref": "chutes/zai-org/GLM-4.7-TEE",
+                "role": "primary",
+                "suggestions": ["chutes/zai-org/GLM-5-TEE"],
+            },
+            {
+                "ref": "chutes/zai-org/GLM-4.7-FP8",
+                "role": "alias:chutes-fast",
+                "suggestions": ["chutes/zai-org/GLM-5-TEE"],
+            },
+            {
+                "ref": "chutes/deepseek-ai/DeepSeek-V3.2-TEE",
+                "role": "alias:chutes-pro",
+                "suggestions": [],
+            },
+            {
+                "ref": "chutes/chutesai/Mistral-Small-3.2-24B-Instruct-2506",
+                "role": "alias:chutes-vision",
+                "suggestions": ["chutes/unsloth/Mistral-Nemo-Instruct-2407-TEE"],
+            },
+        ],
+        "probe": None,
     }
+    assert len(document["warnings"]) == 4
 
 
 def test_rejected_key_exits_3_and_leaves_every_file_as_it_was(api, state_dir) -> None:

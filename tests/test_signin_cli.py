@@ -32,6 +32,8 @@ def test_desktop_sign_in_through_the_browser(terminal, tmp_path, state_dir) -> N
         env={"BROWSER": f"{sys.executable} {FAKE_BROWSER} %s", "FAKE_BROWSER_OUT": str(page)},
     )
     child.expect("Opened your browser")
+    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
+    child.sendline("")
     child.expect("Connected to Chutes as alice")
     child.expect(pexpect.EOF)
     child.close()
@@ -61,6 +63,8 @@ def test_ssh_sign_in_by_pasting_one_url(terminal, state_dir) -> None:
     child.expect("Paste the URL you were redirected to: ")
     location = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
     child.sendline(location)
+    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
+    child.sendline("")
     child.expect("Connected to Chutes as alice")
     child.expect(pexpect.EOF)
     child.close()
@@ -130,6 +134,8 @@ def test_the_stored_app_is_used_with_its_redirect_uri(
     assert f"client_id={CLIENT_ID}" in url
     child.expect("Paste the URL you were redirected to: ")
     child.sendline(requests.get(url, allow_redirects=False, timeout=10).headers["Location"])
+    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
+    child.sendline("")
     child.expect("Connected to Chutes as alice")
     child.expect(pexpect.EOF)
     child.close()
@@ -155,6 +161,8 @@ def test_interactive_onboarding_offers_to_create_an_app_with_the_key_at_hand(
     url = child.match.group(1)
     child.expect("Paste the URL you were redirected to: ")
     child.sendline(requests.get(url, allow_redirects=False, timeout=10).headers["Location"])
+    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
+    child.sendline("")
     child.expect("Connected to Chutes as alice")
     child.expect(pexpect.EOF)
     child.close()

@@ -56,7 +56,7 @@ class FakeTerminal:
         final = requests.get(callback, timeout=10)
         self.pages.append((final.status_code, final.text))
 
-    def read_line(self, prompt: str) -> str:
+    def read_line(self, prompt: str, stop=None) -> str:
         if self.pastes:
             return self.pastes.pop(0)
         self.no_more_input.wait(30)  # like a user who never types; bounded

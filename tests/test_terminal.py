@@ -79,6 +79,8 @@ def test_onboarding_on_a_terminal_ends_with_a_summary_panel(models_server, state
     )
     child.expect("\\[Y/n\\]")
     child.sendline("")
+    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
+    child.sendline("")
     child.expect(pexpect.EOF)
     child.close()
     output = child.logfile_read.getvalue()

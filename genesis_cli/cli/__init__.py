@@ -71,12 +71,13 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from genesis_cli.cli import apps, auth, doctor, models, onboard
+    from genesis_cli.cli import account, apps, auth, doctor, models, onboard
 
     cli.add_command(onboard.onboard)
     cli.add_command(models.models)
     auth.auth.add_command(apps.app)
     cli.add_command(auth.auth)
+    cli.add_command(account.account)
     cli.add_command(doctor.doctor)
 
 

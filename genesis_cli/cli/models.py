@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from genesis_cli.errors import UsageError
+from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.providers import chutes
 from genesis_cli.ui import UI
 
@@ -78,6 +78,7 @@ def _row(model: Model, default: str, aliases: dict[str, list[str]]) -> list[str]
         f"{model.max_tokens:,}",
         "+".join(model.input),
         "yes" if model.reasoning else "-",
+        "yes" if model.tools else "-",
         "yes" if model.confidential else "-",
         f"{_price(model.cost.input)} / {_price(model.cost.output)}",
     ]
@@ -114,6 +115,7 @@ def _render_table(ui: UI, result: Catalog, default: str, aliases: dict[str, list
         ("MAX OUT", "right"),
         ("INPUT", "left"),
         ("REASONING", "center"),
+        ("TOOLS", "center"),
         ("TEE", "center"),
         ("$/1M IN / OUT", "right"),
     ):
@@ -127,6 +129,49 @@ def _render_table(ui: UI, result: Catalog, default: str, aliases: dict[str, list
         f"* default model {default} · {count} model{'s' if count != 1 else ''} · "
         f"source: {describe_source(result)}"
     )
+
+
+@models.command("test")
+@click.argument("ref_or_alias", required=False)
+@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+def test_command(ref_or_alias: str | None, json_mode: bool) -> None:
+    """Ask a model for one token: does it answer, how fast, and if not, why.
+
+    Uses the active credential and one request of quota (max_tokens 1); the default model
+    when none is named. Exits 0 when it answered, 3 when the credential was refused, 5 when
+    Chutes refused for another reason (payment, no such model, rate limit, no capacity).
+
+    \b
+    Examples:
+      genesis models test
+      genesis models test chutes-pro --json
+    """
+    from genesis_cli.flows import credentials
+    from genesis_cli.flows.model_test import resolve_target, test_model
+
+    ui = UI(json_mode)
+    target = resolve_target(ref_or_alias)
+    credential = credentials.active(warn=ui.warn)
+    if credential is None:
+        raise AuthError(
+            "no Chutes credential to test with", hint="run `genesis onboard` or set CHUTES_API_KEY"
+        )
+    with ui.spinner(f"Asking {target} for one token…"):
+        result = test_model(target, credential.secret)
+    if json_mode:
+        ui.emit_json(result.to_json())
+    elif result.ok:
+        ui.line(f"ok: {target} answered in {result.latency_ms} ms")
+    else:
+        status = f"HTTP {result.status}" if result.status else "no answer"
+        ui.line(f"failed: {target}: {result.reason} ({status}): {result.detail}")
+        if result.retry_after is not None:
+            ui.line(f"  retry after {result.retry_after}s")
+        if result.suggestions:
+            ui.line(f"  served now: {', '.join(result.suggestions)}")
+        ui.info(f"  {result.hint}")
+    if not result.ok:
+        raise click.exceptions.Exit(int(result.exit_code))
 
 
 @models.command("default")

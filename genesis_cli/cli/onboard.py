@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,10 @@ from genesis_cli.providers import chutes
 from genesis_cli.ui import UI
 
 if TYPE_CHECKING:
-    from genesis_cli.flows.onboard import OnboardResult
+    from collections.abc import Callable
+
+    from genesis_cli.flows.availability import Unavailable
+    from genesis_cli.flows.onboard import Choices, OnboardResult
 
 AUTH_CHOICES = ("chutes", "chutes-api-key")
 _MAX_KEY_LINE = 4096
@@ -39,6 +43,17 @@ _MAX_KEY_LINE = 4096
     is_flag=True,
     help="Keep an existing default model instead of setting chutes/zai-org/GLM-4.7-TEE.",
 )
+@click.option(
+    "--default",
+    "default_model",
+    metavar="REF_OR_ALIAS",
+    help="Use this model of the catalog as the default (e.g. chutes/zai-org/GLM-5.2-TEE).",
+)
+@click.option(
+    "--probe",
+    is_flag=True,
+    help="At the end, ask the default model for one token (as `genesis models test`).",
+)
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 @click.option(
     "--browser/--no-browser",
@@ -52,6 +67,8 @@ def onboard(
     api_key_stdin: bool,
     non_interactive: bool,
     keep_default: bool,
+    default_model: str | None,
+    probe: bool,
     json_mode: bool,
     browser: bool | None,
 ) -> None:
@@ -64,9 +81,18 @@ def onboard(
       genesis onboard --auth-choice chutes-api-key      # hidden prompt for a key
       printf %s "$KEY" | genesis onboard --auth-choice chutes-api-key \\
           --api-key-stdin --non-interactive             # CI
+      genesis onboard --default chutes/zai-org/GLM-5.2-TEE --probe
     """
+    from genesis_cli.flows.onboard import Choices
+
     ui = UI(json_mode)
     interactive = not non_interactive and sys.stdin.isatty()
+    choices = Choices(
+        keep_default=keep_default,
+        default=default_model,
+        substitute=_substitute(ui) if interactive else None,
+        probe=probe,
+    )
     choice = auth_choice or _choose(interactive, api_key_stdin)
     if choice == "chutes":
         if not interactive:
@@ -81,7 +107,7 @@ def onboard(
                 hint="use --auth-choice chutes-api-key with CHUTES_API_KEY, or set "
                 "CHUTES_OAUTH_TOKEN to a ready access token",
             )
-        _report(ui, _sign_in(ui, browser, keep_default))
+        _report(ui, _sign_in(ui, browser, choices))
         return
     if api_key_stdin and choice != "chutes-api-key":
         raise UsageError("--api-key-stdin goes with --auth-choice chutes-api-key")
@@ -89,8 +115,21 @@ def onboard(
 
     raw_key = _read_api_key(api_key_stdin, interactive, ui)
     with ui.spinner("Checking the key with Chutes…"):
-        result = onboard_api_key(raw_key, keep_default=keep_default, warn=ui.warn)
+        result = onboard_api_key(raw_key, warn=ui.warn, choices=choices)
     _report(ui, result)
+
+
+def _substitute(ui: UI) -> Callable[[list[Unavailable]], bool]:
+    """The one question asked when the live catalog lacks the default or alias targets."""
+
+    def ask(missing: list[Unavailable]) -> bool:
+        ui.info("Chutes does not list some models genesis would set up:")
+        for item in missing:
+            role = "default" if item.role == "primary" else item.role.removeprefix("alias:")
+            ui.info(f"  {role:<13} {item.ref} -> suggested: {item.suggestions[0]}")
+        return ui.confirm("Use the suggested models instead?", default=False)
+
+    return ask
 
 
 class TerminalInteraction:
@@ -110,13 +149,30 @@ class TerminalInteraction:
         except (webbrowser.Error, OSError):
             return False
 
-    def read_line(self, prompt: str) -> str:
+    def read_line(self, prompt: str, stop: threading.Event | None = None) -> str:
         sys.stderr.write(prompt)
         sys.stderr.flush()
+        if stop is not None:
+            _wait_for_input(stop)
         line = sys.stdin.readline()
         if not line:
             raise EOFError
         return line
+
+
+def _wait_for_input(stop: threading.Event) -> None:
+    """Until a line can be read from stdin, or ``stop`` is set (then ``EOFError``)."""
+    import select
+
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, ValueError, OSError):
+        return  # not a real file (tests' streams): read it as it is
+    while not stop.is_set():
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            return
+    raise EOFError
 
 
 def _missing_secret() -> UsageError:
@@ -201,7 +257,7 @@ def _offer_new_app(ui: UI) -> tuple[str, str, str | None] | None:
     return app.client_id, app.client_secret, app.redirect_uri
 
 
-def _sign_in(ui: UI, browser: bool | None, keep_default: bool) -> OnboardResult:
+def _sign_in(ui: UI, browser: bool | None, choices: Choices) -> OnboardResult:
     from genesis_cli import oauth
     from genesis_cli.flows.signin import detect_remote, sign_in
 
@@ -216,9 +272,7 @@ def _sign_in(ui: UI, browser: bool | None, keep_default: bool) -> OnboardResult:
             )
     else:
         remote = not browser
-    return sign_in(
-        client, remote=remote, io=TerminalInteraction(ui), keep_default=keep_default, warn=ui.warn
-    )
+    return sign_in(client, remote=remote, io=TerminalInteraction(ui), warn=ui.warn, choices=choices)
 
 
 def _choose(interactive: bool, api_key_stdin: bool) -> str:
@@ -300,6 +354,16 @@ def _report(ui: UI, result: OnboardResult) -> None:
             + (f", {len(changes.kept)} kept because something names them" if changes.kept else ""),
         )
     )
+    if result.probe is not None:
+        probe = result.probe
+        rows.append(
+            (
+                "probe",
+                f"ok in {probe['latencyMs']} ms"
+                if probe["ok"]
+                else f"failed: {probe['reason']} ({probe['detail']})",
+            )
+        )
     state = "updated" if result.config_changed else "already up to date"
     rows.append(("config", f"{result.config_path} ({state})"))
     ui.summary(f"Connected to Chutes{who} ({kind})", rows)

@@ -114,6 +114,34 @@ def _credential() -> Check:
     )
 
 
+def _account() -> Check:
+    """Can the active credential run a TEE model (every Chutes model is TEE now)?"""
+    from genesis_cli.flows import credentials
+    from genesis_cli.flows.account import TEE_SENTENCE, read_account
+
+    try:
+        credential = credentials.active()
+    except GenesisError as exc:
+        return Check("account", "warn", exc.message, exc.hint)
+    if credential is None:
+        return Check("account", "warn", "no credential to read the account with")
+    found = read_account(credential.secret, timeout=min(http.http_timeout(), NETWORK_CHECK_SECONDS))
+    if found.answered == 0:
+        detail = found.problems[0] if found.problems else "no answer"
+        return Check("account", "warn", f"could not read the account: {detail}")
+    if found.tee_ready is False:
+        return Check(
+            "account",
+            "fail",
+            f"{TEE_SENTENCE}; this account has neither (balance {found.balance:g})",
+            "add balance or subscribe at https://chutes.ai, then `genesis models test`",
+        )
+    who = found.username or "unknown user"
+    money = "unknown balance" if found.balance is None else f"balance ${found.balance:,.2f}"
+    plan = "subscribed" if found.subscribed else "no subscription"
+    return Check("account", "ok", f"{who}, {money}, {plan}")
+
+
 def _probe(name: str, url: str) -> tuple[Check, float | None]:
     """Any HTTP answer means reachable. Returns the check and the server's clock, if given."""
     started = time.monotonic()
@@ -194,5 +222,5 @@ def run_checks() -> Report:
         return report
     models_check, server_time = _probe("models API", models_url)
     idp_check, idp_time = _probe("sign-in (IdP)", idp_url)
-    report.checks += [models_check, idp_check, _clock(server_time or idp_time)]
+    report.checks += [models_check, idp_check, _clock(server_time or idp_time), _account()]
     return report

@@ -14,6 +14,8 @@ from typing import Any
 from genesis_cli import auth_store, catalog, config_file, paths
 from genesis_cli.auth_store import Profile
 from genesis_cli.errors import AuthError, UsageError
+from genesis_cli.flows import availability
+from genesis_cli.flows.availability import Unavailable
 from genesis_cli.flows.register import Registration, register
 from genesis_cli.providers import chutes
 from genesis_cli.records import Catalog, mask
@@ -22,6 +24,27 @@ Warn = Callable[[str], None]
 # A pasted shell line: "export CHUTES_API_KEY=..." or "CHUTES_API_KEY=...". Only that name,
 # so a key that happens to contain "=" is never cut.
 _EXPORT_PREFIX = re.compile(rf"^(?:export\s+)?{chutes.API_KEY_ENV}\s*=\s*")
+
+
+@dataclass
+class Choices:
+    """What the user chose about the models, beyond the credential."""
+
+    keep_default: bool = False
+    default: str | None = None  # --default REF_OR_ALIAS
+    # Asked once when the live catalog lacks the default or alias targets: use each one's
+    # first suggestion instead? (Only those with a suggestion are passed.)
+    substitute: Callable[[list[Unavailable]], bool] | None = None
+    probe: bool = False  # --probe: `models test` the new default at the end
+
+
+@dataclass
+class Plan:
+    """The default and alias targets to register, and what is still missing from the catalog."""
+
+    default_ref: str | None
+    alias_targets: dict[str, str]
+    unavailable: list[Unavailable] = field(default_factory=list)
 
 
 @dataclass
@@ -36,6 +59,8 @@ class OnboardResult:
     expires_at: int | None = None
     config_changed: bool = False
     warnings: list[str] = field(default_factory=list)
+    unavailable: list[Unavailable] = field(default_factory=list)
+    probe: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +75,8 @@ class OnboardResult:
             "configPath": str(self.config_path),
             "warnings": self.warnings,
             "models": self.registration.models.to_json(),
+            "unavailable": [u.to_json() for u in self.unavailable],
+            "probe": self.probe,
         }
 
 
@@ -116,18 +143,70 @@ def discover(credential: str | None, *, reject_is_fatal: bool) -> tuple[Catalog,
     return Catalog(provider=chutes.ID, source="live", models=models, fetched_at=time.time()), []
 
 
+def plan_models(found: Catalog, choices: Choices, warnings: list[str]) -> Plan:
+    """The default and alias targets to register, decided before anything is written.
+
+    ``--default`` must name a model of the catalog in use (else exit 2, nothing written).
+    After a live discovery, the default and each alias target the catalog lacks are offered
+    a substitute (``choices.substitute``) or reported in ``warnings`` and ``unavailable``.
+    """
+    from genesis_cli.flows.default_model import resolve_ref
+
+    ids = [m.id for m in found.models]
+    targets = chutes.default_aliases()
+    default_ref = None
+    if choices.default is not None:
+        config = config_file.load(paths.config_path()).data
+        named = {alias: ref for alias, ref in targets.items() if alias == choices.default.strip()}
+        default_ref = named.get(choices.default.strip()) or resolve_ref(
+            choices.default, config, set(ids)
+        )
+        if default_ref.removeprefix(f"{chutes.ID}/") not in ids:
+            tips = availability.suggest(default_ref.split("/", 1)[-1], ids)
+            raise UsageError(
+                f"--default {choices.default}: {default_ref} is not in the {found.source} "
+                "catalog (nothing was written)",
+                hint=f"try {', '.join(tips)}" if tips else "see `genesis models list --refresh`",
+            )
+    plan = Plan(default_ref, dict(targets))
+    if found.source != "live":
+        return plan
+    primary = default_ref or _kept_primary(choices) or chutes.default_model_ref()
+    missing = availability.check(ids, primary, targets)
+    replaceable = [m for m in missing if m.suggestions]
+    if replaceable and choices.substitute and choices.substitute(replaceable):
+        for item in replaceable:
+            if item.role == "primary":
+                plan.default_ref = item.suggestions[0]
+            else:
+                plan.alias_targets[item.role.removeprefix("alias:")] = item.suggestions[0]
+        missing = [m for m in missing if not m.suggestions]
+    for item in missing:
+        plan.unavailable.append(item)
+        warnings.append(item.warning(found.source))
+    return plan
+
+
+def _kept_primary(choices: Choices) -> str | None:
+    if not choices.keep_default:
+        return None
+    return config_file.primary_model(config_file.load(paths.config_path()).data)
+
+
 def write_everything(
     profile: Profile,
     found: Catalog,
     *,
-    keep_default: bool,
+    choices: Choices,
     warn: Warn | None,
     warnings: list[str],
-) -> tuple[Registration, bool, Path]:
-    """Store the profile, then register it in the config, then cache a live catalog.
+) -> tuple[Registration, bool, Path, Plan]:
+    """Plan the models, store the profile, register it in the config, cache a live catalog.
 
-    What registering found worth saying (kept models, reversed aliases) goes to ``warnings``.
+    What registering found worth saying (kept models, reversed aliases, missing models)
+    goes to ``warnings``.
     """
+    plan = plan_models(found, choices, warnings)
     auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile), warn)
     path = paths.config_path()
     mode = "api_key" if profile.type == "api_key" else "oauth"
@@ -138,21 +217,39 @@ def write_everything(
             found.models,
             profile_id=profile.id,
             mode=mode,
-            keep_default=keep_default,
+            keep_default=choices.keep_default,
             prune=found.source == "live",
+            default_ref=plan.default_ref,
+            alias_targets=plan.alias_targets,
         ),
     )
     warnings += registration.warnings
     if found.source == "live" and found.fetched_at is not None:
         with contextlib.suppress(OSError):
             catalog.write_cache(found.models, found.fetched_at)
-    return registration, changed, path
+    return registration, changed, path, plan
 
 
-def onboard_api_key(raw_key: str, *, keep_default: bool, warn: Warn | None = None) -> OnboardResult:
+def finish(result: OnboardResult, secret: str, choices: Choices) -> OnboardResult:
+    """``--probe``: one `models test` of the new default; never fails the onboarding."""
+    if choices.probe:
+        from genesis_cli.flows.model_test import test_model
+
+        result.probe = test_model(result.registration.default, secret).to_json()
+    return result
+
+
+def onboard_api_key(
+    raw_key: str,
+    *,
+    keep_default: bool = False,
+    warn: Warn | None = None,
+    choices: Choices | None = None,
+) -> OnboardResult:
+    choices = choices or Choices(keep_default=keep_default)
     key = normalize_api_key(raw_key)
     warnings = [w for w in [key_shape_warning(key)] if w]
-    preflight(keep_default, warn)
+    preflight(choices.keep_default, warn)
     found, extra = discover(key, reject_is_fatal=True)
     warnings += extra
     if found.fell_back:
@@ -161,10 +258,10 @@ def onboard_api_key(raw_key: str, *, keep_default: bool, warn: Warn | None = Non
             "and registered the bundled catalog"
         )
     profile = Profile(id=chutes.DEFAULT_PROFILE, type="api_key", provider=chutes.ID, key=key)
-    registration, changed, path = write_everything(
-        profile, found, keep_default=keep_default, warn=warn, warnings=warnings
+    registration, changed, path, plan = write_everything(
+        profile, found, choices=choices, warn=warn, warnings=warnings
     )
-    return OnboardResult(
+    result = OnboardResult(
         profile=profile.id,
         type="api_key",
         masked=mask(key) or "",
@@ -173,4 +270,6 @@ def onboard_api_key(raw_key: str, *, keep_default: bool, warn: Warn | None = Non
         config_path=path,
         config_changed=changed,
         warnings=warnings,
+        unavailable=plan.unavailable,
     )
+    return finish(result, key, choices)

@@ -178,22 +178,29 @@ def register(
     mode: str,
     keep_default: bool,
     prune: bool = False,
+    default_ref: str | None = None,
+    alias_targets: dict[str, str] | None = None,
 ) -> Registration:
     """Mutate ``data`` (the config) to register Chutes: catalog, aliases, default, profile.
 
     Only genesis's keys change: other providers, other models' entries and unknown keys stay.
     ``prune`` (the catalog is live) lets models that left the catalog be removed.
+    ``default_ref`` and ``alias_targets`` replace the product page's default and alias
+    targets (``onboard --default``, or a suggestion the user accepted).
     """
     agents = child_object(data, "agents")
     defaults = child_object(agents, "agents", "defaults")
     model = child_object(defaults, "agents", "defaults", "model")
     primary = model.get("primary")
-    if not (keep_default and isinstance(primary, str) and primary):
+    if default_ref is not None:
+        model["primary"] = default_ref
+    elif not (keep_default and isinstance(primary, str) and primary):
         model["primary"] = chutes.default_model_ref()
     registration = Registration(default=model["primary"])
 
     entries = child_object(defaults, "agents", "defaults", "models")
-    for alias, target in chutes.default_aliases().items():
+    targets = chutes.default_aliases() if alias_targets is None else alias_targets
+    for alias, target in targets.items():
         holder = next(
             (ref for ref, e in entries.items() if isinstance(e, dict) and e.get("alias") == alias),
             None,

@@ -18,7 +18,14 @@ from typing import Any, Protocol
 from genesis_cli import oauth
 from genesis_cli.auth_store import Profile
 from genesis_cli.errors import AuthError
-from genesis_cli.flows.onboard import OnboardResult, discover, preflight, write_everything
+from genesis_cli.flows.onboard import (
+    Choices,
+    OnboardResult,
+    discover,
+    finish,
+    preflight,
+    write_everything,
+)
 from genesis_cli.providers import chutes
 from genesis_cli.records import mask
 
@@ -32,8 +39,10 @@ class Interaction(Protocol):
 
     def open_browser(self, url: str) -> bool: ...
 
-    def read_line(self, prompt: str) -> str:
-        """One line typed or pasted by the user; ``EOFError`` when input has ended."""
+    def read_line(self, prompt: str, stop: threading.Event | None = None) -> str:
+        """One line typed or pasted by the user; ``EOFError`` when input has ended, or when
+        ``stop`` is set first (the browser's callback won: stop reading, so that a later
+        question's answer does not land in a reader nobody listens to)."""
         ...
 
 
@@ -76,10 +85,15 @@ REMOTE_PROMPT = "Paste the URL you were redirected to: "
 LOCAL_PROMPT = "Waiting for the browser… or paste the URL you were redirected to: "
 
 
-def _paste_loop(request: oauth.AuthRequest, io: Interaction, prompt: str = REMOTE_PROMPT) -> str:
+def _paste_loop(
+    request: oauth.AuthRequest,
+    io: Interaction,
+    prompt: str = REMOTE_PROMPT,
+    stop: threading.Event | None = None,
+) -> str:
     for attempt in range(1, PASTE_ATTEMPTS + 1):
         try:
-            line = io.read_line(prompt)
+            line = io.read_line(prompt, stop)
         except EOFError:
             raise NoPaste(
                 "no redirect URL was pasted",
@@ -97,11 +111,14 @@ def _paste_loop(request: oauth.AuthRequest, io: Interaction, prompt: str = REMOT
 
 
 def _paste_reader(
-    request: oauth.AuthRequest, io: Interaction, results: queue.Queue[tuple[str, Any]]
+    request: oauth.AuthRequest,
+    io: Interaction,
+    results: queue.Queue[tuple[str, Any]],
+    stop: threading.Event,
 ) -> None:
     """In local mode, a pasted URL competes with the callback: whichever comes first."""
     try:
-        results.put(("code", _paste_loop(request, io, LOCAL_PROMPT)))
+        results.put(("code", _paste_loop(request, io, LOCAL_PROMPT, stop)))
     except NoPaste:
         pass  # no terminal input (or it ended): keep waiting for the browser
     except AuthError as exc:
@@ -127,6 +144,7 @@ def obtain_code(
     from genesis_cli.loopback import CallbackServer, PortInUse
 
     results: queue.Queue[tuple[str, Any]] = queue.Queue()
+    stop_reading = threading.Event()
     server = CallbackServer(client.redirect_uri, request.state, results)
     try:
         server.start()
@@ -141,7 +159,10 @@ def obtain_code(
         lead = "Opened your browser. If it did not," if opened else "Could not open a browser;"
         io.notify(f"{lead} open this URL to sign in:\n\n  {request.url}\n")
         threading.Thread(
-            target=_paste_reader, args=(request, io, results), name="genesis-paste", daemon=True
+            target=_paste_reader,
+            args=(request, io, results, stop_reading),
+            name="genesis-paste",
+            daemon=True,
         ).start()
         deadline = time.monotonic() + timeout
         while True:
@@ -160,6 +181,7 @@ def obtain_code(
                 raise value
             return str(value)
     finally:
+        stop_reading.set()
         server.close()
 
 
@@ -174,11 +196,13 @@ def sign_in(
     *,
     remote: bool,
     io: Interaction,
-    keep_default: bool,
+    keep_default: bool = False,
     warn: Any = None,
     timeout: float = CALLBACK_TIMEOUT_SECONDS,
+    choices: Choices | None = None,
 ) -> OnboardResult:
-    preflight(keep_default, warn)
+    choices = choices or Choices(keep_default=keep_default)
+    preflight(choices.keep_default, warn)
     request = oauth.start(client)
     code = obtain_code(client, request, remote=remote, io=io, timeout=timeout)
     io.notify("Signed in; exchanging the code for tokens…")
@@ -207,10 +231,10 @@ def sign_in(
         scopes=tokens.scopes,
         username=username if profile_id != chutes.OAUTH_FALLBACK_PROFILE else None,
     )
-    registration, changed, path = write_everything(
-        profile, found, keep_default=keep_default, warn=warn, warnings=warnings
+    registration, changed, path, plan = write_everything(
+        profile, found, choices=choices, warn=warn, warnings=warnings
     )
-    return OnboardResult(
+    result = OnboardResult(
         profile=profile_id,
         type="oauth",
         masked=mask(tokens.access) or "",
@@ -221,4 +245,6 @@ def sign_in(
         expires_at=tokens.expires_at,
         config_changed=changed,
         warnings=warnings,
+        unavailable=plan.unavailable,
     )
+    return finish(result, tokens.access, choices)

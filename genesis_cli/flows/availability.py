@@ -1,0 +1,76 @@
+"""Is the model really there? The default and the alias targets against a live catalog.
+
+Chutes' list moves month to month: by mid-2026 the product page's default and two alias
+targets were gone. Nothing is changed silently: missing models are reported with up to
+three live suggestions, and only the user (a question, or ``--default``) picks another.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from genesis_cli.providers import chutes
+
+MAX_SUGGESTIONS = 3
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass
+class Unavailable:
+    ref: str
+    role: str  # "primary" or "alias:<name>"
+    suggestions: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ref": self.ref, "role": self.role, "suggestions": self.suggestions}
+
+    def warning(self, source: str) -> str:
+        what = (
+            "the default model"
+            if self.role == "primary"
+            else f"the target of {self.role.removeprefix('alias:')}"
+        )
+        tail = f"; live suggestions: {', '.join(self.suggestions)}" if self.suggestions else ""
+        fix = " (pick one with `genesis onboard --default REF`)" if self.role == "primary" else ""
+        return f"{self.ref} ({what}) is not in the {source} catalog{tail}{fix}"
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    """``GLM-5.2`` after ``GLM-5.10``-style order: digits compared as numbers."""
+    return tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", text))
+
+
+def suggest(model_id: str, live_ids: list[str], limit: int = MAX_SUGGESTIONS) -> list[str]:
+    """Up to ``limit`` refs from ``live_ids`` for a missing ``model_id``: the same vendor
+    (the part before '/') first, then the closest names. Names are compared with their
+    numbers blanked out, so a successor (GLM-4.7 -> GLM-5.2) ranks like a sibling; among
+    equals the higher version comes first."""
+    vendor = model_id.split("/", 1)[0].lower() if "/" in model_id else None
+    shape = _DIGITS.sub("#", model_id.lower())
+
+    def closeness(candidate: str) -> float:
+        return difflib.SequenceMatcher(None, shape, _DIGITS.sub("#", candidate.lower())).ratio()
+
+    candidates = [c for c in live_ids if c != model_id]
+    newest_first = sorted(candidates, key=_natural, reverse=True)
+    ranked = sorted(newest_first, key=closeness, reverse=True)
+    same = [c for c in ranked if vendor is not None and c.split("/", 1)[0].lower() == vendor]
+    others = [c for c in ranked if c not in same and closeness(c) >= 0.5]
+    return [chutes.ref(c) for c in (same + others)[:limit]]
+
+
+def check(live_ids: list[str], default: str, aliases: dict[str, str]) -> list[Unavailable]:
+    """The default and each alias target (refs) that a live catalog lacks, with suggestions."""
+    present = set(live_ids)
+    missing: list[Unavailable] = []
+    roles = [("primary", default)] + [(f"alias:{name}", ref) for name, ref in aliases.items()]
+    for role, ref in roles:
+        if not ref.startswith(f"{chutes.ID}/"):
+            continue  # another provider's model: not ours to judge
+        model_id = ref.removeprefix(f"{chutes.ID}/")
+        if model_id not in present:
+            missing.append(Unavailable(ref, role, suggest(model_id, live_ids)))
+    return missing

@@ -1,0 +1,170 @@
+"""``genesis models test``: ask a model for one token. Does it answer, how fast, and if not why.
+
+One ``POST <base>/chat/completions`` with ``max_tokens: 1`` (one request of quota), bounded by
+``GENESIS_HTTP_TIMEOUT`` and never retried. Chutes' answers are mapped to a reason (SPEC 9).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from genesis_cli import catalog, http
+from genesis_cli.errors import ExitCode, NetworkError, UsageError
+from genesis_cli.flows.availability import suggest
+from genesis_cli.providers import chutes
+from genesis_cli.records import redact
+
+PROMPT = "ping"
+
+# reason -> (exit code, what to do next)
+REASONS: dict[str, tuple[ExitCode, str]] = {
+    "rejected": (
+        ExitCode.AUTH,
+        "Chutes refused the credential: sign in again (`genesis onboard`) or check "
+        f"{chutes.API_KEY_ENV}",
+    ),
+    "forbidden": (
+        ExitCode.AUTH,
+        "the credential may not call models: an OAuth token needs the chutes:invoke scope, an "
+        "API key the invoke permission",
+    ),
+    "payment_required": (
+        ExitCode.PROVIDER,
+        "TEE models need an active subscription or a positive balance: add balance or "
+        "subscribe at https://chutes.ai (see `genesis account`)",
+    ),
+    "not_found": (
+        ExitCode.PROVIDER,
+        "Chutes does not serve this model now: pick another with `genesis models default`",
+    ),
+    "rate_limited": (ExitCode.PROVIDER, "Chutes is rate limiting or at capacity: try again later"),
+    "unavailable": (
+        ExitCode.PROVIDER,
+        "no instance of this model is up right now: try again in a few minutes, or another model",
+    ),
+    "network": (ExitCode.ERROR, "check the network, HTTPS_PROXY / NO_PROXY and CHUTES_BASE_URL"),
+    "bad_response": (ExitCode.ERROR, "Chutes answered with something that is not a completion"),
+}
+
+
+@dataclass
+class TestResult:
+    ref: str
+    ok: bool
+    status: int | None = None
+    latency_ms: int | None = None
+    reason: str | None = None
+    detail: str | None = None
+    retry_after: int | None = None
+    suggestions: list[str] = field(default_factory=list)
+
+    __test__ = False  # not a pytest class
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK if self.ok else REASONS[self.reason or "bad_response"][0]
+
+    @property
+    def hint(self) -> str | None:
+        return None if self.ok else REASONS[self.reason or "bad_response"][1]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "ok": self.ok,
+            "status": self.status,
+            "latencyMs": self.latency_ms,
+            "reason": self.reason,
+            "detail": self.detail,
+            "retryAfter": self.retry_after,
+            "suggestions": self.suggestions,
+        }
+
+
+def _reason(status: int) -> str:
+    if status == 401:
+        return "rejected"
+    if status == 403:
+        return "forbidden"
+    if status == 402:
+        return "payment_required"
+    if status == 404:
+        return "not_found"
+    if status == 429:
+        return "rate_limited"
+    if status >= 500:
+        return "unavailable"
+    return "bad_response"
+
+
+def _retry_after(value: str | None) -> int | None:
+    if value and value.strip().isdigit() and len(value.strip()) <= 6:
+        return int(value.strip())
+    return None
+
+
+def test_model(model_ref: str, secret: str) -> TestResult:
+    """Send the one-token request for ``model_ref`` (``chutes/<id>``) with ``secret``."""
+    model_id = model_ref.removeprefix(f"{chutes.ID}/")
+    body = {
+        "model": model_id,
+        "messages": [{"role": "user", "content": PROMPT}],
+        "max_tokens": 1,
+        "stream": False,
+    }
+    url = f"{chutes.base_url()}/chat/completions"
+    started = time.monotonic()
+    try:
+        response = http.request(
+            "POST",
+            url,
+            headers={"Authorization": f"Bearer {secret}"},
+            json_body=body,
+            max_bytes=1024 * 1024,
+        )
+    except NetworkError as exc:
+        return TestResult(model_ref, False, reason="network", detail=exc.message)
+    latency = round((time.monotonic() - started) * 1000)
+    result = TestResult(model_ref, False, status=response.status, latency_ms=latency)
+    if response.status == 200:
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict) and isinstance(answer.get("choices"), list):
+            result.ok = True
+            return result
+        result.reason = "bad_response"
+        result.detail = "HTTP 200 without a 'choices' list"
+        return result
+    result.reason = _reason(response.status)
+    result.detail = redact(response.detail(), (secret,))
+    if result.reason == "rate_limited":
+        result.retry_after = _retry_after(response.headers.get("retry-after"))
+    if result.reason == "not_found":
+        known = [m.id for m in catalog.resolve(None, offline=True).models]
+        result.suggestions = suggest(model_id, known)
+    return result
+
+
+def resolve_target(text: str | None) -> str:
+    """The ref to test: ``text`` (a ref, an alias or a bare id), else the configured default."""
+    from genesis_cli import config_file, paths
+    from genesis_cli.flows.default_model import resolve_ref
+
+    config = config_file.load(paths.config_path()).data
+    if text is None:
+        return config_file.primary_model(config) or chutes.default_model_ref()
+    known = {m.id for m in catalog.resolve(None, offline=True).models}
+    aliases = {alias: ref for alias, ref in chutes.default_aliases().items()}
+    if text.strip() in aliases and not config_file.aliases(config):
+        return aliases[text.strip()]
+    ref = resolve_ref(text, config, known)
+    if not ref.startswith(f"{chutes.ID}/"):
+        raise UsageError(
+            f"{ref} is not a {chutes.DISPLAY_NAME} model; genesis tests Chutes models only",
+            hint="pass a chutes/<model> ref or an alias",
+        )
+    return ref

@@ -1,0 +1,95 @@
+"""`genesis account` and doctor's account check, against a local management API."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tests.helpers import GOOD_KEY, invoke
+
+ENV = {"CHUTES_API_KEY": GOOD_KEY}
+
+
+def account(**env: str):
+    return invoke("account", "--json", env={**ENV, **env})
+
+
+def test_the_account_with_balance_and_quota(chutes_api) -> None:
+    result = account()
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["username"] == "alice"
+    assert document["balance"] == 4.25
+    assert document["subscription"] is None
+    assert document["teeReady"] is True
+    (quota,) = document["quotas"]
+    assert quota["chuteId"] == "*" and quota["quota"] == 300 and quota["used"] == 12
+    assert quota["resetsAt"].endswith("T00:00:00Z")
+    assert document["problems"] == []
+    assert "GET /users/me/quota_usage/%2A" in chutes_api.paths()
+
+
+def test_a_subscription_is_shown_with_its_windows(chutes_api) -> None:
+    chutes_api.subscription = {
+        "subscription": True, "custom": False, "monthly_price": 20, "anchor_date": "2026-11-01",
+        "four_hour": {"usage": 3, "cap": 50, "remaining": 47, "reset_at": "2026-12-01T04:00:00Z"},
+        "monthly": {"uncapped": True},
+    }  # fmt: skip
+    document = json.loads(account().stdout)
+    assert document["subscription"] == {
+        "monthlyPrice": 20,
+        "fourHour": {"usage": 3, "cap": 50, "remaining": 47, "resetAt": "2026-12-01T04:00:00Z"},
+        "monthly": {"uncapped": True},
+    }
+
+
+def test_no_subscription_and_no_balance_is_said_plainly(chutes_api) -> None:
+    chutes_api.balance = 0.0
+    result = account()
+    assert json.loads(result.stdout)["teeReady"] is False
+    human = invoke("account", env=ENV)
+    assert "TEE models need an active subscription or a positive balance" in human.stderr
+    doctor = invoke("doctor", "--json", env=ENV)
+    check = next(c for c in json.loads(doctor.stdout)["checks"] if c["name"] == "account")
+    assert check["status"] == "fail" and "TEE models need" in check["detail"]
+    assert doctor.exit_code == 1
+
+
+def test_a_hanging_endpoint_costs_one_timeout_not_more(chutes_api) -> None:
+    chutes_api.hang = {"/users/me/subscription_usage"}
+    chutes_api.hang_seconds = 6
+    started = time.monotonic()
+    result = account(GENESIS_HTTP_TIMEOUT="1.5")
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["username"] == "alice"
+    assert any("subscription" in p for p in document["problems"])
+    assert elapsed < 1.5 + 1.0, elapsed
+
+
+def test_wrong_types_everywhere_are_problems_not_crashes(chutes_api) -> None:
+    chutes_api.balance = "lots"
+    chutes_api.quotas = {}
+    chutes_api.subscription = ["?"]
+    result = account()
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["balance"] is None and document["quotas"] == []
+    assert document["teeReady"] is None
+
+
+def test_refused_everywhere_exits_3(chutes_api) -> None:
+    chutes_api.limited_keys.add(GOOD_KEY)
+    result = account()
+    assert result.exit_code == 3
+    assert "account:read" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_chute_id_that_is_not_an_id_never_reaches_a_url(chutes_api) -> None:
+    chutes_api.quotas = [{"chute_id": "../../idp/apps", "quota": 1}]
+    result = account()
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["quotas"] == []
+    assert not any("idp" in p for p in chutes_api.paths())

@@ -1,0 +1,130 @@
+"""Is the model really there (SPEC 9): suggestions, `onboard --default`, the one question."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from genesis_cli.flows.availability import check, suggest
+from genesis_cli.json5_doc import loads
+from genesis_cli.providers import chutes
+from tests.helpers import GOOD_KEY, invoke, snapshot, spawn_genesis
+
+SNAPSHOT = json.loads(
+    (Path(__file__).parent / "data" / "chutes-models-2026-08-22.json").read_text()
+)
+LIVE_IDS = [row["id"] for row in SNAPSHOT["data"]]
+
+
+def test_a_successor_of_the_same_vendor_comes_first() -> None:
+    assert suggest("zai-org/GLM-4.7-TEE", LIVE_IDS) == [
+        "chutes/zai-org/GLM-5.2-TEE",
+        "chutes/zai-org/GLM-5.1-TEE",
+        "chutes/google/gemma-4-31B-turbo-TEE",
+    ]
+    assert suggest("chutesai/Mistral-Small-3.2-24B-Instruct-2506", LIVE_IDS)[0] == (
+        "chutes/unsloth/Mistral-Nemo-Instruct-2407-TEE"
+    )
+    assert len(suggest("zai-org/GLM-4.7-FP8", LIVE_IDS)) <= 3
+
+
+def test_the_product_pages_models_missing_from_the_2026_08_list_are_found() -> None:
+    missing = check(LIVE_IDS, chutes.default_model_ref(), chutes.default_aliases())
+    assert [(m.ref, m.role) for m in missing] == [
+        ("chutes/zai-org/GLM-4.7-TEE", "primary"),
+        ("chutes/zai-org/GLM-4.7-FP8", "alias:chutes-fast"),
+        ("chutes/chutesai/Mistral-Small-3.2-24B-Instruct-2506", "alias:chutes-vision"),
+    ]
+    assert "chutes/zai-org/GLM-5.2-TEE" in missing[0].warning("live")
+
+
+def test_another_providers_default_is_not_judged() -> None:
+    assert check(LIVE_IDS, "openai/gpt-5.1", {}) == []
+
+
+@pytest.fixture
+def live(models_server):
+    models_server.body = SNAPSHOT
+    models_server.valid_tokens = {GOOD_KEY}
+    return models_server
+
+
+def onboard(*args: str):
+    return invoke(
+        "onboard", "--auth-choice", "chutes-api-key", "--non-interactive", "--json", *args,
+        env={"CHUTES_API_KEY": GOOD_KEY},
+    )  # fmt: skip
+
+
+def test_non_interactive_onboarding_keeps_the_product_pages_values_and_warns(
+    live, state_dir
+) -> None:
+    result = onboard()
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["default"] == "chutes/zai-org/GLM-4.7-TEE"
+    assert [u["role"] for u in document["unavailable"]] == [
+        "primary", "alias:chutes-fast", "alias:chutes-vision",
+    ]  # fmt: skip
+    assert document["unavailable"][0]["suggestions"][0] == "chutes/zai-org/GLM-5.2-TEE"
+    assert result.stderr.count("is not in the live catalog") == 3
+
+
+def test_default_picks_another_primary_from_the_catalog(live, state_dir) -> None:
+    result = onboard("--default", "chutes/zai-org/GLM-5.2-TEE")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["default"] == "chutes/zai-org/GLM-5.2-TEE"
+    assert "primary" not in [u["role"] for u in document["unavailable"]]
+    config = loads((state_dir / "genesis.json").read_text())
+    assert config["agents"]["defaults"]["model"]["primary"] == "chutes/zai-org/GLM-5.2-TEE"
+
+
+def test_default_takes_an_alias_too(live, state_dir) -> None:
+    result = onboard("--default", "chutes-pro")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["default"] == "chutes/deepseek-ai/DeepSeek-V3.2-TEE"
+
+
+def test_default_outside_the_catalog_exits_2_with_suggestions_and_writes_nothing(
+    live, state_dir
+) -> None:
+    before = snapshot(state_dir)
+    result = onboard("--default", "chutes/zai-org/GLM-4.7-TEE")
+    assert result.exit_code == 2
+    assert "not in the live catalog" in result.stderr
+    assert "chutes/zai-org/GLM-5.2-TEE" in result.stderr
+    assert snapshot(state_dir) == before
+    assert result.stdout == ""
+
+
+def test_the_one_question_takes_every_first_suggestion_when_answered_yes(live, state_dir) -> None:
+    child = spawn_genesis("onboard", "--auth-choice", "chutes-api-key",
+                          env={"CHUTES_API_KEY": GOOD_KEY})  # fmt: skip
+    child.expect("\\[Y/n\\]")
+    child.sendline("y")
+    child.expect(
+        "default       chutes/zai-org/GLM-4.7-TEE -> suggested: chutes/zai-org/GLM-5.2-TEE"
+    )
+    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    config = loads((state_dir / "genesis.json").read_text())
+    defaults = config["agents"]["defaults"]
+    assert defaults["model"]["primary"] == "chutes/zai-org/GLM-5.2-TEE"
+    assert defaults["models"]["chutes/unsloth/Mistral-Nemo-Instruct-2407-TEE"] == {
+        "alias": "chutes-vision"
+    }
+    assert defaults["models"]["chutes/deepseek-ai/DeepSeek-V3.2-TEE"] == {"alias": "chutes-pro"}
+
+
+def test_the_bundled_fallback_is_not_judged(models_server, state_dir, monkeypatch) -> None:
+    monkeypatch.setenv("CHUTES_BASE_URL", "http://127.0.0.1:9/v1")
+    result = onboard()
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["unavailable"] == []
