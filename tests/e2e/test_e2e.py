@@ -43,6 +43,13 @@ def spawn(genesis_bin: Path, env: dict[str, str], *args: str) -> pexpect.spawn:
     return child
 
 
+def decline_suggestions(child: pexpect.spawn) -> None:
+    """The test catalog, like Chutes' since mid-2026, lacks the product page's models: genesis
+    asks once whether to use live suggestions instead. Answer with the default, no."""
+    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
+    child.sendline("")
+
+
 def finish(child: pexpect.spawn) -> int:
     child.expect(pexpect.EOF)
     child.close()
@@ -76,6 +83,7 @@ def sign_in_over_ssh(genesis_bin: Path, env: dict[str, str]) -> str:
     url = child.match.group(1)
     child.expect("Paste the URL you were redirected to: ")
     child.sendline(follow_to_redirect(url))
+    decline_suggestions(child)
     assert finish(child) == 0, child.logfile_read.getvalue()
     return str(child.logfile_read.getvalue())
 
@@ -92,6 +100,7 @@ def test_desktop_sign_in_with_headless_chromium(
     }
     child = spawn(genesis_bin, env, "onboard", "--auth-choice", "chutes", "--browser")
     child.expect("Opened your browser")
+    decline_suggestions(child)
     child.expect("Connected to Chutes as alice")
     assert finish(child) == 0, child.logfile_read.getvalue()
     for _ in range(100):  # Chromium writes the DOM when it exits: bounded wait
@@ -128,6 +137,7 @@ def test_paste_flow_refuses_a_wrong_state_and_a_bare_code(genesis_bin, e2e_env, 
     child.expect("CSRF")
     child.expect("Paste the URL")
     child.sendline(good)
+    decline_suggestions(child)
     child.expect("Connected to Chutes as alice")
     assert finish(child) == 0
 
@@ -151,6 +161,7 @@ def test_menu_and_hidden_api_key_prompt(genesis_bin, e2e_env, idp) -> None:
     child.sendline("2")
     child.expect("Chutes API key \\(input hidden\\): ")
     child.sendline(API_KEY)
+    decline_suggestions(child)
     child.expect("Connected to Chutes \\(API key\\)")
     assert finish(child) == 0
     assert API_KEY not in child.logfile_read.getvalue()
@@ -253,3 +264,50 @@ def test_discovery_down_falls_back_to_the_bundled_catalog(genesis_bin, e2e_env) 
     listing = run(genesis_bin, env, "models", "list", "--refresh", "--json")
     assert json.loads(listing.stdout)["source"] == "bundled"
     assert "using the bundled catalog" in listing.stderr
+
+
+def test_app_creation_then_sign_in_with_the_stored_client(
+    genesis_bin, e2e_env, idp, chromium, tmp_path
+) -> None:
+    """A user with only an API key: `auth app create` registers an app at the (local) Chutes
+    management API, which hands out the real test authorization server's client; onboarding
+    then signs in with the stored client through headless Chromium."""
+    from tests.chutes_api import ChutesAPI
+    from tests.e2e.conftest import CLIENT_ID
+
+    api = ChutesAPI({API_KEY})
+    api.next_client = (CLIENT_ID, CLIENT_SECRET)
+    api.start()
+    try:
+        env = {
+            k: v
+            for k, v in e2e_env.items()
+            if k not in ("CHUTES_CLIENT_ID", "CHUTES_CLIENT_SECRET", "CHUTES_OAUTH_REDIRECT_URI")
+        }
+        env["CHUTES_API_BASE_URL"] = api.root
+        created = run(
+            genesis_bin, {**env, "CHUTES_API_KEY": API_KEY},
+            "auth", "app", "create", "--redirect-uri", idp.redirect_uri, "--json",
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        assert json.loads(created.stdout)["clientId"] == CLIENT_ID
+        assert f'client_secret = "{CLIENT_SECRET}"' in store(env)
+        page = tmp_path / "page.html"
+        browser_env = {
+            **env,
+            "BROWSER": f"{sys.executable} {HERE / 'chromium_browser.py'} %s",
+            "GENESIS_E2E_PAGE": str(page),
+            "GENESIS_E2E_CHROMIUM": chromium,
+        }
+        child = spawn(genesis_bin, browser_env, "onboard", "--auth-choice", "chutes", "--browser")
+        child.expect("Opened your browser")
+        decline_suggestions(child)
+        child.expect("Connected to Chutes as alice")
+        assert finish(child) == 0, child.logfile_read.getvalue()
+        assert "Client ID" not in child.logfile_read.getvalue()
+        assert idp.stats()["token_requests"] == 1
+        shown = json.loads(run(genesis_bin, {**env, "CHUTES_API_KEY": API_KEY},
+                               "auth", "app", "show", "--json").stdout)  # fmt: skip
+        assert shown["remote"] == "present"
+    finally:
+        api.stop()
