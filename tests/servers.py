@@ -47,6 +47,8 @@ class ModelsServer(LocalServer):
         self.valid_tokens: set[str] | None = None
         self.drip_interval = 0.5
         self.requests: list[dict[str, str]] = []
+        self.retry_after = "30"  # the Retry-After of mode 429
+        self.raw_body: bytes | None = None  # served as it is instead of ``body``
         self.chat_mode = "ok"  # see chat_answer
         self.chat_delay = 0.0
         self.chats: list[dict[str, Any]] = []
@@ -97,7 +99,7 @@ class ModelsServer(LocalServer):
                         return
                 if mode == "429":
                     self.send_response(429)
-                    self.send_header("Retry-After", "30")
+                    self.send_header("Retry-After", outer.retry_after)
                     self.send_header("Content-Length", "2")
                     self.send_header("Connection", "close")
                     self.end_headers()
@@ -142,6 +144,8 @@ class ModelsServer(LocalServer):
                             self.wfile.write(chunk)
                     except OSError:
                         pass
+                elif outer.raw_body is not None:
+                    self._send(200, outer.raw_body, "application/json")
                 else:
                     self._send(200, json.dumps(outer.body).encode(), "application/json")
 
