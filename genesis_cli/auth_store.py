@@ -24,9 +24,11 @@ from genesis_cli.fsutil import (
     read_if_present,
     reported_write_errors,
 )
+from genesis_cli.records import sendable
 
 T = TypeVar("T")
 STORE_VERSION = 1
+_LATEST_EXPIRY = 253402300799  # 9999-12-31T23:59:59Z
 _HINT_INVALID = "fix the file by hand or move it away (genesis never overwrites it)"
 
 # TOML key -> (attribute, accepted Python types), in the order they are written.
@@ -115,6 +117,9 @@ def _profile_from(path: Path, profile_id: str, table: Any) -> Profile:
                 raise _invalid(path, f"profile {profile_id!r}: 'scopes' must be strings")
             value = tuple(value)
         values[attr] = value
+    expires_at = values.get("expires_at")
+    if expires_at is not None and not 0 <= expires_at <= _LATEST_EXPIRY:
+        raise _invalid(path, f"profile {profile_id!r}: 'expires_at' is not a time genesis wrote")
     kind = values.get("type")
     if kind not in ("api_key", "oauth"):
         raise _invalid(path, f'profile {profile_id!r}: \'type\' must be "api_key" or "oauth"')
@@ -123,31 +128,28 @@ def _profile_from(path: Path, profile_id: str, table: Any) -> Profile:
     needed = "key" if kind == "api_key" else "access"
     if not values.get(needed):
         raise _invalid(path, f"profile {profile_id!r}: {needed!r} is missing")
+    for secret in ("key", "access", "refresh", "client_secret"):
+        if secret in values and not sendable(values[secret]):
+            raise _invalid(path, f"profile {profile_id!r}: {secret!r} is not a usable secret")
     return Profile(id=profile_id, **values)
 
 
-def _tighten(path: Path, warn: Callable[[str], None] | None) -> None:
+def _loose_mode_warning(path: Path, warn: Callable[[str], None] | None) -> None:
+    """Reading never changes a file's mode; the next write makes the store 0600 again."""
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        mode = stat.S_IMODE(os.lstat(path).st_mode)
     except OSError:
         return
-    if mode & 0o077:
-        try:
-            os.chmod(path, 0o600)
-        except OSError:
-            if warn:
-                warn(f"{path} is readable by others (mode {mode:o}) and could not be tightened")
-            return
-        if warn:
-            warn(f"{path} was readable by others (mode {mode:o}); tightened it to 600")
+    if mode & 0o077 and warn:
+        warn(f"{path} is readable by others (mode {mode:o}): run `chmod 600 {path}`")
 
 
 def load(warn: Callable[[str], None] | None = None) -> Store:
     path = paths.auth_store_path()
-    raw = read_if_present(path)
+    raw = read_if_present(path, follow=False)
     if raw is None:
         return Store(path=path)
-    _tighten(path, warn)
+    _loose_mode_warning(path, warn)
     profiles, clients = _parse(path, raw)
     return Store(path=path, profiles=profiles, exists=True, clients=clients)
 
@@ -176,6 +178,8 @@ def _parse(path: Path, raw: bytes) -> tuple[dict[str, Profile], dict[str, OAuthA
         raise _invalid(path, "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise _invalid(path, str(exc)) from None
+    except (ValueError, RecursionError):  # an integer of thousands of digits, deep nesting
+        raise _invalid(path, "holds a number or nesting no auth store has") from None
     version = data.get("version", STORE_VERSION)
     if version != STORE_VERSION:
         raise _invalid(path, f"store version {version!r} is not one this genesis understands")

@@ -133,7 +133,8 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
     from genesis_cli import config_edit, json5_doc
 
     with reported_write_errors(path):
-        ensure_private_dir(write_target(path).parent)
+        target = write_target(path)
+        ensure_private_dir(target.parent)
         with locked(path):
             document = load(path)
             data = copy.deepcopy(document.data)
@@ -153,8 +154,9 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
                     hint="rerun with GENESIS_DEBUG=1 and report it",
                 )
             if document.exists:
-                atomic_write(backup_path(write_target(path)), document.raw)
-            atomic_write(path, text)
+                # A regular file beside the target; a link planted there is refused.
+                atomic_write(backup_path(target), document.raw)
+            atomic_write(path, text, follow=True)
             return result, True
 
 

@@ -1,9 +1,17 @@
-"""Private directories, atomic writes and cross-process locks."""
+"""Private directories, atomic writes and cross-process locks, safe in hostile places.
+
+Secrets live in the state dir, so it must be the user's own and writable by nobody else.
+The store, the cache, the config's ``.bak``, lock and temporary files are never written
+through a symlink or into anything but a regular file. Only the config itself may be a link
+(dotfiles): it is edited in place at its target, when the target's directory is private.
+Reads never hang on a FIFO and never take more than ``MAX_FILE_BYTES``.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +22,7 @@ from genesis_cli.paths import lock_path
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 LOCK_TIMEOUT_SECONDS = 60.0
+MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
 @contextlib.contextmanager
@@ -31,45 +40,137 @@ def reported_write_errors(path: Path) -> Iterator[None]:
         ) from None
 
 
-def read_if_present(path: Path) -> bytes | None:
-    """The bytes of ``path``, ``None`` when it does not exist; any other failure to read it
-    (a directory, no permission, a symlink loop) is one line and exit 4."""
+def _not_regular(path: Path, mode: int) -> ConfigError:
+    if stat.S_ISDIR(mode):
+        return ConfigError(
+            f"{path} is a directory, not a file", hint="move it away (or point genesis elsewhere)"
+        )
+    return ConfigError(
+        f"{path} is not a regular file (a FIFO, socket or device)",
+        hint="move it away; genesis reads and writes only regular files there",
+    )
+
+
+def _symlink(path: Path) -> ConfigError:
+    return ConfigError(
+        f"{path} is a symlink, and genesis never writes or reads it through a link",
+        hint="remove the link (genesis keeps a regular file there)",
+    )
+
+
+def read_if_present(path: Path, *, follow: bool = True) -> bytes | None:
+    """The bytes of ``path``, ``None`` when it does not exist; anything else that cannot be
+    read as a regular file of at most 16 MiB (a directory, a FIFO, no permission, a symlink
+    loop, or with ``follow=False`` a symlink) is one line and exit 4, never a hang."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= os.O_NOFOLLOW
     try:
-        return path.read_bytes()
+        fd = os.open(path, flags)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise ConfigError(
-            f"{path} is a directory, not a file", hint="move it away (or point genesis elsewhere)"
-        ) from None
+        raise _not_regular(path, stat.S_IFDIR) from None
     except PermissionError:
         raise ConfigError(
             f"cannot read {path}: permission denied",
             hint="fix its owner or permissions (chmod 600)",
         ) from None
     except OSError as exc:
+        if not follow and path.is_symlink():
+            raise _symlink(path) from None
         raise ConfigError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _not_regular(path, info.st_mode)
+        if info.st_size > MAX_FILE_BYTES:
+            raise ConfigError(
+                f"{path} is over {MAX_FILE_BYTES // (1024 * 1024)} MiB: not a file genesis wrote",
+                hint="move it away",
+            )
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"{path} is over {MAX_FILE_BYTES // (1024 * 1024)} MiB", hint="move it away"
+        )
+    return data
+
+
+def check_private_dir(path: Path) -> None:
+    """``path`` must be a directory of this user that nobody else can write (exit 4)."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot use {path}: {exc.strerror or type(exc).__name__}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"{path} is not a directory", hint="move it away")
+    if info.st_uid != os.getuid():
+        raise ConfigError(
+            f"{path} belongs to another user (uid {info.st_uid}); genesis keeps your secrets "
+            "only in a directory of your own",
+            hint="point GENESIS_STATE_DIR (or GENESIS_CONFIG_PATH) at a directory you own",
+        )
+    if info.st_mode & 0o022:
+        raise ConfigError(
+            f"{path} is writable by group or others (mode {stat.S_IMODE(info.st_mode):o}), so "
+            "anyone could swap the files genesis keeps there",
+            hint=f"chmod 700 {path}",
+        )
+
+
+def regular_or_absent(path: Path) -> None:
+    """Refuse (exit 4) a ``path`` that exists as a symlink or as anything but a regular file."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise _symlink(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise _not_regular(path, info.st_mode)
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) with mode 0700 from the start; leave an existing one be."""
+    """Create ``path`` and every missing parent with mode 0700 from the start; then check it
+    is this user's and writable by nobody else (exit 4 otherwise)."""
+    missing: list[Path] = []
+    current = path
+    while not os.path.lexists(current) and current != current.parent:
+        missing.append(current)
+        current = current.parent
     # mkdir's mode is applied at creation (minus the umask, which can only remove bits),
-    # so the directory is never visible to others, not even for a moment.
-    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    # so a new directory is never visible to others, not even for a moment.
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(directory, PRIVATE_DIR_MODE)
+    check_private_dir(path)
 
 
 def write_target(path: Path) -> Path:
-    """The file a write to ``path`` really changes: a symlink is written through, not replaced."""
+    """The file a write to the config ``path`` really changes: a symlink the user made is
+    edited at its target (and the ``.bak`` goes beside the target)."""
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def atomic_write(path: Path, data: str | bytes, mode: int = PRIVATE_FILE_MODE) -> None:
+def atomic_write(
+    path: Path, data: str | bytes, mode: int = PRIVATE_FILE_MODE, *, follow: bool = False
+) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file.
+
+    A symlink or non-regular file at ``path`` is refused (exit 4), except with ``follow``
+    (the config), where a symlink is resolved and its target replaced.
 
     The temporary file is created in the same directory with ``mode`` from the start,
     fsynced, renamed over the target, and the directory is fsynced after the rename.
     """
-    target = write_target(path)
+    target = write_target(path) if follow else path
+    regular_or_absent(target)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
@@ -109,6 +210,7 @@ def locked(target: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None
     loss): it is removed.
     """
     real = write_target(target)
+    regular_or_absent(lock_path(real))
     with lock_file(lock_path(real), timeout):
         for pattern in (f".{real.name}.*.tmp", f".{real.name}.bak.*.tmp"):
             for leftover in real.parent.glob(pattern):
@@ -123,10 +225,12 @@ def lock_file(lock_file: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterato
     # filelock costs ~120 ms to import: only commands that write pay for it.
     import filelock
 
-    ensure_private_dir(lock_file.parent)
     lock = filelock.FileLock(str(lock_file), timeout=timeout, mode=PRIVATE_FILE_MODE)
     try:
-        lock.acquire()
+        with reported_write_errors(lock_file):
+            ensure_private_dir(lock_file.parent)
+            regular_or_absent(lock_file)
+            lock.acquire()
     except filelock.Timeout as exc:
         raise GenesisError(
             f"another genesis process has held {lock_file} for {timeout:.0f}s",

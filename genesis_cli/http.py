@@ -57,8 +57,21 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def check_service_url(url: str, variable: str) -> str:
-    """Refuse a base URL that would send credentials in clear text or is not a URL at all."""
+    """Refuse a base URL that would send credentials in clear text or is not a URL at all.
+
+    Parsed once, and refused wherever ``urlsplit`` and the HTTP library could disagree about
+    the host: a backslash (``http://evil:80\\@127.0.0.1`` is 127.0.0.1 to one and ``evil``
+    to the other), any ``@`` or userinfo, whitespace and control characters.
+    """
+    if any(ch in url for ch in "\\@") or any(not ch.isprintable() or ch.isspace() for ch in url):
+        raise UsageError(
+            f"{variable} holds a backslash, '@', a space or a control character; genesis does "
+            "not guess which host that means",
+            hint=f"set {variable} to a plain https://host/path URL, or unset it",
+        )
     parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(f"{variable} carries a user name or password", hint=f"fix {variable}")
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UsageError(
             f"{variable}={url!r} is not an http(s) URL", hint=f"fix or unset {variable}"

@@ -103,6 +103,7 @@ _SIMPLE_ESCAPES = {
 }
 _LITERALS = {"true": True, "false": False, "null": None}
 _MAX_DEPTH = 200
+_MAX_DIGITS = 4000  # Python refuses to convert longer integers (and nothing sane has them)
 _FAST_ATTEMPTS = 64
 _JSON_WS = re.compile(r"[ \t\n\r]*")
 
@@ -183,6 +184,8 @@ class _Parser:
             end = match.end()
             if _IDENT_CHAR.match(text, end):
                 raise self.unexpected(end)
+            if end - pos > _MAX_DIGITS:
+                raise self.error(f"a number of more than {_MAX_DIGITS} digits", pos)
             return _number(match.group()), Node(pos, end), end
         match = _IDENT.match(text, pos)
         if match and match.group() in _LITERALS:
@@ -279,11 +282,40 @@ def parse(text: str) -> tuple[Any, Node]:
     """Parse a JSON5 document; return its value and the span tree. Raises ``JSON5Error``."""
     parser = _Parser(text)
     pos = parser.skip(0)
-    value, node, pos = parser.value(pos, 0)
+    try:
+        value, node, pos = parser.value(pos, 0)
+    except RecursionError:
+        raise parser.error("nested too deeply", pos) from None
     pos = parser.skip(pos)
     if pos != len(text):
         raise parser.unexpected(pos)
+    _check_tree(value, text)
     return value, node
+
+
+def _check_tree(value: Any, text: str) -> None:
+    """What the C decoder of the fast path lets through: nesting past the limit and lone
+    surrogates (``"\\ud800"``), which nothing can write back as UTF-8."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            raise JSON5Error(f"nested too deeply (over {_MAX_DEPTH} levels)", text, 0)
+        if isinstance(item, dict):
+            stack.extend((k, depth + 1) for k in item)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, str) and not _encodable(item):
+            raise JSON5Error("a string holds a lone UTF-16 surrogate (\\udXXX)", text, 0)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def expand(text: str, node: Node) -> Node:

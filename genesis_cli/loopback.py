@@ -2,7 +2,8 @@
 
 Bound before the browser opens, on the redirect URI's own loopback host and port. It answers
 only the redirect path (404 for anything else, favicon included), keeps waiting after a
-callback with a wrong state, and stops at the first good code or ``error=``. Every response
+callback with a wrong state (of any kind, ``error=`` included: the terminal is told), and
+stops at the first good code, or an ``error=`` that carries this sign-in's state. Every response
 says ``Connection: close``. Browsers open speculative connections that never send a request:
 each connection has its own thread and a short socket timeout, so none can block the rest.
 """
@@ -72,7 +73,7 @@ class CallbackServer:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
-            allow_reuse_address = False
+            allow_reuse_address = True  # SO_REUSEADDR: a new sign-in can bind at once
             address_family = socket.AF_INET6 if ":" in owner.host else socket.AF_INET
 
         class Handler(BaseHTTPRequestHandler):
@@ -125,6 +126,12 @@ class CallbackServer:
             return
         except BadRedirect as exc:
             request._send(400, _page(_BAD[0], _BAD[1].format(reason=exc.message)))
+            note = (
+                "ignored a callback with the wrong state (not from this sign-in); still waiting"
+                if exc.wrong_state
+                else f"ignored a callback: {exc.message}; still waiting"
+            )
+            self.results.put(("ignored", note))
             return
         request._send(200, _page(*_SUCCESS))
         self.results.put(("code", code))

@@ -20,8 +20,9 @@ from urllib.parse import urlencode, urlsplit
 from genesis_cli import http
 from genesis_cli.coerce import finite_number
 from genesis_cli.errors import AuthError, NetworkError, UsageError
+from genesis_cli.http import plain_text
 from genesis_cli.providers import chutes
-from genesis_cli.records import redact
+from genesis_cli.records import redact, sendable
 
 DEFAULT_EXPIRES_IN = 3600
 MAX_EXPIRES_IN = 366 * 86400
@@ -93,6 +94,11 @@ class Tokens:
 def check_redirect_uri(uri: str) -> str:
     """Only plain http on a loopback host: the callback never leaves this machine."""
     parts = urlsplit(uri)
+    if any(ch in uri for ch in "\\@") or any(ch.isspace() or not ch.isprintable() for ch in uri):
+        raise UsageError(
+            f"{chutes.REDIRECT_URI_ENV} holds a backslash, '@', a space or a control character",
+            hint=f"use e.g. {chutes.DEFAULT_REDIRECT_URI}",
+        )
     if parts.scheme != "http" or parts.hostname not in _LOOPBACK_HOSTS:
         raise UsageError(
             f"{chutes.REDIRECT_URI_ENV}={uri!r} is not an http URL on 127.0.0.1, ::1 or localhost",
@@ -205,6 +211,13 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
     if not isinstance(token_type, str) or token_type.lower() != "bearer":
         raise AuthError("the token endpoint issued a token that is not a bearer token")
     refresh = body.get("refresh_token")
+    for token in (access, refresh):
+        if isinstance(token, str) and token.strip() and not sendable(token.strip()):
+            raise AuthError(
+                "the token endpoint issued a token genesis cannot send (not plain ASCII); "
+                "nothing was stored",
+                hint="report it to Chutes; try signing in again",
+            )
     scope = body.get("scope")
     return Tokens(
         access=access.strip(),
@@ -272,6 +285,10 @@ def revoke(client: Client, token: str) -> bool:
 class BadRedirect(AuthError):
     """A callback or pasted URL that cannot complete this sign-in (the user may try again)."""
 
+    def __init__(self, message: str, hint: str | None = None, wrong_state: bool = False) -> None:
+        super().__init__(message, hint)
+        self.wrong_state = wrong_state
+
 
 def _single(params: dict[str, list[str]], name: str) -> str | None:
     values = params.get(name)
@@ -283,10 +300,24 @@ def _single(params: dict[str, list[str]], name: str) -> str | None:
 
 
 def code_from_params(params: dict[str, list[str]], expected_state: str) -> str:
-    """The authorization code, after checking ``state``; raises ``SignInDenied`` for ``error=``."""
-    error = _single(params, "error")
+    """The authorization code, after checking ``state``; raises ``SignInDenied`` for ``error=``.
+
+    ``state`` is checked first, for every kind of redirect: any web page can send the
+    browser to the loopback URL, and an ``error=`` without this sign-in's state must not end
+    it. Server text (``error``, ``error_description``) is made plain before it is shown.
+    """
+    state = _single(params, "state")
+    if not state:
+        raise BadRedirect("the redirect has no 'state' parameter", wrong_state=True)
+    if not secrets.compare_digest(state.encode(), expected_state.encode()):
+        raise BadRedirect(
+            "the redirect's state does not match this sign-in (an old or someone else's link)",
+            hint="paste the URL from the sign-in genesis just started",
+            wrong_state=True,
+        )
+    error = plain_text(_single(params, "error") or "")[:100]
     if error:
-        description = (_single(params, "error_description") or "")[:300] or None
+        description = plain_text(_single(params, "error_description") or "")[:300] or None
         if error == "invalid_scope":
             raise OAuthError(
                 error,
@@ -296,18 +327,10 @@ def code_from_params(params: dict[str, list[str]], expected_state: str) -> str:
                 "`genesis auth app create`",
                 message=f"{chutes.DISPLAY_NAME} refused the requested scopes (invalid_scope)",
             )
-        raise SignInDenied(error[:100], description)
+        raise SignInDenied(error, description)
     code = _single(params, "code")
-    state = _single(params, "state")
     if not code:
         raise BadRedirect("the redirect has no 'code' parameter")
-    if not state:
-        raise BadRedirect("the redirect has no 'state' parameter")
-    if not secrets.compare_digest(state.encode(), expected_state.encode()):
-        raise BadRedirect(
-            "the redirect's state does not match this sign-in (an old or someone else's link)",
-            hint="paste the URL from the sign-in genesis just started",
-        )
     return code
 
 

@@ -68,13 +68,15 @@ class UI:
             return
         from rich.panel import Panel
         from rich.table import Table
+        from rich.text import Text
 
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold")
         grid.add_column()
         for label, value in rows:
-            grid.add_row(label, value)
-        self.console().print(Panel(grid, title=title, title_align="left", expand=False))
+            grid.add_row(Text(label), Text(value))  # values may hold text from the network
+        panel = Panel(grid, title=Text(title), title_align="left", expand=False)
+        self.console().print(panel)
 
     def console(self) -> Console:
         from rich.console import Console
@@ -97,9 +99,10 @@ class UI:
             yield
             return
         from rich.console import Console
+        from rich.text import Text
 
         console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr))
-        with console.status(message) as status:
+        with console.status(Text(message)) as status:
             self._status = status
             try:
                 yield

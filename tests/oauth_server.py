@@ -29,7 +29,8 @@ class AuthServer(LocalServer):
         self.redirect_uri = redirect_uri
         self.mode = "approve"  # or "deny"
         self.expires_in: Any = 3600
-        self.refresh_delay = 0.0
+        self.refresh_delay = 0.0  # before a refresh is looked at
+        self.refresh_answer_delay = 0.0  # after it was granted, before the answer leaves
         self.username = "alice"
         self.token_status: int | None = None  # force an HTTP status on /token
         self.codes: dict[str, dict[str, Any]] = {}
@@ -121,7 +122,9 @@ class AuthServer(LocalServer):
                         self.reused_refresh_tokens += 1
                     return 400, {"error": "invalid_grant"}
                 entry["used"] = True
-                return 200, self.issue(entry["user"], entry["scope"])
+                issued = self.issue(entry["user"], entry["scope"])
+            time.sleep(self.refresh_answer_delay)
+            return 200, issued
         return 400, {"error": "unsupported_grant_type"}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -107,14 +107,18 @@ def test_an_invalid_store_is_reported_and_never_overwritten(state_dir, content) 
     assert path.read_bytes() == content
 
 
-def test_a_store_readable_by_others_is_tightened_with_a_warning(state_dir) -> None:
+def test_a_store_readable_by_others_is_reported_and_made_private_by_the_next_write(
+    state_dir,
+) -> None:
     put(API)
     path = state_dir / "auth-profiles.toml"
     path.chmod(0o644)
     warnings: list[str] = []
     auth_store.load(warnings.append)
+    assert mode(path) == 0o644  # reading never changes a file's mode (SPEC 12)
+    assert len(warnings) == 1 and "chmod 600" in warnings[0] and "644" in warnings[0]
+    put(OAUTH)
     assert mode(path) == 0o600
-    assert len(warnings) == 1 and "tightened" in warnings[0] and "644" in warnings[0]
 
 
 def test_profile_repr_hides_secrets() -> None:

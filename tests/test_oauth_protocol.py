@@ -132,7 +132,6 @@ def test_invalid_grant_is_an_oauth_error_with_its_code() -> None:
     assert info.value.exit_code == 3
 
 
-
 @responses.activate
 def test_invalid_client_names_the_client_in_use_and_the_fix() -> None:
     responses.post(f"{IDP}/token", status=400, json={"error": "invalid_client"})

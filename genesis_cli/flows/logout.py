@@ -10,7 +10,7 @@ from typing import Any
 from genesis_cli import auth_store, config_file, oauth, paths
 from genesis_cli.auth_store import Profile
 from genesis_cli.errors import UsageError
-from genesis_cli.flows.refresh import client_for
+from genesis_cli.flows.refresh import client_for, profile_lock
 from genesis_cli.providers import chutes
 
 Warn = Callable[[str], None]
@@ -50,6 +50,14 @@ def _revoke(profile: Profile) -> bool | None:
 
 
 def logout(profile_id: str | None, everything: bool, warn: Warn | None = None) -> LogoutResult:
+    """Under the profile lock, so that a refresh in flight finishes first and cannot write
+    its new tokens back afterwards."""
+    auth_store.load(warn)  # an unreadable store is exit 4 before anything is created
+    with profile_lock():
+        return _logout(profile_id, everything, warn)
+
+
+def _logout(profile_id: str | None, everything: bool, warn: Warn | None) -> LogoutResult:
     chosen = choose(auth_store.load(warn).profiles, profile_id, everything)
     result = LogoutResult()
     for profile in chosen:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import re
 import time
@@ -18,7 +17,7 @@ from genesis_cli.flows import availability
 from genesis_cli.flows.availability import Unavailable
 from genesis_cli.flows.register import Registration, register
 from genesis_cli.providers import chutes
-from genesis_cli.records import Catalog, mask
+from genesis_cli.records import Catalog, mask, sendable
 
 Warn = Callable[[str], None]
 # A pasted shell line: "export CHUTES_API_KEY=..." or "CHUTES_API_KEY=...". Only that name,
@@ -94,6 +93,12 @@ def normalize_api_key(raw: str) -> str:
         raise UsageError(
             "the API key contains spaces or control characters",
             hint="paste the key alone, as Chutes shows it",
+        )
+    if not sendable(key):
+        raise UsageError(
+            "the API key holds characters that are not ASCII (is it a masked cpk_…wxyz copied "
+            "from a listing?)",
+            hint=f"copy the whole key from {chutes.API_KEYS_URL}",
         )
     return key
 
@@ -206,8 +211,11 @@ def write_everything(
     What registering found worth saying (kept models, reversed aliases, missing models)
     goes to ``warnings``.
     """
+    from genesis_cli.flows.refresh import profile_lock
+
     plan = plan_models(found, choices, warnings)
-    auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile), warn)
+    with profile_lock():  # a refresh of the old profile in flight cannot undo this sign-in
+        auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile), warn)
     path = paths.config_path()
     mode = "api_key" if profile.type == "api_key" else "oauth"
     registration, changed = config_file.update(
@@ -225,8 +233,7 @@ def write_everything(
     )
     warnings += registration.warnings
     if found.source == "live" and found.fetched_at is not None:
-        with contextlib.suppress(OSError):
-            catalog.write_cache(found.models, found.fetched_at)
+        catalog.save_cache(found.models, found.fetched_at, warnings)
     return registration, changed, path, plan
 
 

@@ -8,6 +8,7 @@ may have spent the token, so the next attempt starts again from what the store s
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +62,12 @@ def client_for(profile: Profile) -> oauth.Client:
     )
 
 
+def profile_lock() -> contextlib.AbstractContextManager[None]:
+    """The one lock every change of a stored profile takes: refresh, logout, sign-in. A
+    refresh in flight and a logout (or a new sign-in) of the same profile never interleave."""
+    return lock_file(paths.refresh_lock_path())
+
+
 def refresh_profile(
     profile_id: str, *, force: bool, seen_access: str | None, warn: Warn | None = None
 ) -> RefreshResult:
@@ -69,7 +76,7 @@ def refresh_profile(
     ``seen_access`` is the access token the caller saw before taking the lock: if the store
     holds a different one now, another process refreshed it and that result is used.
     """
-    with lock_file(paths.refresh_lock_path()):
+    with profile_lock():
         current = auth_store.load(warn).profiles.get(profile_id)
         if current is None or current.type != "oauth":
             raise AuthError(
@@ -106,9 +113,21 @@ def refresh_profile(
             expires_at=tokens.expires_at,
             scopes=tokens.scopes,
         )
+
         # Saved before the new access token is handed to anyone: the old refresh token is
-        # spent now, and losing the new one would mean signing in again.
-        auth_store.update(lambda profiles: profiles.__setitem__(profile_id, updated), warn)
+        # spent now, and losing the new one would mean signing in again. Only onto the very
+        # profile that was refreshed: a logout or a new sign-in is never undone.
+        def save(profiles: dict[str, Profile]) -> bool:
+            if profiles.get(profile_id) != current:
+                return False
+            profiles[profile_id] = updated
+            return True
+
+        if not auth_store.update(save, warn):
+            raise AuthError(
+                f"{profile_id} was signed out or replaced while it was being refreshed",
+                hint="see `genesis auth status`",
+            )
         return RefreshResult(updated, refreshed=True, adopted=False)
 
 

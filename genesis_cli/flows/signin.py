@@ -177,6 +177,9 @@ def obtain_code(
             except queue.Empty:
                 continue
             io.notify("")  # end the waiting prompt's line
+            if kind == "ignored":
+                io.notify(str(value))
+                continue
             if kind == "error":
                 raise value
             return str(value)
