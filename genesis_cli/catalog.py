@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from genesis_cli import paths
 from genesis_cli.coerce import finite_number
 from genesis_cli.errors import GenesisError, NetworkError
-from genesis_cli.fsutil import atomic_write, ensure_private_dir
+from genesis_cli.fsutil import atomic_write, ensure_private_dir, read_if_present
 from genesis_cli.providers import chutes
 from genesis_cli.records import Catalog, Cost, Model
 
@@ -25,6 +26,8 @@ CACHE_VERSION = 1
 DEFAULT_CONTEXT_WINDOW = 32768
 DEFAULT_MAX_TOKENS = 8192
 _MAX_ID_LENGTH = 256
+_MAX_LIST = 32  # modalities or features of one row
+_MAX_WORD = 64
 _MAX_TOKENS_LIMIT = 100_000_000
 
 
@@ -55,12 +58,16 @@ def _price(value: Any) -> float | None:
 
 
 def _string_list(value: Any) -> tuple[str, ...]:
+    """Short lower-case words from the network, control characters (ESC, BEL, C1) and lone
+    surrogates removed before anything stores or prints them."""
     if not isinstance(value, list):
         return ()
     seen: dict[str, None] = {}
-    for item in value:
-        if isinstance(item, str) and item.strip():
-            seen.setdefault(item.strip().lower(), None)
+    for item in value[:_MAX_LIST]:
+        if isinstance(item, str):
+            word = "".join(ch for ch in item if ch.isprintable()).strip().lower()[:_MAX_WORD]
+            if word:
+                seen.setdefault(word, None)
     return tuple(seen)
 
 
@@ -215,17 +222,26 @@ def fetch_live(credential: str | None) -> list[Model]:
     return parse_models_body(body)
 
 
-def read_cache(*, max_age: float | None) -> Catalog | None:
-    """The cached catalog for the current base URL, if there is one young enough."""
+def read_cache(*, max_age: float | None, warnings: list[str] | None = None) -> Catalog | None:
+    """The cached catalog for the current base URL, if there is one young enough.
+
+    The cache is untrusted like everything on disk: anything odd about it (a link, a FIFO,
+    bad JSON, a NaN time) means no cache; a link or non-file is also said in ``warnings``.
+    """
     path = paths.catalog_cache_path(chutes.ID)
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        raw = read_if_present(path, follow=False)
+        data = json.loads(raw) if raw is not None else None
+    except GenesisError as exc:
+        if warnings is not None:
+            warnings.append(f"ignored the catalog cache: {exc.message}")
+        return None
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
         return None
-    fetched_at = data.get("fetchedAt")
-    if not isinstance(fetched_at, int | float) or data.get("baseUrl") != chutes.base_url():
+    fetched_at = finite_number(data.get("fetchedAt"))
+    if fetched_at is None or data.get("baseUrl") != chutes.base_url():
         return None
     age = time.time() - fetched_at
     if age < -60 or (max_age is not None and age > max_age):
@@ -234,6 +250,16 @@ def read_cache(*, max_age: float | None) -> Catalog | None:
     if not models:
         return None
     return Catalog(provider=chutes.ID, source="cache", models=models, fetched_at=float(fetched_at))
+
+
+def save_cache(models: list[Model], fetched_at: float, warnings: list[str]) -> None:
+    """Best effort: a cache that cannot be written (a link there, a full disk) is a warning."""
+    try:
+        write_cache(models, fetched_at)
+    except GenesisError as exc:
+        warnings.append(f"did not write the catalog cache: {exc.message}")
+    except OSError as exc:
+        warnings.append(f"did not write the catalog cache: {exc.strerror or exc}")
 
 
 def write_cache(models: list[Model], fetched_at: float) -> None:
@@ -258,34 +284,40 @@ def resolve(
     refresh: bool = False,
     offline: bool = False,
     cache_ttl: float = CACHE_TTL_SECONDS,
+    fetching: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
 ) -> Catalog:
     """The catalog to show or register, per SPEC 5. Never raises for network trouble."""
+    warnings: list[str] = []
     if offline:
-        cached = read_cache(max_age=None)
-        return cached or bundled_catalog("--offline and no cached catalog")
+        cached = read_cache(max_age=None, warnings=warnings)
+        found = cached or bundled_catalog("--offline and no cached catalog")
+        found.warnings = warnings
+        return found
     if not refresh:
-        cached = read_cache(max_age=cache_ttl)
+        cached = read_cache(max_age=cache_ttl, warnings=warnings)
         if cached is not None:
             return cached
         if credential is None:
-            return bundled_catalog("no credential; run `genesis models list --refresh` to fetch")
-    warnings: list[str] = []
+            found = bundled_catalog("no credential; run `genesis models list --refresh` to fetch")
+            found.warnings = warnings
+            return found
     try:
         try:
-            models = fetch_live(credential)
+            with fetching():
+                models = fetch_live(credential)
         except CredentialRejected:
             # The list is public: a stale or wrong credential should not hide it.
             warnings.append(
                 f"{chutes.DISPLAY_NAME} rejected the credential in use; listed models without it"
             )
-            models = fetch_live(None)
+            with fetching():
+                models = fetch_live(None)
     except CatalogUnavailable as exc:
         catalog = bundled_catalog(exc.message, fell_back=True)
         catalog.warnings = warnings
         return catalog
     fetched_at = time.time()
-    with contextlib.suppress(OSError):
-        write_cache(models, fetched_at)
+    save_cache(models, fetched_at, warnings)
     return Catalog(
         provider=chutes.ID, source="live", models=models, fetched_at=fetched_at, warnings=warnings
     )

@@ -16,9 +16,16 @@ from genesis_cli.cli import cli
 GOOD_KEY = "cpk_" + "0123456789abcdef" * 2 + "." + "fedcba9876543210" * 2 + "." + "Zx9" * 10 + "Q8"
 
 
-def invoke(*args: str, input: str | None = None, env: dict[str, Any] | None = None) -> Result:
+def invoke(
+    *args: str,
+    input: str | None = None,
+    env: dict[str, Any] | None = None,
+    prints_secret: bool = False,
+) -> Result:
+    """genesis in-process. ``prints_secret``: the command exists to print the credential
+    (``auth token``, ``env``), so its stdout is not shown to the secret guard (stderr is)."""
     result = CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
-    return _record_result(result)
+    return _record_result(result, prints_secret)
 
 
 def mode(path: Path) -> int:
@@ -87,9 +94,10 @@ def record(where: str, text: str | None) -> None:
         GUARD.record(where, text)
 
 
-def _record_result(result: Result) -> Result:
+def _record_result(result: Result, prints_secret: bool = False) -> Result:
     if GUARD is not None:
-        GUARD.record("stdout", result.stdout)
+        if not prints_secret:
+            GUARD.record("stdout", result.stdout)
         GUARD.record("stderr", result.stderr)
     return result
 

@@ -71,13 +71,29 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from genesis_cli.cli import account, apps, auth, doctor, models, onboard
+    from genesis_cli.cli import (
+        account,
+        apps,
+        auth,
+        completion,
+        config,
+        doctor,
+        handoff,
+        models,
+        onboard,
+    )
 
     cli.add_command(onboard.onboard)
     cli.add_command(models.models)
+    auth.auth.add_command(onboard.onboard, name="login")  # `gh auth login` habits
+    auth.auth.add_command(handoff.token_command)
     auth.auth.add_command(apps.app)
     cli.add_command(auth.auth)
+    cli.add_command(handoff.env_command)
+    cli.add_command(handoff.exec_command)
     cli.add_command(account.account)
+    cli.add_command(config.config)
+    cli.add_command(completion.completion_command)
     cli.add_command(doctor.doctor)
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from genesis_cli.cli.completion import complete_models
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.providers import chutes
 from genesis_cli.ui import UI
@@ -33,12 +34,17 @@ def models() -> None:
     show_default=True,
     help="Which provider's catalog.",
 )
-def list_command(json_mode: bool, refresh: bool, offline: bool, provider: str) -> None:
+@click.option("--wide", is_flag=True, help="Every column, however wide the terminal.")
+def list_command(json_mode: bool, refresh: bool, offline: bool, provider: str, wide: bool) -> None:
     """List the models genesis knows, with aliases and the default model.
+
+    The table fits the terminal: at 80 columns it shows the ref, aliases, context window and
+    price, and drops the other columns (--wide shows them all).
 
     \b
     Examples:
       genesis models list
+      genesis models list --wide
       genesis models list --refresh --json | jq '.models[].ref'
     """
     from genesis_cli.flows import credentials
@@ -48,16 +54,19 @@ def list_command(json_mode: bool, refresh: bool, offline: bool, provider: str) -
         raise UsageError("--refresh and --offline contradict each other", hint="pass one of them")
     ui = UI(json_mode)
     credential = None if offline else credentials.active(warn=ui.warn)
-    with ui.spinner("Fetching the Chutes model catalog…"):
-        listing = list_models(
-            credential.secret if credential else None, refresh=refresh, offline=offline
-        )
+    listing = list_models(
+        credential.secret if credential else None,
+        refresh=refresh,
+        offline=offline,
+        # Drawn only while the network is really asked (not for a cache or --offline).
+        fetching=lambda: ui.spinner("Fetching the Chutes model catalog…"),
+    )
     for warning in listing.warnings:  # the fallback reason, when there is one, comes first
         ui.warn(warning)
     if json_mode:
         ui.emit_json(listing.to_json())
         return
-    _render_table(ui, listing.catalog, listing.default, listing.aliases)
+    _render_table(ui, listing.catalog, listing.default, listing.aliases, wide=wide)
 
 
 def _price(value: float | None) -> str:
@@ -103,36 +112,79 @@ def _age(seconds: int) -> str:
     return f"{round(seconds / 86400)} days"
 
 
-def _render_table(ui: UI, result: Catalog, default: str, aliases: dict[str, list[str]]) -> None:
+# (title, justify), in table order; KEEP says which survive a narrow terminal, first first.
+COLUMNS = (
+    ("MODEL", "left"),
+    ("ALIASES", "left"),
+    ("CONTEXT", "right"),
+    ("MAX OUT", "right"),
+    ("INPUT", "left"),
+    ("REASONING", "center"),
+    ("TOOLS", "center"),
+    ("TEE", "center"),
+    ("$/1M IN / OUT", "right"),
+)
+KEEP = (0, 1, 2, 8, 4, 3, 6, 5, 7)
+GAP = 3  # between columns: padding on each side and the separator
+MIN_MODEL_WIDTH = 24
+
+
+def middle(text: str, width: int) -> str:
+    """``text`` cut to ``width`` in the middle, where model refs differ least."""
+    if len(text) <= width:
+        return text
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+
+
+def fit_columns(widths: list[int], available: int) -> tuple[list[int], int]:
+    """Which columns fit in ``available`` characters (by KEEP priority; the first four
+    always), and how wide MODEL may be."""
+    kept = list(KEEP[:4])
+    used = sum(widths[i] for i in kept) + GAP * (len(kept) - 1)
+    for index in KEEP[4:]:
+        if used + GAP + widths[index] <= available:
+            kept.append(index)
+            used += GAP + widths[index]
+    model_width = widths[0] - max(0, used - available)
+    return sorted(kept), max(model_width, MIN_MODEL_WIDTH)
+
+
+def _render_table(
+    ui: UI, result: Catalog, default: str, aliases: dict[str, list[str]], *, wide: bool = False
+) -> None:
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for title, justify in (
-        ("MODEL", "left"),
-        ("ALIASES", "left"),
-        ("CONTEXT", "right"),
-        ("MAX OUT", "right"),
-        ("INPUT", "left"),
-        ("REASONING", "center"),
-        ("TOOLS", "center"),
-        ("TEE", "center"),
-        ("$/1M IN / OUT", "right"),
-    ):
-        table.add_column(title, justify=justify, no_wrap=title == "MODEL")  # type: ignore[arg-type]
-    for model in result.models:
-        table.add_row(*_row(model, default, aliases))
+    rows = [_row(model, default, aliases) for model in result.models]
+    widths = [max([len(title), *(len(r[i]) for r in rows)]) for i, (title, _) in enumerate(COLUMNS)]
     console = ui.console()
+    if wide:
+        kept, model_width = list(range(len(COLUMNS))), widths[0]
+        console.width = max(console.width, sum(widths) + GAP * (len(COLUMNS) - 1))
+    else:
+        kept, model_width = fit_columns(widths, console.width)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for index in kept:
+        title, justify = COLUMNS[index]
+        table.add_column(title, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for row in rows:
+        row[0] = middle(row[0], model_width)
+        # Text cells: ids come from the network and are data, never rich markup.
+        table.add_row(*(Text(row[i]) for i in kept))
     console.print(table)
     count = len(result.models)
     console.print(
-        f"* default model {default} · {count} model{'s' if count != 1 else ''} · "
-        f"source: {describe_source(result)}"
+        Text(
+            f"* default model {default} · {count} model{'s' if count != 1 else ''} · "
+            f"source: {describe_source(result)}"
+        )
     )
 
 
 @models.command("test")
-@click.argument("ref_or_alias", required=False)
+@click.argument("ref_or_alias", required=False, shell_complete=complete_models)
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 def test_command(ref_or_alias: str | None, json_mode: bool) -> None:
     """Ask a model for one token: does it answer, how fast, and if not, why.
@@ -175,19 +227,30 @@ def test_command(ref_or_alias: str | None, json_mode: bool) -> None:
 
 
 @models.command("default")
-@click.argument("ref_or_alias")
+@click.argument("ref_or_alias", required=False, shell_complete=complete_models)
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
-def default_command(ref_or_alias: str, json_mode: bool) -> None:
-    """Set the default model (agents.defaults.model.primary) to a ref or an alias.
+def default_command(ref_or_alias: str | None, json_mode: bool) -> None:
+    """Print the default model, or set it (agents.defaults.model.primary) to a ref or alias.
 
     \b
     Examples:
+      genesis models default                 # print it
       genesis models default chutes-pro
       genesis models default chutes/zai-org/GLM-5-TEE
     """
     from genesis_cli.flows.default_model import set_default
 
     ui = UI(json_mode)
+    if ref_or_alias is None:
+        from genesis_cli import config_file, paths
+
+        configured = config_file.primary_model(config_file.load(paths.config_path()).data)
+        default = configured or chutes.default_model_ref()
+        if json_mode:
+            ui.emit_json({"default": default, "configured": configured is not None})
+        else:
+            ui.line(default if configured else f"{default} (not set yet: onboarding sets it)")
+        return
     result = set_default(ref_or_alias)
     for warning in result.warnings:
         ui.warn(warning)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from genesis_cli.cli.completion import complete_models
 from genesis_cli.errors import UsageError
 from genesis_cli.providers import chutes
 from genesis_cli.ui import UI
@@ -47,6 +48,7 @@ _MAX_KEY_LINE = 4096
     "--default",
     "default_model",
     metavar="REF_OR_ALIAS",
+    shell_complete=complete_models,
     help="Use this model of the catalog as the default (e.g. chutes/zai-org/GLM-5.2-TEE).",
 )
 @click.option(

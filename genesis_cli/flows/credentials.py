@@ -7,18 +7,30 @@ from collections.abc import Callable
 
 from genesis_cli import auth_store, config_file, paths
 from genesis_cli.auth_store import Profile
+from genesis_cli.errors import UsageError
 from genesis_cli.flows import refresh
 from genesis_cli.providers import chutes
-from genesis_cli.records import Credential
+from genesis_cli.records import Credential, sendable
 
 Warn = Callable[[str], None]
 
 
+def _from_env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    if value and not sendable(value):
+        raise UsageError(
+            f"{name} holds control characters or non-ASCII characters (a copied masked key "
+            "such as cpk_…wxyz?)",
+            hint=f"set {name} to the whole key or token, or unset it",
+        )
+    return value or None
+
+
 def env_credential() -> Credential | None:
-    key = os.environ.get(chutes.API_KEY_ENV, "").strip()
+    key = _from_env(chutes.API_KEY_ENV)
     if key:
         return Credential(source="env:CHUTES_API_KEY", type="api_key", secret=key)
-    token = os.environ.get(chutes.OAUTH_TOKEN_ENV, "").strip()
+    token = _from_env(chutes.OAUTH_TOKEN_ENV)
     if token:
         return Credential(source="env:CHUTES_OAUTH_TOKEN", type="token", secret=token)
     return None
@@ -34,6 +46,26 @@ def ranked_profiles(profiles: dict[str, Profile], config: dict[str, object]) -> 
         return default
     listed = [profiles[pid] for pid in order if pid in profiles and profiles[pid] in mine]
     return listed + [p for p in default if p not in listed]
+
+
+def chosen(profile_id: str | None, warn: Warn | None = None) -> Credential | None:
+    """The credential to use or hand on: the stored ``profile_id`` when given (refreshed
+    first when it is OAuth and due), else the active one (SPEC 4 order)."""
+    if profile_id is None:
+        return active(warn)
+    profile = auth_store.load(warn).profiles.get(profile_id)
+    if profile is None:
+        return None
+    profile = refresh.ensure_fresh(profile, warn)
+    if not profile.secret:
+        return None
+    return Credential(
+        source="profile",
+        type=profile.type,
+        secret=profile.secret,
+        profile=profile.id,
+        expires_at=profile.expires_at,
+    )
 
 
 def active(warn: Warn | None = None) -> Credential | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,9 +39,15 @@ class ModelListing:
         }
 
 
-def list_models(credential: str | None, *, refresh: bool, offline: bool) -> ModelListing:
+def list_models(
+    credential: str | None,
+    *,
+    refresh: bool,
+    offline: bool,
+    fetching: Callable[[], AbstractContextManager[None]] = nullcontext,
+) -> ModelListing:
     config = config_file.load(paths.config_path()).data
-    result = catalog.resolve(credential, refresh=refresh, offline=offline)
+    result = catalog.resolve(credential, refresh=refresh, offline=offline, fetching=fetching)
     default = config_file.primary_model(config) or chutes.default_model_ref()
     by_ref: dict[str, list[str]] = {}
     for model_ref, alias in config_file.aliases(config).items():

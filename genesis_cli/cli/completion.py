@@ -1,0 +1,63 @@
+"""Shell completion: ``genesis completion bash|zsh|fish`` and what arguments complete to.
+
+Completion runs genesis itself for every <TAB>, so it reads only local files (the config,
+the catalog cache or the bundled catalog, the auth store) and never the network.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from click.shell_completion import CompletionItem
+
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
+
+
+def complete_models(ctx: click.Context, param: Any, incomplete: str) -> list[CompletionItem]:
+    """Aliases and model refs: from the config, else what onboarding would register."""
+    try:
+        from genesis_cli import catalog, config_file, paths
+        from genesis_cli.providers import chutes
+
+        config = config_file.load(paths.config_path()).data
+        aliases = {alias: ref for ref, alias in config_file.aliases(config).items()}
+        aliases = aliases or chutes.default_aliases()
+        refs = [chutes.ref(m.id) for m in catalog.resolve(None, offline=True).models]
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    items = [CompletionItem(a, help=f"alias of {r}") for a, r in aliases.items()]
+    items += [CompletionItem(r) for r in refs]
+    return [i for i in items if i.value.startswith(incomplete)]
+
+
+def complete_profiles(ctx: click.Context, param: Any, incomplete: str) -> list[CompletionItem]:
+    try:
+        from genesis_cli import auth_store
+
+        profiles = auth_store.load().profiles
+    except Exception:
+        return []
+    return [
+        CompletionItem(p.id, help=p.type) for p in profiles.values() if p.id.startswith(incomplete)
+    ]
+
+
+@click.command("completion")
+@click.argument("shell", type=click.Choice(COMPLETION_SHELLS))
+def completion_command(shell: str) -> None:
+    """Print the shell completion script for bash, zsh or fish.
+
+    \b
+    Install it:
+      genesis completion bash > ~/.local/share/bash-completion/completions/genesis
+      genesis completion zsh  > "${fpath[1]}/_genesis"
+      genesis completion fish > ~/.config/fish/completions/genesis.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    from genesis_cli.cli import cli
+
+    cls = get_completion_class(shell)
+    assert cls is not None
+    click.echo(cls(cli, {}, "genesis", "_GENESIS_COMPLETE").source())

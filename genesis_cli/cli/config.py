@@ -1,0 +1,41 @@
+"""``genesis config path``"""
+
+from __future__ import annotations
+
+import click
+
+from genesis_cli.ui import UI
+
+
+@click.group("config")
+def config() -> None:
+    """Where genesis keeps its files."""
+
+
+@config.command("path")
+@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+def path_command(json_mode: bool) -> None:
+    """Print where the config, the auth store and the catalog cache live.
+
+    \b
+    Examples:
+      genesis config path
+      $EDITOR "$(genesis config path --json | jq -r .config)"
+    """
+    from genesis_cli import paths
+    from genesis_cli.providers import chutes
+
+    where = {
+        "stateDir": paths.state_dir(),
+        "config": paths.config_path(),
+        "store": paths.auth_store_path(),
+        "cache": paths.catalog_cache_path(chutes.ID),
+    }
+    absolute = {name: str(path.expanduser().absolute()) for name, path in where.items()}
+    ui = UI(json_mode)
+    if json_mode:
+        ui.emit_json(absolute)
+        return
+    labels = {"stateDir": "state dir", "config": "config", "store": "auth store", "cache": "cache"}
+    for name, value in absolute.items():
+        ui.line(f"{labels[name]:<11}{value}")

@@ -1,0 +1,132 @@
+"""Handing the credential to other tools: ``auth token``, ``env``, ``exec`` (SPEC 11).
+
+These print nothing but what was asked for on stdout, and start fast: with a fresh
+credential they import neither requests nor rich.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import Any
+
+import click
+
+from genesis_cli.cli.completion import complete_profiles
+from genesis_cli.errors import AuthError, ExitCode, UsageError
+from genesis_cli.providers import chutes
+from genesis_cli.shell import SHELLS, assignment
+
+PROFILE_OPTION = click.option(
+    "--profile",
+    "profile_id",
+    metavar="ID",
+    shell_complete=complete_profiles,
+    help="This stored profile instead of the active credential.",
+)
+
+
+def credential_or_exit(profile_id: str | None) -> str:
+    """The secret to hand on; exit 3 (stdout untouched) when there is none."""
+    from genesis_cli.flows import credentials
+    from genesis_cli.ui import UI
+
+    found = credentials.chosen(profile_id, warn=UI().warn)
+    if found is None:
+        if profile_id is not None:
+            raise AuthError(
+                f"there is no usable profile {profile_id!r}", hint="see `genesis auth status`"
+            )
+        raise AuthError("no Chutes credential", hint="run `genesis onboard`, or set CHUTES_API_KEY")
+    return found.secret
+
+
+def handed_env(secret: str) -> dict[str, str]:
+    """What other OpenAI-compatible tools read: the base URL in use and the credential."""
+    return {"OPENAI_BASE_URL": chutes.base_url(), "OPENAI_API_KEY": secret}
+
+
+@click.command("token")
+@PROFILE_OPTION
+def token_command(profile_id: str | None) -> None:
+    """Print the active credential alone on stdout (an OAuth token is refreshed first when due).
+
+    Exits 3, printing nothing on stdout, when there is none.
+
+    \b
+    Examples:
+      curl -H "Authorization: Bearer $(genesis auth token)" https://llm.chutes.ai/v1/models
+      genesis auth token --profile chutes:alice
+    """
+    click.echo(credential_or_exit(profile_id))
+
+
+@click.command("env")
+@click.option(
+    "--shell",
+    type=click.Choice(SHELLS),
+    default="sh",
+    show_default=True,
+    help="Whose syntax to print.",
+)
+@PROFILE_OPTION
+def env_command(shell: str, profile_id: str | None) -> None:
+    """Print OPENAI_BASE_URL and OPENAI_API_KEY for other tools, as shell assignments.
+
+    \b
+    Examples:
+      eval "$(genesis env)"                     # sh, bash, zsh
+      genesis env --shell fish | source
+      genesis env --shell powershell | Invoke-Expression
+      genesis env --shell dotenv > .env
+    """
+    for name, value in handed_env(credential_or_exit(profile_id)).items():
+        click.echo(assignment(shell, name, value))
+
+
+class ExecCommand(click.Command):
+    """``exec`` takes everything after ``--`` as the command, untouched; ``--`` is required,
+    so an option meant for the command is never read as genesis's own."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args:
+            raise click.UsageError(
+                "put the command after --: genesis exec [--profile ID] -- CMD [ARG...]", ctx
+            )
+        split = args.index("--")
+        ctx.meta["genesis_exec_command"] = args[split + 1 :]
+        return super().parse_args(ctx, args[:split])
+
+
+@click.command("exec", cls=ExecCommand)
+@PROFILE_OPTION
+def exec_command(profile_id: str | None) -> None:
+    """Run CMD with OPENAI_BASE_URL and OPENAI_API_KEY set to a fresh credential.
+
+    CMD replaces genesis (its exit code and signals are its own); nothing else in the
+    environment changes, except that those two variables are overridden if set.
+
+    \b
+    Examples:
+      genesis exec -- aider --model openai/zai-org/GLM-5.2-TEE
+      genesis exec --profile chutes:alice -- python my_script.py
+    """
+    command: list[str] = click.get_current_context().meta["genesis_exec_command"]
+    if not command:
+        raise UsageError("no command after --", hint="genesis exec [--profile ID] -- CMD [ARG...]")
+    secret = credential_or_exit(profile_id)
+    program = shutil.which(command[0]) if os.sep not in command[0] else command[0]
+    if program is None or not os.path.exists(program):
+        sys.stderr.write(f"error: {command[0]}: command not found\n")
+        raise click.exceptions.Exit(127)
+    env: dict[str, Any] = {**os.environ, **handed_env(secret)}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execve(program, command, env)
+    except OSError as exc:
+        sys.stderr.write(f"error: cannot run {command[0]}: {exc.strerror}\n")
+        code = 127 if isinstance(exc, FileNotFoundError) else 126
+        raise click.exceptions.Exit(code) from None
+    raise click.exceptions.Exit(int(ExitCode.ERROR))  # not reached: execve does not return
