@@ -29,6 +29,7 @@ from genesis_cli.records import sendable
 T = TypeVar("T")
 STORE_VERSION = 1
 _LATEST_EXPIRY = 253402300799  # 9999-12-31T23:59:59Z
+_SECRET_FIELDS = ("key", "access", "refresh", "client_secret")
 _HINT_INVALID = "fix the file by hand or move it away (genesis never overwrites it)"
 
 # TOML key -> (attribute, accepted Python types), in the order they are written.
@@ -59,6 +60,8 @@ class Profile:
     client_secret: str | None = None
     scopes: tuple[str, ...] = ()
     username: str | None = None
+    # (field, "keyring:genesis/<name>" | "env:NAME"): secrets kept elsewhere (``vault``).
+    refs: tuple[tuple[str, str], ...] = ()
 
     @property
     def secret(self) -> str | None:
@@ -106,10 +109,14 @@ def _profile_from(path: Path, profile_id: str, table: Any) -> Profile:
     if not isinstance(table, dict):
         raise _invalid(path, f"profile {profile_id!r} is not a table")
     values: dict[str, Any] = {}
+    refs: list[tuple[str, str]] = []
     for toml_key, (attr, types) in _FIELDS.items():
         if toml_key not in table:
             continue
         value: Any = table[toml_key]
+        if toml_key in _SECRET_FIELDS and isinstance(value, dict):
+            refs.append((toml_key, _reference(value)))
+            continue
         if isinstance(value, bool) or not isinstance(value, types):
             raise _invalid(path, f"profile {profile_id!r}: {toml_key!r} has the wrong type")
         if isinstance(value, list):
@@ -126,12 +133,23 @@ def _profile_from(path: Path, profile_id: str, table: Any) -> Profile:
     if not isinstance(values.get("provider"), str):
         raise _invalid(path, f"profile {profile_id!r}: 'provider' is missing")
     needed = "key" if kind == "api_key" else "access"
-    if not values.get(needed):
+    if not values.get(needed) and needed not in dict(refs):
         raise _invalid(path, f"profile {profile_id!r}: {needed!r} is missing")
     for secret in ("key", "access", "refresh", "client_secret"):
         if secret in values and not sendable(values[secret]):
             raise _invalid(path, f"profile {profile_id!r}: {secret!r} is not a usable secret")
-    return Profile(id=profile_id, **values)
+    return Profile(id=profile_id, refs=tuple(sorted(refs)), **values)
+
+
+def _reference(table: dict[str, Any]) -> str:
+    """``{ keyring = "..." }`` or ``{ env = "NAME" }`` as ``kind:target``; any other shape is
+    kept as ``invalid:`` and refused (exit 3, naming the profile) when the secret is used."""
+    if len(table) == 1:
+        ((kind, target),) = table.items()
+        usable = isinstance(target, str) and 0 < len(target) <= 256 and target.isprintable()
+        if kind in ("keyring", "env") and usable:
+            return f"{kind}:{target}"
+    return "invalid:"
 
 
 def _loose_mode_warning(path: Path, warn: Callable[[str], None] | None) -> None:
@@ -196,7 +214,16 @@ def _parse(path: Path, raw: bytes) -> tuple[dict[str, Profile], dict[str, OAuthA
 
 
 def _write_fields(table: Any, profile: Profile) -> None:
+    import tomlkit
+
+    refs = dict(profile.refs)
     for toml_key, (attr, _types) in _FIELDS.items():
+        if toml_key in refs:  # a reference, never the value it stands for
+            kind, _, target = refs[toml_key].partition(":")
+            reference = tomlkit.inline_table()
+            reference[kind] = target
+            table[toml_key] = reference
+            continue
         value = getattr(profile, attr)
         if value is None or (toml_key == "scopes" and not value):
             if toml_key in table:

@@ -51,7 +51,8 @@ def _render_status(
     elif active["source"] == "profile":
         expiry = f", {_left(active['expiresAt'])}" if active["expiresAt"] else ""
         ui.line(
-            f"Active: profile {active['profile']} ({active['type']}, {active['masked']}{expiry})"
+            f"Active: profile {active['profile']} ({active['type']}, "
+            f"{active['masked'] or 'kept outside the file'}{expiry})"
         )
     else:
         ui.line(
@@ -65,9 +66,16 @@ def _render_status(
             expiry = _left(p["expiresAt"]) if p["expiresAt"] else "does not expire"
             refresh = ", refreshes itself" if p["canRefresh"] else ""
             user = f" as {p['username']}" if p["username"] else ""
-            ui.line(f"  {p['id']:<{width}}  {p['type']:<7}  {p['masked']}{user}, {expiry}{refresh}")
+            secret = p["masked"] or _where(p["secrets"])
+            ui.line(f"  {p['id']:<{width}}  {p['type']:<7}  {secret}{user}, {expiry}{refresh}")
     for problem in problems:
         ui.warn(problem)
+
+
+def _where(secrets: dict[str, str]) -> str:
+    """Where a profile's secrets live, for a profile whose secret is not in the file."""
+    places = sorted(set(secrets.values()) - {"file"})
+    return "secrets in " + ", ".join(places) if places else "no secret"
 
 
 def _stamp(expires_at: int) -> tuple[str, float]:

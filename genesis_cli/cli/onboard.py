@@ -52,6 +52,13 @@ _MAX_KEY_LINE = 4096
     help="Use this model of the catalog as the default (e.g. chutes/zai-org/GLM-5.2-TEE).",
 )
 @click.option(
+    "--secret-store",
+    type=click.Choice(["file", "keyring"]),
+    default=None,
+    help="Where the secrets go: the auth store file (default) or the OS keyring "
+    "(default: $GENESIS_SECRET_STORE, else file).",
+)
+@click.option(
     "--probe",
     is_flag=True,
     help="At the end, ask the default model for one token (as `genesis models test`).",
@@ -70,6 +77,7 @@ def onboard(
     non_interactive: bool,
     keep_default: bool,
     default_model: str | None,
+    secret_store: str | None,
     probe: bool,
     json_mode: bool,
     browser: bool | None,
@@ -86,6 +94,7 @@ def onboard(
       genesis onboard --default chutes/zai-org/GLM-5.2-TEE --probe
     """
     from genesis_cli.flows.onboard import Choices
+    from genesis_cli.vault import chosen_store
 
     ui = UI(json_mode)
     interactive = not non_interactive and sys.stdin.isatty()
@@ -94,6 +103,7 @@ def onboard(
         default=default_model,
         substitute=_substitute(ui) if interactive else None,
         probe=probe,
+        secret_store=chosen_store(secret_store),
     )
     choice = auth_choice or _choose(interactive, api_key_stdin)
     if choice == "chutes":

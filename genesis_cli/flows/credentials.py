@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from genesis_cli import auth_store, config_file, paths
+from genesis_cli import auth_store, config_file, paths, vault
 from genesis_cli.auth_store import Profile
 from genesis_cli.errors import UsageError
 from genesis_cli.flows import refresh
@@ -56,7 +56,7 @@ def chosen(profile_id: str | None, warn: Warn | None = None) -> Credential | Non
     profile = auth_store.load(warn).profiles.get(profile_id)
     if profile is None:
         return None
-    profile = refresh.ensure_fresh(profile, warn)
+    profile = vault.resolve(refresh.ensure_fresh(profile, warn))
     if not profile.secret:
         return None
     return Credential(
@@ -78,7 +78,7 @@ def active(warn: Warn | None = None) -> Credential | None:
         return None
     config = config_file.load(paths.config_path()).data
     for candidate in ranked_profiles(store.profiles, config):
-        profile = refresh.ensure_fresh(candidate, warn)
+        profile = vault.resolve(refresh.ensure_fresh(candidate, warn))
         secret = profile.secret
         if secret:
             return Credential(

@@ -96,6 +96,26 @@ def _store() -> Check:
     return Check("auth store", "ok", f"{path} holds {len(store.profiles)} profile(s) (600)")
 
 
+def _keyring() -> Check | None:
+    """Only when a profile keeps a secret in the OS keyring: can every one be read?"""
+    from genesis_cli import vault
+
+    try:
+        profiles = auth_store.load().profiles
+    except GenesisError:
+        return None  # the auth store check says why
+    users = [p for p in profiles.values() if any(r.startswith("keyring:") for _, r in p.refs)]
+    if not users:
+        return None
+    for profile in users:
+        try:
+            vault.resolve(profile)
+        except GenesisError as exc:
+            return Check("keyring", "fail", exc.message, exc.hint)
+    names = ", ".join(p.id for p in users)
+    return Check("keyring", "ok", f"the secrets of {names} are readable in the OS keyring")
+
+
 def _credential() -> Check:
     try:
         found = status()
@@ -213,7 +233,9 @@ def _network_settings() -> Check:
 
 def run_checks() -> Report:
     report = Report()
-    report.checks += [_state_dir(), *_config(), _store(), _credential(), _network_settings()]
+    keyring = _keyring()
+    report.checks += [_state_dir(), *_config(), _store(), *([keyring] if keyring else [])]
+    report.checks += [_credential(), _network_settings()]
     try:
         models_url = f"{chutes.base_url()}/models"
         idp_url = f"{chutes.oauth_base_url()}/userinfo"

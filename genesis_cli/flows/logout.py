@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from genesis_cli import auth_store, config_file, oauth, paths
+from genesis_cli import auth_store, config_file, oauth, paths, vault
 from genesis_cli.auth_store import Profile
-from genesis_cli.errors import UsageError
+from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows.refresh import client_for, profile_lock
 from genesis_cli.providers import chutes
 
@@ -44,6 +44,10 @@ def _revoke(profile: Profile) -> bool | None:
     """``None`` when there is nothing to revoke (API keys are managed on the Chutes site)."""
     if profile.type != "oauth" or not profile.client_id:
         return None
+    try:
+        profile = vault.resolve(profile)
+    except AuthError:
+        return False  # a secret that cannot be read cannot be revoked; it is deleted anyway
     client = client_for(profile)
     tokens = [t for t in (profile.refresh, profile.access) if t]
     return all([oauth.revoke(client, token) for token in tokens])
@@ -82,6 +86,11 @@ def _logout(profile_id: str | None, everything: bool, warn: Warn | None) -> Logo
                 profiles.pop(profile_id_, None)
 
         auth_store.update(drop, warn)
+        for profile in chosen:  # after the store: a kill here leaves orphans, never dangling refs
+            for left in vault.forget(profile):
+                result.warnings.append(
+                    f"could not delete the keyring entry of {profile.id}'s {left}"
+                )
         path = paths.config_path()
 
         def forget(data: dict[str, Any]) -> None:

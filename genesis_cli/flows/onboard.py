@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesis_cli import auth_store, catalog, config_file, paths
+from genesis_cli import auth_store, catalog, config_file, paths, vault
 from genesis_cli.auth_store import Profile
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import availability
@@ -35,6 +35,7 @@ class Choices:
     # first suggestion instead? (Only those with a suggestion are passed.)
     substitute: Callable[[list[Unavailable]], bool] | None = None
     probe: bool = False  # --probe: `models test` the new default at the end
+    secret_store: str = "file"  # file | keyring (--secret-store, GENESIS_SECRET_STORE)
 
 
 @dataclass
@@ -112,8 +113,11 @@ def key_shape_warning(key: str) -> str | None:
     )
 
 
-def preflight(keep_default: bool, warn: Warn | None) -> None:
-    """Fail (exit 4) on an unreadable config or store before anything is sent or written."""
+def preflight(keep_default: bool, warn: Warn | None, secret_store: str = "file") -> None:
+    """Fail on an unreadable config or store (exit 4), or a keyring that cannot keep the
+    secrets (``--secret-store keyring``), before anything is sent or written."""
+    if secret_store == "keyring":
+        vault.probe()
     path = paths.config_path()
     document = config_file.load(path)
     with config_file.located(document):
@@ -215,7 +219,14 @@ def write_everything(
 
     plan = plan_models(found, choices, warnings)
     with profile_lock():  # a refresh of the old profile in flight cannot undo this sign-in
+        old = auth_store.load(warn).profiles.get(profile.id)
+        if choices.secret_store == "keyring":
+            # The entries first, then the store that refers to them: a kill in between
+            # leaves the old profile, whose entries (same names) now hold the new secrets.
+            profile = vault.stash(profile, all_fields=True)
         auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile), warn)
+        if old is not None and choices.secret_store == "file":
+            vault.forget(old)  # it moved back to the file: no stale copy in the keyring
     path = paths.config_path()
     mode = "api_key" if profile.type == "api_key" else "oauth"
     registration, changed = config_file.update(
@@ -256,7 +267,7 @@ def onboard_api_key(
     choices = choices or Choices(keep_default=keep_default)
     key = normalize_api_key(raw_key)
     warnings = [w for w in [key_shape_warning(key)] if w]
-    preflight(choices.keep_default, warn)
+    preflight(choices.keep_default, warn, choices.secret_store)
     found, extra = discover(key, reject_is_fatal=True)
     warnings += extra
     if found.fell_back:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from genesis_cli import auth_store, oauth, paths
+from genesis_cli import auth_store, oauth, paths, vault
 from genesis_cli.auth_store import Profile
 from genesis_cli.errors import AuthError, NetworkError
 from genesis_cli.fsutil import lock_file
@@ -44,8 +44,10 @@ class RefreshResult:
 
 
 def can_refresh(profile: Profile) -> bool:
-    """An OAuth profile with what a refresh needs: a refresh token and its client id."""
-    return profile.type == "oauth" and bool(profile.refresh and profile.client_id)
+    """An OAuth profile with what a refresh needs: a refresh token (here or referenced) and
+    its client id."""
+    has_refresh = bool(profile.refresh) or "refresh" in dict(profile.refs)
+    return profile.type == "oauth" and has_refresh and bool(profile.client_id)
 
 
 def expiring(profile: Profile, margin: int = REFRESH_MARGIN_SECONDS) -> bool:
@@ -86,12 +88,14 @@ def refresh_profile(
         adopted = seen_access is not None and current.access != seen_access
         if adopted or not (force or expiring(current)):
             return RefreshResult(current, refreshed=False, adopted=adopted)
-        if not can_refresh(current) or current.refresh is None:  # (the latter narrows the type)
+        if not can_refresh(current):
             raise AuthError(
                 f"profile {profile_id} has no refresh token or client id", hint=SIGN_IN_AGAIN
             )
+        live = vault.resolve(current)  # the refresh token and client secret, wherever kept
+        assert live.refresh is not None
         try:
-            tokens = oauth.refresh(client_for(current), current.refresh)
+            tokens = oauth.refresh(client_for(live), live.refresh)
         except NetworkError as exc:
             # Not resent: the server may have spent the token. The next attempt re-reads.
             raise RefreshUnavailable(exc.message, profile_id) from None
@@ -107,12 +111,15 @@ def refresh_profile(
                 hint=f"check {chutes.CLIENT_ID_ENV} / "
                 f"{chutes.CLIENT_SECRET_ENV} of the app, or {SIGN_IN_AGAIN}",
             ) from None
-        updated = current.with_changes(
+        fresh = current.with_changes(
             access=tokens.access,
             refresh=tokens.refresh,
             expires_at=tokens.expires_at,
             scopes=tokens.scopes,
         )
+        # Secrets kept in the keyring go back there; one the keyring refuses now stays in
+        # the file (with a warning) rather than be lost.
+        updated = vault.stash(fresh, all_fields=False, warn=warn)
 
         # Saved before the new access token is handed to anyone: the old refresh token is
         # spent now, and losing the new one would mean signing in again. Only onto the very
@@ -128,7 +135,8 @@ def refresh_profile(
                 f"{profile_id} was signed out or replaced while it was being refreshed",
                 hint="see `genesis auth status`",
             )
-        return RefreshResult(updated, refreshed=True, adopted=False)
+        in_memory = updated.with_changes(access=tokens.access, refresh=tokens.refresh)
+        return RefreshResult(in_memory, refreshed=True, adopted=False)
 
 
 def ensure_fresh(profile: Profile, warn: Warn | None = None) -> Profile:

@@ -205,7 +205,7 @@ def sign_in(
     choices: Choices | None = None,
 ) -> OnboardResult:
     choices = choices or Choices(keep_default=keep_default)
-    preflight(choices.keep_default, warn)
+    preflight(choices.keep_default, warn, choices.secret_store)
     request = oauth.start(client)
     code = obtain_code(client, request, remote=remote, io=io, timeout=timeout)
     io.notify("Signed in; exchanging the code for tokens…")

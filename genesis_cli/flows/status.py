@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesis_cli import auth_store, config_file, paths
+from genesis_cli import auth_store, config_file, paths, vault
 from genesis_cli.auth_store import Profile
 from genesis_cli.flows.credentials import env_credential, ranked_profiles
 from genesis_cli.flows.refresh import SIGN_IN_AGAIN, can_refresh
@@ -32,9 +32,10 @@ def _profile_json(profile: Profile) -> dict[str, Any]:
         "id": profile.id,
         "type": profile.type,
         "username": profile.username,
-        "masked": mask(profile.secret),
+        "masked": mask(profile.secret) if profile.secret else None,
         "expiresAt": profile.expires_at,
         "canRefresh": can_refresh(profile),
+        "secrets": vault.where(profile),  # where each secret lives: file, keyring, env:NAME
     }
 
 
@@ -117,7 +118,7 @@ def status() -> Status:
                     "source": "profile",
                     "profile": profile.id,
                     "type": profile.type,
-                    "masked": mask(profile.secret),
+                    "masked": mask(profile.secret) if profile.secret else None,
                     "expiresAt": profile.expires_at,
                 }
                 break
