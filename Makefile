@@ -28,7 +28,7 @@ lint: install
 	$(BIN)/mypy
 
 bench: install
-	$(BIN)/python bench/run --write bench/RESULTS.md
+	bash .ci/with-secret-service $(BIN)/python bench/run --write bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -84,6 +84,7 @@ class OAuthApp:
     app_id: str | None = None
     redirect_uri: str | None = None
     name: str | None = None
+    secret_ref: str | None = None  # "keyring:genesis/..." when the secret is kept there
 
     def __repr__(self) -> str:
         return f"OAuthApp(client_id={self.client_id!r}, app_id={self.app_id!r})"
@@ -176,17 +177,22 @@ def _client_from(path: Path, provider: str, table: Any) -> OAuthApp:
     if not isinstance(table, dict):
         raise _invalid(path, f"[clients.{provider}] is not a table")
     values: dict[str, str] = {}
+    secret_ref = None
     for key in _CLIENT_FIELDS:
         value = table.get(key)
         if value is None:
+            continue
+        if key == "client_secret" and isinstance(value, dict):
+            secret_ref = _reference(value)
+            values[key] = ""
             continue
         if not isinstance(value, str):
             raise _invalid(path, f"[clients.{provider}]: {key!r} must be a string")
         values[key] = value
     for needed in ("client_id", "client_secret"):
-        if not values.get(needed):
+        if not values.get(needed) and not (needed == "client_secret" and secret_ref):
             raise _invalid(path, f"[clients.{provider}]: {needed!r} is missing")
-    return OAuthApp(provider=provider, **values)
+    return OAuthApp(provider=provider, secret_ref=secret_ref, **values)
 
 
 def _parse(path: Path, raw: bytes) -> tuple[dict[str, Profile], dict[str, OAuthApp]]:
@@ -280,6 +286,10 @@ def set_client(
         table = tomlkit.table()
         for key in _CLIENT_FIELDS:
             value = getattr(app, key)
+            if key == "client_secret" and app.secret_ref:
+                kind, _, target = app.secret_ref.partition(":")
+                value = tomlkit.inline_table()
+                value[kind] = target
             if value is not None:
                 table[key] = value
         tables[provider] = table

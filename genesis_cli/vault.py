@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from typing import TYPE_CHECKING, Any
 
 from genesis_cli.errors import AuthError, GenesisError
@@ -87,7 +88,46 @@ def put(name: str, value: str) -> None:
         raise _keyring_error(exc, "storing a secret") from None
 
 
+def _fast_get(name: str) -> str | None:
+    """Read an entry straight from the Secret Service with SecretStorage, the library the
+    keyring package's SecretService backend is built on, and with that backend's attributes
+    (``service``, ``username``): ~40 ms instead of the ~220 ms that importing the keyring
+    package and discovering its backends cost. Only where keyring would choose that backend
+    anyway (Linux, no PYTHON_KEYRING_BACKEND, no keyringrc); ``LookupError`` means "ask the
+    keyring package"."""
+    if not sys.platform.startswith("linux") or os.environ.get("PYTHON_KEYRING_BACKEND"):
+        raise LookupError
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    if os.path.exists(os.path.join(config, "python_keyring", "keyringrc.cfg")):
+        raise LookupError
+    try:
+        import secretstorage
+
+        connection = secretstorage.dbus_init()
+    except Exception:
+        raise LookupError from None
+    try:
+        collection = secretstorage.get_default_collection(connection)
+        if collection.is_locked():
+            raise LookupError  # the keyring package says "locked" in its own words
+        for item in collection.search_items({"service": SERVICE, "username": name}):
+            if item.is_locked():
+                raise LookupError
+            return str(item.get_secret().decode("utf-8"))
+        return None
+    except LookupError:
+        raise
+    except Exception:
+        raise LookupError from None
+    finally:
+        connection.close()
+
+
 def get(name: str) -> str | None:
+    try:
+        return _fast_get(name)
+    except LookupError:
+        pass
     backend = _backend()
     try:
         value = backend.get_password(SERVICE, name)
@@ -129,6 +169,11 @@ def resolve(profile: Profile) -> Profile:
         if not getattr(profile, field, None):  # not read yet in this process
             values[field] = _read(profile.id, field, ref)
     return profile.with_changes(**values) if values else profile
+
+
+def resolve_ref(owner: str, field: str, ref: str) -> str:
+    """The secret ``ref`` stands for (``owner`` names where it came from in errors)."""
+    return _read(owner, field, ref)
 
 
 def _read(profile_id: str, field: str, ref: str) -> str:

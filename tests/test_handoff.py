@@ -225,6 +225,7 @@ def test_config_path(state_dir) -> None:
         "config": str(state_dir / "genesis.json"),
         "store": str(state_dir / "auth-profiles.toml"),
         "cache": str(state_dir / "cache" / "chutes-models.json"),
+        "secrets": {},
     }
     assert not state_dir.exists()  # asking where changes nothing
 

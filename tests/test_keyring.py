@@ -43,7 +43,7 @@ def secret_service(state_dir):
         missing(f"the SecretService keyring backend (found {probe.stdout.strip() or probe.stderr})")
     yield
     for name in ("chutes:default/key", "chutes:alice/access", "chutes:alice/refresh",
-                 "chutes:alice/client_secret"):  # fmt: skip
+                 "chutes:alice/client_secret", "clients.chutes/client_secret"):  # fmt: skip
         secret_tool("clear", "service", "genesis", "username", name)
 
 
@@ -220,3 +220,56 @@ def test_references_are_read_at_use_or_refused_naming_the_profile(
         assert "chutes:default" in result.stderr and words in result.stderr
         assert "genesis onboard" in result.stderr
         assert result.stdout == ""
+
+
+def test_the_apps_client_secret_goes_to_the_keyring_too(
+    secret_service, chutes_api, state_dir
+) -> None:
+    import json
+
+    created = genesis("auth", "app", "create", "--secret-store", "keyring", "--json",
+                      env={"CHUTES_API_KEY": GOOD_KEY})  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    (app,) = chutes_api.apps.values()
+    client = store(state_dir)["clients"]["chutes"]
+    assert client["client_secret"] == {"keyring": "genesis/clients.chutes/client_secret"}
+    assert app["client_secret"] not in (state_dir / "auth-profiles.toml").read_text()
+    assert lookup("clients.chutes/client_secret") == app["client_secret"]
+    shown = json.loads(genesis("auth", "app", "show", "--json").stdout)
+    assert shown["masked"] == "csc_…" + app["client_secret"][-4:]
+    deleted = genesis("auth", "app", "delete", env={"CHUTES_API_KEY": GOOD_KEY})
+    assert deleted.returncode == 0, deleted.stderr
+    assert lookup("clients.chutes/client_secret") is None
+
+
+def test_a_kill_at_any_moment_of_a_keyring_refresh_leaves_references_that_resolve(
+    secret_service, auth_server, state_dir
+) -> None:
+    import random
+    import signal
+    import time
+
+    from tests.helpers import store_oauth_profile
+
+    store_oauth_profile(auth_server, expires_in=3600)
+    subprocess.run(
+        [sys.executable, "-c", (
+            "from genesis_cli import auth_store, vault\n"
+            "p = vault.stash(auth_store.load().profiles['chutes:alice'], all_fields=True)\n"
+            "auth_store.update(lambda ps: ps.__setitem__(p.id, p))\n"
+        )], env=os.environ.copy(), check=True, timeout=60,
+    )  # fmt: skip
+    rng = random.Random(7)
+    for _ in range(12):
+        child = subprocess.Popen(genesis_command("auth", "refresh"), env=os.environ.copy(),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(rng.uniform(0.05, 0.6))
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+        profile = store(state_dir)["profiles"]["chutes:alice"]
+        for field in ("access", "refresh", "client_secret"):
+            reference = profile[field]
+            assert isinstance(reference, dict), field  # never a half-moved secret
+            assert lookup(reference["keyring"].removeprefix("genesis/")), field
+    final = genesis("auth", "refresh")
+    assert final.returncode in (0, 3), final.stderr  # 3: a kill came after Chutes spent it

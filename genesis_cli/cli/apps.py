@@ -44,13 +44,22 @@ def require_api_key(ui: UI) -> str:
     return normalize_api_key(entered)
 
 
-def create_app(ui: UI, name: str | None, redirect_uri: str | None, api_key: str) -> OAuthApp:
+def create_app(
+    ui: UI,
+    name: str | None,
+    redirect_uri: str | None,
+    api_key: str,
+    secret_store: str | None = None,
+) -> OAuthApp:
     """Create and store the app, saying what happened on stderr."""
     from genesis_cli.flows import apps
+    from genesis_cli.vault import chosen_store
 
     uri = apps.redirect_uri(redirect_uri)
     with ui.spinner("Registering your app with Chutes…"):
-        created = apps.create(api_key, name=name, uri=uri, warn=ui.warn)
+        created = apps.create(
+            api_key, name=name, uri=uri, warn=ui.warn, secret_store=chosen_store(secret_store)
+        )
     ui.info(
         f"Created the Chutes app {created.name} ({created.client_id}) with the redirect URI "
         f"{uri}; its client id and secret are in the auth store."
@@ -66,8 +75,16 @@ def create_app(ui: UI, name: str | None, redirect_uri: str | None, api_key: str)
     help=f"Loopback redirect URI (default: $CHUTES_OAUTH_REDIRECT_URI, "
     f"else {chutes.DEFAULT_REDIRECT_URI}).",
 )
+@click.option(
+    "--secret-store",
+    type=click.Choice(["file", "keyring"]),
+    default=None,
+    help="Where the client secret goes (default: $GENESIS_SECRET_STORE, else file).",
+)
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
-def create_command(name: str | None, redirect_uri: str | None, json_mode: bool) -> None:
+def create_command(
+    name: str | None, redirect_uri: str | None, secret_store: str | None, json_mode: bool
+) -> None:
     """Register your own Sign in with Chutes app and store its client id and secret.
 
     Uses your API key (CHUTES_API_KEY, the stored API-key profile, or a hidden prompt).
@@ -82,7 +99,7 @@ def create_command(name: str | None, redirect_uri: str | None, json_mode: bool) 
     from genesis_cli.flows import apps
 
     ui = UI(json_mode)
-    created = create_app(ui, name, redirect_uri, require_api_key(ui))
+    created = create_app(ui, name, redirect_uri, require_api_key(ui), secret_store)
     report = apps.AppReport(created, "present")
     if json_mode:
         ui.emit_json(report.to_json())

@@ -31,11 +31,18 @@ def path_command(json_mode: bool) -> None:
         "store": paths.auth_store_path(),
         "cache": paths.catalog_cache_path(chutes.ID),
     }
+    from genesis_cli import auth_store, vault
+
     absolute = {name: str(path.expanduser().absolute()) for name, path in where.items()}
     ui = UI(json_mode)
+    # Where each stored secret lives: the store file, the OS keyring or an env variable.
+    secrets = {p.id: vault.where(p) for p in auth_store.load(ui.warn).profiles.values()}
     if json_mode:
-        ui.emit_json(absolute)
+        ui.emit_json({**absolute, "secrets": secrets})
         return
     labels = {"stateDir": "state dir", "config": "config", "store": "auth store", "cache": "cache"}
     for name, value in absolute.items():
         ui.line(f"{labels[name]:<11}{value}")
+    for profile_id, fields in secrets.items():
+        places = ", ".join(f"{field} in {place}" for field, place in fields.items())
+        ui.line(f"{'secrets':<11}{profile_id}: {places}")

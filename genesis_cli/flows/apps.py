@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from genesis_cli import apps, auth_store
+from genesis_cli import apps, auth_store, vault
 from genesis_cli.auth_store import OAuthApp
 from genesis_cli.errors import GenesisError
 from genesis_cli.providers import chutes
@@ -38,13 +38,29 @@ def redirect_uri(explicit: str | None) -> str:
 
 
 def stored_app(warn: Warn | None = None) -> OAuthApp | None:
-    return auth_store.load(warn).clients.get(chutes.ID)
+    """The stored app, its secret read from the keyring when it is kept there."""
+    app = auth_store.load(warn).clients.get(chutes.ID)
+    if app is None or not app.secret_ref:
+        return app
+    secret = vault.resolve_ref(f"[clients.{chutes.ID}]", "client_secret", app.secret_ref)
+    return replace(app, client_secret=secret)
 
 
-def create(api_key: str, *, name: str | None, uri: str, warn: Warn | None = None) -> OAuthApp:
+def create(
+    api_key: str,
+    *,
+    name: str | None,
+    uri: str,
+    warn: Warn | None = None,
+    secret_store: str = "file",
+) -> OAuthApp:
     """Register an app with Chutes and store it. On 409 (the name is taken by some Chutes
-    user) it tries once more with a new random name."""
+    user) it tries once more with a new random name. With ``secret_store="keyring"`` the
+    client secret goes to the OS keyring, which is checked before Chutes is asked; if it
+    fails after Chutes answered, the secret is kept in the file (Chutes shows it only once)."""
     auth_store.load(warn)  # an unreadable store fails (exit 4) before Chutes is asked
+    if secret_store == "keyring":
+        vault.probe()
     try:
         created = apps.create(api_key, name or apps.new_name(), uri)
     except apps.NameTaken:
@@ -63,8 +79,17 @@ def create(api_key: str, *, name: str | None, uri: str, warn: Warn | None = None
         redirect_uri=uri,
         name=created.name,
     )
+    stored = app
+    if secret_store == "keyring":
+        entry = vault.entry_name(f"clients.{chutes.ID}", "client_secret")
+        try:
+            vault.put(entry, created.client_secret)
+            stored = replace(app, client_secret="", secret_ref=f"keyring:{vault.reference(entry)}")
+        except vault.KeyringUnavailable as exc:
+            if warn:
+                warn(f"{exc.message}; kept the app's secret in the auth store file instead")
     try:
-        auth_store.set_client(chutes.ID, app, warn)
+        auth_store.set_client(chutes.ID, stored, warn)
     except GenesisError as exc:
         raise GenesisError(
             f"Chutes created the app {created.app_id}, but genesis could not store it: "
@@ -105,4 +130,6 @@ def delete(api_key: str, app: OAuthApp, warn: Warn | None = None) -> bool:
     """Delete the app at Chutes, then the stored client. ``False`` when Chutes had none."""
     existed = apps.delete(api_key, app.app_id) if app.app_id else False
     auth_store.set_client(chutes.ID, None, warn)
+    if app.secret_ref:
+        vault.delete(vault.entry_name(f"clients.{chutes.ID}", "client_secret"))
     return existed
