@@ -64,6 +64,7 @@ def test_status_lists_profiles_and_the_active_one(onboarded, auth_server) -> Non
             "masked": "cak_…" + alice.access[-4:],
             "expiresAt": alice.expires_at,
             "canRefresh": True,
+            "secrets": {"access": "file", "refresh": "file", "client_secret": "file"},
         },
         {
             "id": "chutes:default",
@@ -72,6 +73,7 @@ def test_status_lists_profiles_and_the_active_one(onboarded, auth_server) -> Non
             "masked": "cpk_…" + GOOD_KEY[-4:],
             "expiresAt": None,
             "canRefresh": False,
+            "secrets": {"key": "file"},
         },
     ]
     assert document["problems"] == []
