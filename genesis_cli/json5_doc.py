@@ -103,6 +103,7 @@ _SIMPLE_ESCAPES = {
 }
 _LITERALS = {"true": True, "false": False, "null": None}
 _MAX_DEPTH = 200
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _MAX_DIGITS = 4000  # Python refuses to convert longer integers (and nothing sane has them)
 _FAST_ATTEMPTS = 64
 _JSON_WS = re.compile(r"[ \t\n\r]*")
@@ -289,25 +290,29 @@ def parse(text: str) -> tuple[Any, Node]:
     pos = parser.skip(pos)
     if pos != len(text):
         raise parser.unexpected(pos)
-    _check_tree(value, text)
+    if isinstance(value, dict | list):
+        _check_tree(value, text)
+    elif isinstance(value, str) and not _encodable(value):
+        raise JSON5Error("a string holds a lone UTF-16 surrogate (\\udXXX)", text, 0)
     return value, node
 
 
 def _check_tree(value: Any, text: str) -> None:
     """What the C decoder of the fast path lets through: nesting past the limit and lone
-    surrogates (``"\\ud800"``), which nothing can write back as UTF-8."""
+    surrogates (``"\\ud800"``), which nothing can write back as UTF-8. Only containers are
+    walked, and strings only when the text has a surrogate escape at all."""
+    strings = _SURROGATE_ESCAPE.search(text) is not None
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
         if depth > _MAX_DEPTH:
             raise JSON5Error(f"nested too deeply (over {_MAX_DEPTH} levels)", text, 0)
-        if isinstance(item, dict):
-            stack.extend((k, depth + 1) for k in item)
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-        elif isinstance(item, str) and not _encodable(item):
-            raise JSON5Error("a string holds a lone UTF-16 surrogate (\\udXXX)", text, 0)
+        children = item.values() if isinstance(item, dict) else item
+        if strings:
+            for child in (*item, *children) if isinstance(item, dict) else children:
+                if isinstance(child, str) and not _encodable(child):
+                    raise JSON5Error("a string holds a lone UTF-16 surrogate (\\udXXX)", text, 0)
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
 
 
 def _encodable(text: str) -> bool:

@@ -171,3 +171,17 @@ def bundled_count() -> int:
     from genesis_cli.providers import chutes
 
     return len(json.loads(chutes.catalog_file().read_text())["models"])
+
+
+def paste_sign_in(child: Any) -> None:
+    """The SSH paste flow in a spawned genesis: follow the printed authorize URL as a browser
+    would (no cookies needed at the test IdP), paste where it lands, and decline the live
+    suggestions (the test catalogs lack the product page's models)."""
+    import requests
+
+    child.expect(r"(http://127\.0\.0\.1:\d+/idp/authorize\?\S+)")
+    url = child.match.group(1)
+    child.expect("Paste the URL you were redirected to: ")
+    child.sendline(requests.get(url, allow_redirects=False, timeout=10).headers["Location"])
+    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
+    child.sendline("")

@@ -13,10 +13,16 @@ from pathlib import Path
 
 import pexpect
 import pytest
-import requests
 
 from tests.e2e.conftest import missing
-from tests.helpers import GOOD_KEY, genesis_command, record, snapshot, spawn_genesis
+from tests.helpers import (
+    GOOD_KEY,
+    genesis_command,
+    paste_sign_in,
+    record,
+    snapshot,
+    spawn_genesis,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -105,12 +111,7 @@ def test_an_oauth_sign_in_keeps_every_secret_in_the_keyring_and_refreshes_there(
     models_server.valid_tokens = None
     child = spawn_genesis("onboard", "--auth-choice", "chutes", "--no-browser",
                           "--secret-store", "keyring")  # fmt: skip
-    child.expect(r"(http://127\.0\.0\.1:\d+/idp/authorize\?\S+)")
-    url = child.match.group(1)
-    child.expect("Paste the URL you were redirected to: ")
-    child.sendline(requests.get(url, allow_redirects=False, timeout=10).headers["Location"])
-    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
-    child.sendline("")
+    paste_sign_in(child)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.logfile_read.getvalue()

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from genesis_cli import auth_store
-from tests.helpers import spawn_genesis
+from tests.helpers import paste_sign_in, spawn_genesis
 from tests.oauth_server import CLIENT_SECRET
 
 FAKE_BROWSER = Path(__file__).parent / "fake_browser.py"
@@ -157,12 +157,7 @@ def test_interactive_onboarding_offers_to_create_an_app_with_the_key_at_hand(
     child.expect("Create one now with your API key\\? \\[Y/n\\]: ")
     child.sendline("")
     child.expect("Created the Chutes app genesis-")
-    child.expect(r"(http://127\.0\.0\.1:\d+/idp/authorize\?\S+)")
-    url = child.match.group(1)
-    child.expect("Paste the URL you were redirected to: ")
-    child.sendline(requests.get(url, allow_redirects=False, timeout=10).headers["Location"])
-    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
-    child.sendline("")
+    paste_sign_in(child)
     child.expect("Connected to Chutes as alice")
     child.expect(pexpect.EOF)
     child.close()

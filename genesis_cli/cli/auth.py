@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from genesis_cli.cli.completion import complete_profiles
+from genesis_cli.cli.completion import profile_option
 from genesis_cli.errors import AuthError, ExitCode, UsageError
 from genesis_cli.providers import chutes
 from genesis_cli.ui import UI
@@ -97,13 +97,7 @@ def _when(expires_at: int) -> str:
 
 
 @auth.command("refresh")
-@click.option(
-    "--profile",
-    "profile_id",
-    metavar="ID",
-    shell_complete=complete_profiles,
-    help="Only this profile.",
-)
+@profile_option("Only this profile.")
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 def refresh_command(profile_id: str | None, json_mode: bool) -> None:
     """Refresh OAuth tokens now, whatever their expiry.
@@ -161,13 +155,7 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
 
 
 @auth.command("logout")
-@click.option(
-    "--profile",
-    "profile_id",
-    metavar="ID",
-    shell_complete=complete_profiles,
-    help="Only this profile.",
-)
+@profile_option("Only this profile.")
 @click.option("--all", "everything", is_flag=True, help="Every stored Chutes profile.")
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 def logout_command(profile_id: str | None, everything: bool, json_mode: bool) -> None:

@@ -6,12 +6,14 @@ the catalog cache or the bundled catalog, the auth store) and never the network.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 from click.shell_completion import CompletionItem
 
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 
 def complete_models(ctx: click.Context, param: Any, incomplete: str) -> list[CompletionItem]:
@@ -41,6 +43,13 @@ def complete_profiles(ctx: click.Context, param: Any, incomplete: str) -> list[C
     return [
         CompletionItem(p.id, help=p.type) for p in profiles.values() if p.id.startswith(incomplete)
     ]
+
+
+def profile_option(help: str) -> Callable[[FC], FC]:
+    """``--profile ID``, completing to the stored profile ids."""
+    return click.option(
+        "--profile", "profile_id", metavar="ID", shell_complete=complete_profiles, help=help
+    )
 
 
 @click.command("completion")

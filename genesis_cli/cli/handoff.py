@@ -13,18 +13,12 @@ from typing import Any
 
 import click
 
-from genesis_cli.cli.completion import complete_profiles
+from genesis_cli.cli.completion import profile_option
 from genesis_cli.errors import AuthError, ExitCode, UsageError
 from genesis_cli.providers import chutes
 from genesis_cli.shell import SHELLS, assignment
 
-PROFILE_OPTION = click.option(
-    "--profile",
-    "profile_id",
-    metavar="ID",
-    shell_complete=complete_profiles,
-    help="This stored profile instead of the active credential.",
-)
+PROFILE_OPTION = profile_option("This stored profile instead of the active credential.")
 
 
 def credential_or_exit(profile_id: str | None) -> str:

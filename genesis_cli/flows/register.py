@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,16 +83,20 @@ def merge_entry(entry: dict[str, Any], model: Model) -> bool:
 
     Returns whether an owned field changed.
     """
-    before = copy.deepcopy(entry)
+    changed = False
     for key, value in owned_fields(model).items():
         current = entry.get(key)
         if key in ("cost", "compat") and isinstance(current, dict):
-            current.update(value)  # keeps cacheWrite, tieredPricing, other compat flags
+            for sub, sub_value in value.items():  # keeps cacheWrite, other compat flags
+                changed |= sub not in current or not same(current[sub], sub_value)
+                current[sub] = sub_value
         else:
+            changed |= key not in entry or not same(current, value)
             entry[key] = value
     if not (isinstance(entry.get("name"), str) and entry["name"]):
         entry["name"] = model.id
-    return not same(before, entry)
+        changed = True
+    return changed
 
 
 def named_refs(defaults: dict[str, Any]) -> set[str]:
