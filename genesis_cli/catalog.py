@@ -65,7 +65,8 @@ def _string_list(value: Any) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for item in value[:_MAX_LIST]:
         if isinstance(item, str):
-            word = "".join(ch for ch in item if ch.isprintable()).strip().lower()[:_MAX_WORD]
+            clean = item if item.isprintable() else "".join(c for c in item if c.isprintable())
+            word = clean.strip().lower()[:_MAX_WORD]
             if word:
                 seen.setdefault(word, None)
     return tuple(seen)

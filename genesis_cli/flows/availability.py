@@ -15,6 +15,7 @@ from typing import Any
 from genesis_cli.providers import chutes
 
 MAX_SUGGESTIONS = 3
+MAX_SCORED = 200  # full similarity scores computed per missing model, at most
 _DIGITS = re.compile(r"\d+")
 
 
@@ -50,16 +51,39 @@ def suggest(model_id: str, live_ids: list[str], limit: int = MAX_SUGGESTIONS) ->
     equals the higher version comes first."""
     vendor = model_id.split("/", 1)[0].lower() if "/" in model_id else None
     shape = _DIGITS.sub("#", model_id.lower())
+    matcher = difflib.SequenceMatcher(None, shape, "")
+
+    def bound(candidate: str) -> float:
+        """An upper bound of ``closeness`` that is cheap to compute."""
+        matcher.set_seq2(_DIGITS.sub("#", candidate.lower()))
+        return matcher.quick_ratio()
 
     def closeness(candidate: str) -> float:
-        return difflib.SequenceMatcher(None, shape, _DIGITS.sub("#", candidate.lower())).ratio()
+        matcher.set_seq2(_DIGITS.sub("#", candidate.lower()))
+        return matcher.ratio()
+
+    def ranked(names: list[str], floor: float, wanted: int) -> list[str]:
+        """The ``wanted`` closest of ``names`` (at least ``floor``), newest first among equals.
+        Candidates are scored in order of their upper bound, and scoring stops once no bound
+        can beat the best found, or after ``MAX_SCORED``: a 10,000-model catalog stays fast."""
+        scored: dict[str, float] = {}
+        for upper, name in sorted(((bound(n), n) for n in names), reverse=True):
+            kth = sorted(scored.values(), reverse=True)[wanted - 1] if len(scored) >= wanted else -1
+            if upper < max(floor, kth) or len(scored) >= MAX_SCORED:
+                break
+            scored[name] = closeness(name)
+        keep = [n for n, score in scored.items() if score >= floor]
+        newest_first = sorted(keep, key=_natural, reverse=True)
+        return sorted(newest_first, key=scored.__getitem__, reverse=True)[:wanted]
 
     candidates = [c for c in live_ids if c != model_id]
-    newest_first = sorted(candidates, key=_natural, reverse=True)
-    ranked = sorted(newest_first, key=closeness, reverse=True)
-    same = [c for c in ranked if vendor is not None and c.split("/", 1)[0].lower() == vendor]
-    others = [c for c in ranked if c not in same and closeness(c) >= 0.5]
-    return [chutes.ref(c) for c in (same + others)[:limit]]
+    same = [c for c in candidates if vendor is not None and c.split("/", 1)[0].lower() == vendor]
+    picked = ranked(same, floor=-1.0, wanted=limit)
+    if len(picked) < limit:
+        chosen = set(same)
+        others = [c for c in candidates if c not in chosen]
+        picked += ranked(others, floor=0.5, wanted=limit - len(picked))
+    return [chutes.ref(c) for c in picked]
 
 
 def check(live_ids: list[str], default: str, aliases: dict[str, str]) -> list[Unavailable]:
