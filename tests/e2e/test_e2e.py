@@ -43,6 +43,16 @@ def spawn(genesis_bin: Path, env: dict[str, str], *args: str) -> pexpect.spawn:
     return child
 
 
+def with_chromium(env: dict[str, str], chromium: str, page: Path) -> dict[str, str]:
+    """``env`` with headless Chromium as the browser; the page it ends on goes to ``page``."""
+    return {
+        **env,
+        "BROWSER": f"{sys.executable} {HERE / 'chromium_browser.py'} %s",
+        "GENESIS_E2E_PAGE": str(page),
+        "GENESIS_E2E_CHROMIUM": chromium,
+    }
+
+
 def decline_suggestions(child: pexpect.spawn) -> None:
     """The test catalog, like Chutes' since mid-2026, lacks the product page's models: genesis
     asks once whether to use live suggestions instead. Answer with the default, no."""
@@ -92,12 +102,7 @@ def test_desktop_sign_in_with_headless_chromium(
     genesis_bin, e2e_env, idp, chromium, tmp_path
 ) -> None:
     page = tmp_path / "page.html"
-    env = {
-        **e2e_env,
-        "BROWSER": f"{sys.executable} {HERE / 'chromium_browser.py'} %s",
-        "GENESIS_E2E_PAGE": str(page),
-        "GENESIS_E2E_CHROMIUM": chromium,
-    }
+    env = with_chromium(e2e_env, chromium, page)
     child = spawn(genesis_bin, env, "onboard", "--auth-choice", "chutes", "--browser")
     child.expect("Opened your browser")
     decline_suggestions(child)
@@ -292,13 +297,7 @@ def test_app_creation_then_sign_in_with_the_stored_client(
         assert created.returncode == 0, created.stderr
         assert json.loads(created.stdout)["clientId"] == CLIENT_ID
         assert f'client_secret = "{CLIENT_SECRET}"' in store(env)
-        page = tmp_path / "page.html"
-        browser_env = {
-            **env,
-            "BROWSER": f"{sys.executable} {HERE / 'chromium_browser.py'} %s",
-            "GENESIS_E2E_PAGE": str(page),
-            "GENESIS_E2E_CHROMIUM": chromium,
-        }
+        browser_env = with_chromium(env, chromium, tmp_path / "page.html")
         child = spawn(genesis_bin, browser_env, "onboard", "--auth-choice", "chutes", "--browser")
         child.expect("Opened your browser")
         decline_suggestions(child)
