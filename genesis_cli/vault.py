@@ -10,7 +10,6 @@ Everything that can go wrong with a keyring (no backend, locked, headless) is sa
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -148,6 +147,8 @@ def delete(name: str) -> bool:
 
 def probe() -> None:
     """Write, read back and delete a probe entry; raise ``KeyringUnavailable`` saying why."""
+    import secrets
+
     name = f"probe-{secrets.token_hex(6)}"
     value = secrets.token_urlsafe(12)
     put(name, value)

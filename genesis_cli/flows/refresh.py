@@ -12,12 +12,16 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from genesis_cli import auth_store, oauth, paths, vault
+from genesis_cli import auth_store, paths, vault
 from genesis_cli.auth_store import Profile
 from genesis_cli.errors import AuthError, NetworkError
 from genesis_cli.fsutil import lock_file
 from genesis_cli.providers import chutes
+
+if TYPE_CHECKING:
+    from genesis_cli import oauth
 
 REFRESH_MARGIN_SECONDS = 300
 SIGN_IN_AGAIN = "sign in again: genesis onboard --auth-choice chutes"
@@ -55,6 +59,10 @@ def expiring(profile: Profile, margin: int = REFRESH_MARGIN_SECONDS) -> bool:
 
 
 def client_for(profile: Profile) -> oauth.Client:
+    # The protocol module (hashlib, secrets, the HTTP layer) only when a token is spent or
+    # revoked: `auth token` with a fresh credential starts without it.
+    from genesis_cli import oauth
+
     return oauth.Client(
         client_id=profile.client_id or "",
         client_secret=profile.client_secret,
@@ -92,6 +100,8 @@ def refresh_profile(
             raise AuthError(
                 f"profile {profile_id} has no refresh token or client id", hint=SIGN_IN_AGAIN
             )
+        from genesis_cli import oauth
+
         live = vault.resolve(current)  # the refresh token and client secret, wherever kept
         assert live.refresh is not None
         try:
