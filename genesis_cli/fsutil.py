@@ -84,20 +84,16 @@ def read_if_present(path: Path, *, follow: bool = True) -> bytes | None:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise _not_regular(path, info.st_mode)
-        if info.st_size > MAX_FILE_BYTES:
-            raise ConfigError(
-                f"{path} is over {MAX_FILE_BYTES // (1024 * 1024)} MiB: not a file genesis wrote",
-                hint="move it away",
-            )
         with os.fdopen(os.dup(fd), "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            data = fh.read(MAX_FILE_BYTES + 1)  # bounded: one byte more tells "too big"
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:
         raise ConfigError(
-            f"{path} is over {MAX_FILE_BYTES // (1024 * 1024)} MiB", hint="move it away"
+            f"{path} is over {MAX_FILE_BYTES // (1024 * 1024)} MiB: not a file genesis wrote",
+            hint="move it away",
         )
     return data
 

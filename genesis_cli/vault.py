@@ -168,16 +168,13 @@ def resolve(profile: Profile) -> Profile:
     values: dict[str, str] = {}
     for field, ref in profile.refs:
         if not getattr(profile, field, None):  # not read yet in this process
-            values[field] = _read(profile.id, field, ref)
+            values[field] = resolve_ref(profile.id, field, ref)
     return profile.with_changes(**values) if values else profile
 
 
-def resolve_ref(owner: str, field: str, ref: str) -> str:
-    """The secret ``ref`` stands for (``owner`` names where it came from in errors)."""
-    return _read(owner, field, ref)
-
-
-def _read(profile_id: str, field: str, ref: str) -> str:
+def resolve_ref(profile_id: str, field: str, ref: str) -> str:
+    """The secret ``ref`` stands for; ``profile_id`` (or ``[clients.chutes]``) names whose it
+    is in the errors."""
     kind, _, target = ref.partition(":")
     fix = "sign in again: genesis onboard"
     if kind == "env":

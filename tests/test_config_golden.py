@@ -33,7 +33,7 @@ def check_golden(actual: str, name: str) -> None:
 
 
 def onboard_into(config: Path) -> str:
-    onboard_api_key(KEY, keep_default=False)
+    onboard_api_key(KEY)
     return config.read_text()
 
 

@@ -91,7 +91,7 @@ def idp(auth_server, models_server):
 
 def test_local_sign_in_completes_through_the_browser(idp, models_server, state_dir) -> None:
     terminal = FakeTerminal()
-    result = sign_in(client(), remote=False, io=terminal, keep_default=False)
+    result = sign_in(client(), remote=False, io=terminal)
     assert result.profile == "chutes:alice" and result.username == "alice"
     assert result.catalog.source == "live"
     assert terminal.pages == [(200, terminal.pages[0][1])]
@@ -110,7 +110,7 @@ def test_local_sign_in_completes_through_the_browser(idp, models_server, state_d
 
 def test_other_paths_get_404_and_a_wrong_state_gets_400_while_it_keeps_waiting(idp) -> None:
     terminal = FakeTerminal(before=["/favicon.ico", "/", "/oauth-callback?code=x&state=forged"])
-    result = sign_in(client(), remote=False, io=terminal, keep_default=False)
+    result = sign_in(client(), remote=False, io=terminal)
     assert result.profile == "chutes:alice"
     assert terminal.extra == [
         ("/favicon.ico", 404),
@@ -123,7 +123,7 @@ def test_denial_in_the_browser_ends_the_sign_in(idp, state_dir) -> None:
     idp.mode = "deny"
     terminal = FakeTerminal()
     with pytest.raises(oauth.SignInDenied, match="denied \\(access_denied\\): The user said no"):
-        sign_in(client(), remote=False, io=terminal, keep_default=False)
+        sign_in(client(), remote=False, io=terminal)
     assert terminal.pages and "not completed" in terminal.pages[0][1]
     assert not state_dir.exists()
 
@@ -135,7 +135,7 @@ def test_pasted_url_wins_when_the_callback_never_comes(idp, state_dir) -> None:
             return True
 
     terminal = Paster(browse=False)
-    result = sign_in(client(), remote=False, io=terminal, keep_default=False)
+    result = sign_in(client(), remote=False, io=terminal)
     assert result.profile == "chutes:alice"
 
 
@@ -146,7 +146,7 @@ def test_port_in_use_falls_back_to_the_paste_flow(idp, redirect_uri) -> None:
     blocker.listen()
     try:
         terminal = remote_terminal(lambda url: [redirect_for(url)])
-        result = sign_in(client(), remote=False, io=terminal, keep_default=False)
+        result = sign_in(client(), remote=False, io=terminal)
     finally:
         blocker.close()
     assert result.profile == "chutes:alice"
@@ -157,7 +157,7 @@ def test_no_callback_gives_up_after_the_timeout(idp, state_dir) -> None:
     terminal = FakeTerminal(browse=False)
     started = time.monotonic()
     with pytest.raises(AuthError, match="no sign-in arrived"):
-        sign_in(client(), remote=False, io=terminal, keep_default=False, timeout=0.6)
+        sign_in(client(), remote=False, io=terminal, timeout=0.6)
     terminal.no_more_input.set()
     assert time.monotonic() - started < 5
     assert not state_dir.exists()
@@ -170,7 +170,7 @@ def test_remote_mode_retries_after_a_bare_code_and_a_wrong_state(idp) -> None:
         return [code, good.replace("state=", "state=x"), good]
 
     terminal = remote_terminal(pastes)
-    result = sign_in(client(), remote=True, io=terminal, keep_default=False)
+    result = sign_in(client(), remote=True, io=terminal)
     assert result.profile == "chutes:alice"
     text = "\n".join(terminal.messages)
     assert "bare code" in text and "CSRF" in text and "does not match" in text
@@ -179,7 +179,7 @@ def test_remote_mode_retries_after_a_bare_code_and_a_wrong_state(idp) -> None:
 def test_remote_mode_gives_up_after_three_bad_pastes(idp, state_dir) -> None:
     terminal = remote_terminal(lambda url: ["nope", "still nope", "no"])
     with pytest.raises(oauth.BadRedirect):
-        sign_in(client(), remote=True, io=terminal, keep_default=False)
+        sign_in(client(), remote=True, io=terminal)
     assert not state_dir.exists()
 
 
@@ -187,17 +187,17 @@ def test_remote_mode_reports_a_pasted_denial(idp) -> None:
     idp.mode = "deny"
     terminal = remote_terminal(lambda url: [redirect_for(url)])
     with pytest.raises(oauth.SignInDenied):
-        sign_in(client(), remote=True, io=terminal, keep_default=False)
+        sign_in(client(), remote=True, io=terminal)
 
 
 def test_unknown_username_gives_the_fallback_profile(idp) -> None:
     idp.username = "not a valid name!"
-    result = sign_in(client(), remote=False, io=FakeTerminal(), keep_default=False)
+    result = sign_in(client(), remote=False, io=FakeTerminal())
     assert result.profile == "chutes:oauth" and result.username is None
 
 
 def test_wrong_client_secret_is_an_auth_error(idp, state_dir) -> None:
     bad = oauth.client_from_env(CLIENT_ID, "csc_wrong")
     with pytest.raises(oauth.OAuthError, match="invalid_client"):
-        sign_in(bad, remote=False, io=FakeTerminal(), keep_default=False)
+        sign_in(bad, remote=False, io=FakeTerminal())
     assert not (state_dir / "auth-profiles.toml").exists()

@@ -27,12 +27,7 @@ def account(json_mode: bool) -> None:
     from genesis_cli.flows.account import TEE_SENTENCE, read_account
 
     ui = UI(json_mode)
-    credential = credentials.active(warn=ui.warn)
-    if credential is None:
-        raise AuthError(
-            "no Chutes credential to read the account with",
-            hint="run `genesis onboard` or set CHUTES_API_KEY",
-        )
+    credential = credentials.required(None, ui.warn, "to read the account with")
     with ui.spinner("Reading your Chutes account…"):
         found = read_account(credential.secret)
     if found.answered == 0:

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from genesis_cli.cli.completion import profile_option
-from genesis_cli.errors import AuthError, ExitCode, UsageError
+from genesis_cli.errors import ExitCode, UsageError
 from genesis_cli.providers import chutes
 from genesis_cli.shell import SHELLS, assignment
 
@@ -26,14 +26,7 @@ def credential_or_exit(profile_id: str | None) -> str:
     from genesis_cli.flows import credentials
     from genesis_cli.ui import UI
 
-    found = credentials.chosen(profile_id, warn=UI().warn)
-    if found is None:
-        if profile_id is not None:
-            raise AuthError(
-                f"there is no usable profile {profile_id!r}", hint="see `genesis auth status`"
-            )
-        raise AuthError("no Chutes credential", hint="run `genesis onboard`, or set CHUTES_API_KEY")
-    return found.secret
+    return credentials.required(profile_id, warn=UI().warn).secret
 
 
 def handed_env(secret: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from genesis_cli.cli.completion import complete_models
-from genesis_cli.errors import AuthError, UsageError
+from genesis_cli.errors import UsageError
 from genesis_cli.providers import chutes
 from genesis_cli.ui import UI
 
@@ -203,11 +203,7 @@ def test_command(ref_or_alias: str | None, json_mode: bool) -> None:
 
     ui = UI(json_mode)
     target = resolve_target(ref_or_alias)
-    credential = credentials.active(warn=ui.warn)
-    if credential is None:
-        raise AuthError(
-            "no Chutes credential to test with", hint="run `genesis onboard` or set CHUTES_API_KEY"
-        )
+    credential = credentials.required(None, ui.warn, "to test with")
     with ui.spinner(f"Asking {target} for one token…"):
         result = test_model(target, credential.secret)
     if json_mode:

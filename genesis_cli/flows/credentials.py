@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from genesis_cli import auth_store, config_file, paths, vault
 from genesis_cli.auth_store import Profile
-from genesis_cli.errors import UsageError
+from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import refresh
 from genesis_cli.providers import chutes
 from genesis_cli.records import Credential, sendable
@@ -48,14 +48,9 @@ def ranked_profiles(profiles: dict[str, Profile], config: dict[str, object]) -> 
     return listed + [p for p in default if p not in listed]
 
 
-def chosen(profile_id: str | None, warn: Warn | None = None) -> Credential | None:
-    """The credential to use or hand on: the stored ``profile_id`` when given (refreshed
-    first when it is OAuth and due), else the active one (SPEC 4 order)."""
-    if profile_id is None:
-        return active(warn)
-    profile = auth_store.load(warn).profiles.get(profile_id)
-    if profile is None:
-        return None
+def _usable(profile: Profile, warn: Warn | None) -> Credential | None:
+    """A stored profile as the credential in force: refreshed when OAuth and due, its
+    referenced secrets read; ``None`` when it has no secret."""
     profile = vault.resolve(refresh.ensure_fresh(profile, warn))
     if not profile.secret:
         return None
@@ -65,6 +60,30 @@ def chosen(profile_id: str | None, warn: Warn | None = None) -> Credential | Non
         secret=profile.secret,
         profile=profile.id,
         expires_at=profile.expires_at,
+    )
+
+
+def chosen(profile_id: str | None, warn: Warn | None = None) -> Credential | None:
+    """The credential to use or hand on: the stored ``profile_id`` when given (refreshed
+    first when it is OAuth and due), else the active one (SPEC 4 order)."""
+    if profile_id is None:
+        return active(warn)
+    profile = auth_store.load(warn).profiles.get(profile_id)
+    return _usable(profile, warn) if profile is not None else None
+
+
+def required(profile_id: str | None, warn: Warn | None = None, purpose: str = "") -> Credential:
+    """``chosen``, or exit 3 saying there is none (``purpose``: "to test with", ...)."""
+    found = chosen(profile_id, warn)
+    if found is not None:
+        return found
+    if profile_id is not None:
+        raise AuthError(
+            f"there is no usable profile {profile_id!r}", hint="see `genesis auth status`"
+        )
+    raise AuthError(
+        f"no Chutes credential{' ' + purpose if purpose else ''}",
+        hint="run `genesis onboard`, or set CHUTES_API_KEY",
     )
 
 
@@ -78,14 +97,7 @@ def active(warn: Warn | None = None) -> Credential | None:
         return None
     config = config_file.load(paths.config_path()).data
     for candidate in ranked_profiles(store.profiles, config):
-        profile = vault.resolve(refresh.ensure_fresh(candidate, warn))
-        secret = profile.secret
-        if secret:
-            return Credential(
-                source="profile",
-                type=profile.type,
-                secret=secret,
-                profile=profile.id,
-                expires_at=profile.expires_at,
-            )
+        found = _usable(candidate, warn)
+        if found is not None:
+            return found
     return None

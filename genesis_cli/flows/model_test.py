@@ -158,7 +158,7 @@ def resolve_target(text: str | None) -> str:
     if text is None:
         return config_file.primary_model(config) or chutes.default_model_ref()
     known = {m.id for m in catalog.resolve(None, offline=True).models}
-    aliases = {alias: ref for alias, ref in chutes.default_aliases().items()}
+    aliases = chutes.default_aliases()
     if text.strip() in aliases and not config_file.aliases(config):
         return aliases[text.strip()]
     ref = resolve_ref(text, config, known)

@@ -163,11 +163,11 @@ def plan_models(found: Catalog, choices: Choices, warnings: list[str]) -> Plan:
 
     ids = [m.id for m in found.models]
     targets = chutes.default_aliases()
+    needs_config = choices.default is not None or choices.keep_default
+    config = config_file.load(paths.config_path()).data if needs_config else {}
     default_ref = None
     if choices.default is not None:
-        config = config_file.load(paths.config_path()).data
-        named = {alias: ref for alias, ref in targets.items() if alias == choices.default.strip()}
-        default_ref = named.get(choices.default.strip()) or resolve_ref(
+        default_ref = targets.get(choices.default.strip()) or resolve_ref(
             choices.default, config, set(ids)
         )
         if default_ref.removeprefix(f"{chutes.ID}/") not in ids:
@@ -180,7 +180,8 @@ def plan_models(found: Catalog, choices: Choices, warnings: list[str]) -> Plan:
     plan = Plan(default_ref, dict(targets))
     if found.source != "live":
         return plan
-    primary = default_ref or _kept_primary(choices) or chutes.default_model_ref()
+    kept = config_file.primary_model(config) if choices.keep_default else None
+    primary = default_ref or kept or chutes.default_model_ref()
     missing = availability.check(ids, primary, targets)
     replaceable = [m for m in missing if m.suggestions]
     if replaceable and choices.substitute and choices.substitute(replaceable):
@@ -194,12 +195,6 @@ def plan_models(found: Catalog, choices: Choices, warnings: list[str]) -> Plan:
         plan.unavailable.append(item)
         warnings.append(item.warning(found.source))
     return plan
-
-
-def _kept_primary(choices: Choices) -> str | None:
-    if not choices.keep_default:
-        return None
-    return config_file.primary_model(config_file.load(paths.config_path()).data)
 
 
 def write_everything(
@@ -258,13 +253,9 @@ def finish(result: OnboardResult, secret: str, choices: Choices) -> OnboardResul
 
 
 def onboard_api_key(
-    raw_key: str,
-    *,
-    keep_default: bool = False,
-    warn: Warn | None = None,
-    choices: Choices | None = None,
+    raw_key: str, *, warn: Warn | None = None, choices: Choices | None = None
 ) -> OnboardResult:
-    choices = choices or Choices(keep_default=keep_default)
+    choices = choices or Choices()
     key = normalize_api_key(raw_key)
     warnings = [w for w in [key_shape_warning(key)] if w]
     preflight(choices.keep_default, warn, choices.secret_store)

@@ -199,12 +199,11 @@ def sign_in(
     *,
     remote: bool,
     io: Interaction,
-    keep_default: bool = False,
     warn: Any = None,
     timeout: float = CALLBACK_TIMEOUT_SECONDS,
     choices: Choices | None = None,
 ) -> OnboardResult:
-    choices = choices or Choices(keep_default=keep_default)
+    choices = choices or Choices()
     preflight(choices.keep_default, warn, choices.secret_store)
     request = oauth.start(client)
     code = obtain_code(client, request, remote=remote, io=io, timeout=timeout)
