@@ -76,6 +76,18 @@ class CallbackServer:
             allow_reuse_address = True  # SO_REUSEADDR: a new sign-in can bind at once
             address_family = socket.AF_INET6 if ":" in owner.host else socket.AF_INET
 
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                # socketserver would print a traceback (which may quote the request) to the
+                # user's terminal. A dropped connection is routine for browsers; anything else
+                # is reported as a note and the wait goes on.
+                import sys
+
+                error = sys.exc_info()[1]
+                if not isinstance(error, OSError):
+                    owner.results.put(
+                        ("ignored", f"a callback failed ({type(error).__name__}); still waiting")
+                    )
+
         class Handler(BaseHTTPRequestHandler):
             timeout = 10  # a connection that sends nothing is dropped, not waited on
             protocol_version = "HTTP/1.1"

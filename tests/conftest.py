@@ -140,6 +140,7 @@ def models_server(sample_body: dict, monkeypatch: pytest.MonkeyPatch) -> Iterato
         yield server
     finally:
         server.stop()
+    assert not server.errors, f"the test server failed: {server.errors!r}"
 
 
 @pytest.fixture
@@ -152,6 +153,7 @@ def chutes_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChutesAPI]:
         yield server
     finally:
         server.stop()
+    assert not server.errors, f"the test server failed: {server.errors!r}"
 
 
 @pytest.fixture
@@ -175,3 +177,4 @@ def auth_server(redirect_uri: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         yield server
     finally:
         server.stop()
+    assert not server.errors, f"the test server failed: {server.errors!r}"

@@ -5,17 +5,36 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Keeps handler errors off ``sys.stderr``.
+
+    A handler thread can outlive its test (a client that gave up on a drip or a huge body):
+    socketserver's default traceback would then land in whatever the next test captures.
+    Dropped connections are routine here; any other error is kept in ``errors``.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.errors: list[BaseException] = []
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if error is not None and not isinstance(error, OSError):
+            self.errors.append(error)
+
+
 class LocalServer:
     """A threaded HTTP server on 127.0.0.1 (a free port) running in a daemon thread."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -27,6 +46,11 @@ class LocalServer:
 
     def start(self) -> None:
         self._thread.start()
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """Exceptions raised in handlers (not dropped connections): a test server bug."""
+        return self._server.errors
 
     def stop(self) -> None:
         self._server.shutdown()

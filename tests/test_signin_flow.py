@@ -201,3 +201,29 @@ def test_wrong_client_secret_is_an_auth_error(idp, state_dir) -> None:
     with pytest.raises(oauth.OAuthError, match="invalid_client"):
         sign_in(bad, remote=False, io=FakeTerminal())
     assert not (state_dir / "auth-profiles.toml").exists()
+
+
+def test_a_connection_reset_mid_request_prints_nothing(capfd) -> None:
+    """A browser that drops a connection must not put a server traceback on the terminal."""
+    import queue
+    import struct
+
+    from genesis_cli.loopback import CallbackServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    results: queue.Queue = queue.Queue()
+    server = CallbackServer(f"http://127.0.0.1:{port}/oauth-callback", "s", results)
+    server.start()
+    try:
+        for _ in range(3):
+            client = socket.create_connection(("127.0.0.1", port), timeout=5)
+            client.sendall(b"GET /oauth-callback?code=")  # no end of line: the server reads on
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()  # RST
+        time.sleep(0.3)
+    finally:
+        server.close()
+    assert capfd.readouterr().err == ""
+    assert results.empty()
