@@ -207,9 +207,7 @@ def test_exec_usage_errors(state_dir) -> None:
 
 def test_auth_login_is_onboard(models_server, state_dir) -> None:
     login = invoke("auth", "login", "--help").stdout
-    assert (
-        login.replace("cli auth login", "cli onboard") == invoke("onboard", "--help").stdout
-    )
+    assert login.replace("cli auth login", "cli onboard") == invoke("onboard", "--help").stdout
     result = invoke(
         "auth", "login", "--auth-choice", "chutes-api-key", "--non-interactive",
         env={"CHUTES_API_KEY": GOOD_KEY},
