@@ -8,8 +8,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from genesis_cli.config.json5_doc import loads
 from genesis_cli.flows.availability import check, suggest
-from genesis_cli.json5_doc import loads
 from genesis_cli.providers import chutes
 from tests.helpers import GOOD_KEY, invoke, snapshot, spawn_genesis
 

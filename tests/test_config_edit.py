@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from genesis_cli.config_edit import apply, dumps, same
-from genesis_cli.json5_doc import loads
+from genesis_cli.config.json5_doc import loads
+from genesis_cli.config.json5_edit import apply, dumps, same
 
 
 def edit(text: str, change) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import responses
 
+from genesis_cli.config.json5_doc import loads
 from genesis_cli.flows.onboard import onboard_api_key
-from genesis_cli.json5_doc import loads
 
 GOLDEN = Path(__file__).parent / "golden"
 KEY = "cpk_" + "a" * 32 + "." + "b" * 32 + "." + "C" * 32

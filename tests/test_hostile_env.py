@@ -223,11 +223,11 @@ def test_a_base_url_with_userinfo_or_a_backslash_is_refused(
 def test_wrong_state_callbacks_of_every_kind_are_ignored_and_reported(
     auth_server, models_server, state_dir
 ) -> None:
-    from genesis_cli import oauth
     from genesis_cli.flows.signin import obtain_code
+    from genesis_cli.oauth import protocol
 
-    client = oauth.client_from_env("cid", "csc")
-    request = oauth.start(client)
+    client = protocol.client_from_env("cid", "csc")
+    request = protocol.start(client)
     notes: list[str] = []
     outcome: queue.Queue[object] = queue.Queue()
 
@@ -270,7 +270,7 @@ def test_wrong_state_callbacks_of_every_kind_are_ignored_and_reported(
 
 
 def test_the_loopback_port_can_be_taken_again_at_once(auth_server, redirect_uri) -> None:
-    from genesis_cli.loopback import CallbackServer
+    from genesis_cli.oauth.loopback import CallbackServer
 
     for _ in range(3):
         server = CallbackServer(redirect_uri, "s", queue.Queue())
@@ -364,10 +364,10 @@ def test_an_access_token_genesis_cannot_send_is_refused_at_the_exchange(
 ) -> None:
     import responses
 
-    from genesis_cli import oauth
     from genesis_cli.errors import AuthError
+    from genesis_cli.oauth import protocol
 
-    client = oauth.Client(
+    client = protocol.Client(
         "cid", "csc", "http://127.0.0.1:1/cb", ("openid",), "http://127.0.0.1:9/idp"
     )
     with responses.RequestsMock() as rsps:
@@ -376,7 +376,7 @@ def test_an_access_token_genesis_cannot_send_is_refused_at_the_exchange(
             json={"access_token": "cak_\u00e9t\u00e9", "token_type": "Bearer"},
         )
         with pytest.raises(AuthError, match="cannot send"):
-            oauth.exchange_code(client, "code", "verifier")
+            protocol.exchange_code(client, "code", "verifier")
 
 
 def test_a_nan_fetched_at_in_the_cache_is_ignored(models_server, state_dir) -> None:

@@ -16,9 +16,10 @@ import responses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from genesis_cli import catalog, oauth
+from genesis_cli import catalog
+from genesis_cli.config.json5_doc import loads
 from genesis_cli.errors import GenesisError
-from genesis_cli.json5_doc import loads
+from genesis_cli.oauth import protocol, redirect
 from tests.helpers import GOOD_KEY, genesis_command, invoke, snapshot
 
 URL = "http://127.0.0.1:9/v1/models"
@@ -120,16 +121,16 @@ token_bodies = st.fixed_dictionaries(
 @FAST
 @given(body=token_bodies, status=st.sampled_from([200, 200, 200, 400, 401, 500]))
 def test_any_token_response_gives_tokens_or_a_genesis_error(body, status) -> None:
-    client = oauth.Client("cid", "csc_secret_value", "", ("openid",), IDP)
+    client = protocol.Client("cid", "csc_secret_value", "", ("openid",), IDP)
     with responses.RequestsMock() as rsps:
         rsps.post(f"{IDP}/token", status=status, body=json.dumps(body))
         try:
-            tokens = oauth.refresh(client, "crt_refresh_value")
+            tokens = protocol.refresh(client, "crt_refresh_value")
         except GenesisError as exc:
             assert "\n" not in exc.message
             return
     assert tokens.access and isinstance(tokens.access, str)
-    assert time.time() - 5 <= tokens.expires_at <= time.time() + oauth.MAX_EXPIRES_IN + 5
+    assert time.time() - 5 <= tokens.expires_at <= time.time() + protocol.MAX_EXPIRES_IN + 5
 
 
 # --- pasted redirect URLs ----------------------------------------------------------------
@@ -148,8 +149,8 @@ def test_any_token_response_gives_tokens_or_a_genesis_error(body, status) -> Non
 )
 def test_any_pasted_text_gives_a_code_or_an_auth_error(text: str) -> None:
     try:
-        code = oauth.parse_pasted(text, "the-state")
-    except oauth.AuthError as exc:
+        code = redirect.parse_pasted(text, "the-state")
+    except protocol.AuthError as exc:
         assert exc.exit_code == 3 and "\n" not in exc.message
     else:
         assert code and "state=the-state" in text.replace("%", "")

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genesis_cli.config_edit import apply, same
-from genesis_cli.json5_doc import JSON5Error, loads, parse
+from genesis_cli.config.json5_doc import JSON5Error, loads, parse
+from genesis_cli.config.json5_edit import apply, same
 
 keys = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
 scalars = (

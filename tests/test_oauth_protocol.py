@@ -10,11 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from genesis_cli import oauth
 from genesis_cli.errors import AuthError, NetworkError, UsageError
+from genesis_cli.oauth import protocol, redirect
 
 IDP = "http://127.0.0.1:9/idp"
-CLIENT = oauth.Client(
+CLIENT = protocol.Client(
     client_id="cid_1",
     client_secret="csc_2",
     redirect_uri="http://127.0.0.1:1456/oauth-callback",
@@ -28,7 +28,7 @@ def form_of(call) -> dict[str, str]:
 
 
 def test_authorize_url_has_every_parameter_and_pkce_s256() -> None:
-    request = oauth.start(CLIENT)
+    request = protocol.start(CLIENT)
     parts = urlsplit(request.url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{IDP}/authorize"
     q = {k: v[0] for k, v in parse_qs(parts.query).items()}
@@ -46,7 +46,7 @@ def test_authorize_url_has_every_parameter_and_pkce_s256() -> None:
 
 
 def test_each_request_gets_fresh_state_and_verifier() -> None:
-    a, b = oauth.start(CLIENT), oauth.start(CLIENT)
+    a, b = protocol.start(CLIENT), protocol.start(CLIENT)
     assert a.state != b.state and a.verifier != b.verifier
 
 
@@ -63,7 +63,7 @@ def test_code_exchange_sends_secret_verifier_and_redirect_uri() -> None:
         },
     )
     before = int(time.time())
-    tokens = oauth.exchange_code(CLIENT, "the-code", "the-verifier")
+    tokens = protocol.exchange_code(CLIENT, "the-code", "the-verifier")
     assert form_of(responses.calls[0]) == {
         "grant_type": "authorization_code",
         "code": "the-code",
@@ -80,8 +80,8 @@ def test_code_exchange_sends_secret_verifier_and_redirect_uri() -> None:
 @responses.activate
 def test_no_client_secret_field_when_there_is_none() -> None:
     responses.post(f"{IDP}/token", json={"access_token": "cak_a"})
-    client = oauth.Client("cid_1", None, CLIENT.redirect_uri, CLIENT.scopes, IDP)
-    tokens = oauth.exchange_code(client, "c", "v")
+    client = protocol.Client("cid_1", None, CLIENT.redirect_uri, CLIENT.scopes, IDP)
+    tokens = protocol.exchange_code(client, "c", "v")
     assert "client_secret" not in form_of(responses.calls[0])
     assert tokens.scopes == CLIENT.scopes  # no scope in the answer: what was asked for
 
@@ -89,7 +89,7 @@ def test_no_client_secret_field_when_there_is_none() -> None:
 @responses.activate
 def test_refresh_sends_the_refresh_grant_and_keeps_a_non_rotated_token() -> None:
     responses.post(f"{IDP}/token", json={"access_token": "cak_new", "expires_in": 60})
-    tokens = oauth.refresh(CLIENT, "crt_old")
+    tokens = protocol.refresh(CLIENT, "crt_old")
     assert form_of(responses.calls[0]) == {
         "grant_type": "refresh_token",
         "refresh_token": "crt_old",
@@ -105,7 +105,7 @@ def test_refresh_sends_the_refresh_grant_and_keeps_a_non_rotated_token() -> None
         (3600, 3600),
         ("120", 120),
         (-5, 0),
-        (10**12, oauth.MAX_EXPIRES_IN),
+        (10**12, protocol.MAX_EXPIRES_IN),
         (None, 3600),
         ("soon", 3600),
         (True, 3600),
@@ -119,15 +119,15 @@ def test_odd_expires_in_values_are_tamed(expires_in, expected) -> None:
         body["expires_in"] = expires_in
     responses.post(f"{IDP}/token", body=__import__("json").dumps(body).replace("NaN", "NaN"))
     before = int(time.time())
-    tokens = oauth.refresh(CLIENT, "crt")
+    tokens = protocol.refresh(CLIENT, "crt")
     assert before + expected <= tokens.expires_at <= int(time.time()) + expected
 
 
 @responses.activate
 def test_invalid_grant_is_an_oauth_error_with_its_code() -> None:
     responses.post(f"{IDP}/token", status=400, json={"error": "invalid_grant"})
-    with pytest.raises(oauth.OAuthError) as info:
-        oauth.refresh(CLIENT, "crt")
+    with pytest.raises(protocol.OAuthError) as info:
+        protocol.refresh(CLIENT, "crt")
     assert info.value.error == "invalid_grant"
     assert info.value.exit_code == 3
 
@@ -135,8 +135,8 @@ def test_invalid_grant_is_an_oauth_error_with_its_code() -> None:
 @responses.activate
 def test_invalid_client_names_the_client_in_use_and_the_fix() -> None:
     responses.post(f"{IDP}/token", status=400, json={"error": "invalid_client"})
-    with pytest.raises(oauth.OAuthError) as info:
-        oauth.exchange_code(CLIENT, "code", "verifier")
+    with pytest.raises(protocol.OAuthError) as info:
+        protocol.exchange_code(CLIENT, "code", "verifier")
     assert info.value.exit_code == 3
     assert "cid_1" in info.value.message and "invalid_client" in info.value.message
     assert "genesis auth app create" in (info.value.hint or "")
@@ -145,9 +145,9 @@ def test_invalid_client_names_the_client_in_use_and_the_fix() -> None:
 
 def test_an_invalid_scope_callback_is_a_scope_problem_not_a_denial() -> None:
     params = {"error": ["invalid_scope"], "state": ["s"], "error_description": ["no such scope"]}
-    with pytest.raises(oauth.OAuthError) as info:
-        oauth.code_from_params(params, "s")
-    assert not isinstance(info.value, oauth.SignInDenied)
+    with pytest.raises(protocol.OAuthError) as info:
+        redirect.code_from_params(params, "s")
+    assert not isinstance(info.value, protocol.SignInDenied)
     assert info.value.exit_code == 3
     assert "scope" in info.value.message and "denied" not in info.value.message
     assert "CHUTES_OAUTH_SCOPES" in (info.value.hint or "")
@@ -168,19 +168,19 @@ def test_an_invalid_scope_callback_is_a_scope_problem_not_a_denial() -> None:
 def test_bad_token_answers_are_clear_errors(status, body, error) -> None:
     responses.post(f"{IDP}/token", status=status, json=body)
     with pytest.raises(error):
-        oauth.refresh(CLIENT, "crt")
+        protocol.refresh(CLIENT, "crt")
 
 
 @responses.activate
 def test_userinfo_failure_is_none() -> None:
     responses.get(f"{IDP}/userinfo", status=401, json={"detail": "no"})
-    assert oauth.userinfo(IDP, "cak") is None
+    assert protocol.userinfo(IDP, "cak") is None
 
 
 @responses.activate
 def test_userinfo_sends_the_bearer() -> None:
     responses.get(f"{IDP}/userinfo", json={"sub": "u", "username": "alice"})
-    assert oauth.userinfo(IDP, "cak_x") == {"sub": "u", "username": "alice"}
+    assert protocol.userinfo(IDP, "cak_x") == {"sub": "u", "username": "alice"}
     assert responses.calls[0].request.headers["Authorization"] == "Bearer cak_x"
 
 
@@ -198,7 +198,7 @@ def test_userinfo_sends_the_bearer() -> None:
 )
 def test_redirect_uris_other_than_loopback_http_are_refused(uri) -> None:
     with pytest.raises(UsageError, match="CHUTES_OAUTH_REDIRECT_URI"):
-        oauth.check_redirect_uri(uri)
+        protocol.check_redirect_uri(uri)
 
 
 @pytest.mark.parametrize(
@@ -210,13 +210,13 @@ def test_redirect_uris_other_than_loopback_http_are_refused(uri) -> None:
     ],
 )
 def test_loopback_redirect_uris_are_accepted(uri) -> None:
-    assert oauth.check_redirect_uri(uri) == uri
+    assert protocol.check_redirect_uri(uri) == uri
 
 
 def test_client_from_env_uses_the_overrides(monkeypatch) -> None:
     monkeypatch.setenv("CHUTES_OAUTH_SCOPES", "openid  chutes:invoke")
     monkeypatch.setenv("CHUTES_OAUTH_REDIRECT_URI", "http://localhost:7777/cb")
-    client = oauth.client_from_env("cid", "")
+    client = protocol.client_from_env("cid", "")
     assert client.scopes == ("openid", "chutes:invoke")
     assert client.redirect_uri == "http://localhost:7777/cb"
     assert client.client_secret is None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from genesis_cli.oauth import BadRedirect, SignInDenied, parse_pasted
+from genesis_cli.oauth.protocol import SignInDenied
+from genesis_cli.oauth.redirect import BadRedirect, parse_pasted
 
 STATE = "s-3cr3t-state"
 BASE = "http://127.0.0.1:1456/oauth-callback"

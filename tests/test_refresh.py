@@ -10,9 +10,10 @@ import time
 
 import pytest
 
-from genesis_cli import auth_store, oauth
+from genesis_cli import auth_store
 from genesis_cli.auth_store import Profile
 from genesis_cli.flows.refresh import refresh_profile
+from genesis_cli.oauth import protocol
 from tests.helpers import invoke, store_oauth_profile
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 
@@ -54,9 +55,9 @@ def test_auth_refresh_rotates_and_the_old_refresh_token_is_then_refused(idp) -> 
     assert document["refreshed"] == [{"profile": "chutes:alice", "expiresAt": stored().expires_at}]
     assert document["skipped"] == []
     assert old.refresh not in result.stdout + result.stderr
-    client = oauth.Client(CLIENT_ID, CLIENT_SECRET, "", ("openid",), idp.base_url)
-    with pytest.raises(oauth.OAuthError) as info:
-        oauth.refresh(client, old.refresh or "")
+    client = protocol.Client(CLIENT_ID, CLIENT_SECRET, "", ("openid",), idp.base_url)
+    with pytest.raises(protocol.OAuthError) as info:
+        protocol.refresh(client, old.refresh or "")
     assert info.value.error == "invalid_grant"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from genesis_cli.flows.register import config_entry, inverted_aliases, register
+from genesis_cli.config.schema import config_entry, inverted_aliases, register
 from genesis_cli.records import Cost, Model
 
 

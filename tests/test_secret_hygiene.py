@@ -7,8 +7,8 @@ import queue
 import pytest
 import responses
 
-from genesis_cli import oauth
-from genesis_cli.loopback import CallbackServer
+from genesis_cli.oauth import protocol
+from genesis_cli.oauth.loopback import CallbackServer
 from genesis_cli.records import mask, redact
 from tests.helpers import GOOD_KEY, free_port, invoke
 
@@ -50,14 +50,14 @@ def test_plain_http_models_api_off_loopback_is_refused(monkeypatch) -> None:
 
 def test_plain_http_idp_off_loopback_is_refused(monkeypatch) -> None:
     monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", "http://chutes.example.com/idp")
-    with pytest.raises(oauth.UsageError, match="plain http"):
-        oauth.client_from_env("cid_x", None)
+    with pytest.raises(protocol.UsageError, match="plain http"):
+        protocol.client_from_env("cid_x", None)
 
 
 def test_redirect_uris_off_loopback_are_refused_before_anything_starts(monkeypatch) -> None:
     monkeypatch.setenv("CHUTES_OAUTH_REDIRECT_URI", "http://0.0.0.0:1456/oauth-callback")
-    with pytest.raises(oauth.UsageError):
-        oauth.client_from_env("cid_x", None)
+    with pytest.raises(protocol.UsageError):
+        protocol.client_from_env("cid_x", None)
 
 
 @responses.activate
@@ -73,9 +73,9 @@ def test_server_error_text_is_truncated_and_redacted() -> None:
             + "x" * 900,
         },
     )
-    client = oauth.Client("cid_1", "csc_abcdefghijklmnop", "", ("openid",), idp)
-    with pytest.raises(oauth.OAuthError) as info:
-        oauth.refresh(client, refresh_token)
+    client = protocol.Client("cid_1", "csc_abcdefghijklmnop", "", ("openid",), idp)
+    with pytest.raises(protocol.OAuthError) as info:
+        protocol.refresh(client, refresh_token)
     message = info.value.message
     assert refresh_token not in message and "csc_abcdefghijklmnop" not in message
     assert "[redacted]" in message

@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from genesis_cli import auth_store, oauth
+from genesis_cli import auth_store
+from genesis_cli.config.json5_doc import loads
 from genesis_cli.errors import AuthError
 from genesis_cli.flows.signin import sign_in
-from genesis_cli.json5_doc import loads
+from genesis_cli.oauth import protocol, redirect
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 
 
@@ -63,8 +64,8 @@ class FakeTerminal:
         raise EOFError
 
 
-def client() -> oauth.Client:
-    return oauth.client_from_env(CLIENT_ID, CLIENT_SECRET)
+def client() -> protocol.Client:
+    return protocol.client_from_env(CLIENT_ID, CLIENT_SECRET)
 
 
 def redirect_for(url: str) -> str:
@@ -122,7 +123,7 @@ def test_other_paths_get_404_and_a_wrong_state_gets_400_while_it_keeps_waiting(i
 def test_denial_in_the_browser_ends_the_sign_in(idp, state_dir) -> None:
     idp.mode = "deny"
     terminal = FakeTerminal()
-    with pytest.raises(oauth.SignInDenied, match="denied \\(access_denied\\): The user said no"):
+    with pytest.raises(protocol.SignInDenied, match="denied \\(access_denied\\): The user said no"):
         sign_in(client(), remote=False, io=terminal)
     assert terminal.pages and "not completed" in terminal.pages[0][1]
     assert not state_dir.exists()
@@ -178,7 +179,7 @@ def test_remote_mode_retries_after_a_bare_code_and_a_wrong_state(idp) -> None:
 
 def test_remote_mode_gives_up_after_three_bad_pastes(idp, state_dir) -> None:
     terminal = remote_terminal(lambda url: ["nope", "still nope", "no"])
-    with pytest.raises(oauth.BadRedirect):
+    with pytest.raises(redirect.BadRedirect):
         sign_in(client(), remote=True, io=terminal)
     assert not state_dir.exists()
 
@@ -186,7 +187,7 @@ def test_remote_mode_gives_up_after_three_bad_pastes(idp, state_dir) -> None:
 def test_remote_mode_reports_a_pasted_denial(idp) -> None:
     idp.mode = "deny"
     terminal = remote_terminal(lambda url: [redirect_for(url)])
-    with pytest.raises(oauth.SignInDenied):
+    with pytest.raises(protocol.SignInDenied):
         sign_in(client(), remote=True, io=terminal)
 
 
@@ -197,8 +198,8 @@ def test_unknown_username_gives_the_fallback_profile(idp) -> None:
 
 
 def test_wrong_client_secret_is_an_auth_error(idp, state_dir) -> None:
-    bad = oauth.client_from_env(CLIENT_ID, "csc_wrong")
-    with pytest.raises(oauth.OAuthError, match="invalid_client"):
+    bad = protocol.client_from_env(CLIENT_ID, "csc_wrong")
+    with pytest.raises(protocol.OAuthError, match="invalid_client"):
         sign_in(bad, remote=False, io=FakeTerminal())
     assert not (state_dir / "auth-profiles.toml").exists()
 
@@ -208,7 +209,7 @@ def test_a_connection_reset_mid_request_prints_nothing(capfd) -> None:
     import queue
     import struct
 
-    from genesis_cli.loopback import CallbackServer
+    from genesis_cli.oauth.loopback import CallbackServer
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

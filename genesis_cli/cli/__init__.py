@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from genesis_cli import __version__
+from genesis_cli.cli.ui import UI
 from genesis_cli.errors import ExitCode, GenesisError
-from genesis_cli.ui import UI
 
 
 def _debug() -> bool:

@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
+from genesis_cli.cli.ui import UI
 from genesis_cli.errors import AuthError, GenesisError
-from genesis_cli.ui import UI
 
 
 @click.command()

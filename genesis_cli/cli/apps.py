@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from genesis_cli.cli.ui import UI
 from genesis_cli.errors import AuthError, ExitCode
 from genesis_cli.providers import chutes
-from genesis_cli.ui import UI
 
 if TYPE_CHECKING:
     from genesis_cli.auth_store import OAuthApp

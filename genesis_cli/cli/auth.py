@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from genesis_cli.cli.completion import profile_option
+from genesis_cli.cli.ui import UI
 from genesis_cli.errors import AuthError, ExitCode, UsageError
 from genesis_cli.providers import chutes
-from genesis_cli.ui import UI
 
 
 @click.group()

@@ -19,7 +19,8 @@ FC = TypeVar("FC", bound=Callable[..., Any])
 def complete_models(ctx: click.Context, param: Any, incomplete: str) -> list[CompletionItem]:
     """Aliases and model refs: from the config, else what onboarding would register."""
     try:
-        from genesis_cli import catalog, config_file, paths
+        from genesis_cli import catalog, paths
+        from genesis_cli.config import config_file
         from genesis_cli.providers import chutes
 
         config = config_file.load(paths.config_path()).data

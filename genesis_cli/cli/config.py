@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from genesis_cli.ui import UI
+from genesis_cli.cli.ui import UI
 
 
 @click.group("config")

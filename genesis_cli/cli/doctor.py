@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from genesis_cli.cli.ui import UI, color_enabled
 from genesis_cli.errors import ExitCode
-from genesis_cli.ui import UI, color_enabled
 
 _MARK = {"ok": ("ok", "green"), "warn": ("warn", "yellow"), "fail": ("FAIL", "red")}
 

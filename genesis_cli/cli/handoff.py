@@ -23,8 +23,8 @@ PROFILE_OPTION = profile_option("This stored profile instead of the active crede
 
 def credential_or_exit(profile_id: str | None) -> str:
     """The secret to hand on; exit 3 (stdout untouched) when there is none."""
+    from genesis_cli.cli.ui import UI
     from genesis_cli.flows import credentials
-    from genesis_cli.ui import UI
 
     return credentials.required(profile_id, warn=UI().warn).secret
 

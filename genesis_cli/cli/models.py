@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import click
 
 from genesis_cli.cli.completion import complete_models
+from genesis_cli.cli.ui import UI
 from genesis_cli.errors import UsageError
 from genesis_cli.providers import chutes
-from genesis_cli.ui import UI
 
 if TYPE_CHECKING:
     from genesis_cli.records import Catalog, Model
@@ -238,7 +238,8 @@ def default_command(ref_or_alias: str | None, json_mode: bool) -> None:
 
     ui = UI(json_mode)
     if ref_or_alias is None:
-        from genesis_cli import config_file, paths
+        from genesis_cli import paths
+        from genesis_cli.config import config_file
 
         configured = config_file.primary_model(config_file.load(paths.config_path()).data)
         default = configured or chutes.default_model_ref()

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import click
 
 from genesis_cli.cli.completion import complete_models
+from genesis_cli.cli.ui import UI
 from genesis_cli.errors import UsageError
 from genesis_cli.providers import chutes
-from genesis_cli.ui import UI
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -270,10 +270,10 @@ def _offer_new_app(ui: UI) -> tuple[str, str, str | None] | None:
 
 
 def _sign_in(ui: UI, browser: bool | None, choices: Choices) -> OnboardResult:
-    from genesis_cli import oauth
     from genesis_cli.flows.signin import detect_remote, sign_in
+    from genesis_cli.oauth import protocol
 
-    client = oauth.client_from_env(*_client_credentials(ui, interactive=True))
+    client = protocol.client_from_env(*_client_credentials(ui, interactive=True))
     if browser is None:
         reason = detect_remote()
         remote = reason is not None

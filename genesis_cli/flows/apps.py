@@ -31,7 +31,7 @@ def api_key_at_hand(warn: Warn | None = None) -> str | None:
 
 def redirect_uri(explicit: str | None) -> str:
     """``--redirect-uri`` beats ``CHUTES_OAUTH_REDIRECT_URI``, which beats the default."""
-    from genesis_cli.oauth import check_redirect_uri
+    from genesis_cli.oauth.protocol import check_redirect_uri
 
     env = os.environ.get(chutes.REDIRECT_URI_ENV, "").strip()
     return check_redirect_uri(explicit or env or chutes.DEFAULT_REDIRECT_URI)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from genesis_cli import auth_store, config_file, paths, vault
+from genesis_cli import auth_store, paths, vault
 from genesis_cli.auth_store import Profile
+from genesis_cli.config import config_file
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import refresh
 from genesis_cli.providers import chutes

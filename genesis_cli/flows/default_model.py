@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from genesis_cli import catalog, config_file, paths
+from genesis_cli import catalog, paths
+from genesis_cli.config import config_file
+from genesis_cli.config.schema import child_object
 from genesis_cli.errors import UsageError
-from genesis_cli.flows.register import child_object
 from genesis_cli.providers import chutes
 
 

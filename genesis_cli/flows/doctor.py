@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
-from genesis_cli import auth_store, config_file, http, paths
+from genesis_cli import auth_store, http, paths
+from genesis_cli.config import config_file
+from genesis_cli.config.schema import inverted_aliases
 from genesis_cli.errors import GenesisError, NetworkError
-from genesis_cli.flows.register import inverted_aliases
 from genesis_cli.flows.status import loose_mode, status
 from genesis_cli.providers import chutes
 

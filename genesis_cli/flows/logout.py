@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from genesis_cli import auth_store, config_file, oauth, paths, vault
+from genesis_cli import auth_store, paths, vault
 from genesis_cli.auth_store import Profile
+from genesis_cli.config import config_file
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows.refresh import client_for, profile_lock
+from genesis_cli.oauth import protocol
 from genesis_cli.providers import chutes
 
 Warn = Callable[[str], None]
@@ -50,7 +52,7 @@ def _revoke(profile: Profile) -> bool | None:
         return False  # a secret that cannot be read cannot be revoked; it is deleted anyway
     client = client_for(profile)
     tokens = [t for t in (profile.refresh, profile.access) if t]
-    return all([oauth.revoke(client, token) for token in tokens])
+    return all([protocol.revoke(client, token) for token in tokens])
 
 
 def logout(profile_id: str | None, everything: bool, warn: Warn | None = None) -> LogoutResult:

@@ -151,7 +151,8 @@ def test_model(model_ref: str, secret: str) -> TestResult:
 
 def resolve_target(text: str | None) -> str:
     """The ref to test: ``text`` (a ref, an alias or a bare id), else the configured default."""
-    from genesis_cli import config_file, paths
+    from genesis_cli import paths
+    from genesis_cli.config import config_file
     from genesis_cli.flows.default_model import resolve_ref
 
     config = config_file.load(paths.config_path()).data

@@ -7,7 +7,8 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from genesis_cli import catalog, config_file, paths
+from genesis_cli import catalog, paths
+from genesis_cli.config import config_file
 from genesis_cli.providers import chutes
 from genesis_cli.records import Catalog, Model
 

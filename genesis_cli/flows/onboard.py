@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesis_cli import auth_store, catalog, config_file, paths, vault
+from genesis_cli import auth_store, catalog, paths, vault
 from genesis_cli.auth_store import Profile
+from genesis_cli.config import config_file
+from genesis_cli.config.schema import Registration, register
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import availability
 from genesis_cli.flows.availability import Unavailable
-from genesis_cli.flows.register import Registration, register
 from genesis_cli.providers import chutes
 from genesis_cli.records import Catalog, mask, sendable
 

@@ -21,7 +21,7 @@ from genesis_cli.fsutil import lock_file
 from genesis_cli.providers import chutes
 
 if TYPE_CHECKING:
-    from genesis_cli import oauth
+    from genesis_cli.oauth import protocol
 
 REFRESH_MARGIN_SECONDS = 300
 SIGN_IN_AGAIN = "sign in again: genesis onboard --auth-choice chutes"
@@ -58,12 +58,12 @@ def expiring(profile: Profile, margin: int = REFRESH_MARGIN_SECONDS) -> bool:
     return profile.expires_at is not None and profile.expires_at - time.time() <= margin
 
 
-def client_for(profile: Profile) -> oauth.Client:
+def client_for(profile: Profile) -> protocol.Client:
     # The protocol module (hashlib, secrets, the HTTP layer) only when a token is spent or
     # revoked: `auth token` with a fresh credential starts without it.
-    from genesis_cli import oauth
+    from genesis_cli.oauth import protocol
 
-    return oauth.Client(
+    return protocol.Client(
         client_id=profile.client_id or "",
         client_secret=profile.client_secret,
         redirect_uri="",
@@ -100,16 +100,16 @@ def refresh_profile(
             raise AuthError(
                 f"profile {profile_id} has no refresh token or client id", hint=SIGN_IN_AGAIN
             )
-        from genesis_cli import oauth
+        from genesis_cli.oauth import protocol
 
         live = vault.resolve(current)  # the refresh token and client secret, wherever kept
         assert live.refresh is not None
         try:
-            tokens = oauth.refresh(client_for(live), live.refresh)
+            tokens = protocol.refresh(client_for(live), live.refresh)
         except NetworkError as exc:
             # Not resent: the server may have spent the token. The next attempt re-reads.
             raise RefreshUnavailable(exc.message, profile_id) from None
-        except oauth.OAuthError as exc:
+        except protocol.OAuthError as exc:
             if exc.error == "invalid_grant":
                 raise AuthError(
                     f"the refresh token of {profile_id} was refused "

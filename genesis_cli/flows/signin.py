@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from genesis_cli import oauth
 from genesis_cli.auth_store import Profile
 from genesis_cli.errors import AuthError
 from genesis_cli.flows.onboard import (
@@ -26,6 +25,7 @@ from genesis_cli.flows.onboard import (
     preflight,
     write_everything,
 )
+from genesis_cli.oauth import protocol, redirect
 from genesis_cli.providers import chutes
 from genesis_cli.records import mask
 
@@ -86,7 +86,7 @@ LOCAL_PROMPT = "Waiting for the browser… or paste the URL you were redirected 
 
 
 def _paste_loop(
-    request: oauth.AuthRequest,
+    request: protocol.AuthRequest,
     io: Interaction,
     prompt: str = REMOTE_PROMPT,
     stop: threading.Event | None = None,
@@ -100,10 +100,10 @@ def _paste_loop(
                 hint="run `genesis onboard --auth-choice chutes` again",
             ) from None
         try:
-            return oauth.parse_pasted(line, request.state)
-        except oauth.SignInDenied:
+            return redirect.parse_pasted(line, request.state)
+        except protocol.SignInDenied:
             raise
-        except oauth.BadRedirect as exc:
+        except redirect.BadRedirect as exc:
             if attempt == PASTE_ATTEMPTS:
                 raise
             io.notify(f"{exc.message}." + (f" {exc.hint}." if exc.hint else "") + " Try again.")
@@ -111,7 +111,7 @@ def _paste_loop(
 
 
 def _paste_reader(
-    request: oauth.AuthRequest,
+    request: protocol.AuthRequest,
     io: Interaction,
     results: queue.Queue[tuple[str, Any]],
     stop: threading.Event,
@@ -126,8 +126,8 @@ def _paste_reader(
 
 
 def obtain_code(
-    client: oauth.Client,
-    request: oauth.AuthRequest,
+    client: protocol.Client,
+    request: protocol.AuthRequest,
     *,
     remote: bool,
     io: Interaction,
@@ -141,7 +141,7 @@ def obtain_code(
         )
         return _paste_loop(request, io)
 
-    from genesis_cli.loopback import CallbackServer, PortInUse
+    from genesis_cli.oauth.loopback import CallbackServer, PortInUse
 
     results: queue.Queue[tuple[str, Any]] = queue.Queue()
     stop_reading = threading.Event()
@@ -195,7 +195,7 @@ def profile_id_for(username: Any) -> str:
 
 
 def sign_in(
-    client: oauth.Client,
+    client: protocol.Client,
     *,
     remote: bool,
     io: Interaction,
@@ -205,12 +205,12 @@ def sign_in(
 ) -> OnboardResult:
     choices = choices or Choices()
     preflight(choices.keep_default, warn, choices.secret_store)
-    request = oauth.start(client)
+    request = protocol.start(client)
     code = obtain_code(client, request, remote=remote, io=io, timeout=timeout)
     io.notify("Signed in; exchanging the code for tokens…")
-    tokens = oauth.exchange_code(client, code, request.verifier)
+    tokens = protocol.exchange_code(client, code, request.verifier)
     warnings: list[str] = []
-    info = oauth.userinfo(client.base_url, tokens.access)
+    info = protocol.userinfo(client.base_url, tokens.access)
     username = info.get("username") if info else None
     profile_id = profile_id_for(username)
     if info is None:

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesis_cli import auth_store, config_file, paths, vault
+from genesis_cli import auth_store, paths, vault
 from genesis_cli.auth_store import Profile
+from genesis_cli.config import config_file
 from genesis_cli.flows.credentials import env_credential, ranked_profiles
 from genesis_cli.flows.refresh import SIGN_IN_AGAIN, can_refresh
 from genesis_cli.providers import chutes

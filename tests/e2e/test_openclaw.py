@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from genesis_cli.json5_doc import loads
+from genesis_cli.config.json5_doc import loads
 from tests.e2e import openclaw
 from tests.e2e.conftest import API_KEY, missing
 from tests.e2e.test_e2e import run, sign_in_over_ssh

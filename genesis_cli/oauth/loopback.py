@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from genesis_cli.errors import GenesisError
-from genesis_cli.oauth import BadRedirect, SignInDenied, code_from_params
+from genesis_cli.oauth.protocol import SignInDenied
+from genesis_cli.oauth.redirect import BadRedirect, code_from_params
 
 if TYPE_CHECKING:
     from http.server import ThreadingHTTPServer

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from genesis_cli.config.json5_doc import JSON5Error
 from genesis_cli.errors import ConfigError, GenesisError
 from genesis_cli.fsutil import (
     atomic_write,
@@ -23,7 +24,6 @@ from genesis_cli.fsutil import (
     reported_write_errors,
     write_target,
 )
-from genesis_cli.json5_doc import JSON5Error
 
 T = TypeVar("T")
 _HINT_INVALID = "fix the file by hand (genesis never overwrites an invalid config)"
@@ -58,8 +58,8 @@ def located(document: ConfigDocument) -> Iterator[None]:
 
 
 def _position(text: str, keys: tuple[str | int, ...]) -> str:
-    from genesis_cli.json5_doc import ArrayNode, ObjectNode, expand
-    from genesis_cli.json5_doc import parse as parse_spans
+    from genesis_cli.config.json5_doc import ArrayNode, ObjectNode, expand
+    from genesis_cli.config.json5_doc import parse as parse_spans
 
     if not text.strip():
         return ""
@@ -90,7 +90,7 @@ def parse(text: str, path: Path) -> dict[str, Any]:
     """Parse JSON5 ``text``; raise ``ConfigError`` naming ``path``, line and column."""
     if not text.strip():
         return {}
-    from genesis_cli import json5_doc
+    from genesis_cli.config import json5_doc
 
     try:
         data = json5_doc.loads(text)
@@ -130,7 +130,7 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
     Runs under the config's lock, re-reading the file there. Writes nothing when the data
     did not change. Returns what ``change`` returned and whether the file was written.
     """
-    from genesis_cli import config_edit, json5_doc
+    from genesis_cli.config import json5_doc, json5_edit
 
     with reported_write_errors(path):
         target = write_target(path)
@@ -140,15 +140,15 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
             data = copy.deepcopy(document.data)
             with located(document):
                 result = change(data)
-            if config_edit.same(document.data, data):
+            if json5_edit.same(document.data, data):
                 return result, False
-            text = config_edit.apply(document.text, data)
+            text = json5_edit.apply(document.text, data)
             # A safety net, not a formality: never write a config that does not read back.
             try:
                 reread = json5_doc.loads(text)
             except JSON5Error:
                 reread = None
-            if not config_edit.same(reread, data):
+            if not json5_edit.same(reread, data):
                 raise GenesisError(
                     f"internal error: the edited {path.name} would not read back; nothing written",
                     hint="rerun with GENESIS_DEBUG=1 and report it",

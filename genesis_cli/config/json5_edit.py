@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from genesis_cli.json5_doc import ArrayNode, Member, Node, ObjectNode, expand, parse
+from genesis_cli.config.json5_doc import ArrayNode, Member, Node, ObjectNode, expand, parse
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _INLINE_LIMIT = 72

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from genesis_cli.config_edit import same
-from genesis_cli.config_file import ShapeError, get_path
+from genesis_cli.config.config_file import ShapeError, get_path
+from genesis_cli.config.json5_edit import same
 from genesis_cli.providers import chutes
 from genesis_cli.records import Model
 
