@@ -15,10 +15,9 @@ from typing import Any, Literal
 
 from genesis_cli import http
 from genesis_cli.errors import AuthError, GenesisError, NetworkError
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 from genesis_cli.records import redact
 
-SCOPES = ("openid", "profile", "chutes:invoke")
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 _MAX_FIELD = 512
 # App and client ids go into URL paths and the store: letters, digits, '.', '_', '-' only.
@@ -46,24 +45,25 @@ def new_name() -> str:
     return "genesis-" + "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(6))
 
 
-def _url(path: str) -> str:
-    return f"{chutes.api_base_url()}/idp/apps{path}"
+def _url(provider: Provider, path: str) -> str:
+    return f"{provider.api_base_url()}/idp/apps{path}"
 
 
 def _headers(api_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"}
 
 
-def _refused(response: http.Response, api_key: str, doing: str) -> GenesisError:
-    detail = redact(response.detail(), (api_key,))
+def _refused(provider: Provider, response: http.Response, api_key: str, doing: str) -> GenesisError:
+    detail = redact(response.detail(), (api_key,), provider.token_prefixes)
     if response.status in (401, 403):
         why = "does not know this API key" if response.status == 401 else "refused this API key"
         return AuthError(
-            f"{chutes.DISPLAY_NAME} {why} while {doing} (HTTP {response.status}: {detail})",
-            hint=f"managing apps needs a full (admin) API key: create one at {chutes.API_KEYS_URL}",
+            f"{provider.display_name} {why} while {doing} (HTTP {response.status}: {detail})",
+            hint="managing apps needs a full (admin) API key: create one at "
+            f"{provider.api_keys_url}",
         )
     return GenesisError(
-        f"{chutes.DISPLAY_NAME} refused {doing} (HTTP {response.status}: {detail})",
+        f"{provider.display_name} refused {doing} (HTTP {response.status}: {detail})",
         hint="check the values, or try again later",
     )
 
@@ -79,47 +79,50 @@ def _id(value: str | None) -> str | None:
     return value if value is not None and _ID.match(value) else None
 
 
-def checked_app_id(app_id: str) -> str:
+def checked_app_id(provider: Provider, app_id: str) -> str:
     """An app id read back from the store (untrusted, like all of it) before it goes in a URL."""
     if _id(app_id) is None:
         raise GenesisError(
-            "the stored app id is not one Chutes issues",
-            hint="fix [clients.chutes] in the auth store, or run `genesis auth app create`",
+            f"the stored app id is not one {provider.display_name} issues",
+            hint=f"fix [clients.{provider.id}] in the auth store, or run `genesis auth app create`",
         )
     return app_id
 
 
-def create(api_key: str, name: str, redirect_uri: str) -> CreatedApp:
+def create(provider: Provider, api_key: str, name: str, redirect_uri: str) -> CreatedApp:
     """``POST /idp/apps``. Raises ``NameTaken`` on 409, ``AuthError`` on 401/403."""
     payload = {
         "name": name,
         "description": "genesis CLI",
         "redirect_uris": [redirect_uri],
         "public": False,
-        "allowed_scopes": list(SCOPES),
+        "allowed_scopes": list(provider.require_sign_in().scopes),
         "refresh_token_lifetime_days": 30,
     }
-    response = http.request("POST", _url(""), headers=_headers(api_key), json_body=payload)
+    response = http.request(
+        "POST", _url(provider, ""), headers=_headers(api_key), json_body=payload
+    )
     if response.status == 409:
         raise NameTaken(f"the app name {name!r} is taken")
     if response.status != 200:
-        raise _refused(response, api_key, "creating the app")
+        raise _refused(provider, response, api_key, "creating the app")
     try:
         body = response.json()
     except ValueError:
         body = None
     if not isinstance(body, dict):
         raise GenesisError(
-            f"{chutes.DISPLAY_NAME} answered the app creation without JSON; nothing was stored",
+            f"{provider.display_name} answered the app creation without JSON; nothing was stored",
             hint="run `genesis auth app create` again later",
         )
     app_id, client_id = _id(_text(body, "app_id")), _id(_text(body, "client_id"))
     secret = _text(body, "client_secret")
     if not (app_id and client_id and secret) or " " in secret:
         raise GenesisError(
-            f"{chutes.DISPLAY_NAME}'s answer lacks the app id, client id or secret; "
+            f"{provider.display_name}'s answer lacks the app id, client id or secret; "
             "nothing was stored",
-            hint="look for the app with the Chutes API and delete it, then try again",
+            hint=f"look for the app with the {provider.display_name} API and delete it, "
+            "then try again",
         )
     uris = body.get("redirect_uris")
     return CreatedApp(
@@ -133,13 +136,15 @@ def create(api_key: str, name: str, redirect_uri: str) -> CreatedApp:
     )
 
 
-def remote_state(api_key: str | None, app_id: str) -> Literal["present", "gone", "unknown"]:
+def remote_state(
+    provider: Provider, api_key: str | None, app_id: str
+) -> Literal["present", "gone", "unknown"]:
     """Whether Chutes still has the app (``GET /idp/apps/{id}``); best effort."""
     if not api_key:
         return "unknown"
     try:
         response = http.request(
-            "GET", _url(f"/{checked_app_id(app_id)}"), headers=_headers(api_key)
+            "GET", _url(provider, f"/{checked_app_id(provider, app_id)}"), headers=_headers(api_key)
         )
     except NetworkError:
         return "unknown"
@@ -150,11 +155,12 @@ def remote_state(api_key: str | None, app_id: str) -> Literal["present", "gone",
     return "unknown"
 
 
-def delete(api_key: str, app_id: str) -> bool:
+def delete(provider: Provider, api_key: str, app_id: str) -> bool:
     """``DELETE /idp/apps/{id}``: ``True`` when deleted, ``False`` when Chutes had no such app."""
-    response = http.request("DELETE", _url(f"/{checked_app_id(app_id)}"), headers=_headers(api_key))
+    url = _url(provider, f"/{checked_app_id(provider, app_id)}")
+    response = http.request("DELETE", url, headers=_headers(api_key))
     if response.status == 404:
         return False
     if response.status != 200:
-        raise _refused(response, api_key, "deleting the app")
+        raise _refused(provider, response, api_key, "deleting the app")
     return True

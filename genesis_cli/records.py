@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -73,7 +74,7 @@ class Catalog:
 class Credential:
     """A credential in force at run time. ``secret`` never leaves the process unmasked."""
 
-    source: Literal["env:CHUTES_API_KEY", "env:CHUTES_OAUTH_TOKEN", "profile"]
+    source: str  # "env:<NAME>" (say env:CHUTES_API_KEY) or "profile"
     type: Literal["api_key", "oauth", "token"]
     secret: str
     profile: str | None = None
@@ -93,16 +94,22 @@ def sendable(secret: str) -> bool:
     return bool(_PRINTABLE_ASCII.match(secret))
 
 
-_TOKEN_LIKE = re.compile(r"\b(cpk|cak|csc|cid)_[A-Za-z0-9._~+/=-]{6,}")
+@functools.cache
+def _token_like(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    words = "|".join(re.escape(p) for p in prefixes)
+    return re.compile(rf"\b({words})_[A-Za-z0-9._~+/=-]{{6,}}")
 
 
-def redact(text: str, secrets: tuple[str | None, ...] = ()) -> str:
-    """``text`` (say, a server's error body) with every known secret and anything shaped like
-    a Chutes key or token replaced, so it can be shown."""
+def redact(text: str, secrets: tuple[str | None, ...], prefixes: tuple[str, ...]) -> str:
+    """``text`` (say, a server's error body) with every known secret, and anything shaped
+    like a key or token of the provider (``prefixes``: ``cpk`` for ``cpk_...``), replaced so
+    it can be shown."""
     for secret in secrets:
         if secret and len(secret) >= 6:
             text = text.replace(secret, "[redacted]")
-    return _TOKEN_LIKE.sub(lambda m: f"{m.group(1)}_[redacted]", text)
+    if not prefixes:
+        return text
+    return _token_like(prefixes).sub(lambda m: f"{m.group(1)}_[redacted]", text)
 
 
 def mask(secret: str | None) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from genesis_cli.cli import cli
+from genesis_cli.providers.chutes import PROVIDER as CHUTES
 
 # A key of the documented shape (cpk_<32 hex>.<32 hex>.<32 alnum>); not a real one.
 GOOD_KEY = "cpk_" + "0123456789abcdef" * 2 + "." + "fedcba9876543210" * 2 + "." + "Zx9" * 10 + "Q8"
@@ -168,9 +169,7 @@ def bundled_count() -> int:
     """How many models the bundled catalog holds (it grows as the catalog is refreshed)."""
     import json
 
-    from genesis_cli.providers import chutes
-
-    return len(json.loads(chutes.catalog_file().read_text())["models"])
+    return len(json.loads(CHUTES.catalog_path.read_text())["models"])
 
 
 def paste_sign_in(child: Any) -> None:

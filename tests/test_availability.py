@@ -10,8 +10,7 @@ import pytest
 
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.flows.availability import check, suggest
-from genesis_cli.providers import chutes
-from tests.helpers import GOOD_KEY, invoke, snapshot, spawn_genesis
+from tests.helpers import CHUTES, GOOD_KEY, invoke, snapshot, spawn_genesis
 
 SNAPSHOT = json.loads(
     (Path(__file__).parent / "data" / "chutes-models-2026-08-22.json").read_text()
@@ -20,19 +19,19 @@ LIVE_IDS = [row["id"] for row in SNAPSHOT["data"]]
 
 
 def test_a_successor_of_the_same_vendor_comes_first() -> None:
-    assert suggest("zai-org/GLM-4.7-TEE", LIVE_IDS) == [
+    assert suggest(CHUTES, "zai-org/GLM-4.7-TEE", LIVE_IDS) == [
         "chutes/zai-org/GLM-5.2-TEE",
         "chutes/zai-org/GLM-5.1-TEE",
         "chutes/google/gemma-4-31B-turbo-TEE",
     ]
-    assert suggest("chutesai/Mistral-Small-3.2-24B-Instruct-2506", LIVE_IDS)[0] == (
+    assert suggest(CHUTES, "chutesai/Mistral-Small-3.2-24B-Instruct-2506", LIVE_IDS)[0] == (
         "chutes/unsloth/Mistral-Nemo-Instruct-2407-TEE"
     )
-    assert len(suggest("zai-org/GLM-4.7-FP8", LIVE_IDS)) <= 3
+    assert len(suggest(CHUTES, "zai-org/GLM-4.7-FP8", LIVE_IDS)) <= 3
 
 
 def test_the_product_pages_models_missing_from_the_2026_08_list_are_found() -> None:
-    missing = check(LIVE_IDS, chutes.default_model_ref(), chutes.default_aliases())
+    missing = check(CHUTES, LIVE_IDS, CHUTES.default_model_ref(), CHUTES.default_aliases())
     assert [(m.ref, m.role) for m in missing] == [
         ("chutes/zai-org/GLM-4.7-TEE", "primary"),
         ("chutes/zai-org/GLM-4.7-FP8", "alias:chutes-fast"),
@@ -42,7 +41,7 @@ def test_the_product_pages_models_missing_from_the_2026_08_list_are_found() -> N
 
 
 def test_another_providers_default_is_not_judged() -> None:
-    assert check(LIVE_IDS, "openai/gpt-5.1", {}) == []
+    assert check(CHUTES, LIVE_IDS, "openai/gpt-5.1", {}) == []
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ import requests
 import responses
 
 from genesis_cli import catalog
-from genesis_cli.providers import chutes
-from tests.helpers import bundled_count
+from tests.helpers import CHUTES, bundled_count
 
 BASE = "http://127.0.0.1:9/v1"
 URL = f"{BASE}/models"
@@ -31,7 +30,7 @@ def cache_file(state: Path) -> Path:
 
 def test_live_answer_is_used_and_cached(mocked, sample_body, state_dir) -> None:
     mocked.get(URL, json=sample_body)
-    result = catalog.resolve("cpk_test", refresh=False)
+    result = catalog.resolve(CHUTES, "cpk_test", refresh=False)
     assert result.source == "live"
     assert [m.id for m in result.models][:2] == ["zai-org/GLM-5-TEE", "moonshotai/Kimi-K2.5-TEE"]
     assert mocked.calls[0].request.headers["Authorization"] == "Bearer cpk_test"
@@ -45,8 +44,8 @@ def test_live_answer_is_used_and_cached(mocked, sample_body, state_dir) -> None:
 
 def test_fresh_cache_answers_without_a_request(mocked, sample_body) -> None:
     mocked.get(URL, json=sample_body)
-    catalog.resolve("cpk_test", refresh=True)
-    result = catalog.resolve("cpk_test")
+    catalog.resolve(CHUTES, "cpk_test", refresh=True)
+    result = catalog.resolve(CHUTES, "cpk_test")
     assert result.source == "cache"
     assert len(mocked.calls) == 1
     assert len(result.models) == 3
@@ -54,32 +53,32 @@ def test_fresh_cache_answers_without_a_request(mocked, sample_body) -> None:
 
 def test_refresh_skips_a_fresh_cache(mocked, sample_body) -> None:
     mocked.get(URL, json=sample_body)
-    catalog.resolve(None, refresh=True)
-    result = catalog.resolve(None, refresh=True)
+    catalog.resolve(CHUTES, None, refresh=True)
+    result = catalog.resolve(CHUTES, None, refresh=True)
     assert result.source == "live"
     assert len(mocked.calls) == 2
 
 
 def test_stale_cache_is_refetched(mocked, sample_body, state_dir) -> None:
     mocked.get(URL, json=sample_body)
-    catalog.resolve(None, refresh=True)
+    catalog.resolve(CHUTES, None, refresh=True)
     data = json.loads(cache_file(state_dir).read_text())
     data["fetchedAt"] -= catalog.CACHE_TTL_SECONDS + 5
     cache_file(state_dir).write_text(json.dumps(data))
-    assert catalog.resolve("cpk_test").source == "live"
+    assert catalog.resolve(CHUTES, "cpk_test").source == "live"
     assert len(mocked.calls) == 2
 
 
 def test_cache_from_another_base_url_is_ignored(mocked, sample_body, monkeypatch) -> None:
     mocked.get(URL, json=sample_body)
-    catalog.resolve(None, refresh=True)
+    catalog.resolve(CHUTES, None, refresh=True)
     monkeypatch.setenv("CHUTES_BASE_URL", "http://127.0.0.1:8/v1")
-    result = catalog.resolve(None)
+    result = catalog.resolve(CHUTES, None)
     assert result.source == "bundled"
 
 
 def test_no_credential_and_no_refresh_lists_bundled_without_network(mocked) -> None:
-    result = catalog.resolve(None)
+    result = catalog.resolve(CHUTES, None)
     assert result.source == "bundled"
     assert result.fell_back is False
     assert len(result.models) == BUNDLED_COUNT
@@ -87,7 +86,7 @@ def test_no_credential_and_no_refresh_lists_bundled_without_network(mocked) -> N
 
 
 def test_offline_makes_no_request_even_with_a_credential(mocked) -> None:
-    result = catalog.resolve("cpk_test", offline=True, refresh=False)
+    result = catalog.resolve(CHUTES, "cpk_test", offline=True, refresh=False)
     assert result.source == "bundled"
     assert "offline" in (result.reason or "")
     assert len(mocked.calls) == 0
@@ -95,11 +94,11 @@ def test_offline_makes_no_request_even_with_a_credential(mocked) -> None:
 
 def test_offline_uses_a_cache_of_any_age(mocked, sample_body, state_dir) -> None:
     mocked.get(URL, json=sample_body)
-    catalog.resolve(None, refresh=True)
+    catalog.resolve(CHUTES, None, refresh=True)
     data = json.loads(cache_file(state_dir).read_text())
     data["fetchedAt"] -= 86400
     cache_file(state_dir).write_text(json.dumps(data))
-    result = catalog.resolve(None, offline=True)
+    result = catalog.resolve(CHUTES, None, offline=True)
     assert result.source == "cache"
     assert len(mocked.calls) == 1
 
@@ -122,7 +121,7 @@ def test_failed_discovery_falls_back_to_bundled_with_the_reason(
     mocked, state_dir, kwargs, reason
 ) -> None:
     mocked.get(URL, **kwargs)
-    result = catalog.resolve("cpk_test", refresh=True)
+    result = catalog.resolve(CHUTES, "cpk_test", refresh=True)
     assert result.source == "bundled"
     assert result.fell_back is True
     assert reason in (result.reason or "")
@@ -138,7 +137,7 @@ def test_rejected_credential_retries_once_without_it(mocked, sample_body) -> Non
         match=[responses.matchers.header_matcher({"Authorization": "Bearer stale"})],
     )
     mocked.get(URL, json=sample_body)
-    result = catalog.resolve("stale", refresh=True)
+    result = catalog.resolve(CHUTES, "stale", refresh=True)
     assert result.source == "live"
     assert len(mocked.calls) == 2
     assert "Authorization" not in mocked.calls[1].request.headers
@@ -146,7 +145,7 @@ def test_rejected_credential_retries_once_without_it(mocked, sample_body) -> Non
 
 
 def test_bundled_catalog_has_the_product_pages_models_and_the_2026_08_snapshot() -> None:
-    ids = {m.id for m in catalog.bundled_catalog("test").models}
+    ids = {m.id for m in catalog.bundled_catalog(CHUTES, "test").models}
     snapshot = json.loads(
         (Path(__file__).parent / "data" / "chutes-models-2026-08-22.json").read_text()
     )
@@ -162,13 +161,13 @@ def test_bundled_catalog_has_the_product_pages_models_and_the_2026_08_snapshot()
         "openai/gpt-oss-120b-TEE",
         "zai-org/GLM-4.7-FP8",
     }
-    assert chutes.default_model_ref() == "chutes/zai-org/GLM-4.7-TEE"
-    for target in chutes.default_aliases().values():
+    assert CHUTES.default_model_ref() == "chutes/zai-org/GLM-4.7-TEE"
+    for target in CHUTES.default_aliases().values():
         assert target.removeprefix("chutes/") in ids
 
 
 def test_bundled_values_match_the_published_facts() -> None:
-    by_id = {m.id: m for m in catalog.bundled_catalog("test").models}
+    by_id = {m.id: m for m in catalog.bundled_catalog(CHUTES, "test").models}
     glm = by_id["zai-org/GLM-4.7-TEE"]
     assert (glm.context_window, glm.max_tokens) == (202752, 65535)
     assert (glm.cost.input, glm.cost.output, glm.cost.cache_read) == (0.40, 2.00, 0.20)

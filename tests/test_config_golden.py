@@ -10,6 +10,7 @@ import responses
 
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.flows.onboard import onboard_api_key
+from tests.helpers import CHUTES
 
 GOLDEN = Path(__file__).parent / "golden"
 KEY = "cpk_" + "a" * 32 + "." + "b" * 32 + "." + "C" * 32
@@ -33,7 +34,7 @@ def check_golden(actual: str, name: str) -> None:
 
 
 def onboard_into(config: Path) -> str:
-    onboard_api_key(KEY)
+    onboard_api_key(CHUTES, KEY)
     return config.read_text()
 
 

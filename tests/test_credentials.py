@@ -5,6 +5,7 @@ from __future__ import annotations
 from genesis_cli import auth_store
 from genesis_cli.auth_store import Profile
 from genesis_cli.flows import credentials
+from tests.helpers import CHUTES
 
 KEY = Profile(id="chutes:default", type="api_key", provider="chutes", key="cpk_stored")
 ALICE = Profile(
@@ -23,14 +24,14 @@ def store(*profiles: Profile) -> None:
 
 
 def test_no_credential_anywhere() -> None:
-    assert credentials.active() is None
+    assert credentials.active(CHUTES) is None
 
 
 def test_env_api_key_comes_first(monkeypatch) -> None:
     store(KEY, ALICE)
     monkeypatch.setenv("CHUTES_API_KEY", " cpk_env ")
     monkeypatch.setenv("CHUTES_OAUTH_TOKEN", "cak_env")
-    active = credentials.active()
+    active = credentials.active(CHUTES)
     assert active is not None
     assert (active.source, active.type, active.secret) == (
         "env:CHUTES_API_KEY",
@@ -42,7 +43,7 @@ def test_env_api_key_comes_first(monkeypatch) -> None:
 def test_env_token_comes_before_stored_profiles(monkeypatch) -> None:
     store(KEY)
     monkeypatch.setenv("CHUTES_OAUTH_TOKEN", "cak_env")
-    active = credentials.active()
+    active = credentials.active(CHUTES)
     assert active is not None and (active.source, active.type) == (
         "env:CHUTES_OAUTH_TOKEN",
         "token",
@@ -51,7 +52,7 @@ def test_env_token_comes_before_stored_profiles(monkeypatch) -> None:
 
 def test_stored_oauth_beats_stored_api_key() -> None:
     store(KEY, ALICE, OTHER)
-    active = credentials.active()
+    active = credentials.active(CHUTES)
     assert active is not None
     assert (active.source, active.profile, active.secret) == (
         "profile",
@@ -63,15 +64,15 @@ def test_stored_oauth_beats_stored_api_key() -> None:
 def test_auth_order_in_the_config_wins(state_dir) -> None:
     store(KEY, ALICE)
     (state_dir / "genesis.json").write_text('{ auth: { order: { chutes: ["chutes:default"] } } }')
-    active = credentials.active()
+    active = credentials.active(CHUTES)
     assert active is not None and active.profile == "chutes:default"
 
 
 def test_other_providers_profiles_are_ignored() -> None:
     store(OTHER)
-    assert credentials.active() is None
+    assert credentials.active(CHUTES) is None
 
 
 def test_credential_repr_hides_the_secret(monkeypatch) -> None:
     monkeypatch.setenv("CHUTES_API_KEY", "cpk_topsecret")
-    assert "topsecret" not in repr(credentials.active())
+    assert "topsecret" not in repr(credentials.active(CHUTES))

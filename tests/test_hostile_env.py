@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from genesis_cli import auth_store
-from tests.helpers import GOOD_KEY, invoke, mode, snapshot, store_oauth_profile
+from tests.helpers import CHUTES, GOOD_KEY, invoke, mode, snapshot, store_oauth_profile
 
 
 def onboard(**env: str):
@@ -226,7 +226,7 @@ def test_wrong_state_callbacks_of_every_kind_are_ignored_and_reported(
     from genesis_cli.flows.signin import obtain_code
     from genesis_cli.oauth import protocol
 
-    client = protocol.client_from_env("cid", "csc")
+    client = protocol.client_from_env(CHUTES, "cid", "csc")
     request = protocol.start(client)
     notes: list[str] = []
     outcome: queue.Queue[object] = queue.Queue()
@@ -273,7 +273,7 @@ def test_the_loopback_port_can_be_taken_again_at_once(auth_server, redirect_uri)
     from genesis_cli.oauth.loopback import CallbackServer
 
     for _ in range(3):
-        server = CallbackServer(redirect_uri, "s", queue.Queue())
+        server = CallbackServer(CHUTES, redirect_uri, "s", queue.Queue())
         server.start()
         requests.get(f"{redirect_uri}?code=c&state=s", timeout=5)
         server.close()
@@ -292,14 +292,14 @@ def test_a_logout_during_a_refresh_is_never_undone(auth_server, state_dir) -> No
 
     def refresh() -> None:
         try:
-            refresh_profile("chutes:alice", force=True, seen_access=None)
+            refresh_profile(CHUTES, "chutes:alice", force=True, seen_access=None)
         except BaseException as exc:
             errors.append(exc)
 
     worker = threading.Thread(target=refresh)
     worker.start()
     time.sleep(0.3)  # the refresh request is in flight
-    logout("chutes:alice", False)
+    logout(CHUTES, "chutes:alice", False)
     worker.join(10)
     assert auth_server.refresh_requests == 1
     assert "chutes:alice" not in auth_store.load().profiles
@@ -368,7 +368,7 @@ def test_an_access_token_genesis_cannot_send_is_refused_at_the_exchange(
     from genesis_cli.oauth import protocol
 
     client = protocol.Client(
-        "cid", "csc", "http://127.0.0.1:1/cb", ("openid",), "http://127.0.0.1:9/idp"
+        CHUTES, "cid", "csc", "http://127.0.0.1:1/cb", ("openid",), "http://127.0.0.1:9/idp"
     )
     with responses.RequestsMock() as rsps:
         rsps.post(

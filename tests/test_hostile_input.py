@@ -20,7 +20,7 @@ from genesis_cli import catalog
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.errors import GenesisError
 from genesis_cli.oauth import protocol, redirect
-from tests.helpers import GOOD_KEY, genesis_command, invoke, snapshot
+from tests.helpers import CHUTES, GOOD_KEY, genesis_command, invoke, snapshot
 
 URL = "http://127.0.0.1:9/v1/models"
 IDP = "http://127.0.0.1:9/idp"
@@ -70,7 +70,7 @@ def one_line(result) -> None:
 def test_any_models_body_gives_a_catalog(body: bytes) -> None:
     with responses.RequestsMock() as rsps:
         rsps.get(URL, body=body)
-        result = catalog.resolve("cpk_x", refresh=True)
+        result = catalog.resolve(CHUTES, "cpk_x", refresh=True)
     assert result.models
     for model in result.models:
         assert isinstance(model.id, str) and model.id
@@ -92,7 +92,7 @@ def test_any_models_body_gives_a_catalog(body: bytes) -> None:
 def test_pathological_bodies(body: bytes) -> None:
     with responses.RequestsMock() as rsps:
         rsps.get(URL, body=body)
-        result = catalog.resolve("cpk_x", refresh=True)
+        result = catalog.resolve(CHUTES, "cpk_x", refresh=True)
     assert result.source in ("live", "bundled")
     if body.startswith(b'{"data": [{"id"'):
         assert result.source == "live"
@@ -121,7 +121,7 @@ token_bodies = st.fixed_dictionaries(
 @FAST
 @given(body=token_bodies, status=st.sampled_from([200, 200, 200, 400, 401, 500]))
 def test_any_token_response_gives_tokens_or_a_genesis_error(body, status) -> None:
-    client = protocol.Client("cid", "csc_secret_value", "", ("openid",), IDP)
+    client = protocol.Client(CHUTES, "cid", "csc_secret_value", "", ("openid",), IDP)
     with responses.RequestsMock() as rsps:
         rsps.post(f"{IDP}/token", status=status, body=json.dumps(body))
         try:
@@ -149,7 +149,7 @@ def test_any_token_response_gives_tokens_or_a_genesis_error(body, status) -> Non
 )
 def test_any_pasted_text_gives_a_code_or_an_auth_error(text: str) -> None:
     try:
-        code = redirect.parse_pasted(text, "the-state")
+        code = redirect.parse_pasted(CHUTES, text, "the-state")
     except protocol.AuthError as exc:
         assert exc.exit_code == 3 and "\n" not in exc.message
     else:

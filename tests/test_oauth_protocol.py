@@ -12,9 +12,11 @@ import responses
 
 from genesis_cli.errors import AuthError, NetworkError, UsageError
 from genesis_cli.oauth import protocol, redirect
+from tests.helpers import CHUTES
 
 IDP = "http://127.0.0.1:9/idp"
 CLIENT = protocol.Client(
+    CHUTES,
     client_id="cid_1",
     client_secret="csc_2",
     redirect_uri="http://127.0.0.1:1456/oauth-callback",
@@ -80,7 +82,7 @@ def test_code_exchange_sends_secret_verifier_and_redirect_uri() -> None:
 @responses.activate
 def test_no_client_secret_field_when_there_is_none() -> None:
     responses.post(f"{IDP}/token", json={"access_token": "cak_a"})
-    client = protocol.Client("cid_1", None, CLIENT.redirect_uri, CLIENT.scopes, IDP)
+    client = protocol.Client(CHUTES, "cid_1", None, CLIENT.redirect_uri, CLIENT.scopes, IDP)
     tokens = protocol.exchange_code(client, "c", "v")
     assert "client_secret" not in form_of(responses.calls[0])
     assert tokens.scopes == CLIENT.scopes  # no scope in the answer: what was asked for
@@ -146,7 +148,7 @@ def test_invalid_client_names_the_client_in_use_and_the_fix() -> None:
 def test_an_invalid_scope_callback_is_a_scope_problem_not_a_denial() -> None:
     params = {"error": ["invalid_scope"], "state": ["s"], "error_description": ["no such scope"]}
     with pytest.raises(protocol.OAuthError) as info:
-        redirect.code_from_params(params, "s")
+        redirect.code_from_params(CHUTES, params, "s")
     assert not isinstance(info.value, protocol.SignInDenied)
     assert info.value.exit_code == 3
     assert "scope" in info.value.message and "denied" not in info.value.message
@@ -198,7 +200,7 @@ def test_userinfo_sends_the_bearer() -> None:
 )
 def test_redirect_uris_other_than_loopback_http_are_refused(uri) -> None:
     with pytest.raises(UsageError, match="CHUTES_OAUTH_REDIRECT_URI"):
-        protocol.check_redirect_uri(uri)
+        protocol.check_redirect_uri(CHUTES, uri)
 
 
 @pytest.mark.parametrize(
@@ -210,13 +212,13 @@ def test_redirect_uris_other_than_loopback_http_are_refused(uri) -> None:
     ],
 )
 def test_loopback_redirect_uris_are_accepted(uri) -> None:
-    assert protocol.check_redirect_uri(uri) == uri
+    assert protocol.check_redirect_uri(CHUTES, uri) == uri
 
 
 def test_client_from_env_uses_the_overrides(monkeypatch) -> None:
     monkeypatch.setenv("CHUTES_OAUTH_SCOPES", "openid  chutes:invoke")
     monkeypatch.setenv("CHUTES_OAUTH_REDIRECT_URI", "http://localhost:7777/cb")
-    client = protocol.client_from_env("cid", "")
+    client = protocol.client_from_env(CHUTES, "cid", "")
     assert client.scopes == ("openid", "chutes:invoke")
     assert client.redirect_uri == "http://localhost:7777/cb"
     assert client.client_secret is None

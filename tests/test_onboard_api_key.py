@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import GOOD_KEY, bundled_count, invoke, mode, snapshot
+from tests.helpers import CHUTES, GOOD_KEY, bundled_count, invoke, mode, snapshot
 
 COMMENTED = (Path(__file__).parent / "golden" / "commented.json5").read_text()
 
@@ -301,5 +301,5 @@ def test_env_key_beats_the_stored_profile(api, state_dir) -> None:
 def test_only_the_chutes_variable_name_is_stripped_from_a_pasted_line() -> None:
     from genesis_cli.flows.onboard import normalize_api_key
 
-    assert normalize_api_key("cpk_abc=def") == "cpk_abc=def"
-    assert normalize_api_key("OTHER_KEY=cpk_abc") == "OTHER_KEY=cpk_abc"
+    assert normalize_api_key(CHUTES, "cpk_abc=def") == "cpk_abc=def"
+    assert normalize_api_key(CHUTES, "OTHER_KEY=cpk_abc") == "OTHER_KEY=cpk_abc"

@@ -6,6 +6,7 @@ import pytest
 
 from genesis_cli.oauth.protocol import SignInDenied
 from genesis_cli.oauth.redirect import BadRedirect, parse_pasted
+from tests.helpers import CHUTES
 
 STATE = "s-3cr3t-state"
 BASE = "http://127.0.0.1:1456/oauth-callback"
@@ -24,7 +25,7 @@ BASE = "http://127.0.0.1:1456/oauth-callback"
     ],
 )
 def test_full_urls_and_query_strings_are_accepted(pasted) -> None:
-    assert parse_pasted(pasted, STATE) == "abc"
+    assert parse_pasted(CHUTES, pasted, STATE) == "abc"
 
 
 @pytest.mark.parametrize(
@@ -49,23 +50,23 @@ def test_full_urls_and_query_strings_are_accepted(pasted) -> None:
 )
 def test_malformed_pastes_are_refused_with_the_reason(pasted, message) -> None:
     with pytest.raises(BadRedirect, match=message):
-        parse_pasted(pasted, STATE)
+        parse_pasted(CHUTES, pasted, STATE)
 
 
 def test_bare_code_refusal_explains_csrf() -> None:
     with pytest.raises(BadRedirect) as info:
-        parse_pasted("abc123", STATE)
+        parse_pasted(CHUTES, "abc123", STATE)
     assert "CSRF" in (info.value.hint or "")
 
 
 def test_a_denial_is_reported_as_a_denial_not_as_a_missing_code() -> None:
     pasted = f"{BASE}?error=access_denied&error_description=The+user+said+no&state={STATE}"
     with pytest.raises(SignInDenied) as info:
-        parse_pasted(pasted, STATE)
+        parse_pasted(CHUTES, pasted, STATE)
     assert info.value.message == "sign-in was denied (access_denied): The user said no"
     assert info.value.exit_code == 3
 
 
 def test_a_denial_without_description() -> None:
     with pytest.raises(SignInDenied, match=r"denied \(access_denied\)$"):
-        parse_pasted(f"?error=access_denied&state={STATE}", STATE)
+        parse_pasted(CHUTES, f"?error=access_denied&state={STATE}", STATE)

@@ -14,7 +14,7 @@ from genesis_cli import auth_store
 from genesis_cli.auth_store import Profile
 from genesis_cli.flows.refresh import refresh_profile
 from genesis_cli.oauth import protocol
-from tests.helpers import invoke, store_oauth_profile
+from tests.helpers import CHUTES, invoke, store_oauth_profile
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 
 
@@ -55,7 +55,7 @@ def test_auth_refresh_rotates_and_the_old_refresh_token_is_then_refused(idp) -> 
     assert document["refreshed"] == [{"profile": "chutes:alice", "expiresAt": stored().expires_at}]
     assert document["skipped"] == []
     assert old.refresh not in result.stdout + result.stderr
-    client = protocol.Client(CLIENT_ID, CLIENT_SECRET, "", ("openid",), idp.base_url)
+    client = protocol.Client(CHUTES, CLIENT_ID, CLIENT_SECRET, "", ("openid",), idp.base_url)
     with pytest.raises(protocol.OAuthError) as info:
         protocol.refresh(client, old.refresh or "")
     assert info.value.error == "invalid_grant"
@@ -139,7 +139,9 @@ def test_unknown_profile_is_a_usage_error(idp) -> None:
 
 def test_a_token_refreshed_by_another_process_is_adopted(idp) -> None:
     store_oauth_profile(idp, expires_in=3000)
-    result = refresh_profile("chutes:alice", force=True, seen_access="cak_seen_before_the_lock")
+    result = refresh_profile(
+        CHUTES, "chutes:alice", force=True, seen_access="cak_seen_before_the_lock"
+    )
     assert result.adopted and not result.refreshed
     assert idp.refresh_requests == 0
 

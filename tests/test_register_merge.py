@@ -6,6 +6,7 @@ from typing import Any
 
 from genesis_cli.config.schema import config_entry, inverted_aliases, register
 from genesis_cli.records import Cost, Model
+from tests.helpers import CHUTES
 
 
 def model(model_id: str, **fields: Any) -> Model:
@@ -20,6 +21,7 @@ def entries(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def run(data: dict[str, Any], models: list[Model], *, prune: bool):
     return register(
+        CHUTES,
         data, models, profile_id="chutes:default", mode="api_key", keep_default=False,
         prune=prune,
     )  # fmt: skip

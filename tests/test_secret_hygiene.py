@@ -10,7 +10,7 @@ import responses
 from genesis_cli.oauth import protocol
 from genesis_cli.oauth.loopback import CallbackServer
 from genesis_cli.records import mask, redact
-from tests.helpers import GOOD_KEY, free_port, invoke
+from tests.helpers import CHUTES, GOOD_KEY, free_port, invoke
 
 
 def test_the_guard_catches_a_leak(secret_guard) -> None:
@@ -29,7 +29,7 @@ def test_the_guard_catches_a_leak(secret_guard) -> None:
 )
 def test_the_callback_server_listens_on_loopback_only(host, family_address) -> None:
     port = free_port()
-    server = CallbackServer(f"http://{host}:{port}/cb", "state", queue.Queue())
+    server = CallbackServer(CHUTES, f"http://{host}:{port}/cb", "state", queue.Queue())
     try:
         server.start()
     except OSError:
@@ -51,13 +51,13 @@ def test_plain_http_models_api_off_loopback_is_refused(monkeypatch) -> None:
 def test_plain_http_idp_off_loopback_is_refused(monkeypatch) -> None:
     monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", "http://chutes.example.com/idp")
     with pytest.raises(protocol.UsageError, match="plain http"):
-        protocol.client_from_env("cid_x", None)
+        protocol.client_from_env(CHUTES, "cid_x", None)
 
 
 def test_redirect_uris_off_loopback_are_refused_before_anything_starts(monkeypatch) -> None:
     monkeypatch.setenv("CHUTES_OAUTH_REDIRECT_URI", "http://0.0.0.0:1456/oauth-callback")
     with pytest.raises(protocol.UsageError):
-        protocol.client_from_env("cid_x", None)
+        protocol.client_from_env(CHUTES, "cid_x", None)
 
 
 @responses.activate
@@ -73,7 +73,7 @@ def test_server_error_text_is_truncated_and_redacted() -> None:
             + "x" * 900,
         },
     )
-    client = protocol.Client("cid_1", "csc_abcdefghijklmnop", "", ("openid",), idp)
+    client = protocol.Client(CHUTES, "cid_1", "csc_abcdefghijklmnop", "", ("openid",), idp)
     with pytest.raises(protocol.OAuthError) as info:
         protocol.refresh(client, refresh_token)
     message = info.value.message
@@ -84,7 +84,7 @@ def test_server_error_text_is_truncated_and_redacted() -> None:
 
 def test_redact_and_mask() -> None:
     assert (
-        redact("key cpk_abcdef123456 and cak_zzzzzzzzz ok")
+        redact("key cpk_abcdef123456 and cak_zzzzzzzzz ok", (), CHUTES.token_prefixes)
         == "key cpk_[redacted] and cak_[redacted] ok"
     )
     assert mask(GOOD_KEY) == "cpk_…" + GOOD_KEY[-4:]

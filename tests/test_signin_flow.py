@@ -15,6 +15,7 @@ from genesis_cli.config.json5_doc import loads
 from genesis_cli.errors import AuthError
 from genesis_cli.flows.signin import sign_in
 from genesis_cli.oauth import protocol, redirect
+from tests.helpers import CHUTES
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 
 
@@ -65,7 +66,7 @@ class FakeTerminal:
 
 
 def client() -> protocol.Client:
-    return protocol.client_from_env(CLIENT_ID, CLIENT_SECRET)
+    return protocol.client_from_env(CHUTES, CLIENT_ID, CLIENT_SECRET)
 
 
 def redirect_for(url: str) -> str:
@@ -198,7 +199,7 @@ def test_unknown_username_gives_the_fallback_profile(idp) -> None:
 
 
 def test_wrong_client_secret_is_an_auth_error(idp, state_dir) -> None:
-    bad = protocol.client_from_env(CLIENT_ID, "csc_wrong")
+    bad = protocol.client_from_env(CHUTES, CLIENT_ID, "csc_wrong")
     with pytest.raises(protocol.OAuthError, match="invalid_client"):
         sign_in(bad, remote=False, io=FakeTerminal())
     assert not (state_dir / "auth-profiles.toml").exists()
@@ -215,7 +216,7 @@ def test_a_connection_reset_mid_request_prints_nothing(capfd) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     results: queue.Queue = queue.Queue()
-    server = CallbackServer(f"http://127.0.0.1:{port}/oauth-callback", "s", results)
+    server = CallbackServer(CHUTES, f"http://127.0.0.1:{port}/oauth-callback", "s", results)
     server.start()
     try:
         for _ in range(3):

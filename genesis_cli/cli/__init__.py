@@ -59,7 +59,13 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 @click.group(cls=GenesisGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="genesis")
-def cli() -> None:
+@click.option(
+    "--provider",
+    metavar="ID",
+    envvar="GENESIS_PROVIDER",
+    help="The provider to act on (default: $GENESIS_PROVIDER, else chutes).",
+)
+def cli(provider: str | None) -> None:
     """Set up LLM providers from the command line, starting with Chutes.
 
     \b

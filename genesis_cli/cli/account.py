@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from genesis_cli.cli.provider import current
 from genesis_cli.cli.ui import UI
 from genesis_cli.errors import AuthError, GenesisError
 
@@ -27,15 +28,17 @@ def account(json_mode: bool) -> None:
     from genesis_cli.flows.account import TEE_SENTENCE, read_account
 
     ui = UI(json_mode)
-    credential = credentials.required(None, ui.warn, "to read the account with")
-    with ui.spinner("Reading your Chutes account…"):
-        found = read_account(credential.secret)
+    provider = current()
+    provider.api_base_url()  # a provider without a management API says so before anything
+    credential = credentials.required(provider, None, ui.warn, "to read the account with")
+    with ui.spinner(f"Reading your {provider.display_name} account…"):
+        found = read_account(provider, credential.secret)
     if found.answered == 0:
         for problem in found.problems:
             ui.warn(problem)
         error = AuthError if found.refused else GenesisError
         raise error(
-            "could not read the Chutes account",
+            f"could not read the {provider.display_name} account",
             hint="see the warnings above; an OAuth sign-in needs the account:read scope",
         )
     if json_mode:
@@ -45,7 +48,7 @@ def account(json_mode: bool) -> None:
         return
     rows = [("balance", _money(found.balance)), ("plan", _plan(found.subscription, found))]
     rows += [(("quota" if i == 0 else ""), _quota(q)) for i, q in enumerate(found.quotas)]
-    ui.summary(f"Chutes account {found.username or ''}".strip(), rows)
+    ui.summary(f"{provider.display_name} account {found.username or ''}".strip(), rows)
     for problem in found.problems:
         ui.warn(problem)
     if found.tee_ready is False:

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from genesis_cli.cli.provider import current
 from genesis_cli.cli.ui import UI
 from genesis_cli.errors import AuthError, ExitCode
-from genesis_cli.providers import chutes
 
 if TYPE_CHECKING:
     from genesis_cli.auth_store import OAuthApp
+    from genesis_cli.providers import Provider
 
 
 @click.group("app")
@@ -24,27 +25,37 @@ def app() -> None:
     """
 
 
-def require_api_key(ui: UI) -> str:
+def _app_provider() -> Provider:
+    """The chosen provider, when it has OAuth apps to manage (a management API and sign-in)."""
+    provider = current()
+    provider.require_sign_in()
+    provider.api_base_url()
+    return provider
+
+
+def require_api_key(provider: Provider, ui: UI) -> str:
     """``CHUTES_API_KEY``, the stored API-key profile, else a hidden prompt on a terminal."""
     from genesis_cli.flows.apps import api_key_at_hand
 
-    key = api_key_at_hand(ui.warn)
+    key = api_key_at_hand(provider, ui.warn)
     if key:
         return key
+    name = provider.display_name
     if not sys.stdin.isatty():
         raise AuthError(
-            "managing Sign in with Chutes apps needs a Chutes API key, and none is at hand",
-            hint=f"set {chutes.API_KEY_ENV}, or run `genesis onboard --auth-choice "
-            "chutes-api-key` first",
+            f"managing Sign in with {name} apps needs a {name} API key, and none is at hand",
+            hint=f"set {provider.api_key_env}, or run `genesis onboard --auth-choice "
+            f"{provider.api_key_choice}` first",
         )
-    ui.info(f"Managing apps needs an API key (create one at {chutes.API_KEYS_URL}).")
-    entered: str = click.prompt("Chutes API key (input hidden)", hide_input=True, err=True)
+    ui.info(f"Managing apps needs an API key (create one at {provider.api_keys_url}).")
+    entered: str = click.prompt(f"{name} API key (input hidden)", hide_input=True, err=True)
     from genesis_cli.flows.onboard import normalize_api_key
 
-    return normalize_api_key(entered)
+    return normalize_api_key(provider, entered)
 
 
 def create_app(
+    provider: Provider,
     ui: UI,
     name: str | None,
     redirect_uri: str | None,
@@ -55,14 +66,19 @@ def create_app(
     from genesis_cli.flows import apps
     from genesis_cli.vault import chosen_store
 
-    uri = apps.redirect_uri(redirect_uri)
-    with ui.spinner("Registering your app with Chutes…"):
+    uri = apps.redirect_uri(provider, redirect_uri)
+    with ui.spinner(f"Registering your app with {provider.display_name}…"):
         created = apps.create(
-            api_key, name=name, uri=uri, warn=ui.warn, secret_store=chosen_store(secret_store)
+            provider,
+            api_key,
+            name=name,
+            uri=uri,
+            warn=ui.warn,
+            secret_store=chosen_store(secret_store),
         )
     ui.info(
-        f"Created the Chutes app {created.name} ({created.client_id}) with the redirect URI "
-        f"{uri}; its client id and secret are in the auth store."
+        f"Created the {provider.display_name} app {created.name} ({created.client_id}) with "
+        f"the redirect URI {uri}; its client id and secret are in the auth store."
     )
     return created
 
@@ -72,8 +88,8 @@ def create_app(
 @click.option(
     "--redirect-uri",
     metavar="URI",
-    help=f"Loopback redirect URI (default: $CHUTES_OAUTH_REDIRECT_URI, "
-    f"else {chutes.DEFAULT_REDIRECT_URI}).",
+    help="Loopback redirect URI (default: $CHUTES_OAUTH_REDIRECT_URI, else "
+    "http://127.0.0.1:1456/oauth-callback).",
 )
 @click.option(
     "--secret-store",
@@ -99,12 +115,15 @@ def create_command(
     from genesis_cli.flows import apps
 
     ui = UI(json_mode)
-    created = create_app(ui, name, redirect_uri, require_api_key(ui), secret_store)
+    provider = _app_provider()
+    created = create_app(
+        provider, ui, name, redirect_uri, require_api_key(provider, ui), secret_store
+    )
     report = apps.AppReport(created, "present")
     if json_mode:
         ui.emit_json(report.to_json())
     else:
-        _render(ui, report.to_json())
+        _render(provider, ui, report.to_json())
 
 
 @app.command("show")
@@ -122,30 +141,36 @@ def show_command(json_mode: bool) -> None:
     from genesis_cli.flows import apps
 
     ui = UI(json_mode)
-    with ui.spinner("Asking Chutes about your app…"):
-        report = apps.show(ui.warn)
+    provider = _app_provider()
+    with ui.spinner(f"Asking {provider.display_name} about your app…"):
+        report = apps.show(provider, ui.warn)
     if report is None:
         raise AuthError(
-            "no Sign in with Chutes app is stored", hint="create one: genesis auth app create"
+            f"no Sign in with {provider.display_name} app is stored",
+            hint="create one: genesis auth app create",
         )
     if json_mode:
         ui.emit_json(report.to_json())
     else:
-        _render(ui, report.to_json())
+        _render(provider, ui, report.to_json())
 
 
-def _render(ui: UI, app_json: dict[str, str | None]) -> None:
+def _render(provider: Provider, ui: UI, app_json: dict[str, str | None]) -> None:
+    name = provider.display_name
     remote = {
-        "present": "registered at Chutes",
-        "gone": "no longer at Chutes: create a new one",
-        "unknown": "could not check with Chutes",
+        "present": f"registered at {name}",
+        "gone": f"no longer at {name}: create a new one",
+        "unknown": f"could not check with {name}",
     }[str(app_json["remote"])]
     ui.summary(
-        f"Sign in with Chutes app {app_json['name'] or ''}".strip(),
+        f"Sign in with {name} app {app_json['name'] or ''}".strip(),
         [
             ("client", str(app_json["clientId"])),
             ("secret", str(app_json["masked"])),
-            ("redirect", str(app_json["redirectUri"] or chutes.DEFAULT_REDIRECT_URI)),
+            (
+                "redirect",
+                str(app_json["redirectUri"] or provider.require_sign_in().default_redirect_uri),
+            ),
             ("app id", str(app_json["appId"] or "-")),
             ("status", remote),
         ],
@@ -169,24 +194,26 @@ def delete_command(yes: bool, json_mode: bool) -> None:
     from genesis_cli.flows import apps
 
     ui = UI(json_mode)
-    stored = apps.stored_app(ui.warn)
+    provider = _app_provider()
+    name = provider.display_name
+    stored = apps.stored_app(provider, ui.warn)
     if stored is None:
-        raise AuthError("no Sign in with Chutes app is stored", hint="nothing to delete")
+        raise AuthError(f"no Sign in with {name} app is stored", hint="nothing to delete")
     consequence = "OAuth profiles signed in with it can no longer refresh their tokens"
     if (
         not yes
         and sys.stdin.isatty()
         and not click.confirm(
-            f"Delete the Chutes app {stored.name or stored.client_id}? {consequence}.",
+            f"Delete the {name} app {stored.name or stored.client_id}? {consequence}.",
             default=False,
             err=True,
         )
     ):
         raise click.exceptions.Exit(int(ExitCode.ERROR))
-    key = require_api_key(ui)
-    with ui.spinner("Deleting your app at Chutes…"):
-        existed = apps.delete(key, stored, ui.warn)
-    where = "deleted at Chutes" if existed else "Chutes no longer had it"
+    key = require_api_key(provider, ui)
+    with ui.spinner(f"Deleting your app at {name}…"):
+        existed = apps.delete(provider, key, stored, ui.warn)
+    where = f"deleted at {name}" if existed else f"{name} no longer had it"
     message = f"Deleted the app {stored.name or stored.client_id} ({where}); {consequence}."
     if json_mode:
         ui.emit_json({"deleted": True, "appId": stored.app_id, "remote": existed})

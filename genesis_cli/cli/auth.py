@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from genesis_cli.cli.completion import profile_option
+from genesis_cli.cli.provider import current
 from genesis_cli.cli.ui import UI
 from genesis_cli.errors import AuthError, ExitCode, UsageError
-from genesis_cli.providers import chutes
 
 
 @click.group()
@@ -34,20 +34,25 @@ def status_command(json_mode: bool) -> None:
     from genesis_cli.flows.status import status
 
     ui = UI(json_mode)
-    found = status()
+    provider = current()
+    found = status(provider)
     if json_mode:
         ui.emit_json(found.to_json())
     else:
-        _render_status(ui, found.active, found.profiles, found.problems)
+        _render_status(ui, provider.display_name, found.active, found.profiles, found.problems)
     if found.active is None:
         raise click.exceptions.Exit(int(ExitCode.AUTH))
 
 
 def _render_status(
-    ui: UI, active: dict[str, Any] | None, profiles: list[dict[str, Any]], problems: list[str]
+    ui: UI,
+    name: str,
+    active: dict[str, Any] | None,
+    profiles: list[dict[str, Any]],
+    problems: list[str],
 ) -> None:
     if active is None:
-        ui.line("Not signed in to Chutes: run `genesis onboard`.")
+        ui.line(f"Not signed in to {name}: run `genesis onboard`.")
     elif active["source"] == "profile":
         expiry = f", {_left(active['expiresAt'])}" if active["expiresAt"] else ""
         ui.line(
@@ -108,24 +113,28 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
       genesis auth refresh --profile chutes:alice --json
     """
     from genesis_cli import auth_store
+    from genesis_cli.flows.credentials import check_provider
     from genesis_cli.flows.refresh import refresh_profile
 
     ui = UI(json_mode)
+    provider = current()
     profiles = auth_store.load(ui.warn).profiles
     if profile_id is not None and profile_id not in profiles:
         known = ", ".join(sorted(profiles)) or "none"
         raise UsageError(f"there is no profile {profile_id!r} (stored: {known})")
+    if profile_id is not None:
+        check_provider(provider, profiles[profile_id])
     chosen = (
         [profiles[profile_id]]
         if profile_id
-        else [p for p in profiles.values() if p.provider == chutes.ID]
+        else [p for p in profiles.values() if p.provider == provider.id]
     )
     refreshed: list[dict[str, str | int | None]] = []
     skipped: list[dict[str, str]] = []
-    if os.environ.get(chutes.OAUTH_TOKEN_ENV, "").strip():
+    if os.environ.get(provider.oauth_token_env, "").strip():
         skipped.append(
             {
-                "profile": f"env:{chutes.OAUTH_TOKEN_ENV}",
+                "profile": f"env:{provider.oauth_token_env}",
                 "reason": "a token from the environment cannot be refreshed by genesis",
             }
         )
@@ -135,13 +144,13 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
             continue
         with ui.spinner(f"Refreshing {profile.id}…"):
             result = refresh_profile(
-                profile.id, force=True, seen_access=profile.access, warn=ui.warn
+                provider, profile.id, force=True, seen_access=profile.access, warn=ui.warn
             )
         refreshed.append({"profile": profile.id, "expiresAt": result.profile.expires_at})
     if not refreshed and not skipped:
         raise AuthError(
-            "there is nothing to refresh: no stored Chutes profile",
-            hint="sign in: genesis onboard --auth-choice chutes",
+            f"there is nothing to refresh: no stored {provider.display_name} profile",
+            hint=f"sign in: genesis onboard --auth-choice {provider.id}",
         )
     if json_mode:
         ui.emit_json({"refreshed": refreshed, "skipped": skipped})
@@ -156,7 +165,7 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
 
 @auth.command("logout")
 @profile_option("Only this profile.")
-@click.option("--all", "everything", is_flag=True, help="Every stored Chutes profile.")
+@click.option("--all", "everything", is_flag=True, help="Every stored profile of the provider.")
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 def logout_command(profile_id: str | None, everything: bool, json_mode: bool) -> None:
     """Revoke OAuth tokens at Chutes (best effort), then delete the profile here.
@@ -174,18 +183,19 @@ def logout_command(profile_id: str | None, everything: bool, json_mode: bool) ->
     if profile_id and everything:
         raise UsageError("--profile and --all contradict each other", hint="pass one of them")
     ui = UI(json_mode)
+    provider = current()
     with ui.spinner("Signing out…"):
-        result = logout(profile_id, everything, warn=ui.warn)
+        result = logout(provider, profile_id, everything, warn=ui.warn)
     for warning in result.warnings:
         ui.warn(warning)
     if json_mode:
         ui.emit_json(result.to_json())
         return
     if not result.removed:
-        ui.line("No stored Chutes profile: nothing to log out.")
+        ui.line(f"No stored {provider.display_name} profile: nothing to log out.")
     for item in result.removed:
         revoked = {
-            True: "tokens revoked at Chutes",
+            True: f"tokens revoked at {provider.display_name}",
             False: "revocation failed",
             None: "nothing to revoke",
         }[item["revoked"]]

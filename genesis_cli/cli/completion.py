@@ -20,13 +20,14 @@ def complete_models(ctx: click.Context, param: Any, incomplete: str) -> list[Com
     """Aliases and model refs: from the config, else what onboarding would register."""
     try:
         from genesis_cli import catalog, paths
+        from genesis_cli.cli.provider import current
         from genesis_cli.config import config_file
-        from genesis_cli.providers import chutes
 
+        provider = current(ctx)
         config = config_file.load(paths.config_path()).data
         aliases = {alias: ref for ref, alias in config_file.aliases(config).items()}
-        aliases = aliases or chutes.default_aliases()
-        refs = [chutes.ref(m.id) for m in catalog.resolve(None, offline=True).models]
+        aliases = aliases or provider.default_aliases()
+        refs = [provider.ref(m.id) for m in catalog.resolve(provider, None, offline=True).models]
     except Exception:  # completion must never print a traceback into the shell
         return []
     items = [CompletionItem(a, help=f"alias of {r}") for a, r in aliases.items()]

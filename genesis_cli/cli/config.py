@@ -23,13 +23,14 @@ def path_command(json_mode: bool) -> None:
       $EDITOR "$(genesis config path --json | jq -r .config)"
     """
     from genesis_cli import paths
-    from genesis_cli.providers import chutes
+    from genesis_cli.cli.provider import current
 
+    provider = current()
     where = {
         "stateDir": paths.state_dir(),
         "config": paths.config_path(),
         "store": paths.auth_store_path(),
-        "cache": paths.catalog_cache_path(chutes.ID),
+        "cache": paths.catalog_cache_path(provider.id),
     }
     from genesis_cli import auth_store, vault
 

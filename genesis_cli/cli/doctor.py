@@ -22,11 +22,13 @@ def doctor(json_mode: bool) -> None:
     """
     import sys
 
+    from genesis_cli.cli.provider import current
     from genesis_cli.flows.doctor import run_checks
 
     ui = UI(json_mode)
+    provider = current()
     with ui.spinner("Checking…"):
-        report = run_checks()
+        report = run_checks(provider)
     if json_mode:
         ui.emit_json(report.to_json())
     else:

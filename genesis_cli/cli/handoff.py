@@ -9,29 +9,32 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from genesis_cli.cli.completion import profile_option
+from genesis_cli.cli.provider import current
 from genesis_cli.errors import ExitCode, UsageError
-from genesis_cli.providers import chutes
 from genesis_cli.shell import SHELLS, assignment
+
+if TYPE_CHECKING:
+    from genesis_cli.providers import Provider
 
 PROFILE_OPTION = profile_option("This stored profile instead of the active credential.")
 
 
-def credential_or_exit(profile_id: str | None) -> str:
+def credential_or_exit(provider: Provider, profile_id: str | None) -> str:
     """The secret to hand on; exit 3 (stdout untouched) when there is none."""
     from genesis_cli.cli.ui import UI
     from genesis_cli.flows import credentials
 
-    return credentials.required(profile_id, warn=UI().warn).secret
+    return credentials.required(provider, profile_id, warn=UI().warn).secret
 
 
-def handed_env(secret: str) -> dict[str, str]:
+def handed_env(provider: Provider, secret: str) -> dict[str, str]:
     """What other OpenAI-compatible tools read: the base URL in use and the credential."""
-    return {"OPENAI_BASE_URL": chutes.base_url(), "OPENAI_API_KEY": secret}
+    return {"OPENAI_BASE_URL": provider.base_url(), "OPENAI_API_KEY": secret}
 
 
 @click.command("token")
@@ -46,7 +49,7 @@ def token_command(profile_id: str | None) -> None:
       curl -H "Authorization: Bearer $(genesis auth token)" https://llm.chutes.ai/v1/models
       genesis auth token --profile chutes:alice
     """
-    click.echo(credential_or_exit(profile_id))
+    click.echo(credential_or_exit(current(), profile_id))
 
 
 @click.command("env")
@@ -68,7 +71,8 @@ def env_command(shell: str, profile_id: str | None) -> None:
       genesis env --shell powershell | Invoke-Expression
       genesis env --shell dotenv > .env
     """
-    for name, value in handed_env(credential_or_exit(profile_id)).items():
+    provider = current()
+    for name, value in handed_env(provider, credential_or_exit(provider, profile_id)).items():
         click.echo(assignment(shell, name, value))
 
 
@@ -102,12 +106,13 @@ def exec_command(profile_id: str | None) -> None:
     command: list[str] = click.get_current_context().meta["genesis_exec_command"]
     if not command:
         raise UsageError("no command after --", hint="genesis exec [--profile ID] -- CMD [ARG...]")
-    secret = credential_or_exit(profile_id)
+    provider = current()
+    secret = credential_or_exit(provider, profile_id)
     program = shutil.which(command[0]) if os.sep not in command[0] else command[0]
     if program is None or not os.path.exists(program):
         sys.stderr.write(f"error: {command[0]}: command not found\n")
         raise click.exceptions.Exit(127)
-    env: dict[str, Any] = {**os.environ, **handed_env(secret)}
+    env: dict[str, Any] = {**os.environ, **handed_env(provider, secret)}
     sys.stdout.flush()
     sys.stderr.flush()
     try:

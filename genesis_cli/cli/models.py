@@ -8,14 +8,12 @@ from typing import TYPE_CHECKING
 import click
 
 from genesis_cli.cli.completion import complete_models
+from genesis_cli.cli.provider import current
 from genesis_cli.cli.ui import UI
 from genesis_cli.errors import UsageError
-from genesis_cli.providers import chutes
 
 if TYPE_CHECKING:
     from genesis_cli.records import Catalog, Model
-
-PROVIDERS = (chutes.ID,)
 
 
 @click.group()
@@ -29,13 +27,14 @@ def models() -> None:
 @click.option("--offline", is_flag=True, help="Never touch the network (cache, else bundled).")
 @click.option(
     "--provider",
-    type=click.Choice(PROVIDERS),
-    default=chutes.ID,
-    show_default=True,
-    help="Which provider's catalog.",
+    "provider_id",
+    metavar="ID",
+    help="Which provider's catalog (as `genesis --provider ID models list`).",
 )
 @click.option("--wide", is_flag=True, help="Every column, however wide the terminal.")
-def list_command(json_mode: bool, refresh: bool, offline: bool, provider: str, wide: bool) -> None:
+def list_command(
+    json_mode: bool, refresh: bool, offline: bool, provider_id: str | None, wide: bool
+) -> None:
     """List the models genesis knows, with aliases and the default model.
 
     The table fits the terminal: at 80 columns it shows the ref, aliases, context window and
@@ -52,14 +51,18 @@ def list_command(json_mode: bool, refresh: bool, offline: bool, provider: str, w
 
     if refresh and offline:
         raise UsageError("--refresh and --offline contradict each other", hint="pass one of them")
+    from genesis_cli import providers
+
     ui = UI(json_mode)
-    credential = None if offline else credentials.active(warn=ui.warn)
+    provider = providers.get(provider_id) if provider_id else current()
+    credential = None if offline else credentials.active(provider, warn=ui.warn)
     listing = list_models(
+        provider,
         credential.secret if credential else None,
         refresh=refresh,
         offline=offline,
         # Drawn only while the network is really asked (not for a cache or --offline).
-        fetching=lambda: ui.spinner("Fetching the Chutes model catalog…"),
+        fetching=lambda: ui.spinner(f"Fetching the {provider.display_name} model catalog…"),
     )
     for warning in listing.warnings:  # the fallback reason, when there is one, comes first
         ui.warn(warning)
@@ -78,8 +81,8 @@ def _price(value: float | None) -> str:
     return f"{whole}.{decimals.ljust(2, '0')}"
 
 
-def _row(model: Model, default: str, aliases: dict[str, list[str]]) -> list[str]:
-    model_ref = chutes.ref(model.id)
+def _row(provider_id: str, model: Model, default: str, aliases: dict[str, list[str]]) -> list[str]:
+    model_ref = f"{provider_id}/{model.id}"
     return [
         ("* " if model_ref == default else "  ") + model_ref,
         ", ".join(aliases.get(model_ref, [])),
@@ -157,7 +160,7 @@ def _render_table(
     from rich.table import Table
     from rich.text import Text
 
-    rows = [_row(model, default, aliases) for model in result.models]
+    rows = [_row(result.provider, model, default, aliases) for model in result.models]
     widths = [max([len(title), *(len(r[i]) for r in rows)]) for i, (title, _) in enumerate(COLUMNS)]
     console = ui.console()
     if wide:
@@ -202,10 +205,11 @@ def test_command(ref_or_alias: str | None, json_mode: bool) -> None:
     from genesis_cli.flows.model_test import resolve_target, test_model
 
     ui = UI(json_mode)
-    target = resolve_target(ref_or_alias)
-    credential = credentials.required(None, ui.warn, "to test with")
+    provider = current()
+    target = resolve_target(provider, ref_or_alias)
+    credential = credentials.required(provider, None, ui.warn, "to test with")
     with ui.spinner(f"Asking {target} for one token…"):
-        result = test_model(target, credential.secret)
+        result = test_model(provider, target, credential.secret)
     if json_mode:
         ui.emit_json(result.to_json())
     elif result.ok:
@@ -237,18 +241,19 @@ def default_command(ref_or_alias: str | None, json_mode: bool) -> None:
     from genesis_cli.flows.default_model import set_default
 
     ui = UI(json_mode)
+    provider = current()
     if ref_or_alias is None:
         from genesis_cli import paths
         from genesis_cli.config import config_file
 
         configured = config_file.primary_model(config_file.load(paths.config_path()).data)
-        default = configured or chutes.default_model_ref()
+        default = configured or provider.default_model_ref()
         if json_mode:
             ui.emit_json({"default": default, "configured": configured is not None})
         else:
             ui.line(default if configured else f"{default} (not set yet: onboarding sets it)")
         return
-    result = set_default(ref_or_alias)
+    result = set_default(provider, ref_or_alias)
     for warning in result.warnings:
         ui.warn(warning)
     if json_mode:

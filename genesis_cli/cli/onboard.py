@@ -11,25 +11,26 @@ from typing import TYPE_CHECKING
 import click
 
 from genesis_cli.cli.completion import complete_models
+from genesis_cli.cli.provider import current
 from genesis_cli.cli.ui import UI
 from genesis_cli.errors import UsageError
-from genesis_cli.providers import chutes
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from genesis_cli.flows.availability import Unavailable
     from genesis_cli.flows.onboard import Choices, OnboardResult
+    from genesis_cli.providers import Provider
 
-AUTH_CHOICES = ("chutes", "chutes-api-key")
 _MAX_KEY_LINE = 4096
 
 
 @click.command()
 @click.option(
     "--auth-choice",
-    type=click.Choice(AUTH_CHOICES),
-    help="chutes: Sign in with Chutes (OAuth). chutes-api-key: store an API key.",
+    metavar="CHOICE",
+    help="chutes: Sign in with Chutes (OAuth). chutes-api-key: store an API key. "
+    "Other providers: <id> and <id>-api-key.",
 )
 @click.option(
     "--api-key-stdin", is_flag=True, help="Read the API key from standard input (one line)."
@@ -97,45 +98,74 @@ def onboard(
     from genesis_cli.vault import chosen_store
 
     ui = UI(json_mode)
+    provider, choice = _provider_for(auth_choice)
     interactive = not non_interactive and sys.stdin.isatty()
     choices = Choices(
         keep_default=keep_default,
         default=default_model,
-        substitute=_substitute(ui) if interactive else None,
+        substitute=_substitute(provider, ui) if interactive else None,
         probe=probe,
         secret_store=chosen_store(secret_store),
     )
-    choice = auth_choice or _choose(interactive, api_key_stdin)
-    if choice == "chutes":
+    choice = choice or _choose(provider, interactive, api_key_stdin)
+    if choice == provider.id:
         if not interactive:
             if (
-                os.environ.get(chutes.CLIENT_ID_ENV, "").strip()
-                and not os.environ.get(chutes.CLIENT_SECRET_ENV, "").strip()
+                os.environ.get(provider.client_id_env, "").strip()
+                and not os.environ.get(provider.client_secret_env, "").strip()
             ):
-                raise _missing_secret()
+                raise _missing_secret(provider)
             raise UsageError(
-                "Sign in with Chutes needs a browser or a terminal to paste into, and this run "
-                "is non-interactive",
-                hint="use --auth-choice chutes-api-key with CHUTES_API_KEY, or set "
-                "CHUTES_OAUTH_TOKEN to a ready access token",
+                f"Sign in with {provider.display_name} needs a browser or a terminal to paste "
+                "into, and this run is non-interactive",
+                hint=f"use --auth-choice {provider.api_key_choice} with {provider.api_key_env}, "
+                f"or set {provider.oauth_token_env} to a ready access token",
             )
-        _report(ui, _sign_in(ui, browser, choices))
+        _report(provider, ui, _sign_in(provider, ui, browser, choices))
         return
-    if api_key_stdin and choice != "chutes-api-key":
-        raise UsageError("--api-key-stdin goes with --auth-choice chutes-api-key")
+    if api_key_stdin and choice != provider.api_key_choice:
+        raise UsageError(f"--api-key-stdin goes with --auth-choice {provider.api_key_choice}")
     from genesis_cli.flows.onboard import onboard_api_key
 
-    raw_key = _read_api_key(api_key_stdin, interactive, ui)
-    with ui.spinner("Checking the key with Chutes…"):
-        result = onboard_api_key(raw_key, warn=ui.warn, choices=choices)
-    _report(ui, result)
+    raw_key = _read_api_key(provider, api_key_stdin, interactive, ui)
+    with ui.spinner(f"Checking the key with {provider.display_name}…"):
+        result = onboard_api_key(provider, raw_key, warn=ui.warn, choices=choices)
+    _report(provider, ui, result)
 
 
-def _substitute(ui: UI) -> Callable[[list[Unavailable]], bool]:
+def _provider_for(auth_choice: str | None) -> tuple[Provider, str | None]:
+    """The provider an ``--auth-choice`` names (``<id>`` or ``<id>-api-key``), else the one
+    ``--provider`` picks; and the choice itself."""
+    from genesis_cli import providers
+    from genesis_cli.cli.provider import chosen_id
+
+    if auth_choice is None:
+        return current(), None
+    choice = auth_choice.strip()
+    provider_id = choice.removesuffix("-api-key")
+    try:
+        provider = providers.get(provider_id)
+    except UsageError:
+        known = [f"{p}, {p}-api-key" for p in providers.known()]
+        raise UsageError(
+            f"--auth-choice {choice!r} names no known provider",
+            hint=f"choose one of {', '.join(known)}",
+        ) from None
+    if chosen_id() not in (provider_id, providers.DEFAULT_ID):
+        raise UsageError(
+            f"--auth-choice {choice} and --provider {chosen_id()} name different providers",
+            hint="pass one of them",
+        )
+    if choice == provider.id:
+        provider.require_sign_in()
+    return provider, choice
+
+
+def _substitute(provider: Provider, ui: UI) -> Callable[[list[Unavailable]], bool]:
     """The one question asked when the live catalog lacks the default or alias targets."""
 
     def ask(missing: list[Unavailable]) -> bool:
-        ui.info("Chutes does not list some models genesis would set up:")
+        ui.info(f"{provider.display_name} does not list some models genesis would set up:")
         for item in missing:
             role = "default" if item.role == "primary" else item.role.removeprefix("alias:")
             ui.info(f"  {role:<13} {item.ref} -> suggested: {item.suggestions[0]}")
@@ -187,16 +217,18 @@ def _wait_for_input(stop: threading.Event) -> None:
     raise EOFError
 
 
-def _missing_secret() -> UsageError:
+def _missing_secret(provider: Provider) -> UsageError:
     return UsageError(
-        f"{chutes.CLIENT_ID_ENV} is set but {chutes.CLIENT_SECRET_ENV} is not: Chutes refuses "
-        "every sign-in without the client secret",
-        hint=f"set {chutes.CLIENT_SECRET_ENV} to your app's secret (csc_...), or unset "
-        f"{chutes.CLIENT_ID_ENV} and run `genesis auth app create`",
+        f"{provider.client_id_env} is set but {provider.client_secret_env} is not: "
+        f"{provider.display_name} refuses every sign-in without the client secret",
+        hint=f"set {provider.client_secret_env} to your app's secret (csc_...), or unset "
+        f"{provider.client_id_env} and run `genesis auth app create`",
     )
 
 
-def _client_credentials(ui: UI, interactive: bool) -> tuple[str, str, str | None]:
+def _client_credentials(
+    provider: Provider, ui: UI, interactive: bool
+) -> tuple[str, str, str | None]:
     """(client id, client secret, the stored app's redirect URI), all before anything opens.
 
     From ``CHUTES_CLIENT_ID`` + ``CHUTES_CLIENT_SECRET``, else the stored app, else (on a
@@ -206,9 +238,9 @@ def _client_credentials(ui: UI, interactive: bool) -> tuple[str, str, str | None
     """
     from genesis_cli.flows import apps
 
-    client_id = os.environ.get(chutes.CLIENT_ID_ENV, "").strip()
-    client_secret = os.environ.get(chutes.CLIENT_SECRET_ENV, "").strip()
-    stored = apps.stored_app(ui.warn)
+    client_id = os.environ.get(provider.client_id_env, "").strip()
+    client_secret = os.environ.get(provider.client_secret_env, "").strip()
+    stored = apps.stored_app(provider, ui.warn)
     if client_id:
         same = stored is not None and stored.client_id == client_id
         redirect = stored.redirect_uri if same and stored else None
@@ -223,57 +255,67 @@ def _client_credentials(ui: UI, interactive: bool) -> tuple[str, str, str | None
     else:
         if not interactive:
             raise UsageError(
-                "Sign in with Chutes needs an OAuth app of your own, and none is set up",
+                f"Sign in with {provider.display_name} needs an OAuth app of your own, and none "
+                "is set up",
                 hint="run `genesis auth app create`, or set "
-                f"{chutes.CLIENT_ID_ENV} and {chutes.CLIENT_SECRET_ENV}",
+                f"{provider.client_id_env} and {provider.client_secret_env}",
             )
-        created = _offer_new_app(ui)
+        created = _offer_new_app(provider, ui)
         if created is not None:
             return created
-        uri = os.environ.get(chutes.REDIRECT_URI_ENV) or chutes.DEFAULT_REDIRECT_URI
+        uri = (
+            os.environ.get(provider.redirect_uri_env)
+            or provider.require_sign_in().default_redirect_uri
+        )
         ui.info(
-            "Sign in with Chutes needs an OAuth app of your own (Chutes has no shared CLI "
-            "client). `genesis auth app create` makes one with your API key; or enter an "
-            f"existing app's client id and secret (its redirect URI must be {uri}).\n"
-            f"(Set {chutes.CLIENT_ID_ENV} and {chutes.CLIENT_SECRET_ENV} to skip these "
+            f"Sign in with {provider.display_name} needs an OAuth app of your own "
+            f"({provider.display_name} has no shared CLI client). `genesis auth app create` "
+            "makes one with your API key; or enter an existing app's client id and secret "
+            f"(its redirect URI must be {uri}).\n"
+            f"(Set {provider.client_id_env} and {provider.client_secret_env} to skip these "
             "questions.)"
         )
         client_id = click.prompt("Client ID (cid_...)", err=True).strip()
         redirect = None
     if not client_id:
-        raise UsageError("an OAuth client id is required", hint=f"set {chutes.CLIENT_ID_ENV}")
+        raise UsageError("an OAuth client id is required", hint=f"set {provider.client_id_env}")
     if not client_secret:
         if not interactive:
-            raise _missing_secret()
+            raise _missing_secret(provider)
         client_secret = click.prompt(
             "Client secret (csc_..., input hidden)", hide_input=True, err=True
         ).strip()
         if not client_secret:
-            raise _missing_secret()
+            raise _missing_secret(provider)
     return client_id, client_secret, redirect
 
 
-def _offer_new_app(ui: UI) -> tuple[str, str, str | None] | None:
+def _offer_new_app(provider: Provider, ui: UI) -> tuple[str, str, str | None] | None:
     """With an API key at hand, offer to register an app now (interactive onboarding)."""
     from genesis_cli.cli.apps import create_app
     from genesis_cli.flows import apps
 
-    key = apps.api_key_at_hand(ui.warn)
+    if provider.api_base_url_default is None:
+        return None  # no management API to register an app with
+    key = apps.api_key_at_hand(provider, ui.warn)
     if not key or not click.confirm(
-        "You have no Sign in with Chutes app yet. Create one now with your API key?",
+        f"You have no Sign in with {provider.display_name} app yet. Create one now with your "
+        "API key?",
         default=True,
         err=True,
     ):
         return None
-    app = create_app(ui, None, None, key)
+    app = create_app(provider, ui, None, None, key)
     return app.client_id, app.client_secret, app.redirect_uri
 
 
-def _sign_in(ui: UI, browser: bool | None, choices: Choices) -> OnboardResult:
+def _sign_in(provider: Provider, ui: UI, browser: bool | None, choices: Choices) -> OnboardResult:
     from genesis_cli.flows.signin import detect_remote, sign_in
     from genesis_cli.oauth import protocol
 
-    client = protocol.client_from_env(*_client_credentials(ui, interactive=True))
+    client = protocol.client_from_env(
+        provider, *_client_credentials(provider, ui, interactive=True)
+    )
     if browser is None:
         reason = detect_remote()
         remote = reason is not None
@@ -287,23 +329,24 @@ def _sign_in(ui: UI, browser: bool | None, choices: Choices) -> OnboardResult:
     return sign_in(client, remote=remote, io=TerminalInteraction(ui), warn=ui.warn, choices=choices)
 
 
-def _choose(interactive: bool, api_key_stdin: bool) -> str:
-    has_key = api_key_stdin or bool(os.environ.get(chutes.API_KEY_ENV, "").strip())
-    if not interactive and has_key:
-        return "chutes-api-key"
+def _choose(provider: Provider, interactive: bool, api_key_stdin: bool) -> str:
+    has_key = api_key_stdin or bool(os.environ.get(provider.api_key_env, "").strip())
+    if (not interactive and has_key) or provider.sign_in is None:
+        return provider.api_key_choice
     if not interactive:
         raise UsageError(
             "--auth-choice is required in a non-interactive run",
-            hint="pass --auth-choice chutes-api-key (with CHUTES_API_KEY or --api-key-stdin)",
+            hint=f"pass --auth-choice {provider.api_key_choice} (with {provider.api_key_env} or "
+            "--api-key-stdin)",
         )
-    click.echo("How do you want to connect to Chutes?", err=True)
-    click.echo("  1) Sign in with Chutes (browser)", err=True)
+    click.echo(f"How do you want to connect to {provider.display_name}?", err=True)
+    click.echo(f"  1) Sign in with {provider.display_name} (browser)", err=True)
     click.echo("  2) Paste an API key", err=True)
     number = click.prompt("Choice", type=click.IntRange(1, 2), default=1, err=True)
-    return AUTH_CHOICES[number - 1]
+    return (provider.id, provider.api_key_choice)[number - 1]
 
 
-def _read_api_key(from_stdin: bool, interactive: bool, ui: UI) -> str:
+def _read_api_key(provider: Provider, from_stdin: bool, interactive: bool, ui: UI) -> str:
     if from_stdin:
         if sys.stdin.isatty():
             raise UsageError(
@@ -317,26 +360,28 @@ def _read_api_key(from_stdin: bool, interactive: bool, ui: UI) -> str:
                 "--api-key-stdin got nothing on standard input", hint="pipe the key into genesis"
             )
         return line
-    env_key = os.environ.get(chutes.API_KEY_ENV, "").strip()
+    env_key = os.environ.get(provider.api_key_env, "").strip()
     if not interactive:
         if env_key:
             return env_key
         raise UsageError(
             "no API key given in a non-interactive run",
-            hint="set CHUTES_API_KEY or pipe the key with --api-key-stdin",
+            hint=f"set {provider.api_key_env} or pipe the key with --api-key-stdin",
         )
     from genesis_cli.records import mask
 
     if env_key and click.confirm(
-        f"Use the API key from {chutes.API_KEY_ENV} ({mask(env_key)})?", default=True, err=True
+        f"Use the API key from {provider.api_key_env} ({mask(env_key)})?", default=True, err=True
     ):
         return env_key
-    ui.info(f"Create an API key at {chutes.API_KEYS_URL}")
-    key: str = click.prompt("Chutes API key (input hidden)", hide_input=True, err=True)
+    ui.info(f"Create an API key at {provider.api_keys_url}")
+    key: str = click.prompt(
+        f"{provider.display_name} API key (input hidden)", hide_input=True, err=True
+    )
     return key
 
 
-def _report(ui: UI, result: OnboardResult) -> None:
+def _report(provider: Provider, ui: UI, result: OnboardResult) -> None:
     for warning in result.warnings:
         ui.warn(warning)
     if ui.json_mode:
@@ -346,7 +391,8 @@ def _report(ui: UI, result: OnboardResult) -> None:
         minutes = max(0, round((result.expires_at - time.time()) / 60))
         ui.info(f"Access token valid for {minutes} min; genesis refreshes it when needed.")
     who = f" as {result.username}" if result.username else ""
-    kind = "API key" if result.type == "api_key" else "Sign in with Chutes"
+    name = provider.display_name
+    kind = "API key" if result.type == "api_key" else f"Sign in with {name}"
     found = result.catalog
     source = found.source if not found.fell_back else f"bundled: {found.reason}"
     rows = [
@@ -378,4 +424,4 @@ def _report(ui: UI, result: OnboardResult) -> None:
         )
     state = "updated" if result.config_changed else "already up to date"
     rows.append(("config", f"{result.config_path} ({state})"))
-    ui.summary(f"Connected to Chutes{who} ({kind})", rows)
+    ui.summary(f"Connected to {name}{who} ({kind})", rows)

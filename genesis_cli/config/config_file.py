@@ -1,7 +1,9 @@
-"""The JSON5 config: read with ``json5_doc``, changed by splicing text (``config_edit``).
+"""The JSON5 config: read with ``json5_doc``, changed by splicing text (``json5_edit``).
 
-Loading never changes the file. A file that does not parse is reported with its path, line
-and column (exit 4) and is never overwritten. Every change happens under a cross-process
+The text is parsed once per command: ``load`` keeps its last parse (data and position
+tree) keyed by the file's bytes, and ``update`` reuses it when the file under the lock is
+unchanged. Loading never changes the file. A file that does not parse is reported with its
+path, line and column (exit 4) and is never overwritten. Every change happens under a cross-process
 lock, keeps the previous file at ``<config>.bak``, and is written atomically with mode 0600.
 """
 
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from genesis_cli.config.json5_doc import JSON5Error
+from genesis_cli.config.json5_doc import JSON5Error, Node
 from genesis_cli.errors import ConfigError, GenesisError
 from genesis_cli.fsutil import (
     atomic_write,
@@ -51,19 +53,18 @@ def located(document: ConfigDocument) -> Iterator[None]:
     try:
         yield
     except ShapeError as exc:
-        where = _position(document.text, exc.keys)
+        where = _position(document, exc.keys)
         raise ConfigError(
             f"{document.path}: {where}'{dotted(exc.keys)}' {exc.problem}", hint=exc.hint
         ) from None
 
 
-def _position(text: str, keys: tuple[str | int, ...]) -> str:
+def _position(document: ConfigDocument, keys: tuple[str | int, ...]) -> str:
     from genesis_cli.config.json5_doc import ArrayNode, ObjectNode, expand
-    from genesis_cli.config.json5_doc import parse as parse_spans
 
-    if not text.strip():
+    text, node = document.text, document.tree
+    if node is None:
         return ""
-    _, node = parse_spans(text)
     for key in keys:
         node = expand(text, node)
         if isinstance(node, ObjectNode) and isinstance(key, str) and node.member(key):
@@ -79,26 +80,31 @@ def _position(text: str, keys: tuple[str | int, ...]) -> str:
 
 @dataclass
 class ConfigDocument:
+    """A parsed config. Shared by every ``load`` of the same bytes: treat ``data`` as read-only
+    (``update`` changes a copy)."""
+
     path: Path
     text: str  # "" when the file does not exist yet
     data: dict[str, Any] = field(default_factory=dict)
     exists: bool = False
     raw: bytes = b""
+    tree: Node | None = None  # the position tree of ``text`` (None when it is empty)
 
 
-def parse(text: str, path: Path) -> dict[str, Any]:
-    """Parse JSON5 ``text``; raise ``ConfigError`` naming ``path``, line and column."""
+def parse(text: str, path: Path) -> tuple[dict[str, Any], Node | None]:
+    """Parse JSON5 ``text`` into data and its position tree; raise ``ConfigError`` naming
+    ``path``, line and column."""
     if not text.strip():
-        return {}
+        return {}, None
     from genesis_cli.config import json5_doc
 
     try:
-        data = json5_doc.loads(text)
+        data, tree = json5_doc.parse(text)
     except JSON5Error as exc:
         raise ConfigError(f"{path}: {_one_line(str(exc))}", hint=_HINT_INVALID) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be an object {{ ... }}", hint=_HINT_INVALID)
-    return data
+    return data, tree
 
 
 def _one_line(text: str) -> str:
@@ -106,10 +112,15 @@ def _one_line(text: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
+_last: list[ConfigDocument] = []  # the last parse, reused while the bytes are the same
+
+
 def load(path: Path) -> ConfigDocument:
     raw = read_if_present(path)
     if raw is None:
         return ConfigDocument(path=path, text="", data={}, exists=False)
+    if _last and _last[0].path == path and _last[0].raw == raw:
+        return _last[0]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -117,7 +128,10 @@ def load(path: Path) -> ConfigDocument:
         raise ConfigError(f"{path}: line {line}: not UTF-8 text", hint=_HINT_INVALID) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    return ConfigDocument(path=path, text=text, data=parse(text, path), exists=True, raw=raw)
+    data, tree = parse(text, path)
+    document = ConfigDocument(path=path, text=text, data=data, exists=True, raw=raw, tree=tree)
+    _last[:] = [document]
+    return document
 
 
 def backup_path(path: Path) -> Path:
@@ -142,7 +156,7 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
                 result = change(data)
             if json5_edit.same(document.data, data):
                 return result, False
-            text = json5_edit.apply(document.text, data)
+            text = json5_edit.apply(document.text, data, (document.data, document.tree))
             # A safety net, not a formality: never write a config that does not read back.
             try:
                 reread = json5_doc.loads(text)

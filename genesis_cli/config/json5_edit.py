@@ -403,11 +403,17 @@ def _patch(text: str, node: Node, old: Any, new: Any, style: Style, edits: list[
     edits.append(_Edit(node.start, node.end, block(new, style, _indent_of_line(text, node.start))))
 
 
-def apply(text: str, new: Any) -> str:
-    """``text`` changed so that it reads as ``new``, with the fewest edits to the text."""
+def apply(text: str, new: Any, parsed: tuple[Any, Node | None] | None = None) -> str:
+    """``text`` changed so that it reads as ``new``, with the fewest edits to the text.
+
+    ``parsed``: ``text`` already parsed (its value and position tree), not parsed again.
+    """
     if not text.strip():
         return dumps(new)
-    old, root = parse(text)
+    if parsed is not None and parsed[1] is not None:
+        old, root = parsed[0], parsed[1]
+    else:
+        old, root = parse(text)
     style = detect_style(text, root)
     edits: list[_Edit] = []
     _patch(text, root, old, new, style, edits)

@@ -7,7 +7,7 @@ from typing import Any
 
 from genesis_cli.config.config_file import ShapeError, get_path
 from genesis_cli.config.json5_edit import same
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 from genesis_cli.records import Model
 
 # The modalities OpenClaw's model schema accepts in ``input``; others are left out.
@@ -118,7 +118,7 @@ def named_refs(defaults: dict[str, Any]) -> set[str]:
 
 
 def merge_models(
-    existing: list[Any], models: list[Model], *, prune: bool, named: set[str]
+    provider: Provider, existing: list[Any], models: list[Model], *, prune: bool, named: set[str]
 ) -> tuple[list[Any], ModelChanges]:
     """The provider's model list merged by id with the catalog ``models``.
 
@@ -142,8 +142,8 @@ def merge_models(
             merged.append(entry)
         elif not prune:
             merged.append(entry)
-        elif chutes.ref(model_id) in named:
-            changes.kept.append(chutes.ref(model_id))
+        elif provider.ref(model_id) in named:
+            changes.kept.append(provider.ref(model_id))
             merged.append(entry)
         else:
             changes.removed += 1
@@ -174,6 +174,7 @@ def inverted_aliases(data: dict[str, Any]) -> list[str]:
 
 
 def register(
+    provider: Provider,
     data: dict[str, Any],
     models: list[Model],
     *,
@@ -184,7 +185,8 @@ def register(
     default_ref: str | None = None,
     alias_targets: dict[str, str] | None = None,
 ) -> Registration:
-    """Mutate ``data`` (the config) to register Chutes: catalog, aliases, default, profile.
+    """Mutate ``data`` (the config) to register ``provider``: catalog, aliases, default,
+    profile.
 
     Only genesis's keys change: other providers, other models' entries and unknown keys stay.
     ``prune`` (the catalog is live) lets models that left the catalog be removed.
@@ -198,11 +200,11 @@ def register(
     if default_ref is not None:
         model["primary"] = default_ref
     elif not (keep_default and isinstance(primary, str) and primary):
-        model["primary"] = chutes.default_model_ref()
+        model["primary"] = provider.default_model_ref()
     registration = Registration(default=model["primary"])
 
     entries = child_object(defaults, "agents", "defaults", "models")
-    targets = chutes.default_aliases() if alias_targets is None else alias_targets
+    targets = provider.default_aliases() if alias_targets is None else alias_targets
     for alias, target in targets.items():
         holder = next(
             (ref for ref, e in entries.items() if isinstance(e, dict) and e.get("alias") == alias),
@@ -223,10 +225,10 @@ def register(
         registration.skipped.append({"alias": alias, "target": target, "reason": reason})
 
     providers = child_object(child_object(data, "models"), "models", "providers")
-    block = child_object(providers, "models", "providers", chutes.ID)
-    block["baseUrl"] = chutes.base_url()
-    block["api"] = chutes.api_kind()
-    keys = ("models", "providers", chutes.ID, "models")
+    block = child_object(providers, "models", "providers", provider.id)
+    block["baseUrl"] = provider.base_url()
+    block["api"] = provider.api_kind()
+    keys = ("models", "providers", provider.id, "models")
     existing = block.get("models", [])
     if not isinstance(existing, list):
         raise ShapeError(keys, "is not an array, so genesis cannot add to it")
@@ -236,7 +238,7 @@ def register(
                 (*keys, index), "is not an object (a model entry is { id, name, ... })"
             )
     block["models"], registration.models = merge_models(
-        existing, models, prune=prune, named=named_refs(defaults)
+        provider, existing, models, prune=prune, named=named_refs(defaults)
     )
     registration.warnings += [
         f"{kept} left the live catalog but is kept in the config: the default, a fallback or "
@@ -248,8 +250,8 @@ def register(
     profiles = child_object(child_object(data, "auth"), "auth", "profiles")
     entry = profiles.get(profile_id)
     if isinstance(entry, dict):
-        entry["provider"] = chutes.ID
+        entry["provider"] = provider.id
         entry["mode"] = mode
     else:
-        profiles[profile_id] = {"provider": chutes.ID, "mode": mode}
+        profiles[profile_id] = {"provider": provider.id, "mode": mode}
     return registration

@@ -19,7 +19,7 @@ from genesis_cli import http
 from genesis_cli.coerce import finite_number
 from genesis_cli.errors import NetworkError
 from genesis_cli.http import plain_text
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 from genesis_cli.records import redact
 
 TEE_SENTENCE = "TEE models need an active subscription or a positive balance"
@@ -60,10 +60,10 @@ class Account:
 
 
 def _fetch_all(
-    paths: list[str], secret: str, deadline: float
+    provider: Provider, paths: list[str], secret: str, deadline: float
 ) -> dict[str, http.Response | NetworkError]:
     """GET each path under the management API at once; each ends by ``deadline``."""
-    base = chutes.api_base_url()
+    base = provider.api_base_url()
     results: dict[str, http.Response | NetworkError] = {}
     lock = threading.Lock()
 
@@ -90,7 +90,11 @@ def _fetch_all(
 
 
 def _body(
-    account: Account, what: str, outcome: http.Response | NetworkError | None, secret: str
+    provider: Provider,
+    account: Account,
+    what: str,
+    outcome: http.Response | NetworkError | None,
+    secret: str,
 ) -> Any:
     """The JSON of a good answer, else ``None`` with the reason added to ``problems``."""
     if outcome is None:
@@ -101,9 +105,10 @@ def _body(
         return None
     if outcome.status in (401, 403):
         account.refused += 1
+        detail = redact(outcome.detail(120), (secret,), provider.token_prefixes)
         account.problems.append(
-            f"{what}: HTTP {outcome.status} ({redact(outcome.detail(120), (secret,))}); an "
-            "OAuth token needs the account:read or profile scope to read the account"
+            f"{what}: HTTP {outcome.status} ({detail}); an OAuth token needs the account:read "
+            "or profile scope to read the account"
         )
         return None
     if outcome.status != 200:
@@ -140,21 +145,26 @@ def _next_midnight_utc() -> str:
     return midnight.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def read_account(secret: str, timeout: float | None = None) -> Account:
+def read_account(provider: Provider, secret: str, timeout: float | None = None) -> Account:
     """Everything ``genesis account`` shows, read with ``secret`` (key or access token)."""
     total = http.http_timeout() if timeout is None else timeout
     deadline = time.monotonic() + total
     account = Account()
     first = _fetch_all(
-        ["/users/me", "/users/me/subscription_usage", "/users/me/quotas"], secret, deadline
+        provider,
+        ["/users/me", "/users/me/subscription_usage", "/users/me/quotas"],
+        secret,
+        deadline,
     )
-    me = _body(account, "account", first.get("/users/me"), secret)
+    me = _body(provider, account, "account", first.get("/users/me"), secret)
     if isinstance(me, dict):
         name = me.get("username")
         account.username = plain_text(name)[:100] if isinstance(name, str) else None
         balance = finite_number(me.get("balance"))
         account.balance = float(balance) if balance is not None else None
-    usage = _body(account, "subscription", first.get("/users/me/subscription_usage"), secret)
+    usage = _body(
+        provider, account, "subscription", first.get("/users/me/subscription_usage"), secret
+    )
     if isinstance(usage, dict) and isinstance(usage.get("subscription"), bool):
         account.subscribed = usage["subscription"]
         if usage["subscription"]:
@@ -164,7 +174,7 @@ def read_account(secret: str, timeout: float | None = None) -> Account:
                 "fourHour": _window(usage.get("four_hour")),
                 "monthly": _window(usage.get("monthly")),
             }
-    quotas = _body(account, "quotas", first.get("/users/me/quotas"), secret)
+    quotas = _body(provider, account, "quotas", first.get("/users/me/quotas"), secret)
     chutes_ids: list[tuple[str, int | float | None]] = []
     for item in quotas if isinstance(quotas, list) else []:
         chute_id = item.get("chute_id") if isinstance(item, dict) else None
@@ -175,9 +185,11 @@ def read_account(secret: str, timeout: float | None = None) -> Account:
         account.problems.append("quota use: no time left to ask")
         chutes_ids = []
     paths = {c: f"/users/me/quota_usage/{quote(c, safe='')}" for c, _ in chutes_ids}
-    used = _fetch_all(list(paths.values()), secret, deadline) if paths else {}
+    used = _fetch_all(provider, list(paths.values()), secret, deadline) if paths else {}
     for chute_id, quota in chutes_ids:
-        body = _body(account, f"quota use of {chute_id}", used.get(paths[chute_id]), secret)
+        body = _body(
+            provider, account, f"quota use of {chute_id}", used.get(paths[chute_id]), secret
+        )
         entry = {"chuteId": chute_id, "quota": quota, "used": None, "resetsAt": None}
         if isinstance(body, dict):
             entry["quota"] = finite_number(body.get("quota")) or quota

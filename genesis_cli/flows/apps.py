@@ -14,39 +14,42 @@ from typing import Any
 from genesis_cli import apps, auth_store, vault
 from genesis_cli.auth_store import OAuthApp
 from genesis_cli.errors import GenesisError
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 from genesis_cli.records import mask
 
 Warn = Callable[[str], None]
 
 
-def api_key_at_hand(warn: Warn | None = None) -> str | None:
+def api_key_at_hand(provider: Provider, warn: Warn | None = None) -> str | None:
     """An API key without asking: ``CHUTES_API_KEY``, else the stored API-key profile."""
-    env = os.environ.get(chutes.API_KEY_ENV, "").strip()
+    env = os.environ.get(provider.api_key_env, "").strip()
     if env:
         return env
-    profile = auth_store.load(warn).profiles.get(chutes.DEFAULT_PROFILE)
+    profile = auth_store.load(warn).profiles.get(provider.default_profile)
     return profile.key if profile is not None and profile.type == "api_key" else None
 
 
-def redirect_uri(explicit: str | None) -> str:
+def redirect_uri(provider: Provider, explicit: str | None) -> str:
     """``--redirect-uri`` beats ``CHUTES_OAUTH_REDIRECT_URI``, which beats the default."""
     from genesis_cli.oauth.protocol import check_redirect_uri
 
-    env = os.environ.get(chutes.REDIRECT_URI_ENV, "").strip()
-    return check_redirect_uri(explicit or env or chutes.DEFAULT_REDIRECT_URI)
+    env = os.environ.get(provider.redirect_uri_env, "").strip()
+    return check_redirect_uri(
+        provider, explicit or env or provider.require_sign_in().default_redirect_uri
+    )
 
 
-def stored_app(warn: Warn | None = None) -> OAuthApp | None:
+def stored_app(provider: Provider, warn: Warn | None = None) -> OAuthApp | None:
     """The stored app, its secret read from the keyring when it is kept there."""
-    app = auth_store.load(warn).clients.get(chutes.ID)
+    app = auth_store.load(warn).clients.get(provider.id)
     if app is None or not app.secret_ref:
         return app
-    secret = vault.resolve_ref(f"[clients.{chutes.ID}]", "client_secret", app.secret_ref)
+    secret = vault.resolve_ref(f"[clients.{provider.id}]", "client_secret", app.secret_ref)
     return replace(app, client_secret=secret)
 
 
 def create(
+    provider: Provider,
     api_key: str,
     *,
     name: str | None,
@@ -62,17 +65,17 @@ def create(
     if secret_store == "keyring":
         vault.probe()
     try:
-        created = apps.create(api_key, name or apps.new_name(), uri)
+        created = apps.create(provider, api_key, name or apps.new_name(), uri)
     except apps.NameTaken:
         try:
-            created = apps.create(api_key, apps.new_name(), uri)
+            created = apps.create(provider, api_key, apps.new_name(), uri)
         except apps.NameTaken:
             raise GenesisError(
-                "Chutes says the app name is taken, twice",
+                f"{provider.display_name} says the app name is taken, twice",
                 hint="pass another name with --name",
             ) from None
     app = OAuthApp(
-        provider=chutes.ID,
+        provider=provider.id,
         client_id=created.client_id,
         client_secret=created.client_secret,
         app_id=created.app_id,
@@ -81,7 +84,7 @@ def create(
     )
     stored = app
     if secret_store == "keyring":
-        entry = vault.entry_name(f"clients.{chutes.ID}", "client_secret")
+        entry = vault.entry_name(f"clients.{provider.id}", "client_secret")
         try:
             vault.put(entry, created.client_secret)
             stored = replace(app, client_secret="", secret_ref=f"keyring:{vault.reference(entry)}")
@@ -89,10 +92,11 @@ def create(
             if warn:
                 warn(f"{exc.message}; kept the app's secret in the auth store file instead")
     try:
-        auth_store.set_client(chutes.ID, stored, warn)
+        auth_store.set_client(provider.id, stored, warn)
     except GenesisError as exc:
         raise GenesisError(
-            f"Chutes created the app {created.app_id}, but genesis could not store it: "
+            f"{provider.display_name} created the app {created.app_id}, but genesis could not "
+            "store it: "
             f"{exc.message}",
             hint=f"fix that, delete the app (DELETE /idp/apps/{created.app_id}) and run "
             "`genesis auth app create` again",
@@ -116,20 +120,20 @@ class AppReport:
         }
 
 
-def show(warn: Warn | None = None) -> AppReport | None:
-    app = stored_app(warn)
+def show(provider: Provider, warn: Warn | None = None) -> AppReport | None:
+    app = stored_app(provider, warn)
     if app is None:
         return None
     remote = "unknown"
     if app.app_id:
-        remote = apps.remote_state(api_key_at_hand(warn), app.app_id)
+        remote = apps.remote_state(provider, api_key_at_hand(provider, warn), app.app_id)
     return AppReport(app, remote)
 
 
-def delete(api_key: str, app: OAuthApp, warn: Warn | None = None) -> bool:
+def delete(provider: Provider, api_key: str, app: OAuthApp, warn: Warn | None = None) -> bool:
     """Delete the app at Chutes, then the stored client. ``False`` when Chutes had none."""
-    existed = apps.delete(api_key, app.app_id) if app.app_id else False
-    auth_store.set_client(chutes.ID, None, warn)
+    existed = apps.delete(provider, api_key, app.app_id) if app.app_id else False
+    auth_store.set_client(provider.id, None, warn)
     if app.secret_ref:
-        vault.delete(vault.entry_name(f"clients.{chutes.ID}", "client_secret"))
+        vault.delete(vault.entry_name(f"clients.{provider.id}", "client_secret"))
     return existed

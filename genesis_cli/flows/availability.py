@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 
 MAX_SUGGESTIONS = 3
 MAX_SCORED = 200  # full similarity scores computed per missing model, at most
@@ -44,7 +44,9 @@ def _natural(text: str) -> tuple[Any, ...]:
     return tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", text))
 
 
-def suggest(model_id: str, live_ids: list[str], limit: int = MAX_SUGGESTIONS) -> list[str]:
+def suggest(
+    provider: Provider, model_id: str, live_ids: list[str], limit: int = MAX_SUGGESTIONS
+) -> list[str]:
     """Up to ``limit`` refs from ``live_ids`` for a missing ``model_id``: the same vendor
     (the part before '/') first, then the closest names. Names are compared with their
     numbers blanked out, so a successor (GLM-4.7 -> GLM-5.2) ranks like a sibling; among
@@ -83,18 +85,20 @@ def suggest(model_id: str, live_ids: list[str], limit: int = MAX_SUGGESTIONS) ->
         chosen = set(same)
         others = [c for c in candidates if c not in chosen]
         picked += ranked(others, floor=0.5, wanted=limit - len(picked))
-    return [chutes.ref(c) for c in picked]
+    return [provider.ref(c) for c in picked]
 
 
-def check(live_ids: list[str], default: str, aliases: dict[str, str]) -> list[Unavailable]:
+def check(
+    provider: Provider, live_ids: list[str], default: str, aliases: dict[str, str]
+) -> list[Unavailable]:
     """The default and each alias target (refs) that a live catalog lacks, with suggestions."""
     present = set(live_ids)
     missing: list[Unavailable] = []
     roles = [("primary", default)] + [(f"alias:{name}", ref) for name, ref in aliases.items()]
     for role, ref in roles:
-        if not ref.startswith(f"{chutes.ID}/"):
+        if not ref.startswith(f"{provider.id}/"):
             continue  # another provider's model: not ours to judge
-        model_id = ref.removeprefix(f"{chutes.ID}/")
+        model_id = ref.removeprefix(f"{provider.id}/")
         if model_id not in present:
-            missing.append(Unavailable(ref, role, suggest(model_id, live_ids)))
+            missing.append(Unavailable(ref, role, suggest(provider, model_id, live_ids)))
     return missing

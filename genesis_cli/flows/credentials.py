@@ -1,16 +1,19 @@
-"""Which credential is in force at run time (SPEC 4). One function, used by every command."""
+"""Which credential is in force at run time (SPEC 4). One precedence, used by every command:
+``<PREFIX>_API_KEY``, then ``<PREFIX>_OAUTH_TOKEN``, then the stored profiles of the provider
+(``auth.order.<id>`` first, then OAuth before API key, each in file order)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 from genesis_cli import auth_store, paths, vault
 from genesis_cli.auth_store import Profile
 from genesis_cli.config import config_file
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import refresh
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 from genesis_cli.records import Credential, sendable
 
 Warn = Callable[[str], None]
@@ -27,21 +30,22 @@ def _from_env(name: str) -> str | None:
     return value or None
 
 
-def env_credential() -> Credential | None:
-    key = _from_env(chutes.API_KEY_ENV)
+def env_credential(provider: Provider) -> Credential | None:
+    key = _from_env(provider.api_key_env)
     if key:
-        return Credential(source="env:CHUTES_API_KEY", type="api_key", secret=key)
-    token = _from_env(chutes.OAUTH_TOKEN_ENV)
+        return Credential(source=f"env:{provider.api_key_env}", type="api_key", secret=key)
+    token = _from_env(provider.oauth_token_env)
     if token:
-        return Credential(source="env:CHUTES_OAUTH_TOKEN", type="token", secret=token)
+        return Credential(source=f"env:{provider.oauth_token_env}", type="token", secret=token)
     return None
 
 
-def ranked_profiles(profiles: dict[str, Profile], config: dict[str, object]) -> list[Profile]:
-    """Stored Chutes profiles in the order they are tried: ``auth.order.chutes`` first when
-    the config has it, then OAuth before API key, each in file order."""
-    mine = [p for p in profiles.values() if p.provider == chutes.ID]
-    order = config_file.auth_order(config, chutes.ID) if isinstance(config, dict) else None
+def ranked_profiles(
+    provider: Provider, profiles: dict[str, Profile], config: dict[str, Any]
+) -> list[Profile]:
+    """The provider's stored profiles in the order they are tried."""
+    mine = [p for p in profiles.values() if p.provider == provider.id]
+    order = config_file.auth_order(config, provider.id) if isinstance(config, dict) else None
     default = sorted(mine, key=lambda p: p.type != "oauth")
     if not order:
         return default
@@ -49,33 +53,72 @@ def ranked_profiles(profiles: dict[str, Profile], config: dict[str, object]) -> 
     return listed + [p for p in default if p not in listed]
 
 
-def _usable(profile: Profile, warn: Warn | None) -> Credential | None:
-    """A stored profile as the credential in force: refreshed when OAuth and due, its
-    referenced secrets read; ``None`` when it has no secret."""
-    profile = vault.resolve(refresh.ensure_fresh(profile, warn))
-    if not profile.secret:
-        return None
+def pick(
+    provider: Provider,
+    profiles: dict[str, Profile],
+    config: dict[str, Any],
+    usable: Callable[[Profile], Credential | None],
+) -> Credential | None:
+    """The precedence itself: the env credential, else the first profile ``usable`` accepts.
+
+    ``active`` passes a ``usable`` that refreshes and reads the keyring; ``auth status``
+    one that only looks, so that showing the status changes nothing.
+    """
+    from_env = env_credential(provider)
+    if from_env is not None:
+        return from_env
+    for candidate in ranked_profiles(provider, profiles, config):
+        found = usable(candidate)
+        if found is not None:
+            return found
+    return None
+
+
+def as_credential(profile: Profile) -> Credential:
     return Credential(
         source="profile",
         type=profile.type,
-        secret=profile.secret,
+        secret=profile.secret or "",
         profile=profile.id,
         expires_at=profile.expires_at,
     )
 
 
-def chosen(profile_id: str | None, warn: Warn | None = None) -> Credential | None:
+def _usable(provider: Provider, profile: Profile, warn: Warn | None) -> Credential | None:
+    """A stored profile as the credential in force: refreshed when OAuth and due, its
+    referenced secrets read; ``None`` when it has no secret."""
+    profile = vault.resolve(refresh.ensure_fresh(provider, profile, warn))
+    return as_credential(profile) if profile.secret else None
+
+
+def chosen(
+    provider: Provider, profile_id: str | None, warn: Warn | None = None
+) -> Credential | None:
     """The credential to use or hand on: the stored ``profile_id`` when given (refreshed
-    first when it is OAuth and due), else the active one (SPEC 4 order)."""
+    first when it is OAuth and due), else the active one."""
     if profile_id is None:
-        return active(warn)
+        return active(provider, warn)
     profile = auth_store.load(warn).profiles.get(profile_id)
-    return _usable(profile, warn) if profile is not None else None
+    if profile is None:
+        return None
+    check_provider(provider, profile)
+    return _usable(provider, profile, warn)
 
 
-def required(profile_id: str | None, warn: Warn | None = None, purpose: str = "") -> Credential:
+def check_provider(provider: Provider, profile: Profile) -> None:
+    """A profile named with ``--profile`` must be of the provider acted on."""
+    if profile.provider != provider.id:
+        raise UsageError(
+            f"profile {profile.id} belongs to {profile.provider!r}, not {provider.id!r}",
+            hint=f"pass --provider {profile.provider} before the command",
+        )
+
+
+def required(
+    provider: Provider, profile_id: str | None, warn: Warn | None = None, purpose: str = ""
+) -> Credential:
     """``chosen``, or exit 3 saying there is none (``purpose``: "to test with", ...)."""
-    found = chosen(profile_id, warn)
+    found = chosen(provider, profile_id, warn)
     if found is not None:
         return found
     if profile_id is not None:
@@ -83,22 +126,18 @@ def required(profile_id: str | None, warn: Warn | None = None, purpose: str = ""
             f"there is no usable profile {profile_id!r}", hint="see `genesis auth status`"
         )
     raise AuthError(
-        f"no Chutes credential{' ' + purpose if purpose else ''}",
-        hint="run `genesis onboard`, or set CHUTES_API_KEY",
+        f"no {provider.display_name} credential{' ' + purpose if purpose else ''}",
+        hint=f"run `genesis onboard`, or set {provider.api_key_env}",
     )
 
 
-def active(warn: Warn | None = None) -> Credential | None:
-    """``CHUTES_API_KEY``, then ``CHUTES_OAUTH_TOKEN``, then the first stored profile."""
-    from_env = env_credential()
+def active(provider: Provider, warn: Warn | None = None) -> Credential | None:
+    """The credential in force, by ``pick``; the config is read only when a profile is stored."""
+    from_env = env_credential(provider)
     if from_env is not None:
         return from_env
     store = auth_store.load(warn)
     if not store.profiles:
         return None
     config = config_file.load(paths.config_path()).data
-    for candidate in ranked_profiles(store.profiles, config):
-        found = _usable(candidate, warn)
-        if found is not None:
-            return found
-    return None
+    return pick(provider, store.profiles, config, lambda p: _usable(provider, p, warn))

@@ -9,7 +9,7 @@ from genesis_cli import catalog, paths
 from genesis_cli.config import config_file
 from genesis_cli.config.schema import child_object
 from genesis_cli.errors import UsageError
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 
 
 @dataclass
@@ -28,16 +28,16 @@ class DefaultResult:
         }
 
 
-def resolve_ref(text: str, config: dict[str, Any], known_ids: set[str]) -> str:
-    """A ``provider/<id>`` ref from what the user typed: a ref, an alias, or a bare Chutes id."""
+def resolve_ref(provider: Provider, text: str, config: dict[str, Any], known_ids: set[str]) -> str:
+    """A ``provider/<id>`` ref from what the user typed: a ref, an alias, or a bare model id."""
     wanted = text.strip()
     if not wanted or any(ch.isspace() for ch in wanted):
         raise UsageError(f"{text!r} is not a model ref or alias", hint="see `genesis models list`")
     for model_ref, alias in config_file.aliases(config).items():
         if alias == wanted:
             return model_ref
-    if wanted in known_ids:  # a bare Chutes model id such as zai-org/GLM-5-TEE
-        return chutes.ref(wanted)
+    if wanted in known_ids:  # a bare model id such as zai-org/GLM-5-TEE
+        return provider.ref(wanted)
     if "/" in wanted:
         return wanted
     raise UsageError(
@@ -46,13 +46,13 @@ def resolve_ref(text: str, config: dict[str, Any], known_ids: set[str]) -> str:
     )
 
 
-def set_default(text: str) -> DefaultResult:
+def set_default(provider: Provider, text: str) -> DefaultResult:
     path = paths.config_path()
-    current = catalog.resolve(None, offline=True)
+    current = catalog.resolve(provider, None, offline=True)
     known = current.ids()
-    wanted = resolve_ref(text, config_file.load(path).data, known)
+    wanted = resolve_ref(provider, text, config_file.load(path).data, known)
     warnings: list[str] = []
-    if wanted.startswith(f"{chutes.ID}/") and wanted.removeprefix(f"{chutes.ID}/") not in known:
+    if wanted.startswith(f"{provider.id}/") and wanted.removeprefix(f"{provider.id}/") not in known:
         warnings.append(
             f"{wanted} is not in the current ({current.source}) catalog; "
             "check the spelling with `genesis models list --refresh`"

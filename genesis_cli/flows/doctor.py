@@ -13,7 +13,7 @@ from genesis_cli.config import config_file
 from genesis_cli.config.schema import inverted_aliases
 from genesis_cli.errors import GenesisError, NetworkError
 from genesis_cli.flows.status import loose_mode, status
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 
 CheckStatus = Literal["ok", "warn", "fail"]
 NETWORK_CHECK_SECONDS = 5.0
@@ -117,17 +117,17 @@ def _keyring() -> Check | None:
     return Check("keyring", "ok", f"the secrets of {names} are readable in the OS keyring")
 
 
-def _credential() -> Check:
+def _credential(provider: Provider) -> Check:
     try:
-        found = status()
+        found = status(provider)
     except GenesisError as exc:
         return Check("credential", "fail", exc.message, exc.hint)
     if found.active is None:
         return Check(
             "credential",
             "fail",
-            "no usable Chutes credential",
-            "run `genesis onboard` or set CHUTES_API_KEY",
+            f"no usable {provider.display_name} credential",
+            f"run `genesis onboard` or set {provider.api_key_env}",
         )
     where = found.active["profile"] or found.active["source"]
     return Check(
@@ -135,18 +135,20 @@ def _credential() -> Check:
     )
 
 
-def _account() -> Check:
-    """Can the active credential run a TEE model (every Chutes model is TEE now)?"""
+def _account(provider: Provider) -> Check:
+    """Can the active credential run a TEE model (every Chutes model is TEE now)? Asked of
+    providers with a management API (``/users/me``)."""
     from genesis_cli.flows import credentials
     from genesis_cli.flows.account import TEE_SENTENCE, read_account
 
     try:
-        credential = credentials.active()
+        credential = credentials.active(provider)
     except GenesisError as exc:
         return Check("account", "warn", exc.message, exc.hint)
     if credential is None:
         return Check("account", "warn", "no credential to read the account with")
-    found = read_account(credential.secret, timeout=min(http.http_timeout(), NETWORK_CHECK_SECONDS))
+    timeout = min(http.http_timeout(), NETWORK_CHECK_SECONDS)
+    found = read_account(provider, credential.secret, timeout=timeout)
     if found.answered == 0:
         detail = found.problems[0] if found.problems else "no answer"
         return Check("account", "warn", f"could not read the account: {detail}")
@@ -155,7 +157,7 @@ def _account() -> Check:
             "account",
             "fail",
             f"{TEE_SENTENCE}; this account has neither (balance {found.balance:g})",
-            "add balance or subscribe at https://chutes.ai, then `genesis models test`",
+            f"add balance or subscribe at {provider.site_url}, then `genesis models test`",
         )
     who = found.username or "unknown user"
     money = "unknown balance" if found.balance is None else f"balance ${found.balance:,.2f}"
@@ -187,18 +189,19 @@ def _probe(name: str, url: str) -> tuple[Check, float | None]:
     return Check(name, outcome, detail), server_time
 
 
-def _clock(server_time: float | None) -> Check:
+def _clock(provider: Provider, server_time: float | None) -> Check:
+    name = provider.display_name
     if server_time is None:
-        return Check("clock", "warn", "could not compare the clock with Chutes (no Date header)")
+        return Check("clock", "warn", f"could not compare the clock with {name} (no Date header)")
     skew = time.time() - server_time
     if abs(skew) > MAX_CLOCK_SKEW_SECONDS:
         return Check(
             "clock",
             "fail",
-            f"this machine's clock is {skew:+.0f}s off Chutes' clock",
+            f"this machine's clock is {skew:+.0f}s off {name}'s clock",
             "sync the clock (e.g. timedatectl set-ntp true): token expiry depends on it",
         )
-    return Check("clock", "ok", f"within {abs(skew):.0f}s of Chutes' clock")
+    return Check("clock", "ok", f"within {abs(skew):.0f}s of {name}'s clock")
 
 
 def _network_settings() -> Check:
@@ -232,18 +235,24 @@ def _network_settings() -> Check:
     return Check("proxy / CA", "ok", ", ".join(parts) if parts else "direct, system CA bundle")
 
 
-def run_checks() -> Report:
+def run_checks(provider: Provider) -> Report:
     report = Report()
     keyring = _keyring()
     report.checks += [_state_dir(), *_config(), _store(), *([keyring] if keyring else [])]
-    report.checks += [_credential(), _network_settings()]
+    report.checks += [_credential(provider), _network_settings()]
     try:
-        models_url = f"{chutes.base_url()}/models"
-        idp_url = f"{chutes.oauth_base_url()}/userinfo"
+        models_url = f"{provider.base_url()}/models"
+        idp_url = f"{provider.oauth_base_url()}/userinfo" if provider.sign_in else None
     except GenesisError as exc:
         report.checks.append(Check("endpoints", "fail", exc.message, exc.hint))
         return report
     models_check, server_time = _probe("models API", models_url)
-    idp_check, idp_time = _probe("sign-in (IdP)", idp_url)
-    report.checks += [models_check, idp_check, _clock(server_time or idp_time), _account()]
+    report.checks.append(models_check)
+    if idp_url is not None:
+        idp_check, idp_time = _probe("sign-in (IdP)", idp_url)
+        report.checks.append(idp_check)
+        server_time = server_time or idp_time
+    report.checks.append(_clock(provider, server_time))
+    if provider.api_base_url_default is not None:
+        report.checks.append(_account(provider))
     return report

@@ -11,9 +11,10 @@ from genesis_cli import auth_store, paths, vault
 from genesis_cli.auth_store import Profile
 from genesis_cli.config import config_file
 from genesis_cli.errors import AuthError, UsageError
+from genesis_cli.flows.credentials import check_provider
 from genesis_cli.flows.refresh import client_for, profile_lock
 from genesis_cli.oauth import protocol
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 
 Warn = Callable[[str], None]
 
@@ -27,12 +28,15 @@ class LogoutResult:
         return {"loggedOut": self.removed, "warnings": self.warnings}
 
 
-def choose(profiles: dict[str, Profile], profile_id: str | None, everything: bool) -> list[Profile]:
-    mine = [p for p in profiles.values() if p.provider == chutes.ID]
+def choose(
+    provider: Provider, profiles: dict[str, Profile], profile_id: str | None, everything: bool
+) -> list[Profile]:
+    mine = [p for p in profiles.values() if p.provider == provider.id]
     if profile_id is not None:
         if profile_id not in profiles:
             known = ", ".join(sorted(profiles)) or "none"
             raise UsageError(f"there is no profile {profile_id!r} (stored: {known})")
+        check_provider(provider, profiles[profile_id])
         return [profiles[profile_id]]
     if everything or len(mine) <= 1:
         return mine
@@ -42,42 +46,46 @@ def choose(profiles: dict[str, Profile], profile_id: str | None, everything: boo
     )
 
 
-def _revoke(profile: Profile) -> bool | None:
-    """``None`` when there is nothing to revoke (API keys are managed on the Chutes site)."""
+def _revoke(provider: Provider, profile: Profile) -> bool | None:
+    """``None`` when there is nothing to revoke (API keys are managed on the provider's site)."""
     if profile.type != "oauth" or not profile.client_id:
         return None
     try:
         profile = vault.resolve(profile)
     except AuthError:
         return False  # a secret that cannot be read cannot be revoked; it is deleted anyway
-    client = client_for(profile)
+    client = client_for(provider, profile)
     tokens = [t for t in (profile.refresh, profile.access) if t]
     return all([protocol.revoke(client, token) for token in tokens])
 
 
-def logout(profile_id: str | None, everything: bool, warn: Warn | None = None) -> LogoutResult:
+def logout(
+    provider: Provider, profile_id: str | None, everything: bool, warn: Warn | None = None
+) -> LogoutResult:
     """Under the profile lock, so that a refresh in flight finishes first and cannot write
     its new tokens back afterwards."""
     auth_store.load(warn)  # an unreadable store is exit 4 before anything is created
     with profile_lock():
-        return _logout(profile_id, everything, warn)
+        return _logout(provider, profile_id, everything, warn)
 
 
-def _logout(profile_id: str | None, everything: bool, warn: Warn | None) -> LogoutResult:
-    chosen = choose(auth_store.load(warn).profiles, profile_id, everything)
+def _logout(
+    provider: Provider, profile_id: str | None, everything: bool, warn: Warn | None
+) -> LogoutResult:
+    chosen = choose(provider, auth_store.load(warn).profiles, profile_id, everything)
     result = LogoutResult()
     for profile in chosen:
-        revoked = _revoke(profile)
+        revoked = _revoke(provider, profile)
         if revoked is False:
             result.warnings.append(
                 f"could not revoke the tokens of {profile.id} at "
-                f"{chutes.DISPLAY_NAME}; they were deleted here and expire "
+                f"{provider.display_name}; they were deleted here and expire "
                 "on their own"
             )
         if profile.type == "api_key":
             result.warnings.append(
                 f"the API key of {profile.id} still works until you delete "
-                f"it at {chutes.API_KEYS_URL}"
+                f"it at {provider.api_keys_url}"
             )
         result.removed.append({"profile": profile.id, "type": profile.type, "revoked": revoked})
     ids = {p.id for p in chosen}
@@ -103,7 +111,7 @@ def _logout(profile_id: str | None, everything: bool, warn: Warn | None) -> Logo
 
         if config_file.load(path).exists:
             config_file.update(path, forget)
-    for name in (chutes.API_KEY_ENV, chutes.OAUTH_TOKEN_ENV):
+    for name in (provider.api_key_env, provider.oauth_token_env):
         if os.environ.get(name, "").strip():
             result.warnings.append(f"{name} is set in your environment and still signs you in")
     return result

@@ -13,40 +13,48 @@ from typing import Any
 from genesis_cli import catalog, http
 from genesis_cli.errors import ExitCode, NetworkError, UsageError
 from genesis_cli.flows.availability import suggest
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 from genesis_cli.records import redact
 
 PROMPT = "ping"
 
-# reason -> (exit code, what to do next)
+# reason -> (exit code, what to do next); the text is formatted with the provider's names.
 REASONS: dict[str, tuple[ExitCode, str]] = {
     "rejected": (
         ExitCode.AUTH,
-        "Chutes refused the credential: sign in again (`genesis onboard`) or check "
-        f"{chutes.API_KEY_ENV}",
+        "{name} refused the credential: sign in again (`genesis onboard`) or check {key_env}",
     ),
     "forbidden": (
         ExitCode.AUTH,
-        "the credential may not call models: an OAuth token needs the chutes:invoke scope, an "
+        "the credential may not call models: an OAuth token needs the invoke scope, an "
         "API key the invoke permission",
     ),
     "payment_required": (
         ExitCode.PROVIDER,
-        "TEE models need an active subscription or a positive balance: add balance or "
-        "subscribe at https://chutes.ai (see `genesis account`)",
+        "this model needs an active subscription or a positive balance: add balance or "
+        "subscribe at {site} (see `genesis account`)",
     ),
     "not_found": (
         ExitCode.PROVIDER,
-        "Chutes does not serve this model now: pick another with `genesis models default`",
+        "{name} does not serve this model now: pick another with `genesis models default`",
     ),
-    "rate_limited": (ExitCode.PROVIDER, "Chutes is rate limiting or at capacity: try again later"),
+    "rate_limited": (ExitCode.PROVIDER, "{name} is rate limiting or at capacity: try again later"),
     "unavailable": (
         ExitCode.PROVIDER,
         "no instance of this model is up right now: try again in a few minutes, or another model",
     ),
-    "network": (ExitCode.ERROR, "check the network, HTTPS_PROXY / NO_PROXY and CHUTES_BASE_URL"),
-    "bad_response": (ExitCode.ERROR, "Chutes answered with something that is not a completion"),
+    "network": (ExitCode.ERROR, "check the network, HTTPS_PROXY / NO_PROXY and {base_env}"),
+    "bad_response": (ExitCode.ERROR, "{name} answered with something that is not a completion"),
 }
+
+
+def next_step(provider: Provider, reason: str) -> str:
+    return REASONS[reason][1].format(
+        name=provider.display_name,
+        key_env=provider.api_key_env,
+        base_env=provider.env("BASE_URL"),
+        site=provider.site_url,
+    )
 
 
 @dataclass
@@ -59,16 +67,13 @@ class TestResult:
     detail: str | None = None
     retry_after: int | None = None
     suggestions: list[str] = field(default_factory=list)
+    hint: str | None = None  # what to do next, when it failed
 
     __test__ = False  # not a pytest class
 
     @property
     def exit_code(self) -> ExitCode:
         return ExitCode.OK if self.ok else REASONS[self.reason or "bad_response"][0]
-
-    @property
-    def hint(self) -> str | None:
-        return None if self.ok else REASONS[self.reason or "bad_response"][1]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -105,16 +110,16 @@ def _retry_after(value: str | None) -> int | None:
     return None
 
 
-def test_model(model_ref: str, secret: str) -> TestResult:
-    """Send the one-token request for ``model_ref`` (``chutes/<id>``) with ``secret``."""
-    model_id = model_ref.removeprefix(f"{chutes.ID}/")
+def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
+    """Send the one-token request for ``model_ref`` (``<provider>/<id>``) with ``secret``."""
+    model_id = model_ref.removeprefix(f"{provider.id}/")
     body = {
         "model": model_id,
         "messages": [{"role": "user", "content": PROMPT}],
         "max_tokens": 1,
         "stream": False,
     }
-    url = f"{chutes.base_url()}/chat/completions"
+    url = f"{provider.base_url()}/chat/completions"
     started = time.monotonic()
     try:
         response = http.request(
@@ -125,7 +130,13 @@ def test_model(model_ref: str, secret: str) -> TestResult:
             max_bytes=1024 * 1024,
         )
     except NetworkError as exc:
-        return TestResult(model_ref, False, reason="network", detail=exc.message)
+        return TestResult(
+            model_ref,
+            False,
+            reason="network",
+            detail=exc.message,
+            hint=next_step(provider, "network"),
+        )
     latency = round((time.monotonic() - started) * 1000)
     result = TestResult(model_ref, False, status=response.status, latency_ms=latency)
     if response.status == 200:
@@ -138,18 +149,20 @@ def test_model(model_ref: str, secret: str) -> TestResult:
             return result
         result.reason = "bad_response"
         result.detail = "HTTP 200 without a 'choices' list"
+        result.hint = next_step(provider, result.reason)
         return result
     result.reason = _reason(response.status)
-    result.detail = redact(response.detail(), (secret,))
+    result.hint = next_step(provider, result.reason)
+    result.detail = redact(response.detail(), (secret,), provider.token_prefixes)
     if result.reason == "rate_limited":
         result.retry_after = _retry_after(response.headers.get("retry-after"))
     if result.reason == "not_found":
-        known = [m.id for m in catalog.resolve(None, offline=True).models]
-        result.suggestions = suggest(model_id, known)
+        known = [m.id for m in catalog.resolve(provider, None, offline=True).models]
+        result.suggestions = suggest(provider, model_id, known)
     return result
 
 
-def resolve_target(text: str | None) -> str:
+def resolve_target(provider: Provider, text: str | None) -> str:
     """The ref to test: ``text`` (a ref, an alias or a bare id), else the configured default."""
     from genesis_cli import paths
     from genesis_cli.config import config_file
@@ -157,15 +170,15 @@ def resolve_target(text: str | None) -> str:
 
     config = config_file.load(paths.config_path()).data
     if text is None:
-        return config_file.primary_model(config) or chutes.default_model_ref()
-    known = {m.id for m in catalog.resolve(None, offline=True).models}
-    aliases = chutes.default_aliases()
+        return config_file.primary_model(config) or provider.default_model_ref()
+    known = {m.id for m in catalog.resolve(provider, None, offline=True).models}
+    aliases = provider.default_aliases()
     if text.strip() in aliases and not config_file.aliases(config):
         return aliases[text.strip()]
-    ref = resolve_ref(text, config, known)
-    if not ref.startswith(f"{chutes.ID}/"):
+    ref = resolve_ref(provider, text, config, known)
+    if not ref.startswith(f"{provider.id}/"):
         raise UsageError(
-            f"{ref} is not a {chutes.DISPLAY_NAME} model; genesis tests Chutes models only",
-            hint="pass a chutes/<model> ref or an alias",
+            f"{ref} is not a {provider.display_name} model",
+            hint=f"pass a {provider.id}/<model> ref or an alias, or pass --provider",
         )
     return ref

@@ -9,7 +9,7 @@ from typing import Any
 
 from genesis_cli import catalog, paths
 from genesis_cli.config import config_file
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 from genesis_cli.records import Catalog, Model
 
 
@@ -30,7 +30,7 @@ class ModelListing:
         }
 
     def _model_json(self, model: Model) -> dict[str, Any]:
-        model_ref = chutes.ref(model.id)
+        model_ref = f"{self.catalog.provider}/{model.id}"
         fields = model.to_dict()
         return {
             "ref": model_ref,
@@ -41,6 +41,7 @@ class ModelListing:
 
 
 def list_models(
+    provider: Provider,
     credential: str | None,
     *,
     refresh: bool,
@@ -48,23 +49,23 @@ def list_models(
     fetching: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> ModelListing:
     config = config_file.load(paths.config_path()).data
-    result = catalog.resolve(credential, refresh=refresh, offline=offline, fetching=fetching)
-    default = config_file.primary_model(config) or chutes.default_model_ref()
+    result = catalog.resolve(
+        provider, credential, refresh=refresh, offline=offline, fetching=fetching
+    )
+    default = config_file.primary_model(config) or provider.default_model_ref()
     by_ref: dict[str, list[str]] = {}
     for model_ref, alias in config_file.aliases(config).items():
         by_ref.setdefault(model_ref, []).append(alias)
     if not config:
         # Not onboarded yet: show what onboarding would register.
-        for alias, model_ref in chutes.default_aliases().items():
+        for alias, model_ref in provider.default_aliases().items():
             by_ref.setdefault(model_ref, []).append(alias)
     warnings = list(result.warnings)
-    if result.fell_back and result.reason:
-        warnings.insert(0, f"live catalog unavailable ({result.reason}); using the bundled catalog")
-    refs = {chutes.ref(model_id) for model_id in result.ids()}
+    refs = {provider.ref(model_id) for model_id in result.ids()}
     if default not in refs:
         warnings.append(f"default model {default} is not in the {result.source} catalog")
     for model_ref, names in sorted(by_ref.items()):
-        if model_ref.startswith(f"{chutes.ID}/") and model_ref not in refs:
+        if model_ref.startswith(f"{provider.id}/") and model_ref not in refs:
             warnings.append(
                 f"alias {', '.join(names)} points to {model_ref}, "
                 f"which is not in the {result.source} catalog"

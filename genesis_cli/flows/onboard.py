@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +16,10 @@ from genesis_cli.config.schema import Registration, register
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import availability
 from genesis_cli.flows.availability import Unavailable
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 from genesis_cli.records import Catalog, mask, sendable
 
 Warn = Callable[[str], None]
-# A pasted shell line: "export CHUTES_API_KEY=..." or "CHUTES_API_KEY=...". Only that name,
-# so a key that happens to contain "=" is never cut.
-_EXPORT_PREFIX = re.compile(rf"^(?:export\s+)?{chutes.API_KEY_ENV}\s*=\s*")
 
 
 @dataclass
@@ -81,40 +77,45 @@ class OnboardResult:
         }
 
 
-def normalize_api_key(raw: str) -> str:
+def normalize_api_key(provider: Provider, raw: str) -> str:
     """Trim whitespace, one pair of quotes and an ``export CHUTES_API_KEY=`` prefix."""
     key = raw.strip()
-    key = _EXPORT_PREFIX.sub("", key, count=1).strip()
+    # A pasted shell line: "export CHUTES_API_KEY=..." or "CHUTES_API_KEY=...". Only that
+    # name, so a key that happens to contain "=" is never cut.
+    prefix = rf"^(?:export\s+)?{re.escape(provider.api_key_env)}\s*=\s*"
+    key = re.sub(prefix, "", key, count=1).strip()
     if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
         key = key[1:-1].strip()
     if not key:
         raise UsageError(
-            "the API key is empty", hint=f"create one at {chutes.API_KEYS_URL} and try again"
+            "the API key is empty", hint=f"create one at {provider.api_keys_url} and try again"
         )
     if any(ch.isspace() or not ch.isprintable() for ch in key):
         raise UsageError(
             "the API key contains spaces or control characters",
-            hint="paste the key alone, as Chutes shows it",
+            hint=f"paste the key alone, as {provider.display_name} shows it",
         )
     if not sendable(key):
         raise UsageError(
             "the API key holds characters that are not ASCII (is it a masked cpk_…wxyz copied "
             "from a listing?)",
-            hint=f"copy the whole key from {chutes.API_KEYS_URL}",
+            hint=f"copy the whole key from {provider.api_keys_url}",
         )
     return key
 
 
-def key_shape_warning(key: str) -> str | None:
-    if chutes.API_KEY_PATTERN.fullmatch(key):
+def key_shape_warning(provider: Provider, key: str) -> str | None:
+    if provider.key_pattern is None or provider.key_pattern.fullmatch(key):
         return None
     return (
-        "the key does not look like a Chutes API key (cpk_<32 hex>.<32 hex>.<32 "
-        "letters/digits>); storing it anyway"
+        f"the key does not look like a {provider.display_name} API key ({provider.key_shape}); "
+        "storing it anyway"
     )
 
 
-def preflight(keep_default: bool, warn: Warn | None, secret_store: str = "file") -> None:
+def preflight(
+    provider: Provider, keep_default: bool, warn: Warn | None, secret_store: str = "file"
+) -> None:
     """Fail on an unreadable config or store (exit 4), or a keyring that cannot keep the
     secrets (``--secret-store keyring``), before anything is sent or written."""
     if secret_store == "keyring":
@@ -123,37 +124,17 @@ def preflight(keep_default: bool, warn: Warn | None, secret_store: str = "file")
     document = config_file.load(path)
     with config_file.located(document):
         register(
+            provider,
             copy.deepcopy(document.data),
             [],
-            profile_id=chutes.DEFAULT_PROFILE,
+            profile_id=provider.default_profile,
             mode="api_key",
             keep_default=keep_default,
         )
     auth_store.load(warn)
 
 
-def discover(credential: str | None, *, reject_is_fatal: bool) -> tuple[Catalog, list[str]]:
-    """The live catalog fetched with ``credential``, else the bundled one.
-
-    A 401/403 is fatal for an API key being onboarded; for a fresh OAuth token it is a
-    warning and the (public) list is fetched once more without the token.
-    """
-    try:
-        models = catalog.fetch_live(credential)
-    except catalog.CredentialRejected:
-        if reject_is_fatal:
-            raise AuthError(
-                f"{chutes.DISPLAY_NAME} rejected this API key (nothing was saved)",
-                hint=f"check the key, or create a new one at {chutes.API_KEYS_URL}",
-            ) from None
-        found, _ = discover(None, reject_is_fatal=False)
-        return found, [f"{chutes.DISPLAY_NAME} rejected the new token when listing models"]
-    except catalog.CatalogUnavailable as exc:
-        return catalog.bundled_catalog(exc.message, fell_back=True), []
-    return Catalog(provider=chutes.ID, source="live", models=models, fetched_at=time.time()), []
-
-
-def plan_models(found: Catalog, choices: Choices, warnings: list[str]) -> Plan:
+def plan_models(provider: Provider, found: Catalog, choices: Choices, warnings: list[str]) -> Plan:
     """The default and alias targets to register, decided before anything is written.
 
     ``--default`` must name a model of the catalog in use (else exit 2, nothing written).
@@ -163,16 +144,16 @@ def plan_models(found: Catalog, choices: Choices, warnings: list[str]) -> Plan:
     from genesis_cli.flows.default_model import resolve_ref
 
     ids = [m.id for m in found.models]
-    targets = chutes.default_aliases()
+    targets = provider.default_aliases()
     needs_config = choices.default is not None or choices.keep_default
     config = config_file.load(paths.config_path()).data if needs_config else {}
     default_ref = None
     if choices.default is not None:
         default_ref = targets.get(choices.default.strip()) or resolve_ref(
-            choices.default, config, set(ids)
+            provider, choices.default, config, set(ids)
         )
-        if default_ref.removeprefix(f"{chutes.ID}/") not in ids:
-            tips = availability.suggest(default_ref.split("/", 1)[-1], ids)
+        if default_ref.removeprefix(f"{provider.id}/") not in ids:
+            tips = availability.suggest(provider, default_ref.split("/", 1)[-1], ids)
             raise UsageError(
                 f"--default {choices.default}: {default_ref} is not in the {found.source} "
                 "catalog (nothing was written)",
@@ -182,8 +163,8 @@ def plan_models(found: Catalog, choices: Choices, warnings: list[str]) -> Plan:
     if found.source != "live":
         return plan
     kept = config_file.primary_model(config) if choices.keep_default else None
-    primary = default_ref or kept or chutes.default_model_ref()
-    missing = availability.check(ids, primary, targets)
+    primary = default_ref or kept or provider.default_model_ref()
+    missing = availability.check(provider, ids, primary, targets)
     replaceable = [m for m in missing if m.suggestions]
     if replaceable and choices.substitute and choices.substitute(replaceable):
         for item in replaceable:
@@ -199,6 +180,7 @@ def plan_models(found: Catalog, choices: Choices, warnings: list[str]) -> Plan:
 
 
 def write_everything(
+    provider: Provider,
     profile: Profile,
     found: Catalog,
     *,
@@ -213,7 +195,7 @@ def write_everything(
     """
     from genesis_cli.flows.refresh import profile_lock
 
-    plan = plan_models(found, choices, warnings)
+    plan = plan_models(provider, found, choices, warnings)
     with profile_lock():  # a refresh of the old profile in flight cannot undo this sign-in
         old = auth_store.load(warn).profiles.get(profile.id)
         if choices.secret_store == "keyring":
@@ -228,6 +210,7 @@ def write_everything(
     registration, changed = config_file.update(
         path,
         lambda data: register(
+            provider,
             data,
             found.models,
             profile_id=profile.id,
@@ -240,36 +223,45 @@ def write_everything(
     )
     warnings += registration.warnings
     if found.source == "live" and found.fetched_at is not None:
-        catalog.save_cache(found.models, found.fetched_at, warnings)
+        catalog.save_cache(provider, found.models, found.fetched_at, warnings)
     return registration, changed, path, plan
 
 
-def finish(result: OnboardResult, secret: str, choices: Choices) -> OnboardResult:
+def finish(
+    provider: Provider, result: OnboardResult, secret: str, choices: Choices
+) -> OnboardResult:
     """``--probe``: one `models test` of the new default; never fails the onboarding."""
     if choices.probe:
         from genesis_cli.flows.model_test import test_model
 
-        result.probe = test_model(result.registration.default, secret).to_json()
+        result.probe = test_model(provider, result.registration.default, secret).to_json()
     return result
 
 
 def onboard_api_key(
-    raw_key: str, *, warn: Warn | None = None, choices: Choices | None = None
+    provider: Provider,
+    raw_key: str,
+    *,
+    warn: Warn | None = None,
+    choices: Choices | None = None,
 ) -> OnboardResult:
     choices = choices or Choices()
-    key = normalize_api_key(raw_key)
-    warnings = [w for w in [key_shape_warning(key)] if w]
-    preflight(choices.keep_default, warn, choices.secret_store)
-    found, extra = discover(key, reject_is_fatal=True)
-    warnings += extra
+    key = normalize_api_key(provider, raw_key)
+    warnings = [w for w in [key_shape_warning(provider, key)] if w]
+    preflight(provider, choices.keep_default, warn, choices.secret_store)
+    try:
+        found = catalog.discover(provider, key, reject_is_fatal=True)
+    except catalog.CredentialRejected:
+        raise AuthError(
+            f"{provider.display_name} rejected this API key (nothing was saved)",
+            hint=f"check the key, or create a new one at {provider.api_keys_url}",
+        ) from None
+    warnings += found.warnings
     if found.fell_back:
-        warnings.append(
-            f"could not verify the API key ({found.reason}); stored it anyway "
-            "and registered the bundled catalog"
-        )
-    profile = Profile(id=chutes.DEFAULT_PROFILE, type="api_key", provider=chutes.ID, key=key)
+        warnings.append("could not verify the API key; stored it anyway")
+    profile = Profile(id=provider.default_profile, type="api_key", provider=provider.id, key=key)
     registration, changed, path, plan = write_everything(
-        profile, found, choices=choices, warn=warn, warnings=warnings
+        provider, profile, found, choices=choices, warn=warn, warnings=warnings
     )
     result = OnboardResult(
         profile=profile.id,
@@ -282,4 +274,4 @@ def onboard_api_key(
         warnings=warnings,
         unavailable=plan.unavailable,
     )
-    return finish(result, key, choices)
+    return finish(provider, result, key, choices)

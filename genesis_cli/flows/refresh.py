@@ -18,13 +18,18 @@ from genesis_cli import auth_store, paths, vault
 from genesis_cli.auth_store import Profile
 from genesis_cli.errors import AuthError, NetworkError
 from genesis_cli.fsutil import lock_file
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 
 if TYPE_CHECKING:
     from genesis_cli.oauth import protocol
 
 REFRESH_MARGIN_SECONDS = 300
-SIGN_IN_AGAIN = "sign in again: genesis onboard --auth-choice chutes"
+
+
+def sign_in_again(provider: Provider) -> str:
+    return f"sign in again: genesis onboard --auth-choice {provider.id}"
+
+
 Warn = Callable[[str], None]
 
 
@@ -58,7 +63,7 @@ def expiring(profile: Profile, margin: int = REFRESH_MARGIN_SECONDS) -> bool:
     return profile.expires_at is not None and profile.expires_at - time.time() <= margin
 
 
-def client_for(profile: Profile) -> protocol.Client:
+def client_for(provider: Provider, profile: Profile) -> protocol.Client:
     # The protocol module (hashlib, secrets, the HTTP layer) only when a token is spent or
     # revoked: `auth token` with a fresh credential starts without it.
     from genesis_cli.oauth import protocol
@@ -67,8 +72,9 @@ def client_for(profile: Profile) -> protocol.Client:
         client_id=profile.client_id or "",
         client_secret=profile.client_secret,
         redirect_uri="",
-        scopes=profile.scopes or chutes.DEFAULT_SCOPES,
-        base_url=chutes.oauth_base_url(),
+        scopes=profile.scopes or provider.require_sign_in().scopes,
+        base_url=provider.oauth_base_url(),
+        provider=provider,
     )
 
 
@@ -79,7 +85,12 @@ def profile_lock() -> contextlib.AbstractContextManager[None]:
 
 
 def refresh_profile(
-    profile_id: str, *, force: bool, seen_access: str | None, warn: Warn | None = None
+    provider: Provider,
+    profile_id: str,
+    *,
+    force: bool,
+    seen_access: str | None,
+    warn: Warn | None = None,
 ) -> RefreshResult:
     """Refresh ``profile_id`` (when ``force`` or expiring), or adopt another process's work.
 
@@ -98,14 +109,15 @@ def refresh_profile(
             return RefreshResult(current, refreshed=False, adopted=adopted)
         if not can_refresh(current):
             raise AuthError(
-                f"profile {profile_id} has no refresh token or client id", hint=SIGN_IN_AGAIN
+                f"profile {profile_id} has no refresh token or client id",
+                hint=sign_in_again(provider),
             )
         from genesis_cli.oauth import protocol
 
         live = vault.resolve(current)  # the refresh token and client secret, wherever kept
         assert live.refresh is not None
         try:
-            tokens = protocol.refresh(client_for(live), live.refresh)
+            tokens = protocol.refresh(client_for(provider, live), live.refresh)
         except NetworkError as exc:
             # Not resent: the server may have spent the token. The next attempt re-reads.
             raise RefreshUnavailable(exc.message, profile_id) from None
@@ -114,12 +126,12 @@ def refresh_profile(
                 raise AuthError(
                     f"the refresh token of {profile_id} was refused "
                     "(expired, revoked or already used)",
-                    hint=SIGN_IN_AGAIN,
+                    hint=sign_in_again(provider),
                 ) from None
             raise AuthError(
                 exc.message,
-                hint=f"check {chutes.CLIENT_ID_ENV} / "
-                f"{chutes.CLIENT_SECRET_ENV} of the app, or {SIGN_IN_AGAIN}",
+                hint=f"check {provider.client_id_env} / "
+                f"{provider.client_secret_env} of the app, or {sign_in_again(provider)}",
             ) from None
         fresh = current.with_changes(
             access=tokens.access,
@@ -149,7 +161,7 @@ def refresh_profile(
         return RefreshResult(in_memory, refreshed=True, adopted=False)
 
 
-def ensure_fresh(profile: Profile, warn: Warn | None = None) -> Profile:
+def ensure_fresh(provider: Provider, profile: Profile, warn: Warn | None = None) -> Profile:
     """The profile with an access token good for at least the margin, refreshing if needed.
 
     A transient failure (network, 5xx) keeps a still-valid access token, with a warning.
@@ -158,7 +170,7 @@ def ensure_fresh(profile: Profile, warn: Warn | None = None) -> Profile:
         return profile
     try:
         return refresh_profile(
-            profile.id, force=False, seen_access=profile.access, warn=warn
+            provider, profile.id, force=False, seen_access=profile.access, warn=warn
         ).profile
     except RefreshUnavailable as exc:
         if profile.expires_at is not None and profile.expires_at > time.time():

@@ -1,4 +1,4 @@
-"""Sign in with Chutes: choose local or remote mode, get a code, exchange it, register.
+"""OAuth sign-in ("Sign in with Chutes"): local or remote mode, the code, tokens, register.
 
 The terminal is reached only through an ``Interaction`` the CLI passes in, so this module
 prints nothing and can be driven by tests.
@@ -15,18 +15,12 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from genesis_cli import catalog
 from genesis_cli.auth_store import Profile
 from genesis_cli.errors import AuthError
-from genesis_cli.flows.onboard import (
-    Choices,
-    OnboardResult,
-    discover,
-    finish,
-    preflight,
-    write_everything,
-)
+from genesis_cli.flows.onboard import Choices, OnboardResult, finish, preflight, write_everything
 from genesis_cli.oauth import protocol, redirect
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 from genesis_cli.records import mask
 
 CALLBACK_TIMEOUT_SECONDS = 300.0
@@ -86,6 +80,7 @@ LOCAL_PROMPT = "Waiting for the browser… or paste the URL you were redirected 
 
 
 def _paste_loop(
+    provider: Provider,
     request: protocol.AuthRequest,
     io: Interaction,
     prompt: str = REMOTE_PROMPT,
@@ -97,10 +92,10 @@ def _paste_loop(
         except EOFError:
             raise NoPaste(
                 "no redirect URL was pasted",
-                hint="run `genesis onboard --auth-choice chutes` again",
+                hint=f"run `genesis onboard --auth-choice {provider.id}` again",
             ) from None
         try:
-            return redirect.parse_pasted(line, request.state)
+            return redirect.parse_pasted(provider, line, request.state)
         except protocol.SignInDenied:
             raise
         except redirect.BadRedirect as exc:
@@ -111,6 +106,7 @@ def _paste_loop(
 
 
 def _paste_reader(
+    provider: Provider,
     request: protocol.AuthRequest,
     io: Interaction,
     results: queue.Queue[tuple[str, Any]],
@@ -118,7 +114,7 @@ def _paste_reader(
 ) -> None:
     """In local mode, a pasted URL competes with the callback: whichever comes first."""
     try:
-        results.put(("code", _paste_loop(request, io, LOCAL_PROMPT, stop)))
+        results.put(("code", _paste_loop(provider, request, io, LOCAL_PROMPT, stop)))
     except NoPaste:
         pass  # no terminal input (or it ended): keep waiting for the browser
     except AuthError as exc:
@@ -139,13 +135,13 @@ def obtain_code(
             "The browser will then fail to load a 127.0.0.1 page: that is expected. "
             "Copy the whole URL from its address bar."
         )
-        return _paste_loop(request, io)
+        return _paste_loop(client.provider, request, io)
 
     from genesis_cli.oauth.loopback import CallbackServer, PortInUse
 
     results: queue.Queue[tuple[str, Any]] = queue.Queue()
     stop_reading = threading.Event()
-    server = CallbackServer(client.redirect_uri, request.state, results)
+    server = CallbackServer(client.provider, client.redirect_uri, request.state, results)
     try:
         server.start()
     except PortInUse as exc:
@@ -160,7 +156,7 @@ def obtain_code(
         io.notify(f"{lead} open this URL to sign in:\n\n  {request.url}\n")
         threading.Thread(
             target=_paste_reader,
-            args=(request, io, results, stop_reading),
+            args=(client.provider, request, io, results, stop_reading),
             name="genesis-paste",
             daemon=True,
         ).start()
@@ -188,10 +184,10 @@ def obtain_code(
         server.close()
 
 
-def profile_id_for(username: Any) -> str:
+def profile_id_for(provider: Provider, username: Any) -> str:
     if isinstance(username, str) and _USERNAME.fullmatch(username):
-        return f"{chutes.ID}:{username}"
-    return chutes.OAUTH_FALLBACK_PROFILE
+        return f"{provider.id}:{username}"
+    return provider.oauth_fallback_profile
 
 
 def sign_in(
@@ -203,8 +199,9 @@ def sign_in(
     timeout: float = CALLBACK_TIMEOUT_SECONDS,
     choices: Choices | None = None,
 ) -> OnboardResult:
+    provider = client.provider
     choices = choices or Choices()
-    preflight(choices.keep_default, warn, choices.secret_store)
+    preflight(provider, choices.keep_default, warn, choices.secret_store)
     request = protocol.start(client)
     code = obtain_code(client, request, remote=remote, io=io, timeout=timeout)
     io.notify("Signed in; exchanging the code for tokens…")
@@ -212,29 +209,28 @@ def sign_in(
     warnings: list[str] = []
     info = protocol.userinfo(client.base_url, tokens.access)
     username = info.get("username") if info else None
-    profile_id = profile_id_for(username)
+    profile_id = profile_id_for(provider, username)
     if info is None:
         warnings.append(
-            f"could not read your Chutes username; the profile is {chutes.OAUTH_FALLBACK_PROFILE}"
+            f"could not read your {provider.display_name} username; the profile is "
+            + provider.oauth_fallback_profile
         )
-    found, extra = discover(tokens.access, reject_is_fatal=False)
-    warnings += extra
-    if found.fell_back and found.reason:
-        warnings.append(f"live catalog unavailable ({found.reason}); registered the bundled one")
+    found = catalog.discover(provider, tokens.access)
+    warnings += found.warnings
     profile = Profile(
         id=profile_id,
         type="oauth",
-        provider=chutes.ID,
+        provider=provider.id,
         access=tokens.access,
         refresh=tokens.refresh,
         expires_at=tokens.expires_at,
         client_id=client.client_id,
         client_secret=client.client_secret,
         scopes=tokens.scopes,
-        username=username if profile_id != chutes.OAUTH_FALLBACK_PROFILE else None,
+        username=username if profile_id != provider.oauth_fallback_profile else None,
     )
     registration, changed, path, plan = write_everything(
-        profile, found, choices=choices, warn=warn, warnings=warnings
+        provider, profile, found, choices=choices, warn=warn, warnings=warnings
     )
     result = OnboardResult(
         profile=profile_id,
@@ -249,4 +245,4 @@ def sign_in(
         warnings=warnings,
         unavailable=plan.unavailable,
     )
-    return finish(result, tokens.access, choices)
+    return finish(provider, result, tokens.access, choices)

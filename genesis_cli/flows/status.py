@@ -12,10 +12,10 @@ from typing import Any
 from genesis_cli import auth_store, paths, vault
 from genesis_cli.auth_store import Profile
 from genesis_cli.config import config_file
-from genesis_cli.flows.credentials import env_credential, ranked_profiles
-from genesis_cli.flows.refresh import SIGN_IN_AGAIN, can_refresh
-from genesis_cli.providers import chutes
-from genesis_cli.records import mask
+from genesis_cli.flows.credentials import as_credential, pick, ranked_profiles
+from genesis_cli.flows.refresh import can_refresh, sign_in_again
+from genesis_cli.providers import Provider
+from genesis_cli.records import Credential, mask
 
 
 @dataclass
@@ -60,11 +60,11 @@ def file_mode_problems() -> list[str]:
     return problems
 
 
-def status() -> Status:
+def status(provider: Provider) -> Status:
     problems = file_mode_problems()
     store = auth_store.load(lambda message: problems.append(message))
     config = config_file.load(paths.config_path()).data
-    mine = ranked_profiles(store.profiles, config)
+    mine = ranked_profiles(provider, store.profiles, config)
     now = time.time()
     for profile in mine:
         if profile.type != "oauth" or profile.expires_at is None or profile.expires_at > now:
@@ -72,55 +72,47 @@ def status() -> Status:
         if can_refresh(profile):
             continue
         problems.append(
-            f"{profile.id}: the access token expired and cannot be refreshed; {SIGN_IN_AGAIN}"
+            f"{profile.id}: the access token expired and cannot be refreshed; "
+            + sign_in_again(provider)
         )
     registered = config_file.get_path(config, "auth", "profiles")
     if isinstance(registered, dict):
         for profile_id, entry in registered.items():
-            is_chutes = isinstance(entry, dict) and entry.get("provider") == chutes.ID
-            if is_chutes and profile_id not in store.profiles:
+            is_mine = isinstance(entry, dict) and entry.get("provider") == provider.id
+            if is_mine and profile_id not in store.profiles:
                 problems.append(
                     f"the config names profile {profile_id} but the auth store has "
                     f"no credential for it; sign in again or remove it"
                 )
 
-    from_env = env_credential()
+    def would_use(profile: Profile) -> Credential | None:
+        # As ``credentials.active`` would, without refreshing or reading the keyring.
+        fresh = profile.expires_at is None or profile.expires_at > now
+        usable = profile.type == "api_key" or can_refresh(profile) or fresh
+        return as_credential(profile) if usable else None
+
+    in_force = pick(provider, store.profiles, config, would_use)
     active: dict[str, Any] | None = None
-    if from_env is not None:
+    if in_force is not None:
         active = {
-            "source": from_env.source,
-            "profile": None,
-            "type": from_env.type,
-            "masked": mask(from_env.secret),
-            "expiresAt": None,
+            "source": in_force.source,
+            "profile": in_force.profile,
+            "type": in_force.type,
+            "masked": mask(in_force.secret) if in_force.secret else None,
+            "expiresAt": in_force.expires_at,
         }
+    if in_force is not None and in_force.source != "profile":
         for profile in mine:
             problems.append(
-                f"{from_env.source.removeprefix('env:')} is set and overrides the "
+                f"{in_force.source.removeprefix('env:')} is set and overrides the "
                 f"stored profile {profile.id}"
             )
         if (
-            os.environ.get(chutes.API_KEY_ENV, "").strip()
-            and os.environ.get(chutes.OAUTH_TOKEN_ENV, "").strip()
+            os.environ.get(provider.api_key_env, "").strip()
+            and os.environ.get(provider.oauth_token_env, "").strip()
         ):
             problems.append(
-                f"both {chutes.API_KEY_ENV} and {chutes.OAUTH_TOKEN_ENV} are set; "
-                f"{chutes.API_KEY_ENV} wins"
+                f"both {provider.api_key_env} and {provider.oauth_token_env} are set; "
+                f"{provider.api_key_env} wins"
             )
-    else:
-        for profile in mine:
-            usable = (
-                profile.type == "api_key"
-                or can_refresh(profile)
-                or (profile.expires_at is None or profile.expires_at > now)
-            )
-            if usable:
-                active = {
-                    "source": "profile",
-                    "profile": profile.id,
-                    "type": profile.type,
-                    "masked": mask(profile.secret) if profile.secret else None,
-                    "expiresAt": profile.expires_at,
-                }
-                break
     return Status(active=active, profiles=[_profile_json(p) for p in mine], problems=problems)

@@ -23,13 +23,15 @@ from genesis_cli.oauth.redirect import BadRedirect, code_from_params
 if TYPE_CHECKING:
     from http.server import ThreadingHTTPServer
 
+    from genesis_cli.providers import Provider
+
 _SUCCESS = (
-    "Signed in to Chutes",
+    "Signed in to {name}",
     "Genesis has your sign-in. You can close this tab and return to the terminal.",
 )
 _DENIED = (
     "Sign-in was not completed",
-    "Chutes reported: {reason}. Return to the terminal for details.",
+    "{name} reported: {reason}. Return to the terminal for details.",
 )
 _BAD = (
     "This link does not belong to the current sign-in",
@@ -56,12 +58,17 @@ class CallbackServer:
     """Listens on the redirect URI; results (a code or an exception) arrive in ``results``."""
 
     def __init__(
-        self, redirect_uri: str, expected_state: str, results: queue.Queue[tuple[str, Any]]
+        self,
+        provider: Provider,
+        redirect_uri: str,
+        expected_state: str,
+        results: queue.Queue[tuple[str, Any]],
     ) -> None:
         parts = urlsplit(redirect_uri)
         self.path = parts.path or "/"
         self.host = "127.0.0.1" if parts.hostname == "localhost" else str(parts.hostname)
         self.port = parts.port or 80
+        self.provider = provider
         self.expected_state = expected_state
         self.results = results
         self._server: ThreadingHTTPServer | None = None
@@ -131,10 +138,12 @@ class CallbackServer:
             request._send(404, _page("Not found", "Nothing here."))
             return
         params = parse_qs(parts.query)
+        name = self.provider.display_name
         try:
-            code = code_from_params(params, self.expected_state)
+            code = code_from_params(self.provider, params, self.expected_state)
         except SignInDenied as exc:
-            request._send(200, _page(_DENIED[0], _DENIED[1].format(reason=exc.message)))
+            text = _DENIED[1].format(name=name, reason=exc.message)
+            request._send(200, _page(_DENIED[0], text))
             self.results.put(("error", exc))
             return
         except BadRedirect as exc:
@@ -146,7 +155,7 @@ class CallbackServer:
             )
             self.results.put(("ignored", note))
             return
-        request._send(200, _page(*_SUCCESS))
+        request._send(200, _page(_SUCCESS[0].format(name=name), _SUCCESS[1]))
         self.results.put(("code", code))
 
     def close(self) -> None:

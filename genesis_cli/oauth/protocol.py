@@ -1,4 +1,4 @@
-"""Sign in with Chutes, the protocol part: PKCE, the authorize URL, token requests, userinfo.
+"""OAuth sign-in, the protocol part: PKCE, the authorize URL, token requests, userinfo.
 
 Silent and stateless: no disk, no printing. Every request goes through ``http.request``
 (total deadline, size cap, TLS verified). Plain requests rather than requests-oauthlib:
@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 from genesis_cli import http
 from genesis_cli.coerce import finite_number
 from genesis_cli.errors import AuthError, NetworkError, UsageError
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 from genesis_cli.records import redact, sendable
 
 DEFAULT_EXPIRES_IN = 3600
@@ -33,13 +33,14 @@ class OAuthError(AuthError):
 
     def __init__(
         self,
+        provider: Provider,
         error: str,
         description: str | None,
         hint: str | None = None,
         message: str | None = None,
     ) -> None:
         text = f"{error}: {description}" if description else error
-        super().__init__(message or f"{chutes.DISPLAY_NAME} sign-in failed ({text})", hint)
+        super().__init__(message or f"{provider.display_name} sign-in failed ({text})", hint)
         self.error = error
         self.description = description
 
@@ -47,18 +48,20 @@ class OAuthError(AuthError):
 class SignInDenied(OAuthError):
     """The user (or the server) said no at the consent screen."""
 
-    def __init__(self, error: str, description: str | None) -> None:
+    def __init__(self, provider: Provider, error: str, description: str | None) -> None:
         reason = f": {description}" if description else ""
         super().__init__(
+            provider,
             error,
             description,
-            hint="run `genesis onboard --auth-choice chutes` again and approve the request",
+            hint=f"run `genesis onboard --auth-choice {provider.id}` again and approve the request",
             message=f"sign-in was denied ({error}){reason}",
         )
 
 
 @dataclass(frozen=True)
 class Client:
+    provider: Provider
     client_id: str
     client_secret: str | None
     redirect_uri: str
@@ -90,46 +93,50 @@ class Tokens:
         return f"Tokens(expires_at={self.expires_at})"
 
 
-def check_redirect_uri(uri: str) -> str:
+def check_redirect_uri(provider: Provider, uri: str) -> str:
     """Only plain http on a loopback host: the callback never leaves this machine."""
     parts = urlsplit(uri)
+    example = provider.require_sign_in().default_redirect_uri
     if any(ch in uri for ch in "\\@") or any(ch.isspace() or not ch.isprintable() for ch in uri):
         raise UsageError(
-            f"{chutes.REDIRECT_URI_ENV} holds a backslash, '@', a space or a control character",
-            hint=f"use e.g. {chutes.DEFAULT_REDIRECT_URI}",
+            f"{provider.redirect_uri_env} holds a backslash, '@', a space or a control character",
+            hint=f"use e.g. {example}",
         )
     if parts.scheme != "http" or parts.hostname not in _LOOPBACK_HOSTS:
         raise UsageError(
-            f"{chutes.REDIRECT_URI_ENV}={uri!r} is not an http URL on 127.0.0.1, ::1 or localhost",
+            f"{provider.redirect_uri_env}={uri!r} is not an http URL on 127.0.0.1, ::1 or "
+            "localhost",
             hint=f"genesis listens for the sign-in callback on this machine only; "
-            f"use e.g. {chutes.DEFAULT_REDIRECT_URI} (and register it with your app)",
+            f"use e.g. {example} (and register it with your app)",
         )
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        raise UsageError(f"{chutes.REDIRECT_URI_ENV}={uri!r} has an invalid port") from None
+        raise UsageError(f"{provider.redirect_uri_env}={uri!r} has an invalid port") from None
     if parts.query or parts.fragment:
-        raise UsageError(f"{chutes.REDIRECT_URI_ENV}={uri!r} must not carry a query or fragment")
+        raise UsageError(f"{provider.redirect_uri_env}={uri!r} must not carry a query or fragment")
     return uri
 
 
 def client_from_env(
-    client_id: str, client_secret: str | None, redirect_uri: str | None = None
+    provider: Provider, client_id: str, client_secret: str | None, redirect_uri: str | None = None
 ) -> Client:
-    """The client to sign in with; the redirect URI is ``CHUTES_OAUTH_REDIRECT_URI``, else
+    """The client to sign in with; the redirect URI is ``<PREFIX>_OAUTH_REDIRECT_URI``, else
     ``redirect_uri`` (the stored app's), else the default."""
+    facts = provider.require_sign_in()
     redirect = (
-        os.environ.get(chutes.REDIRECT_URI_ENV, "").strip()
+        os.environ.get(provider.redirect_uri_env, "").strip()
         or redirect_uri
-        or chutes.DEFAULT_REDIRECT_URI
+        or facts.default_redirect_uri
     )
-    scopes = tuple(os.environ.get(chutes.SCOPES_ENV, "").split()) or chutes.DEFAULT_SCOPES
+    scopes = tuple(os.environ.get(provider.scopes_env, "").split()) or facts.scopes
     return Client(
         client_id=client_id,
         client_secret=client_secret or None,
-        redirect_uri=check_redirect_uri(redirect),
+        redirect_uri=check_redirect_uri(provider, redirect),
         scopes=scopes,
-        base_url=chutes.oauth_base_url(),
+        base_url=provider.oauth_base_url(),
+        provider=provider,
     )
 
 
@@ -185,19 +192,24 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
             description = body.get("error_description")
             # Server text is shown to the user: cut it short and strip anything secret.
             sent = tuple(form.values())
-            error = redact(body["error"][:100], sent)
-            text = redact(description[:200], sent) if isinstance(description, str) else None
+            provider = client.provider
+            prefixes = provider.token_prefixes
+            error = redact(body["error"][:100], sent, prefixes)
+            text = (
+                redact(description[:200], sent, prefixes) if isinstance(description, str) else None
+            )
             if error == "invalid_client":
                 raise OAuthError(
+                    provider,
                     error,
                     text,
                     hint="create a new app with `genesis auth app create`, or set "
-                    f"{chutes.CLIENT_ID_ENV} and {chutes.CLIENT_SECRET_ENV} to an app's id "
+                    f"{provider.client_id_env} and {provider.client_secret_env} to an app's id "
                     "and secret",
-                    message=f"{chutes.DISPLAY_NAME} does not accept the OAuth client "
+                    message=f"{provider.display_name} does not accept the OAuth client "
                     f"{client.client_id} with this secret (invalid_client)",
                 )
-            raise OAuthError(error, text)
+            raise OAuthError(provider, error, text)
         if response.status >= 500 or response.status == 429:
             raise NetworkError(f"the token endpoint answered HTTP {response.status}")
         raise AuthError(
@@ -215,7 +227,7 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
             raise AuthError(
                 "the token endpoint issued a token genesis cannot send (not plain ASCII); "
                 "nothing was stored",
-                hint="report it to Chutes; try signing in again",
+                hint=f"report it to {client.provider.display_name}; try signing in again",
             )
     scope = body.get("scope")
     return Tokens(

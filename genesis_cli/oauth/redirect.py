@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from genesis_cli.errors import AuthError
 from genesis_cli.http import plain_text
 from genesis_cli.oauth.protocol import OAuthError, SignInDenied
-from genesis_cli.providers import chutes
+from genesis_cli.providers import Provider
 
 
 class BadRedirect(AuthError):
@@ -29,7 +29,7 @@ def _single(params: dict[str, list[str]], name: str) -> str | None:
     return values[0]
 
 
-def code_from_params(params: dict[str, list[str]], expected_state: str) -> str:
+def code_from_params(provider: Provider, params: dict[str, list[str]], expected_state: str) -> str:
     """The authorization code, after checking ``state``; raises ``SignInDenied`` for ``error=``.
 
     ``state`` is checked first, for every kind of redirect: any web page can send the
@@ -50,21 +50,22 @@ def code_from_params(params: dict[str, list[str]], expected_state: str) -> str:
         description = plain_text(_single(params, "error_description") or "")[:300] or None
         if error == "invalid_scope":
             raise OAuthError(
+                provider,
                 error,
                 description,
-                hint=f"set {chutes.SCOPES_ENV} to scopes your app may ask for (default: "
-                f"{' '.join(chutes.DEFAULT_SCOPES)}), or recreate the app with "
+                hint=f"set {provider.scopes_env} to scopes your app may ask for (default: "
+                f"{' '.join(provider.require_sign_in().scopes)}), or recreate the app with "
                 "`genesis auth app create`",
-                message=f"{chutes.DISPLAY_NAME} refused the requested scopes (invalid_scope)",
+                message=f"{provider.display_name} refused the requested scopes (invalid_scope)",
             )
-        raise SignInDenied(error, description)
+        raise SignInDenied(provider, error, description)
     code = _single(params, "code")
     if not code:
         raise BadRedirect("the redirect has no 'code' parameter")
     return code
 
 
-def parse_pasted(text: str, expected_state: str) -> str:
+def parse_pasted(provider: Provider, text: str, expected_state: str) -> str:
     """The code from a pasted redirect URL or its query string.
 
     A bare code is refused: without the ``state`` that comes with it genesis cannot tell that
@@ -92,4 +93,4 @@ def parse_pasted(text: str, expected_state: str) -> str:
     params = parse_qs(query, keep_blank_values=False, strict_parsing=False)
     if not params:
         raise BadRedirect("the pasted text has no query parameters")
-    return code_from_params(params, expected_state)
+    return code_from_params(provider, params, expected_state)
