@@ -74,6 +74,7 @@ class ModelsServer(LocalServer):
         self.retry_after = "30"  # the Retry-After of mode 429
         self.raw_body: bytes | None = None  # served as it is instead of ``body``
         self.chat_mode = "ok"  # see chat_answer
+        self.chat_error: tuple[int, Any] | None = None  # (status, JSON body) served instead
         self.chat_delay = 0.0
         self.chats: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -189,7 +190,11 @@ class ModelsServer(LocalServer):
                     return
                 if outer.chat_delay:
                     time.sleep(outer.chat_delay)
-                status, payload, headers = chat_answer(outer.chat_mode, body)
+                status, payload, headers = (
+                    (outer.chat_error[0], json.dumps(outer.chat_error[1]).encode(), {})
+                    if outer.chat_error is not None
+                    else chat_answer(outer.chat_mode, body)
+                )
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)

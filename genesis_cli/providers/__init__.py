@@ -191,12 +191,13 @@ def _read_catalog(path: Path) -> dict[str, Any]:
 
 def get(provider_id: str) -> Provider:
     """The provider called ``provider_id``: built in, else from an installed entry point."""
-    if provider_id in _BUILT_IN:
-        import importlib
+    import importlib
 
-        found: Any = importlib.import_module(_BUILT_IN[provider_id]).PROVIDER
-    else:
-        found = _from_entry_points().get(provider_id)
+    found: Any = None
+    if provider_id in _BUILT_IN:
+        found = importlib.import_module(_BUILT_IN[provider_id]).PROVIDER
+    elif _ID.match(provider_id):
+        found = _from_entry_points(provider_id).get(provider_id)
     if not isinstance(found, Provider) or found.id != provider_id:
         raise UsageError(
             f"unknown provider {provider_id!r}",
@@ -206,19 +207,34 @@ def get(provider_id: str) -> Provider:
 
 
 def known() -> list[str]:
-    return [*_BUILT_IN, *(name for name in _from_entry_points() if name not in _BUILT_IN)]
+    """Built-in ids, then those installed packages declare."""
+    from importlib.metadata import entry_points
+
+    declared = [p.name for p in entry_points(group=ENTRY_POINT_GROUP) if _ID.match(p.name)]
+    return [*_BUILT_IN, *(name for name in dict.fromkeys(declared) if name not in _BUILT_IN)]
 
 
-def _from_entry_points() -> dict[str, Any]:
-    """Providers that installed packages declare; one that fails to load is left out."""
+def bundled_catalog_path(name: str) -> Path:
+    """A catalog file genesis ships: inside the installed package (``genesis_cli/catalogs``),
+    or at the top of a source checkout (``catalogs/``)."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "catalogs" / name
+    return installed if installed.is_file() else here.parent / "catalogs" / name
+
+
+def _from_entry_points(name: str) -> dict[str, Any]:
+    """The provider an installed package declares as ``name``, loaded; one that fails to
+    load is left out: a broken plugin must not break genesis."""
     from importlib.metadata import entry_points
 
     found: dict[str, Any] = {}
     for point in entry_points(group=ENTRY_POINT_GROUP):
-        if not _ID.match(point.name):
+        if point.name != name:
             continue
         try:
             found.setdefault(point.name, point.load())
-        except Exception:  # a broken plugin must not break genesis
+        except Exception:
             continue
     return found

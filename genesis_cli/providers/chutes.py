@@ -4,23 +4,14 @@ starter models) are in ``catalogs/chutes.json``; the rest is here."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from genesis_cli.providers import Provider, SignIn
-
-
-def _catalog_path(name: str) -> Path:
-    """Inside the installed package, or at the top of a source checkout."""
-    here = Path(__file__).resolve().parent.parent
-    installed = here / "catalogs" / name
-    return installed if installed.is_file() else here.parent / "catalogs" / name
-
+from genesis_cli.providers import Provider, SignIn, bundled_catalog_path
 
 PROVIDER = Provider(
     id="chutes",
     display_name="Chutes",
     env_prefix="CHUTES",
-    catalog_path=_catalog_path("chutes.json"),
+    catalog_path=bundled_catalog_path("chutes.json"),
     api_keys_url="https://chutes.ai/settings/api-keys",
     site_url="https://chutes.ai",
     key_pattern=re.compile(r"cpk_[0-9a-f]{32}\.[0-9a-f]{32}\.[0-9A-Za-z]{32}"),
