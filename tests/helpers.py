@@ -144,8 +144,8 @@ def store_oauth_profile(idp: Any, expires_in: int = 3600, profile_id: str = "chu
     """Store an OAuth profile whose tokens the test IdP really issued."""
     import time
 
-    from genesis_cli import auth_store
-    from genesis_cli.auth_store import Profile
+    from genesis_cli.store import auth_store
+    from genesis_cli.store.auth_store import Profile
     from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 
     tokens = idp.issue("alice", "openid profile chutes:invoke")

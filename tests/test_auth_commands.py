@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from genesis_cli import auth_store
+from genesis_cli.store import auth_store
 from tests.helpers import GOOD_KEY, invoke, store_oauth_profile
 
 COMMENTED = (Path(__file__).parent / "golden" / "commented.json5").read_text()

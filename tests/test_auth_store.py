@@ -7,9 +7,9 @@ import stat
 
 import pytest
 
-from genesis_cli import auth_store
-from genesis_cli.auth_store import Profile
 from genesis_cli.errors import ConfigError
+from genesis_cli.store import auth_store
+from genesis_cli.store.auth_store import Profile
 
 API = Profile(id="chutes:default", type="api_key", provider="chutes", key="cpk_secret_1234")
 OAUTH = Profile(

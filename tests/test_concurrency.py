@@ -6,8 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from genesis_cli import auth_store
 from genesis_cli.config.json5_doc import loads
+from genesis_cli.store import auth_store
 from tests.helpers import GOOD_KEY, genesis_command, store_oauth_profile
 
 COMMENTED = (Path(__file__).parent / "golden" / "commented.json5").read_text()

@@ -14,9 +14,9 @@ import time
 import tomllib
 from pathlib import Path
 
-from genesis_cli import auth_store
-from genesis_cli.auth_store import Profile
 from genesis_cli.config.json5_doc import loads
+from genesis_cli.store import auth_store
+from genesis_cli.store.auth_store import Profile
 from tests.helpers import GOOD_KEY, genesis_command, store_oauth_profile
 
 ONBOARD_KILLS = 60

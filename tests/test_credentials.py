@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from genesis_cli import auth_store
-from genesis_cli.auth_store import Profile
 from genesis_cli.flows import credentials
+from genesis_cli.store import auth_store
+from genesis_cli.store.auth_store import Profile
 from tests.helpers import CHUTES
 
 KEY = Profile(id="chutes:default", type="api_key", provider="chutes", key="cpk_stored")

@@ -11,7 +11,7 @@ import sys
 import pexpect
 import pytest
 
-from genesis_cli import auth_store
+from genesis_cli.store import auth_store
 from tests.helpers import (
     GOOD_KEY,
     genesis_command,

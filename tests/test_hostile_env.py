@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from genesis_cli import auth_store
+from genesis_cli.store import auth_store
 from tests.helpers import CHUTES, GOOD_KEY, invoke, mode, snapshot, store_oauth_profile
 
 

@@ -138,7 +138,7 @@ def test_a_refresh_the_keyring_refuses_to_store_is_kept_in_the_file(
     profile = store_oauth_profile(auth_server, expires_in=3600)
     moved = subprocess.run(
         [sys.executable, "-c", (
-            "from genesis_cli import auth_store, vault\n"
+            "from genesis_cli.store import auth_store, vault\n"
             "p = auth_store.load().profiles['chutes:alice']\n"
             "p = vault.stash(p, all_fields=True)\n"
             "auth_store.update(lambda ps: ps.__setitem__(p.id, p))\n"
@@ -255,7 +255,7 @@ def test_a_kill_at_any_moment_of_a_keyring_refresh_leaves_references_that_resolv
     store_oauth_profile(auth_server, expires_in=3600)
     subprocess.run(
         [sys.executable, "-c", (
-            "from genesis_cli import auth_store, vault\n"
+            "from genesis_cli.store import auth_store, vault\n"
             "p = vault.stash(auth_store.load().profiles['chutes:alice'], all_fields=True)\n"
             "auth_store.update(lambda ps: ps.__setitem__(p.id, p))\n"
         )], env=os.environ.copy(), check=True, timeout=60,

@@ -45,6 +45,10 @@ def test_wheel_contains_the_catalog_inside_the_package(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "genesis_cli/catalogs/chutes.json" in names
     assert "genesis_cli/cli/__init__.py" in names
+    for wing in ("cli/ui", "flows/onboard", "oauth/protocol", "config/json5_edit", "store/vault"):
+        assert f"genesis_cli/{wing}.py" in names
+    assert "genesis_cli/providers/chutes.py" in names
+    assert not any(name.startswith("genesis_cli/tests") or "acme" in name for name in names)
 
 
 def test_installed_wheel_lists_the_nine_bundled_models(wheel: Path, tmp_path: Path) -> None:

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from genesis_cli import auth_store
-from genesis_cli.auth_store import Profile
 from genesis_cli.flows.refresh import refresh_profile
 from genesis_cli.oauth import protocol
+from genesis_cli.store import auth_store
+from genesis_cli.store.auth_store import Profile
 from tests.helpers import CHUTES, invoke, store_oauth_profile
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from genesis_cli import auth_store, paths
+from genesis_cli import paths
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.providers import ENTRY_POINT_GROUP
+from genesis_cli.store import auth_store
 from tests import helpers
 from tests.helpers import invoke
 from tests.servers import ModelsServer

@@ -10,7 +10,7 @@ import pexpect
 import pytest
 import requests
 
-from genesis_cli import auth_store
+from genesis_cli.store import auth_store
 from tests.helpers import paste_sign_in, spawn_genesis
 from tests.oauth_server import CLIENT_SECRET
 
@@ -117,7 +117,7 @@ def test_a_client_id_without_its_secret_exits_2_when_nothing_can_ask(
 def test_the_stored_app_is_used_with_its_redirect_uri(
     terminal, chutes_api, auth_server, redirect_uri, monkeypatch, state_dir
 ) -> None:
-    from genesis_cli.auth_store import OAuthApp, set_client
+    from genesis_cli.store.auth_store import OAuthApp, set_client
     from tests.oauth_server import CLIENT_ID
 
     set_client(

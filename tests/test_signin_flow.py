@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from genesis_cli import auth_store
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.errors import AuthError
 from genesis_cli.flows.signin import sign_in
 from genesis_cli.oauth import protocol, redirect
+from genesis_cli.store import auth_store
 from tests.helpers import CHUTES
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 

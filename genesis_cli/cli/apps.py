@@ -12,8 +12,8 @@ from genesis_cli.cli.ui import UI
 from genesis_cli.errors import AuthError, ExitCode
 
 if TYPE_CHECKING:
-    from genesis_cli.auth_store import OAuthApp
     from genesis_cli.providers import Provider
+    from genesis_cli.store.auth_store import OAuthApp
 
 
 @click.group("app")
@@ -64,7 +64,7 @@ def create_app(
 ) -> OAuthApp:
     """Create and store the app, saying what happened on stderr."""
     from genesis_cli.flows import apps
-    from genesis_cli.vault import chosen_store
+    from genesis_cli.store.vault import chosen_store
 
     uri = apps.redirect_uri(provider, redirect_uri)
     with ui.spinner(f"Registering your app with {provider.display_name}…"):

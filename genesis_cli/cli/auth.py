@@ -112,9 +112,9 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
       genesis auth refresh
       genesis auth refresh --profile chutes:alice --json
     """
-    from genesis_cli import auth_store
     from genesis_cli.flows.credentials import check_provider
     from genesis_cli.flows.refresh import refresh_profile
+    from genesis_cli.store import auth_store
 
     ui = UI(json_mode)
     provider = current()

@@ -37,7 +37,7 @@ def complete_models(ctx: click.Context, param: Any, incomplete: str) -> list[Com
 
 def complete_profiles(ctx: click.Context, param: Any, incomplete: str) -> list[CompletionItem]:
     try:
-        from genesis_cli import auth_store
+        from genesis_cli.store import auth_store
 
         profiles = auth_store.load().profiles
     except Exception:

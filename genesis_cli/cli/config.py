@@ -32,7 +32,7 @@ def path_command(json_mode: bool) -> None:
         "store": paths.auth_store_path(),
         "cache": paths.catalog_cache_path(provider.id),
     }
-    from genesis_cli import auth_store, vault
+    from genesis_cli.store import auth_store, vault
 
     absolute = {name: str(path.expanduser().absolute()) for name, path in where.items()}
     ui = UI(json_mode)

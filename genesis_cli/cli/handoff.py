@@ -15,8 +15,8 @@ import click
 
 from genesis_cli.cli.completion import profile_option
 from genesis_cli.cli.provider import current
+from genesis_cli.cli.shell import SHELLS, assignment
 from genesis_cli.errors import ExitCode, UsageError
-from genesis_cli.shell import SHELLS, assignment
 
 if TYPE_CHECKING:
     from genesis_cli.providers import Provider

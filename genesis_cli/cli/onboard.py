@@ -95,7 +95,7 @@ def onboard(
       genesis onboard --default chutes/zai-org/GLM-5.2-TEE --probe
     """
     from genesis_cli.flows.onboard import Choices
-    from genesis_cli.vault import chosen_store
+    from genesis_cli.store.vault import chosen_store
 
     ui = UI(json_mode)
     provider, choice = _provider_for(auth_choice)

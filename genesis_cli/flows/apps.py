@@ -11,11 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from genesis_cli import apps, auth_store, vault
-from genesis_cli.auth_store import OAuthApp
 from genesis_cli.errors import GenesisError
+from genesis_cli.oauth import apps
 from genesis_cli.providers import Provider
 from genesis_cli.records import mask
+from genesis_cli.store import auth_store, vault
+from genesis_cli.store.auth_store import OAuthApp
 
 Warn = Callable[[str], None]
 

@@ -8,13 +8,14 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from genesis_cli import auth_store, paths, vault
-from genesis_cli.auth_store import Profile
+from genesis_cli import paths
 from genesis_cli.config import config_file
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import refresh
 from genesis_cli.providers import Provider
 from genesis_cli.records import Credential, sendable
+from genesis_cli.store import auth_store, vault
+from genesis_cli.store.auth_store import Profile
 
 Warn = Callable[[str], None]
 

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
-from genesis_cli import auth_store, http, paths
+from genesis_cli import http, paths
 from genesis_cli.config import config_file
 from genesis_cli.config.schema import inverted_aliases
 from genesis_cli.errors import GenesisError, NetworkError
 from genesis_cli.flows.status import loose_mode, status
 from genesis_cli.providers import Provider
+from genesis_cli.store import auth_store
 
 CheckStatus = Literal["ok", "warn", "fail"]
 NETWORK_CHECK_SECONDS = 5.0
@@ -99,7 +100,7 @@ def _store() -> Check:
 
 def _keyring() -> Check | None:
     """Only when a profile keeps a secret in the OS keyring: can every one be read?"""
-    from genesis_cli import vault
+    from genesis_cli.store import vault
 
     try:
         profiles = auth_store.load().profiles

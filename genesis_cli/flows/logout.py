@@ -7,14 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from genesis_cli import auth_store, paths, vault
-from genesis_cli.auth_store import Profile
+from genesis_cli import paths
 from genesis_cli.config import config_file
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows.credentials import check_provider
 from genesis_cli.flows.refresh import client_for, profile_lock
 from genesis_cli.oauth import protocol
 from genesis_cli.providers import Provider
+from genesis_cli.store import auth_store, vault
+from genesis_cli.store.auth_store import Profile
 
 Warn = Callable[[str], None]
 

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesis_cli import auth_store, catalog, paths, vault
-from genesis_cli.auth_store import Profile
+from genesis_cli import catalog, paths
 from genesis_cli.config import config_file
 from genesis_cli.config.schema import Registration, register
 from genesis_cli.errors import AuthError, UsageError
@@ -18,6 +17,8 @@ from genesis_cli.flows import availability
 from genesis_cli.flows.availability import Unavailable
 from genesis_cli.providers import Provider
 from genesis_cli.records import Catalog, mask, sendable
+from genesis_cli.store import auth_store, vault
+from genesis_cli.store.auth_store import Profile
 
 Warn = Callable[[str], None]
 

@@ -14,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from genesis_cli import auth_store, paths, vault
-from genesis_cli.auth_store import Profile
+from genesis_cli import paths
 from genesis_cli.errors import AuthError, NetworkError
 from genesis_cli.fsutil import lock_file
 from genesis_cli.providers import Provider
+from genesis_cli.store import auth_store, vault
+from genesis_cli.store.auth_store import Profile
 
 if TYPE_CHECKING:
     from genesis_cli.oauth import protocol

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesis_cli import auth_store, paths, vault
-from genesis_cli.auth_store import Profile
+from genesis_cli import paths
 from genesis_cli.config import config_file
 from genesis_cli.flows.credentials import as_credential, pick, ranked_profiles
 from genesis_cli.flows.refresh import can_refresh, sign_in_again
 from genesis_cli.providers import Provider
 from genesis_cli.records import Credential, mask
+from genesis_cli.store import auth_store, vault
+from genesis_cli.store.auth_store import Profile
 
 
 @dataclass

@@ -17,7 +17,7 @@ from genesis_cli.errors import AuthError, GenesisError
 from genesis_cli.records import sendable
 
 if TYPE_CHECKING:
-    from genesis_cli.auth_store import Profile
+    from genesis_cli.store.auth_store import Profile
 
 SERVICE = "genesis"
 SECRET_FIELDS = ("key", "access", "refresh", "client_secret")
