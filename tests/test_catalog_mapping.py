@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from genesis_cli.catalog import (
+from genesis_cli.catalog.rows import (
     DEFAULT_CONTEXT_WINDOW,
     DEFAULT_MAX_TOKENS,
     CatalogUnavailable,

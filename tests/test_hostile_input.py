@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from genesis_cli import catalog
+from genesis_cli.catalog.rows import DEFAULT_CONTEXT_WINDOW
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.errors import GenesisError
 from genesis_cli.oauth import protocol, redirect
@@ -96,7 +97,7 @@ def test_pathological_bodies(body: bytes) -> None:
     assert result.source in ("live", "bundled")
     if body.startswith(b'{"data": [{"id"'):
         assert result.source == "live"
-        assert result.models[0].context_window == catalog.DEFAULT_CONTEXT_WINDOW
+        assert result.models[0].context_window == DEFAULT_CONTEXT_WINDOW
         assert result.models[0].cost.input is None
 
 
