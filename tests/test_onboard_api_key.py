@@ -303,3 +303,26 @@ def test_only_the_chutes_variable_name_is_stripped_from_a_pasted_line() -> None:
 
     assert normalize_api_key(CHUTES, "cpk_abc=def") == "cpk_abc=def"
     assert normalize_api_key(CHUTES, "OTHER_KEY=cpk_abc") == "OTHER_KEY=cpk_abc"
+
+
+def test_the_config_is_parsed_once_per_onboarding(api, state_dir, monkeypatch) -> None:
+    """Preflight, the plan (--keep-default reads the config) and the locked update share one
+    parse and its position tree; only the edited text is parsed again (the read-back check)."""
+    from genesis_cli.config import json5_doc, json5_edit
+
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (state_dir / "genesis.json").write_text(COMMENTED)
+    (state_dir / "genesis.json").chmod(0o600)
+    parsed: list[str] = []
+    real = json5_doc.parse
+
+    def counting(text: str):
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(json5_doc, "parse", counting)
+    monkeypatch.setattr(json5_edit, "parse", counting)
+    result = onboard("--keep-default")
+    assert result.exit_code == 0, result.stderr
+    assert parsed.count(COMMENTED) == 1
+    assert parsed[-1] == (state_dir / "genesis.json").read_text()  # the read-back check

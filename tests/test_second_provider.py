@@ -215,3 +215,10 @@ def test_the_installed_genesis_finds_the_provider_of_an_installed_package(
     assert "acme/medium-3" in listed.stdout and "source: cache" in listed.stdout
     token = run("auth", "token")
     assert token.returncode == 0 and token.stdout == ACME_KEY + "\n"
+
+
+def test_an_auth_choice_of_another_provider_than_the_chosen_one_is_refused(acme) -> None:
+    result = invoke("--provider", "acme", "onboard", "--auth-choice", "chutes-api-key")
+    assert result.exit_code == 2
+    assert "is for chutes, but the provider chosen" in result.stderr
+    assert not paths.config_path().exists()

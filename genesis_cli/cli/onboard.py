@@ -151,9 +151,11 @@ def _provider_for(auth_choice: str | None) -> tuple[Provider, str | None]:
             f"--auth-choice {choice!r} names no known provider",
             hint=f"choose one of {', '.join(known)}",
         ) from None
+    # The choice names the provider; one picked otherwise (not the default) must agree.
     if chosen_id() not in (provider_id, providers.DEFAULT_ID):
         raise UsageError(
-            f"--auth-choice {choice} and --provider {chosen_id()} name different providers",
+            f"--auth-choice {choice} is for {provider_id}, but the provider chosen with "
+            f"--provider or GENESIS_PROVIDER is {chosen_id()}",
             hint="pass one of them",
         )
     if choice == provider.id:

@@ -1,9 +1,9 @@
 """OAuth sign-in, the protocol part: PKCE, the authorize URL, token requests, userinfo.
 
 Silent and stateless: no disk, no printing. Every request goes through ``http.request``
-(total deadline, size cap, TLS verified). Plain requests rather than requests-oauthlib:
-Chutes needs only these four calls, the form fields are fixed by its server, and
-requests-oauthlib would add ~265 ms of imports and its own timeout handling.
+(total deadline, size cap, TLS verified, errors redacted). Not requests-oauthlib: its
+import cost is small (~12 ms over requests), but its session retries and refreshes on its own
+terms, while genesis must classify every failure itself and never resend a refresh blindly.
 """
 
 from __future__ import annotations

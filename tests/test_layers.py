@@ -1,0 +1,87 @@
+"""The layering the README draws, checked on the imports (lazy ones included).
+
+Each module may import only from lower layers or from its own wing; nothing below ``cli``
+imports click or Chutes by name; only ``cli`` picks a provider.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "genesis_cli"
+
+# wing -> layer; a wing is a sub-package or a top-level module.
+LAYERS = {
+    "__main__": 7,
+    "cli": 6,
+    "flows": 5,
+    "oauth": 4,
+    "catalog": 4,
+    "config": 4,
+    "store": 4,
+    "providers": 3,
+    "http": 2,
+    "fsutil": 2,
+    "paths": 1,
+    "coerce": 1,
+    "errors": 0,
+    "records": 0,
+    "__init__": 0,
+}
+
+
+def wing_of(module: str) -> str:
+    """``genesis_cli.oauth.protocol`` -> ``oauth``; ``genesis_cli`` -> ``__init__``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def imports() -> list[tuple[str, str]]:
+    """(importing module, imported module) for every import in the package."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+        module = ".".join(relative.parts).removesuffix(".__init__")
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found += [(module, alias.name) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found.append((module, node.module))
+                # ``from genesis_cli import http`` names the module ``genesis_cli.http``.
+                found += [(module, f"{node.module}.{a.name}") for a in node.names]
+    return found
+
+
+def test_every_module_belongs_to_a_known_wing() -> None:
+    wings = {wing_of(importer) for importer, _ in imports()}
+    assert wings <= set(LAYERS), wings - set(LAYERS)
+
+
+def test_imports_point_down_or_stay_in_the_wing() -> None:
+    upward = []
+    for importer, imported in imports():
+        if not imported.startswith("genesis_cli.") or wing_of(imported) not in LAYERS:
+            continue
+        mine, theirs = wing_of(importer), wing_of(imported)
+        if mine != theirs and LAYERS[theirs] >= LAYERS[mine]:
+            upward.append(f"{importer} -> {imported}")
+    assert upward == []
+
+
+def test_nothing_below_cli_imports_click() -> None:
+    offenders = [
+        importer
+        for importer, imported in imports()
+        if imported.split(".")[0] in ("click", "rich") and wing_of(importer) != "cli"
+    ]
+    assert offenders == []
+
+
+def test_only_the_providers_wing_names_chutes() -> None:
+    offenders = [
+        f"{importer} -> {imported}"
+        for importer, imported in imports()
+        if imported == "genesis_cli.providers.chutes" and wing_of(importer) != "providers"
+    ]
+    assert offenders == []
