@@ -221,7 +221,9 @@ def test_default_refuses_an_unknown_word(onboarded) -> None:
 
 def test_default_with_no_config_creates_one(state_dir) -> None:
     result = invoke("models", "default", "chutes-pro")
-    assert result.exit_code == 2  # no config yet: aliases are not registered
+    assert result.exit_code == 0  # a default alias means its target before onboarding too
+    assert '"chutes/deepseek-ai/DeepSeek-V3.2-TEE"' in (state_dir / "genesis.json").read_text()
+    assert invoke("models", "default", "chutes-nope").exit_code == 2
     result = invoke("models", "default", "chutes/zai-org/GLM-5-TEE")
     assert result.exit_code == 0
     assert "primary" in (state_dir / "genesis.json").read_text()

@@ -127,3 +127,21 @@ def test_the_bundled_fallback_is_not_judged(models_server, state_dir, monkeypatc
     result = onboard()
     assert result.exit_code == 0
     assert json.loads(result.stdout)["unavailable"] == []
+
+
+def test_an_alias_means_what_the_config_says_for_default_and_models_test(live, state_dir) -> None:
+    """One rule for `onboard --default`, `models test` and `models default`: the config's
+    alias first, then the one onboarding registers."""
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    config = state_dir / "genesis.json"
+    entry = '"chutes/zai-org/GLM-5.2-TEE": { alias: "chutes-pro" }'
+    config.write_text(f"{{ agents: {{ defaults: {{ models: {{ {entry} }} }} }} }}\n")
+    config.chmod(0o600)
+    result = onboard("--default", "chutes-pro")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["default"] == "chutes/zai-org/GLM-5.2-TEE"
+    tested = invoke("models", "test", "chutes-pro", "--json", env={"CHUTES_API_KEY": GOOD_KEY})
+    assert json.loads(tested.stdout)["ref"] == "chutes/zai-org/GLM-5.2-TEE"
+    # An alias the config does not have is the one onboarding would register.
+    tested = invoke("models", "test", "chutes-vision", "--json", env={"CHUTES_API_KEY": GOOD_KEY})
+    assert json.loads(tested.stdout)["ref"].endswith("Mistral-Small-3.2-24B-Instruct-2506")

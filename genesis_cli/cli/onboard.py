@@ -43,7 +43,7 @@ _MAX_KEY_LINE = 4096
 @click.option(
     "--keep-default",
     is_flag=True,
-    help="Keep an existing default model instead of setting chutes/zai-org/GLM-4.7-TEE.",
+    help="Keep an existing default model instead of setting the catalog's default.",
 )
 @click.option(
     "--default",

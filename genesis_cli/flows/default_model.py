@@ -29,13 +29,18 @@ class DefaultResult:
 
 
 def resolve_ref(provider: Provider, text: str, config: dict[str, Any], known_ids: set[str]) -> str:
-    """A ``provider/<id>`` ref from what the user typed: a ref, an alias, or a bare model id."""
+    """A ``provider/<id>`` ref from what the user typed, the one rule for ``models default``,
+    ``models test`` and ``onboard --default``: an alias of the config, else one of the
+    provider's default aliases (what onboarding registers), else a bare model id of the
+    catalog, else a ref."""
     wanted = text.strip()
     if not wanted or any(ch.isspace() for ch in wanted):
         raise UsageError(f"{text!r} is not a model ref or alias", hint="see `genesis models list`")
     for model_ref, alias in config_file.aliases(config).items():
         if alias == wanted:
             return model_ref
+    if wanted in provider.default_aliases():
+        return provider.default_aliases()[wanted]
     if wanted in known_ids:  # a bare model id such as zai-org/GLM-5-TEE
         return provider.ref(wanted)
     if "/" in wanted:

@@ -172,9 +172,6 @@ def resolve_target(provider: Provider, text: str | None) -> str:
     if text is None:
         return config_file.primary_model(config) or provider.default_model_ref()
     known = {m.id for m in catalog.resolve(provider, None, offline=True).models}
-    aliases = provider.default_aliases()
-    if text.strip() in aliases and not config_file.aliases(config):
-        return aliases[text.strip()]
     ref = resolve_ref(provider, text, config, known)
     if not ref.startswith(f"{provider.id}/"):
         raise UsageError(

@@ -150,9 +150,7 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices, warnings: 
     config = config_file.load(paths.config_path()).data if needs_config else {}
     default_ref = None
     if choices.default is not None:
-        default_ref = targets.get(choices.default.strip()) or resolve_ref(
-            provider, choices.default, config, set(ids)
-        )
+        default_ref = resolve_ref(provider, choices.default, config, set(ids))
         if default_ref.removeprefix(f"{provider.id}/") not in ids:
             tips = availability.suggest(provider, default_ref.split("/", 1)[-1], ids)
             raise UsageError(
