@@ -46,14 +46,30 @@ ACME_MODELS = {
 }
 
 
+BROKEN = """
+from pathlib import Path
+from genesis_cli.providers import Provider
+
+PROVIDER = Provider(
+    id="broken", display_name="Broken", env_prefix="BROKEN",
+    catalog_path=Path(__file__).with_name("broken.json"),
+    api_keys_url="https://broken.example/keys", site_url="https://broken.example",
+)
+"""
+
+
 def install_acme(site: Path) -> Path:
-    """A ``.dist-info`` declaring the Acme provider, as ``pip install acme-genesis`` leaves."""
+    """A ``.dist-info`` declaring the Acme provider, as ``pip install acme-genesis`` leaves;
+    beside it a package whose provider ships a damaged catalog, and one that fails to import."""
     dist = site / "acme_genesis-1.0.dist-info"
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-genesis\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text(
         f"[{ENTRY_POINT_GROUP}]\nacme = tests.providers.acme:PROVIDER\n"
+        "broken = broken_genesis:PROVIDER\nghost = no_such_module:PROVIDER\n"
     )
+    (site / "broken_genesis.py").write_text(BROKEN)
+    (site / "broken.json").write_text('{"baseUrl": "https://broken.example/v1", "api": 1}')
     return site
 
 
@@ -174,6 +190,16 @@ def test_an_unknown_provider_is_a_usage_error(acme: ModelsServer) -> None:
     assert "unknown provider 'nope'" in result.stderr and "chutes, acme" in result.stderr
     choice = invoke("onboard", "--auth-choice", "nope-api-key", "--non-interactive")
     assert choice.exit_code == 2 and "names no known provider" in choice.stderr
+
+
+def test_a_damaged_or_missing_plugin_is_a_clear_error(acme: ModelsServer) -> None:
+    result = invoke("--provider", "broken", "models", "list")
+    assert result.exit_code == 1
+    assert "broken.json is unusable: 'api' is missing or not a str" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 2
+    ghost = invoke("--provider", "ghost", "models", "list")
+    assert ghost.exit_code == 2 and "unknown provider 'ghost'" in ghost.stderr
+    assert invoke("models", "list", "--offline").exit_code == 0  # Chutes is unaffected
 
 
 def test_a_profile_of_another_provider_is_refused_by_name(acme: ModelsServer) -> None:

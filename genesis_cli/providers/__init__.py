@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from genesis_cli.errors import UsageError
+from genesis_cli.errors import GenesisError, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -180,13 +180,34 @@ class Provider:
         return self.sign_in
 
 
+# What a catalog file must hold, and of which type: read from disk, so checked.
+_CATALOG_FIELDS = {"baseUrl": str, "api": str, "defaultModel": str, "aliases": dict, "models": list}
+
+
 @functools.cache
 def _read_catalog(path: Path) -> dict[str, Any]:
     import json
 
-    with path.open("rb") as fh:
-        data: dict[str, Any] = json.load(fh)
+    try:
+        with path.open("rb") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise _bad_catalog(path, str(getattr(exc, "strerror", None) or exc)) from None
+    if not isinstance(data, dict):
+        raise _bad_catalog(path, "the top level is not an object")
+    for key, kind in _CATALOG_FIELDS.items():
+        if not isinstance(data.get(key), kind):
+            raise _bad_catalog(path, f"{key!r} is missing or not a {kind.__name__}")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in data["aliases"].items()):
+        raise _bad_catalog(path, "'aliases' maps names to model ids (strings)")
     return data
+
+
+def _bad_catalog(path: Path, problem: str) -> GenesisError:
+    return GenesisError(
+        f"the bundled catalog {path} is unusable: {problem}",
+        hint="reinstall genesis, or the package of the provider it belongs to",
+    )
 
 
 def get(provider_id: str) -> Provider:
@@ -197,7 +218,7 @@ def get(provider_id: str) -> Provider:
     if provider_id in _BUILT_IN:
         found = importlib.import_module(_BUILT_IN[provider_id]).PROVIDER
     elif _ID.match(provider_id):
-        found = _from_entry_points(provider_id).get(provider_id)
+        found = _from_entry_points(provider_id)
     if not isinstance(found, Provider) or found.id != provider_id:
         raise UsageError(
             f"unknown provider {provider_id!r}",
@@ -224,17 +245,15 @@ def bundled_catalog_path(name: str) -> Path:
     return installed if installed.is_file() else here.parent / "catalogs" / name
 
 
-def _from_entry_points(name: str) -> dict[str, Any]:
-    """The provider an installed package declares as ``name``, loaded; one that fails to
-    load is left out: a broken plugin must not break genesis."""
+def _from_entry_points(name: str) -> Any:
+    """What an installed package declares as provider ``name``, loaded; ``None`` when there
+    is none, or it fails to load (a broken plugin must not break genesis)."""
     from importlib.metadata import entry_points
 
-    found: dict[str, Any] = {}
     for point in entry_points(group=ENTRY_POINT_GROUP):
-        if point.name != name:
-            continue
-        try:
-            found.setdefault(point.name, point.load())
-        except Exception:
-            continue
-    return found
+        if point.name == name:
+            try:
+                return point.load()
+            except Exception:
+                return None
+    return None
