@@ -175,3 +175,20 @@ def test_bundled_values_match_the_published_facts() -> None:
     assert mistral.input == ("text", "image")
     assert (mistral.reasoning, mistral.confidential) == (False, False)
     assert by_id["Qwen/Qwen3-Coder-Next-TEE"].reasoning is False
+
+
+def test_the_fallback_warning_comes_first_and_is_worded_once(mocked) -> None:
+    def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        if request.headers.get("Authorization"):  # the stale credential is refused ...
+            return 401, {}, '{"detail": "Invalid token or user not found"}'
+        return 500, {}, '{"detail": "Internal Server Error"}'  # ... and the retry fails
+
+    mocked.add_callback(responses.GET, URL, callback=answer)
+    result = catalog.resolve(CHUTES, "stale", refresh=True)
+    assert result.source == "bundled" and result.fell_back
+    assert result.warnings == [
+        f"live catalog unavailable ({URL} answered HTTP 500); using the bundled catalog",
+        "Chutes rejected the credential in use; listed models without it",
+    ]
+    # Onboarding's discovery is the same path, with the same words.
+    assert catalog.discover(CHUTES, "stale").warnings == result.warnings

@@ -156,9 +156,10 @@ def discover(
                 models = fetch_live(provider, None)
     except CatalogUnavailable as exc:
         found = bundled_catalog(provider, exc.message, fell_back=True)
+        # The fallback first: it explains what follows.
         found.warnings = [
-            *warnings,
             f"live catalog unavailable ({exc.message}); using the bundled catalog",
+            *warnings,
         ]
         return found
     return Catalog(
@@ -197,7 +198,7 @@ def resolve(
             found.warnings = warnings
             return found
     found = discover(provider, credential, fetching=fetching)
-    found.warnings[:0] = warnings
+    found.warnings[int(found.fell_back) : int(found.fell_back)] = warnings  # after a fallback
     if found.source == "live" and found.fetched_at is not None:
         save_cache(provider, found.models, found.fetched_at, found.warnings)
     return found
