@@ -248,3 +248,14 @@ def test_an_auth_choice_of_another_provider_than_the_chosen_one_is_refused(acme)
     assert result.exit_code == 2
     assert "is for chutes, but the provider chosen" in result.stderr
     assert not paths.config_path().exists()
+
+
+def test_chutes_only_commands_say_the_provider_lacks_them(acme: ModelsServer) -> None:
+    onboard_acme()
+    account = invoke("--provider", "acme", "account")
+    assert account.exit_code == 2 and "Acme has no management API" in account.stderr
+    app = invoke("--provider", "acme", "auth", "app", "show")
+    assert app.exit_code == 2 and "Acme has no OAuth sign-in" in app.stderr
+    doctor = json.loads(invoke("--provider", "acme", "doctor", "--json").stdout)
+    names = [check["name"] for check in doctor["checks"]]
+    assert "models API" in names and "sign-in (IdP)" not in names and "account" not in names
