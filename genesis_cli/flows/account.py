@@ -20,7 +20,6 @@ from genesis_cli.coerce import finite_number
 from genesis_cli.errors import NetworkError
 from genesis_cli.http import plain_text
 from genesis_cli.providers import Provider
-from genesis_cli.records import redact
 
 TEE_SENTENCE = "TEE models need an active subscription or a positive balance"
 MAX_QUOTAS = 20
@@ -105,7 +104,7 @@ def _body(
         return None
     if outcome.status in (401, 403):
         account.refused += 1
-        detail = redact(outcome.detail(120), (secret,), provider.token_prefixes)
+        detail = provider.redact(outcome.detail(120), (secret,))
         account.problems.append(
             f"{what}: HTTP {outcome.status} ({detail}); an OAuth token needs the account:read "
             "or profile scope to read the account"

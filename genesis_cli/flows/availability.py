@@ -96,9 +96,9 @@ def check(
     missing: list[Unavailable] = []
     roles = [("primary", default)] + [(f"alias:{name}", ref) for name, ref in aliases.items()]
     for role, ref in roles:
-        if not ref.startswith(f"{provider.id}/"):
+        model_id = provider.model_id(ref)
+        if model_id is None:
             continue  # another provider's model: not ours to judge
-        model_id = ref.removeprefix(f"{provider.id}/")
         if model_id not in present:
             missing.append(Unavailable(ref, role, suggest(provider, model_id, live_ids)))
     return missing

@@ -57,7 +57,8 @@ def set_default(provider: Provider, text: str) -> DefaultResult:
     known = current.ids()
     wanted = resolve_ref(provider, text, config_file.load(path).data, known)
     warnings: list[str] = []
-    if wanted.startswith(f"{provider.id}/") and wanted.removeprefix(f"{provider.id}/") not in known:
+    model_id = provider.model_id(wanted)
+    if model_id is not None and model_id not in known:
         warnings.append(
             f"{wanted} is not in the current ({current.source}) catalog; "
             "check the spelling with `genesis models list --refresh`"

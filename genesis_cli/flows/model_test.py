@@ -14,7 +14,6 @@ from genesis_cli import catalog, http
 from genesis_cli.errors import ExitCode, NetworkError, UsageError
 from genesis_cli.flows.availability import suggest
 from genesis_cli.providers import Provider
-from genesis_cli.records import redact
 
 PROMPT = "ping"
 
@@ -112,7 +111,7 @@ def _retry_after(value: str | None) -> int | None:
 
 def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
     """Send the one-token request for ``model_ref`` (``<provider>/<id>``) with ``secret``."""
-    model_id = model_ref.removeprefix(f"{provider.id}/")
+    model_id = provider.model_id(model_ref) or model_ref
     body = {
         "model": model_id,
         "messages": [{"role": "user", "content": PROMPT}],
@@ -153,7 +152,7 @@ def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
         return result
     result.reason = _reason(response.status)
     result.hint = next_step(provider, result.reason)
-    result.detail = redact(response.detail(), (secret,), provider.token_prefixes)
+    result.detail = provider.redact(response.detail(), (secret,))
     if result.reason == "rate_limited":
         result.retry_after = _retry_after(response.headers.get("retry-after"))
     if result.reason == "not_found":
@@ -173,7 +172,7 @@ def resolve_target(provider: Provider, text: str | None) -> str:
         return config_file.primary_model(config) or provider.default_model_ref()
     known = {m.id for m in catalog.resolve(provider, None, offline=True).models}
     ref = resolve_ref(provider, text, config, known)
-    if not ref.startswith(f"{provider.id}/"):
+    if provider.model_id(ref) is None:
         raise UsageError(
             f"{ref} is not a {provider.display_name} model",
             hint=f"pass a {provider.id}/<model> ref or an alias, or pass --provider",

@@ -65,7 +65,7 @@ def list_models(
     if default not in refs:
         warnings.append(f"default model {default} is not in the {result.source} catalog")
     for model_ref, names in sorted(by_ref.items()):
-        if model_ref.startswith(f"{provider.id}/") and model_ref not in refs:
+        if provider.model_id(model_ref) is not None and model_ref not in refs:
             warnings.append(
                 f"alias {', '.join(names)} points to {model_ref}, "
                 f"which is not in the {result.source} catalog"

@@ -151,7 +151,7 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices, warnings: 
     default_ref = None
     if choices.default is not None:
         default_ref = resolve_ref(provider, choices.default, config, set(ids))
-        if default_ref.removeprefix(f"{provider.id}/") not in ids:
+        if provider.model_id(default_ref) not in ids:
             tips = availability.suggest(provider, default_ref.split("/", 1)[-1], ids)
             raise UsageError(
                 f"--default {choices.default}: {default_ref} is not in the {found.source} "

@@ -16,7 +16,6 @@ from typing import Any, Literal
 from genesis_cli import http
 from genesis_cli.errors import AuthError, GenesisError, NetworkError
 from genesis_cli.providers import Provider
-from genesis_cli.records import redact
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 _MAX_FIELD = 512
@@ -54,7 +53,7 @@ def _headers(api_key: str) -> dict[str, str]:
 
 
 def _refused(provider: Provider, response: http.Response, api_key: str, doing: str) -> GenesisError:
-    detail = redact(response.detail(), (api_key,), provider.token_prefixes)
+    detail = provider.redact(response.detail(), (api_key,))
     if response.status in (401, 403):
         why = "does not know this API key" if response.status == 401 else "refused this API key"
         return AuthError(

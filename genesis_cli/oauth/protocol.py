@@ -21,7 +21,7 @@ from genesis_cli import http
 from genesis_cli.coerce import finite_number
 from genesis_cli.errors import AuthError, NetworkError, UsageError
 from genesis_cli.providers import Provider
-from genesis_cli.records import redact, sendable
+from genesis_cli.records import sendable
 
 DEFAULT_EXPIRES_IN = 3600
 MAX_EXPIRES_IN = 366 * 86400
@@ -193,10 +193,9 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
             # Server text is shown to the user: cut it short and strip anything secret.
             sent = tuple(form.values())
             provider = client.provider
-            prefixes = provider.token_prefixes
-            error = redact(body["error"][:100], sent, prefixes)
+            error = provider.redact(body["error"][:100], sent)
             text = (
-                redact(description[:200], sent, prefixes) if isinstance(description, str) else None
+                provider.redact(description[:200], sent) if isinstance(description, str) else None
             )
             if error == "invalid_client":
                 raise OAuthError(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from genesis_cli.errors import GenesisError, UsageError
+from genesis_cli.records import redact
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -123,6 +124,16 @@ class Provider:
 
     def ref(self, model_id: str) -> str:
         return f"{self.id}/{model_id}"
+
+    def model_id(self, ref: str) -> str | None:
+        """The model id of one of this provider's refs; ``None`` for another provider's."""
+        prefix = f"{self.id}/"
+        return ref.removeprefix(prefix) if ref.startswith(prefix) else None
+
+    def redact(self, text: str, secrets: tuple[str | None, ...]) -> str:
+        """Server text made fit to show: ``secrets`` and anything shaped like one of this
+        provider's keys or tokens replaced (``records.redact``)."""
+        return redact(text, secrets, self.token_prefixes)
 
     # --- the bundled catalog ------------------------------------------------------------
 
