@@ -88,7 +88,7 @@ def create(
         entry = vault.entry_name(f"clients.{provider.id}", "client_secret")
         try:
             vault.put(entry, created.client_secret)
-            stored = replace(app, client_secret="", secret_ref=f"keyring:{vault.reference(entry)}")
+            stored = replace(app, client_secret="", secret_ref=vault.keyring_ref(entry))
         except vault.KeyringUnavailable as exc:
             if warn:
                 warn(f"{exc.message}; kept the app's secret in the auth store file instead")
@@ -136,5 +136,5 @@ def delete(provider: Provider, api_key: str, app: OAuthApp, warn: Warn | None = 
     existed = apps.delete(provider, api_key, app.app_id) if app.app_id else False
     auth_store.set_client(provider.id, None, warn)
     if app.secret_ref:
-        vault.delete(vault.entry_name(f"clients.{provider.id}", "client_secret"))
+        vault.forget_ref(app.secret_ref)
     return existed

@@ -47,8 +47,17 @@ def entry_name(profile_id: str, field: str) -> str:
     return f"{profile_id}/{field}"
 
 
-def reference(name: str) -> str:
-    return f"{SERVICE}/{name}"
+def keyring_ref(name: str) -> str:
+    """How the store refers to keyring entry ``name``: ``keyring:genesis/<name>``."""
+    return f"keyring:{SERVICE}/{name}"
+
+
+def _keyring_entry(ref: str) -> str | None:
+    """The entry name of one of genesis's keyring references; ``None`` for anything else."""
+    kind, _, target = ref.partition(":")
+    if kind == "keyring" and target.startswith(f"{SERVICE}/"):
+        return target.removeprefix(f"{SERVICE}/")
+    return None
 
 
 def _backend() -> Any:
@@ -176,6 +185,7 @@ def resolve_ref(profile_id: str, field: str, ref: str) -> str:
     """The secret ``ref`` stands for; ``profile_id`` (or ``[clients.chutes]``) names whose it
     is in the errors."""
     kind, _, target = ref.partition(":")
+    entry = _keyring_entry(ref)
     fix = "sign in again: genesis onboard"
     if kind == "env":
         value = os.environ.get(target, "").strip()
@@ -184,9 +194,9 @@ def resolve_ref(profile_id: str, field: str, ref: str) -> str:
                 f"profile {profile_id}: its {field} comes from ${target}, which is not set",
                 hint=f"set {target}, or {fix}",
             )
-    elif kind == "keyring" and target.startswith(f"{SERVICE}/"):
+    elif entry is not None:
         try:
-            found = get(target.removeprefix(f"{SERVICE}/"))
+            found = get(entry)
         except KeyringUnavailable as exc:
             raise AuthError(f"profile {profile_id}: {exc.message}", hint=exc.hint) from None
         if found is None:
@@ -249,17 +259,19 @@ def stash(profile: Profile, *, all_fields: bool, warn: Any = None) -> Profile:
                 warn(f"{exc.message}; kept the new {field} of {profile.id} in the auth store file")
             continue
         written.append(name)
-        refs[field] = f"keyring:{reference(name)}"
+        refs[field] = keyring_ref(name)
         changes[field] = None
     return profile.with_changes(refs=tuple(sorted(refs.items())), **changes)
 
 
+def forget_ref(ref: str) -> bool:
+    """Delete the keyring entry ``ref`` names, if it names one; ``False`` when that failed."""
+    entry = _keyring_entry(ref)
+    return entry is None or delete(entry)
+
+
 def forget(profile: Profile) -> list[str]:
     """Delete the keyring entries of ``profile``; the references that could not be deleted."""
-    left = []
-    for field, ref in profile.refs:
-        kind, _, target = ref.partition(":")
-        ours = kind == "keyring" and target.startswith(f"{SERVICE}/")
-        if ours and not delete(target.removeprefix(f"{SERVICE}/")):
-            left.append(f"{field} ({target})")
-    return left
+    return [
+        f"{field} ({ref.partition(':')[2]})" for field, ref in profile.refs if not forget_ref(ref)
+    ]
