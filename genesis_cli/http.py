@@ -56,14 +56,20 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+def ambiguous_url(url: str) -> bool:
+    """A backslash, '@', whitespace or a control character: where ``urlsplit``, the HTTP
+    library and a browser could disagree about the host (``http://evil:80\\@127.0.0.1`` is
+    127.0.0.1 to one and ``evil`` to another)."""
+    return any(ch in "\\@" or ch.isspace() or not ch.isprintable() for ch in url)
+
+
 def check_service_url(url: str, variable: str) -> str:
     """Refuse a base URL that would send credentials in clear text or is not a URL at all.
 
-    Parsed once, and refused wherever ``urlsplit`` and the HTTP library could disagree about
-    the host: a backslash (``http://evil:80\\@127.0.0.1`` is 127.0.0.1 to one and ``evil``
-    to the other), any ``@`` or userinfo, whitespace and control characters.
+    Parsed once, and refused wherever the host could be read two ways (``ambiguous_url``)
+    or the URL carries userinfo.
     """
-    if any(ch in url for ch in "\\@") or any(not ch.isprintable() or ch.isspace() for ch in url):
+    if ambiguous_url(url):
         raise UsageError(
             f"{variable} holds a backslash, '@', a space or a control character; genesis does "
             "not guess which host that means",

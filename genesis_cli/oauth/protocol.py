@@ -97,7 +97,7 @@ def check_redirect_uri(provider: Provider, uri: str) -> str:
     """Only plain http on a loopback host: the callback never leaves this machine."""
     parts = urlsplit(uri)
     example = provider.require_sign_in().default_redirect_uri
-    if any(ch in uri for ch in "\\@") or any(ch.isspace() or not ch.isprintable() for ch in uri):
+    if http.ambiguous_url(uri):
         raise UsageError(
             f"{provider.redirect_uri_env} holds a backslash, '@', a space or a control character",
             hint=f"use e.g. {example}",
