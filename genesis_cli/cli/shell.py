@@ -13,12 +13,10 @@ SHELLS = ("sh", "fish", "powershell", "dotenv")
 def quote(shell: str, value: str) -> str:
     if shell == "sh":  # POSIX: nothing is special inside '...'; a ' ends it, so '\''
         return "'" + value.replace("'", "'\\''") + "'"
-    if shell == "fish":  # fish: inside '...' only \\ and \' are escapes
+    if shell in ("fish", "dotenv"):  # fish and python-dotenv read only \\ and \' inside '...'
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
     if shell == "powershell":  # a ' is written twice
         return "'" + value.replace("'", "''") + "'"
-    if shell == "dotenv":  # python-dotenv reads \\ and \' inside '...'
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
     raise ValueError(f"unknown shell {shell!r}")
 
 
