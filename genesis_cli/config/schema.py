@@ -41,15 +41,17 @@ class Registration:
     warnings: list[str] = field(default_factory=list)
 
 
-def child_object(parent: dict[str, Any], *keys: str) -> dict[str, Any]:
-    """``parent[keys[-1]]`` (created empty when missing), where ``keys`` is its full path."""
-    key = keys[-1]
-    if key not in parent:
-        parent[key] = {}
-    value = parent[key]
-    if not isinstance(value, dict):
-        raise ShapeError(keys, "is not an object, so genesis cannot add to it")
-    return value
+def object_at(root: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """``root[keys[0]][keys[1]]...``, each object created empty when missing; a value on the
+    way that is not an object is a ``ShapeError`` naming its path."""
+    node = root
+    for depth, key in enumerate(keys, start=1):
+        if key not in node:
+            node[key] = {}
+        node = node[key]
+        if not isinstance(node, dict):
+            raise ShapeError(keys[:depth], "is not an object, so genesis cannot add to it")
+    return node
 
 
 def owned_fields(model: Model) -> dict[str, Any]:
@@ -193,9 +195,7 @@ def register(
     ``default_ref`` and ``alias_targets`` replace the product page's default and alias
     targets (``onboard --default``, or a suggestion the user accepted).
     """
-    agents = child_object(data, "agents")
-    defaults = child_object(agents, "agents", "defaults")
-    model = child_object(defaults, "agents", "defaults", "model")
+    model = object_at(data, "agents", "defaults", "model")
     primary = model.get("primary")
     if default_ref is not None:
         model["primary"] = default_ref
@@ -203,7 +203,8 @@ def register(
         model["primary"] = provider.default_model_ref()
     registration = Registration(default=model["primary"])
 
-    entries = child_object(defaults, "agents", "defaults", "models")
+    defaults = object_at(data, "agents", "defaults")
+    entries = object_at(data, "agents", "defaults", "models")
     targets = provider.default_aliases() if alias_targets is None else alias_targets
     for alias, target in targets.items():
         holder = next(
@@ -224,8 +225,7 @@ def register(
             continue
         registration.skipped.append({"alias": alias, "target": target, "reason": reason})
 
-    providers = child_object(child_object(data, "models"), "models", "providers")
-    block = child_object(providers, "models", "providers", provider.id)
+    block = object_at(data, "models", "providers", provider.id)
     block["baseUrl"] = provider.base_url()
     block["api"] = provider.api_kind()
     keys = ("models", "providers", provider.id, "models")
@@ -247,7 +247,7 @@ def register(
     ]
     registration.warnings += inverted_aliases(data)
 
-    profiles = child_object(child_object(data, "auth"), "auth", "profiles")
+    profiles = object_at(data, "auth", "profiles")
     entry = profiles.get(profile_id)
     if isinstance(entry, dict):
         entry["provider"] = provider.id

@@ -7,7 +7,7 @@ from typing import Any
 
 from genesis_cli import catalog, paths
 from genesis_cli.config import config_file
-from genesis_cli.config.schema import child_object
+from genesis_cli.config.schema import object_at
 from genesis_cli.errors import UsageError
 from genesis_cli.providers import Provider
 
@@ -66,9 +66,7 @@ def set_default(provider: Provider, text: str) -> DefaultResult:
     previous: dict[str, str | None] = {}
 
     def change(data: dict[str, Any]) -> None:
-        agents = child_object(data, "agents")
-        defaults = child_object(agents, "agents", "defaults")
-        model = child_object(defaults, "agents", "defaults", "model")
+        model = object_at(data, "agents", "defaults", "model")
         old = model.get("primary")
         previous["value"] = old if isinstance(old, str) else None
         model["primary"] = wanted
