@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
-from tests.servers import LocalServer
+from tests.servers import LocalServer, QuietHandler
 
 _NAME = re.compile(r"[\w\s\-.]{3,64}\Z")
 
@@ -70,20 +70,9 @@ class ChutesAPI(LocalServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def reply(self, status: int, payload: Any, raw: bytes | None = None) -> None:
-                data = raw if raw is not None else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(data)
+        class Handler(QuietHandler):
+            def reply_json(self, status: int, payload: Any, raw: bytes | None = None) -> None:
+                self.reply(status, raw if raw is not None else json.dumps(payload).encode())
 
             def bearer(self) -> str:
                 return self.headers.get("Authorization", "").removeprefix("Bearer ")
@@ -106,21 +95,21 @@ class ChutesAPI(LocalServer):
                 token = self.bearer()
                 if path.startswith("/idp/apps"):
                     if token in outer.limited_keys:
-                        self.reply(403, {"detail": "Insufficient permissions for this action"})
+                        self.reply_json(403, {"detail": "Insufficient permissions for this action"})
                     elif token not in outer.keys:
-                        self.reply(401, {"detail": "Invalid token or user not found"})
+                        self.reply_json(401, {"detail": "Invalid token or user not found"})
                     else:
                         self.apps_route(method, path, body)
                     return
                 if path.startswith("/users/me"):
                     if token in outer.limited_keys:
-                        self.reply(403, {"detail": "Token does not have permission"})
+                        self.reply_json(403, {"detail": "Token does not have permission"})
                     elif token not in outer.keys | outer.bearers:
-                        self.reply(401, {"detail": "Invalid token or user not found"})
+                        self.reply_json(401, {"detail": "Invalid token or user not found"})
                     else:
                         self.account_route(path)
                     return
-                self.reply(404, {"detail": "Not Found"})
+                self.reply_json(404, {"detail": "Not Found"})
 
             def apps_route(self, method: str, path: str, body: Any) -> None:
                 if method == "POST" and path == "/idp/apps":
@@ -129,25 +118,25 @@ class ChutesAPI(LocalServer):
                 app_id = path.removeprefix("/idp/apps/")
                 app = outer.apps.get(app_id)
                 if app is None:
-                    self.reply(404, {"detail": "Application not found"})
+                    self.reply_json(404, {"detail": "Application not found"})
                 elif method == "GET":
-                    self.reply(200, {k: v for k, v in app.items() if k != "client_secret"})
+                    self.reply_json(200, {k: v for k, v in app.items() if k != "client_secret"})
                 elif method == "DELETE":
                     del outer.apps[app_id]
-                    self.reply(200, {"app_id": app_id, "deleted": True})
+                    self.reply_json(200, {"app_id": app_id, "deleted": True})
                 else:
-                    self.reply(405, {"detail": "Method Not Allowed"})
+                    self.reply_json(405, {"detail": "Method Not Allowed"})
 
             def invalid(self, field: str, message: str) -> None:
-                self.reply(422, {"detail": [{"loc": ["body", field], "msg": message}]})
+                self.reply_json(422, {"detail": [{"loc": ["body", field], "msg": message}]})
 
             def create(self, body: Any) -> None:
                 mode = outer.create_mode
                 if mode == "500":
-                    self.reply(500, {"detail": "Internal Server Error"})
+                    self.reply_json(500, {"detail": "Internal Server Error"})
                     return
                 if mode == "nonjson":
-                    self.reply(200, None, raw=b"<html>created</html>")
+                    self.reply_json(200, None, raw=b"<html>created</html>")
                     return
                 name = body.get("name") if isinstance(body, dict) else None
                 uris = body.get("redirect_uris") if isinstance(body, dict) else None
@@ -159,7 +148,7 @@ class ChutesAPI(LocalServer):
                     return
                 taken = outer.taken | {a["name"].lower() for a in outer.apps.values()}
                 if name.lower() in taken:
-                    self.reply(409, {"detail": "An application with this name already exists"})
+                    self.reply_json(409, {"detail": "An application with this name already exists"})
                     return
                 client_id, secret = outer.next_client or (
                     "cid_" + "".join(secrets.choice(string.ascii_lowercase + string.digits)
@@ -178,29 +167,29 @@ class ChutesAPI(LocalServer):
                 }  # fmt: skip
                 outer.apps[app_id] = app
                 if mode == "wrongtypes":
-                    self.reply(200, {**app, "client_id": 12345, "client_secret": ["x"]})
+                    self.reply_json(200, {**app, "client_id": 12345, "client_secret": ["x"]})
                     return
-                self.reply(200, app)
+                self.reply_json(200, app)
 
             def account_route(self, path: str) -> None:
                 if path == "/users/me":
-                    self.reply(200, {"username": "alice", "user_id": "u-1",
+                    self.reply_json(200, {"username": "alice", "user_id": "u-1",
                                      "created_at": "2026-01-01T00:00:00Z",
                                      "balance": outer.balance, "permissions": [],
                                      "quotas": {}})  # fmt: skip
                 elif path == "/users/me/subscription_usage":
-                    self.reply(200, outer.subscription)
+                    self.reply_json(200, outer.subscription)
                 elif path == "/users/me/quotas":
-                    self.reply(200, outer.quotas)
+                    self.reply_json(200, outer.quotas)
                 elif path.startswith("/users/me/quota_usage/"):
                     chute = unquote(path.removeprefix("/users/me/quota_usage/"))
                     quota = next(
                         (q["quota"] for q in outer.quotas if isinstance(q, dict)
                          and q.get("chute_id") == chute), 0,
                     ) if isinstance(outer.quotas, list) else 0  # fmt: skip
-                    self.reply(200, {"quota": quota, "used": outer.quota_used.get(chute, 0.0)})
+                    self.reply_json(200, {"quota": quota, "used": outer.quota_used.get(chute, 0.0)})
                 else:
-                    self.reply(404, {"detail": "Not Found"})
+                    self.reply_json(404, {"detail": "Not Found"})
 
             def do_GET(self) -> None:
                 self.handle_any("GET")

@@ -30,6 +30,31 @@ class _QuietServer(ThreadingHTTPServer):
             self.errors.append(error)
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1, no request log, and one way to answer, closing the connection after it."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def reply(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+
 class LocalServer:
     """A threaded HTTP server on 127.0.0.1 (a free port) running in a daemon thread."""
 
@@ -87,20 +112,7 @@ class ModelsServer(LocalServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _send(self, status: int, payload: bytes, content_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(payload)
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 with outer._lock:
                     outer.requests.append(
@@ -111,16 +123,14 @@ class ModelsServer(LocalServer):
                         }
                     )
                 if self.path.rstrip("/") != "/v1/models":
-                    self._send(404, b'{"detail":"Not Found"}', "application/json")
+                    self.reply(404, b'{"detail":"Not Found"}')
                     return
                 auth = self.headers.get("Authorization", "")
                 mode = outer.mode
                 if mode == "reject-bearer" or (outer.valid_tokens is not None and auth):
                     token = auth.removeprefix("Bearer ")
                     if auth and (outer.valid_tokens is None or token not in outer.valid_tokens):
-                        self._send(
-                            401, b'{"detail":"Invalid token or user not found"}', "application/json"
-                        )
+                        self.reply(401, b'{"detail":"Invalid token or user not found"}')
                         return
                 if mode == "429":
                     self.send_response(429)
@@ -142,9 +152,11 @@ class ModelsServer(LocalServer):
                     )
                     self.close_connection = True
                 elif mode == "500":
-                    self._send(500, b'{"detail":"Internal Server Error"}', "application/json")
+                    self.reply(500, b'{"detail":"Internal Server Error"}')
                 elif mode == "html":
-                    self._send(200, b"<html><body>maintenance</body></html>", "text/html")
+                    self.reply(
+                        200, b"<html><body>maintenance</body></html>", content_type="text/html"
+                    )
                 elif mode == "drip":
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")
@@ -170,9 +182,9 @@ class ModelsServer(LocalServer):
                     except OSError:
                         pass
                 elif outer.raw_body is not None:
-                    self._send(200, outer.raw_body, "application/json")
+                    self.reply(200, outer.raw_body)
                 else:
-                    self._send(200, json.dumps(outer.body).encode(), "application/json")
+                    self.reply(200, json.dumps(outer.body).encode())
 
             def do_POST(self) -> None:
                 length = min(int(self.headers.get("Content-Length") or 0), 1 << 20)
@@ -186,7 +198,7 @@ class ModelsServer(LocalServer):
                         {"authorization": self.headers.get("Authorization", ""), "body": body}
                     )
                 if self.path.rstrip("/") != "/v1/chat/completions":
-                    self._send(404, b'{"detail":"Not Found"}', "application/json")
+                    self.reply(404, b'{"detail":"Not Found"}')
                     return
                 if outer.chat_delay:
                     time.sleep(outer.chat_delay)
@@ -195,14 +207,7 @@ class ModelsServer(LocalServer):
                     if outer.chat_error is not None
                     else chat_answer(outer.chat_mode, body)
                 )
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(payload)
+                self.reply(status, payload, headers)
 
         return Handler
 
