@@ -134,26 +134,18 @@ def sample_body() -> dict:
 def models_server(sample_body: dict, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelsServer]:
     """A real HTTP server on 127.0.0.1 serving the Chutes-shaped sample at /v1/models."""
     server = ModelsServer(sample_body)
-    server.start()
-    monkeypatch.setenv("CHUTES_BASE_URL", server.base_url)
-    try:
+    with server.running():
+        monkeypatch.setenv("CHUTES_BASE_URL", server.base_url)
         yield server
-    finally:
-        server.stop()
-    assert not server.errors, f"the test server failed: {server.errors!r}"
 
 
 @pytest.fixture
 def chutes_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChutesAPI]:
     """The Chutes management API on 127.0.0.1 (``CHUTES_API_BASE_URL``), knowing GOOD_KEY."""
     server = ChutesAPI({helpers.GOOD_KEY})
-    server.start()
-    monkeypatch.setenv("CHUTES_API_BASE_URL", server.root)
-    try:
+    with server.running():
+        monkeypatch.setenv("CHUTES_API_BASE_URL", server.root)
         yield server
-    finally:
-        server.stop()
-    assert not server.errors, f"the test server failed: {server.errors!r}"
 
 
 @pytest.fixture
@@ -169,12 +161,8 @@ def auth_server(redirect_uri: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     server = AuthServer(redirect_uri)
     if helpers.GUARD is not None:
         server.on_issue = helpers.GUARD.add
-    server.start()
-    monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", server.base_url)
-    monkeypatch.setenv("CHUTES_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("CHUTES_CLIENT_SECRET", CLIENT_SECRET)
-    try:
+    with server.running():
+        monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", server.base_url)
+        monkeypatch.setenv("CHUTES_CLIENT_ID", CLIENT_ID)
+        monkeypatch.setenv("CHUTES_CLIENT_SECRET", CLIENT_SECRET)
         yield server
-    finally:
-        server.stop()
-    assert not server.errors, f"the test server failed: {server.errors!r}"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -81,6 +83,16 @@ class LocalServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[LocalServer]:
+        """Started for the block, stopped after it; then a handler error fails the test."""
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
+        assert not self.errors, f"the test server failed: {self.errors!r}"
 
 
 class ModelsServer(LocalServer):

@@ -78,14 +78,11 @@ def acme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelsServ
     monkeypatch.syspath_prepend(str(install_acme(tmp_path / "site")))
     server = ModelsServer(ACME_MODELS)
     server.valid_tokens = {ACME_KEY}
-    server.start()
-    monkeypatch.setenv("ACME_BASE_URL", server.base_url)
     if helpers.GUARD is not None:
         helpers.GUARD.add(ACME_KEY, SOMEONE_ELSES)
-    try:
+    with server.running():
+        monkeypatch.setenv("ACME_BASE_URL", server.base_url)
         yield server
-    finally:
-        server.stop()
 
 
 def onboard_acme() -> None:
