@@ -172,15 +172,22 @@ def bundled_count() -> int:
     return len(json.loads(CHUTES.catalog_path.read_text())["models"])
 
 
-def paste_sign_in(child: Any) -> None:
+def decline_suggestions(child: Any) -> None:
+    """The test catalogs, like Chutes' since mid-2026, lack the product page's models: genesis
+    asks once whether to use live suggestions instead. Answer with the default, no."""
+    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
+    child.sendline("")
+
+
+def paste_sign_in(child: Any) -> str:
     """The SSH paste flow in a spawned genesis: follow the printed authorize URL as a browser
     would (no cookies needed at the test IdP), paste where it lands, and decline the live
-    suggestions (the test catalogs lack the product page's models)."""
+    suggestions. Returns the authorize URL."""
     import requests
 
     child.expect(r"(http://127\.0\.0\.1:\d+/idp/authorize\?\S+)")
-    url = child.match.group(1)
+    url: str = child.match.group(1)
     child.expect("Paste the URL you were redirected to: ")
     child.sendline(requests.get(url, allow_redirects=False, timeout=10).headers["Location"])
-    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
-    child.sendline("")
+    decline_suggestions(child)
+    return url

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pexpect
 import pytest
 
-from tests.helpers import GOOD_KEY, spawn_genesis
+from tests.helpers import GOOD_KEY, decline_suggestions, spawn_genesis
 
 
 @pytest.fixture
@@ -18,8 +18,7 @@ def test_hidden_prompt_does_not_echo_the_key(spawn, state_dir) -> None:
     child = spawn("onboard", "--auth-choice", "chutes-api-key")
     child.expect("Chutes API key \\(input hidden\\): ")
     child.sendline(GOOD_KEY)
-    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
-    child.sendline("")
+    decline_suggestions(child)
     child.expect("Connected to Chutes")
     child.expect(pexpect.EOF)
     child.close()
@@ -38,8 +37,7 @@ def test_menu_then_prompt(spawn, state_dir) -> None:
     child.sendline("2")
     child.expect("input hidden\\): ")
     child.sendline(GOOD_KEY)
-    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
-    child.sendline("")
+    decline_suggestions(child)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -50,8 +48,7 @@ def test_env_key_is_offered_masked(spawn, state_dir) -> None:
     child = spawn("onboard", "--auth-choice", "chutes-api-key", env={"CHUTES_API_KEY": GOOD_KEY})
     child.expect(f"Use the API key from CHUTES_API_KEY \\(cpk_…{GOOD_KEY[-4:]}\\)\\? \\[Y/n\\]: ")
     child.sendline("y")
-    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
-    child.sendline("")
+    decline_suggestions(child)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from genesis_cli.store import auth_store
-from tests.helpers import paste_sign_in, spawn_genesis
+from tests.helpers import decline_suggestions, paste_sign_in, spawn_genesis
 from tests.oauth_server import CLIENT_SECRET
 
 FAKE_BROWSER = Path(__file__).parent / "fake_browser.py"
@@ -32,8 +32,7 @@ def test_desktop_sign_in_through_the_browser(terminal, tmp_path, state_dir) -> N
         env={"BROWSER": f"{sys.executable} {FAKE_BROWSER} %s", "FAKE_BROWSER_OUT": str(page)},
     )
     child.expect("Opened your browser")
-    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
-    child.sendline("")
+    decline_suggestions(child)
     child.expect("Connected to Chutes as alice")
     child.expect(pexpect.EOF)
     child.close()
@@ -58,13 +57,7 @@ def test_ssh_sign_in_by_pasting_one_url(terminal, state_dir) -> None:
     child.expect("input hidden\\): ")
     child.sendline(CLIENT_SECRET)
     child.expect("Using the paste flow because this is an SSH session \\(SSH_CONNECTION is set\\)")
-    child.expect(r"(http://127\.0\.0\.1:\d+/idp/authorize\?\S+)")
-    url = child.match.group(1)
-    child.expect("Paste the URL you were redirected to: ")
-    location = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
-    child.sendline(location)
-    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
-    child.sendline("")
+    paste_sign_in(child)
     child.expect("Connected to Chutes as alice")
     child.expect(pexpect.EOF)
     child.close()
@@ -128,14 +121,9 @@ def test_the_stored_app_is_used_with_its_redirect_uri(
         "onboard", "--auth-choice", "chutes", "--no-browser",
         drop=("CHUTES_CLIENT_ID", "CHUTES_CLIENT_SECRET", "CHUTES_OAUTH_REDIRECT_URI"),
     )  # fmt: skip
-    child.expect(r"(http://127\.0\.0\.1:\d+/idp/authorize\?\S+)")
-    url = child.match.group(1)
+    url = paste_sign_in(child)
     assert "Client ID" not in child.logfile_read.getvalue()
     assert f"client_id={CLIENT_ID}" in url
-    child.expect("Paste the URL you were redirected to: ")
-    child.sendline(requests.get(url, allow_redirects=False, timeout=10).headers["Location"])
-    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
-    child.sendline("")
     child.expect("Connected to Chutes as alice")
     child.expect(pexpect.EOF)
     child.close()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pexpect
 import pytest
 
-from tests.helpers import GOOD_KEY, invoke, spawn_genesis
+from tests.helpers import GOOD_KEY, decline_suggestions, invoke, spawn_genesis
 
 
 def spawn(*args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
@@ -79,8 +79,7 @@ def test_onboarding_on_a_terminal_ends_with_a_summary_panel(models_server, state
     )
     child.expect("\\[Y/n\\]")
     child.sendline("")
-    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
-    child.sendline("")
+    decline_suggestions(child)
     child.expect(pexpect.EOF)
     child.close()
     output = child.logfile_read.getvalue()

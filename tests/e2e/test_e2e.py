@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import API_KEY, CLIENT_SECRET, HERE
-from tests.helpers import bundled_count, record
+from tests.helpers import bundled_count, decline_suggestions, record
 
 pytestmark = pytest.mark.e2e
 COMMENTED = (HERE.parent / "golden" / "commented.json5").read_text()
@@ -51,13 +51,6 @@ def with_chromium(env: dict[str, str], chromium: str, page: Path) -> dict[str, s
         "GENESIS_E2E_PAGE": str(page),
         "GENESIS_E2E_CHROMIUM": chromium,
     }
-
-
-def decline_suggestions(child: pexpect.spawn) -> None:
-    """The test catalog, like Chutes' since mid-2026, lacks the product page's models: genesis
-    asks once whether to use live suggestions instead. Answer with the default, no."""
-    child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
-    child.sendline("")
 
 
 def finish(child: pexpect.spawn) -> int:
