@@ -12,6 +12,7 @@ class ExitCode(enum.IntEnum):
     AUTH = 3
     CONFIG = 4
     PROVIDER = 5
+    UNVERIFIED = 6
     INTERRUPTED = 130
 
 
@@ -49,3 +50,10 @@ class ProviderError(GenesisError):
 
 class NetworkError(GenesisError):
     """A request failed before a usable answer arrived (refused, reset, timed out, too big)."""
+
+
+class UnverifiedError(GenesisError):
+    """Confidential-computing evidence was sought and nothing verified (no TEE model, no
+    running instance, or no instance passed every check)."""
+
+    exit_code = ExitCode.UNVERIFIED

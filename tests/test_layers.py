@@ -25,6 +25,7 @@ LAYERS = {
     "fsutil": 2,
     "paths": 1,
     "coerce": 1,
+    "tee": 1,
     "errors": 0,
     "records": 0,
     "__init__": 0,

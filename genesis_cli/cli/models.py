@@ -10,7 +10,7 @@ import click
 from genesis_cli.cli.completion import complete_models
 from genesis_cli.cli.provider import current
 from genesis_cli.cli.ui import UI
-from genesis_cli.errors import UsageError
+from genesis_cli.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from genesis_cli.records import Catalog, Model
@@ -262,3 +262,55 @@ def default_command(ref_or_alias: str | None, json_mode: bool) -> None:
         ui.line(f"Default model: {result.default} (was {result.previous or 'unset'})")
     else:
         ui.line(f"Default model: {result.default} (unchanged)")
+
+
+@models.command("verify")
+@click.argument("ref_or_alias", required=False, shell_complete=complete_models)
+@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+def verify_command(ref_or_alias: str | None, json_mode: bool) -> None:
+    """Check a TEE model's running instances against a nonce chosen now.
+
+    Per instance: the Intel TDX quote is genuine (Intel's root, TCB status) and not a debug
+    TD; it binds the instance's end-to-end key and TLS key for this run's nonce; its
+    measurements are an image Chutes lists; its GPUs' evidence carries the nonce, signed
+    under NVIDIA's root. Needs the verifier extra: pip install 'genesis-cli[verify]'.
+
+    Exits 0 when at least one instance passed every check and none failed one, 6 when
+    nothing verified (or the model is no TEE model, or has no running instance), 3 when the
+    credential was refused, 1 for network trouble.
+
+    \b
+    Examples:
+      genesis models verify
+      genesis models verify chutes/zai-org/GLM-5-TEE --json
+    """
+    from genesis_cli.flows import credentials
+    from genesis_cli.flows.model_test import resolve_target
+    from genesis_cli.flows.verify import DOES_NOT_PROVE, PROVES, require_verifier, verify_model
+
+    ui = UI(json_mode)
+    require_verifier()  # before any network: exit 2 with the install line
+    provider = current()
+    target = resolve_target(provider, ref_or_alias)
+    credential = credentials.required(provider, None, ui.warn, "to fetch the instances' keys")
+    with ui.spinner(f"Fetching and checking the evidence of {target}…"):
+        report = verify_model(provider, target, credential.secret)
+    if json_mode:
+        ui.emit_json(report.to_json())
+    else:
+        ui.line(f"{target}  (deployment {report.chute_id}, nonce {report.nonce[:16]}…)")
+        for instance in report.instances:
+            status = "verified" if instance.verified else f"not verified: {instance.reason}"
+            ui.line(f"  {instance.instance_id}  {status}")
+            ui.line(
+                f"    TCB {instance.tcb_status or '-'} · image {instance.measurement or '-'}"
+            )
+        if report.failed_instance_ids:
+            ui.line(f"  {provider.display_name} could not get evidence from: "
+                    f"{', '.join(report.failed_instance_ids)}")  # fmt: skip
+        passed = sum(i.verified for i in report.instances)
+        ui.line(f"{passed} of {len(report.instances)} instance(s) verified.")
+        ui.line(PROVES.format(name=provider.display_name))
+        ui.line(DOES_NOT_PROVE.format(name=provider.display_name))
+    if not report.ok:
+        raise click.exceptions.Exit(int(ExitCode.UNVERIFIED))

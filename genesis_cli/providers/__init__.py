@@ -56,6 +56,19 @@ class SignIn:
 
 
 @dataclass(frozen=True)
+class Attestation:
+    """Where a provider publishes the evidence of its confidential-computing instances:
+    paths under the management API, ``{id}`` being a model's deployment id."""
+
+    # The instances' end-to-end public keys (credential needed).
+    instances: str
+    # Per-instance TDX quote, TLS certificate and GPU evidence for ``?nonce=<64 hex>``.
+    evidence: str
+    # The measurements (MRTD, RTMR0-3) of the images the provider accepts.
+    measurements: str
+
+
+@dataclass(frozen=True)
 class Provider:
     """Everything genesis knows about one provider. Env names derive from ``env_prefix``."""
 
@@ -76,6 +89,8 @@ class Provider:
     sign_in: SignIn | None = None
     # The management API (apps, account, quotas), for providers that have one.
     api_base_url_default: str | None = None
+    # For providers whose models run in TEEs and publish evidence (``models verify``).
+    attestation: Attestation | None = None
 
     def __repr__(self) -> str:
         return f"Provider({self.id!r})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from genesis_cli.providers import Provider, SignIn, bundled_catalog_path
+from genesis_cli.providers import Attestation, Provider, SignIn, bundled_catalog_path
 
 PROVIDER = Provider(
     id="chutes",
@@ -24,4 +24,9 @@ PROVIDER = Provider(
         docs_url="https://chutes.ai/docs/sign-in-with-chutes/overview",
     ),
     api_base_url_default="https://api.chutes.ai",
+    attestation=Attestation(
+        instances="/e2e/instances/{id}",
+        evidence="/chutes/{id}/evidence",
+        measurements="/servers/tee/measurements",
+    ),
 )

@@ -1,0 +1,332 @@
+"""``genesis models verify``: check a TEE model's instances against a nonce chosen here.
+
+One fresh random nonce per run. Fetched through genesis's HTTP layer (deadlines, size caps):
+the instances' end-to-end keys, their evidence for the nonce, the measurements the provider
+publishes, and Intel's collateral for each quote's platform (``GENESIS_PCCS_URL``, else
+Intel's own service). The checks themselves are ``genesis_cli.tee``; this module turns the
+provider's answers into its records and the results into a report.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote as urlquote
+
+from genesis_cli import catalog, http, tee
+from genesis_cli.errors import AuthError, ProviderError, UnverifiedError, UsageError
+from genesis_cli.providers import Attestation, Provider
+from genesis_cli.records import Model
+
+PCCS_ENV = "GENESIS_PCCS_URL"
+MAX_INSTANCES = 256
+MAX_ID_CHARS = 80
+# What a pass proves and what it does not; printed after the instances.
+PROVES = (
+    "A pass proves that a genuine Intel TDX guest with NVIDIA confidential computing, running "
+    "an image {name} lists, made this instance's key just now (for this run's nonce)."
+)
+DOES_NOT_PROVE = (
+    "It does not prove which model weights answer (they are in no measurement), that the image "
+    "is trustworthy (only {name} publishes its measurements), or full GPU attestation (that "
+    "needs NVIDIA's online service; here the GPUs' nonce, signatures and certificate chains "
+    "were checked offline). Instances come and go: this holds for these instances, now."
+)
+
+
+@dataclass
+class VerifyReport:
+    ref: str
+    chute_id: str
+    nonce: str
+    verified_at: float
+    instances: list[tee.InstanceResult] = field(default_factory=list)
+    failed_instance_ids: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """At least one instance passed every check, and none failed one."""
+        return any(i.verified for i in self.instances) and not any(
+            i.contradicted for i in self.instances
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        when = datetime.datetime.fromtimestamp(self.verified_at, datetime.UTC)
+        return {
+            "ref": self.ref,
+            "chuteId": self.chute_id,
+            "nonce": self.nonce,
+            "verifiedAt": when.isoformat().replace("+00:00", "Z"),
+            "instances": [
+                {
+                    "instanceId": i.instance_id,
+                    "verified": i.verified,
+                    "tcbStatus": i.tcb_status,
+                    "measurement": i.measurement,
+                    "checks": {
+                        name: i.checks.get(name, tee.not_run("")).ok for name in tee.CHECK_NAMES
+                    },
+                    "reason": i.reason,
+                }
+                for i in self.instances
+            ],
+            "failedInstanceIds": self.failed_instance_ids,
+            "ok": self.ok,
+        }
+
+
+def require_verifier() -> None:
+    """Exit 2 naming the install line when the optional verifier libraries are missing."""
+    missing = tee.missing_verifier()
+    if missing is not None:
+        raise UsageError(
+            f"the TEE verifier is not installed (no module {missing!r})",
+            hint=f"install it: {tee.INSTALL_LINE}",
+        )
+
+
+def attestation_of(provider: Provider) -> Attestation:
+    if provider.attestation is None:
+        raise UsageError(
+            f"{provider.display_name} publishes no TEE evidence genesis knows",
+            hint="this command works with providers that do, such as Chutes",
+        )
+    return provider.attestation
+
+
+def find_model(provider: Provider, ref: str, secret: str) -> Model:
+    """The catalog entry of ``ref``, with its deployment id; a live fetch when the cached or
+    bundled catalog does not know the id. Exit 6 when it is no TEE model."""
+    model_id = provider.model_id(ref) or ref
+    found = catalog.resolve(provider, secret)
+    model = next((m for m in found.models if m.id == model_id), None)
+    if (model is None or model.chute_id is None) and found.source != "live":
+        found = catalog.resolve(provider, secret, refresh=True)
+        model = next((m for m in found.models if m.id == model_id), None)
+    if model is None:
+        raise UnverifiedError(
+            f"{ref} is not in the {found.source} {provider.display_name} catalog",
+            hint="see `genesis models list --refresh`",
+        )
+    if not model.confidential:
+        raise UnverifiedError(
+            f"{ref} is not a TEE model: {provider.display_name} publishes no "
+            "confidential-computing evidence for it",
+            hint="pick a TEE model (`genesis models list` marks them)",
+        )
+    if model.chute_id is None:
+        raise UnverifiedError(
+            f"the {found.source} catalog gives no deployment id for {ref}",
+            hint="run `genesis models list --refresh`, then try again",
+        )
+    return model
+
+
+def verify_model(
+    provider: Provider, ref: str, secret: str, *, nonce: str | None = None
+) -> VerifyReport:
+    """Fetch and check the evidence of ``ref``'s running instances."""
+    require_verifier()
+    routes = attestation_of(provider)
+    model = find_model(provider, ref, secret)
+    deployment = str(model.chute_id)
+    nonce = nonce or secrets.token_hex(32)
+    api = provider.api_base_url()
+    auth = {"Authorization": f"Bearer {secret}"}
+    keys = _instance_keys(provider, ref, _get(provider, api + _path(routes.instances, deployment),
+                                              "the instances' keys", auth, secret))  # fmt: skip
+    evidence_url = f"{api}{_path(routes.evidence, deployment)}?nonce={nonce}"
+    evidence, failed = _evidence(provider, ref, _get(provider, evidence_url, "the evidence",
+                                                     auth, secret))  # fmt: skip
+    entries, problem = _measurements(api + routes.measurements)
+    collaterals = _collaterals(evidence)
+    now = time.time()
+    report = VerifyReport(ref, deployment, nonce, now, failed_instance_ids=failed)
+    for item in evidence:
+        result = tee.check_instance(
+            item, nonce, keys.get(item.instance_id), entries, _collateral_of(item, collaterals),
+            now, measurement_problem=problem,
+        )  # fmt: skip
+        report.instances.append(result)
+    seen = {item.instance_id for item in evidence}
+    for instance_id in keys:
+        if instance_id not in seen:
+            missing = tee.InstanceResult(instance_id)
+            for name in tee.CHECK_NAMES:
+                missing.checks[name] = tee.not_run("no evidence was returned for this instance")
+            report.instances.append(missing)
+    return report
+
+
+def _path(template: str, deployment: str) -> str:
+    return template.format(id=urlquote(deployment, safe=""))
+
+
+def _get(
+    provider: Provider, url: str, what: str, headers: dict[str, str], secret: str
+) -> http.Response:
+    """A 200 answer; exit 3 for a refused credential, 6 for no such deployment, 5 otherwise."""
+    response = http.request("GET", url, headers=headers)
+    if response.status == 200:
+        return response
+    detail = provider.redact(response.detail(), (secret,))
+    name = provider.display_name
+    if response.status in (401, 403):
+        raise AuthError(
+            f"{name} refused the credential when asked for {what} (HTTP {response.status})",
+            hint=f"sign in again (`genesis onboard`) or check {provider.api_key_env}",
+        )
+    if response.status == 404:
+        raise UnverifiedError(
+            f"{name} has no running instance to give {what} for (HTTP 404: {detail})",
+            hint="try again when the model is served (`genesis models test`)",
+        )
+    raise ProviderError(
+        f"{name} did not give {what} (HTTP {response.status}: {detail})",
+        hint="try again in a minute" if response.status in (429, 503) else None,
+    )
+
+
+def _json(response: http.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _instance_id(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return http.plain_text(value)[:MAX_ID_CHARS] or None
+
+
+def _instance_keys(provider: Provider, ref: str, response: http.Response) -> dict[str, Any]:
+    """instance id -> its advertised end-to-end public key (untrusted, any type)."""
+    body = _json(response)
+    rows = body.get("instances") if isinstance(body, dict) else None
+    if not isinstance(rows, list):
+        raise ProviderError(
+            f"{provider.display_name} answered the instances' keys with something unexpected"
+        )
+    keys: dict[str, Any] = {}
+    for row in rows[:MAX_INSTANCES]:
+        instance_id = _instance_id(row.get("instance_id")) if isinstance(row, dict) else None
+        if instance_id is not None and instance_id not in keys:
+            keys[instance_id] = row.get("e2e_pubkey")
+    if not keys:
+        raise UnverifiedError(f"no instance of {ref} is running now", hint="try again later")
+    return keys
+
+
+def _evidence(
+    provider: Provider, ref: str, response: http.Response
+) -> tuple[list[tee.Evidence], list[str]]:
+    body = _json(response)
+    rows = body.get("evidence") if isinstance(body, dict) else None
+    if not isinstance(rows, list):
+        raise ProviderError(
+            f"{provider.display_name} answered the evidence with something unexpected"
+        )
+    failed_raw = body.get("failed_instance_ids") if isinstance(body, dict) else None
+    failed = [
+        i for i in (_instance_id(v) for v in (failed_raw or [])[:MAX_INSTANCES]) if i is not None
+    ] if isinstance(failed_raw, list) else []  # fmt: skip
+    items = []
+    for row in rows[:MAX_INSTANCES]:
+        instance_id = _instance_id(row.get("instance_id")) if isinstance(row, dict) else None
+        if instance_id is None:
+            continue
+        gpus = row.get("gpu_evidence")
+        if isinstance(gpus, list):
+            gpus = [
+                tee.GpuEvidence(g.get("certificate"), g.get("evidence"), str(g.get("arch", "")))
+                if isinstance(g, dict) else g
+                for g in gpus
+            ]  # fmt: skip
+        items.append(tee.Evidence(instance_id, row.get("quote"), row.get("certificate"), gpus))
+    if not items:
+        raise UnverifiedError(
+            f"{provider.display_name} returned no evidence for any instance of {ref}",
+            hint="try again later",
+        )
+    return items, failed
+
+
+def _measurements(url: str) -> tuple[list[tee.Measurement], str]:
+    """The listed images, and why the list is unusable when it is (a failed check, not an
+    error: the list is evidence like the rest)."""
+    response = http.request("GET", url)
+    if response.status != 200:
+        return [], f"the measurement list is unavailable (HTTP {response.status})"
+    body = _json(response)
+    if not isinstance(body, list):
+        return [], "the measurement list is not a list"
+    return [m for m in map(measurement_entry, body[:1000]) if m is not None], ""
+
+
+def measurement_entry(row: Any) -> tee.Measurement | None:
+    """One entry ``{"name", "mrtd", "runtime_rtmrs": {"RTMR0".."RTMR3"}}`` (hex, any case);
+    None for any other shape (another TEE type, a missing register)."""
+    if not isinstance(row, dict) or not isinstance(row.get("runtime_rtmrs"), dict):
+        return None
+    registers = {str(k).lower(): v for k, v in row["runtime_rtmrs"].items()}
+    values = [row.get("mrtd"), *(registers.get(f"rtmr{i}") for i in range(4))]
+    try:
+        raw = [bytes.fromhex(v) for v in values if isinstance(v, str)]
+    except ValueError:
+        return None
+    if len(raw) != 5 or any(len(v) != 48 for v in raw):
+        return None
+    name = http.plain_text(str(row.get("name") or "unnamed"))[:MAX_ID_CHARS]
+    return tee.Measurement(name, raw[0], tuple(raw[1:]))
+
+
+def pccs_base() -> str:
+    value = os.environ.get(PCCS_ENV, "").strip()
+    return http.check_service_url(value, PCCS_ENV) if value else tee.INTEL_PCS_URL
+
+
+def _platform(item: tee.Evidence) -> tuple[str, str] | None:
+    try:
+        return tee.platform_of(tee.parse_quote(tee.b64(item.quote_b64, "quote")))
+    except tee.Bad:
+        return None  # the quote check says why
+
+
+def _collaterals(evidence: list[tee.Evidence]) -> dict[tuple[str, str], Any]:
+    """Intel's collateral per (FMSPC, CA) of the quotes: a ``QuoteCollateralV3``, or the
+    reason it could not be had. A network failure is exit 1, like any other."""
+    base = pccs_base()
+    found: dict[tuple[str, str], Any] = {}
+    for platform in filter(None, map(_platform, evidence)):
+        if platform not in found:
+            found[platform] = _fetch_collateral(base, *platform)
+    return found
+
+
+def _collateral_of(item: tee.Evidence, collaterals: dict[tuple[str, str], Any]) -> Any:
+    platform = _platform(item)
+    return collaterals.get(platform) if platform else None
+
+
+def _fetch_collateral(base: str, fmspc: str, ca: str) -> Any:
+    routes = tee.collateral_routes(base, fmspc, ca)
+    answers = []
+    for url in (routes.pck_crl, routes.tcb_info, routes.qe_identity, routes.root_ca_crl):
+        response = http.request("GET", url, headers={"Accept": "*/*"}, max_bytes=1024 * 1024)
+        if response.status != 200:
+            where = url.split("?", 1)[0].rsplit("/", 2)[-1]
+            return f"Intel's collateral ({where}) is unavailable (HTTP {response.status})"
+        answers.append(response)
+    pck, tcb, qe, root = answers
+    try:
+        return tee.collateral_for(
+            (pck.headers, pck.body), (tcb.headers, tcb.body), (qe.headers, qe.body), root.body
+        )
+    except tee.Bad as exc:
+        return str(exc)
