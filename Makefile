@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-e2e lint bench clean
+.PHONY: install samples demo test test-e2e lint bench clean
 
 install: $(STAMP)
 
@@ -13,10 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,lint,verify]'
 	touch $(STAMP)
 
+# Recorded Intel TDX quotes + collateral for the `models verify` tests (git-ignored cache).
+samples:
+	$(PYTHON) .ci/fetch-tee-samples
+
 demo: install
 	$(BIN)/genesis models list --offline
 
-test: install
+test: install samples
 	$(BIN)/python -m pytest
 
 test-e2e: install
@@ -31,4 +35,4 @@ bench: install
 	bash .ci/with-secret-service $(BIN)/python bench/run --write bench/RESULTS.md
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache tests/.cache
