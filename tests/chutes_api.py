@@ -3,7 +3,10 @@
 A real threaded HTTP server on 127.0.0.1 answering with the shapes of Chutes' server code
 (chutes-api-facts.md): ``/idp/apps`` (create with 409/401/403/422, get, delete) and the
 account endpoints ``/users/me``, ``/users/me/subscription_usage``, ``/users/me/quotas`` and
-``/users/me/quota_usage/{chute_id}``. Switchable faults; every call is recorded.
+``/users/me/quota_usage/{chute_id}``; the TEE evidence endpoints ``/e2e/instances/{chute_id}``,
+``/chutes/{chute_id}/evidence?nonce=`` and ``/servers/tee/measurements`` (chutes-tee-facts.md);
+and, as a PCCS would, Intel's collateral routes under ``/{sgx,tdx}/certification/v4/``.
+Switchable faults; every call is recorded.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.servers import LocalServer, QuietHandler
 
@@ -55,6 +58,15 @@ class ChutesAPI(LocalServer):
              "effective_date": "2026-11-01T00:00:00Z", "updated_at": "2026-11-01T00:00:00Z"}
         ]  # fmt: skip
         self.quota_used: dict[str, float] = {"*": 12.0}
+        # TEE: the one chute with evidence, its instances' rows (``instance_id``,
+        # ``e2e_pubkey``), the evidence answer (a function of the nonce asked for, or raw
+        # bytes), the measurement list, and the PCCS answers by route name (pckcrl, tcb,
+        # identity, rootcacrl) as (headers, body).
+        self.tee_chute = ""
+        self.tee_instances: Any = []
+        self.tee_evidence: Any = lambda nonce: {"evidence": [], "failed_instance_ids": []}
+        self.tee_measurements: Any = []
+        self.pccs: dict[str, tuple[dict[str, str], bytes]] = {}
         self.calls: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         super().__init__(self._handler())
@@ -109,7 +121,46 @@ class ChutesAPI(LocalServer):
                     else:
                         self.account_route(path)
                     return
+                if path.startswith("/e2e/instances/"):
+                    if token not in outer.keys | outer.bearers:
+                        self.reply_json(401, {"detail": "Invalid token or user not found"})
+                    elif unquote(path.removeprefix("/e2e/instances/")) != outer.tee_chute:
+                        self.reply_json(404, {"detail": "Chute not found"})
+                    else:
+                        self.reply_json(200, {"instances": outer.tee_instances,
+                                              "nonce_expires_in": 60})  # fmt: skip
+                    return
+                if path.startswith("/chutes/") and path.endswith("/evidence"):
+                    self.evidence_route(path)
+                    return
+                if path == "/servers/tee/measurements":
+                    self.reply_json(200, outer.tee_measurements)
+                    return
+                if "/certification/v4/" in path:
+                    route = {"pckcrl": "pckcrl", "tcb": "tcb", "identity": "identity",
+                             "rootcacrl": "rootcacrl"}.get(path.rsplit("/", 1)[-1])  # fmt: skip
+                    if route is None or route not in outer.pccs:
+                        self.reply_json(404, {"detail": "Not Found"})
+                    else:
+                        headers, body = outer.pccs[route]
+                        self.reply(200, body, headers, "application/octet-stream")
+                    return
                 self.reply_json(404, {"detail": "Not Found"})
+
+            def evidence_route(self, path: str) -> None:
+                chute = unquote(path.removeprefix("/chutes/").removesuffix("/evidence"))
+                query = parse_qs(urlsplit(self.path).query)
+                nonce = (query.get("nonce") or [""])[0]
+                if chute != outer.tee_chute:
+                    self.reply_json(404, {"detail": "Chute not found"})
+                elif not re.fullmatch(r"[0-9a-f]{64}", nonce):
+                    self.invalid("nonce", "nonce must be 64 hex characters")
+                else:
+                    answer = outer.tee_evidence(nonce)
+                    if isinstance(answer, bytes):
+                        self.reply_json(200, None, raw=answer)
+                    else:
+                        self.reply_json(200, answer)
 
             def apps_route(self, method: str, path: str, body: Any) -> None:
                 if method == "POST" and path == "/idp/apps":

@@ -72,6 +72,8 @@ class VerifyReport:
                         name: i.checks.get(name, tee.not_run("")).ok for name in tee.CHECK_NAMES
                     },
                     "reason": i.reason,
+                    # every check that did not pass, with its reason
+                    "reasons": {n: c.reason for n, c in i.checks.items() if c.ok is not True},
                 }
                 for i in self.instances
             ],

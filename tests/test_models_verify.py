@@ -1,0 +1,381 @@
+"""``genesis models verify`` against a local Chutes-shaped server and PCCS, serving evidence
+built around a recorded Intel-signed quote (dcap-qvl's sample), at its pinned time.
+
+No offline test can show a real instance passing: a recorded quote cannot carry a nonce
+chosen now. So the served evidence is either the recorded quote as it is (Intel's check
+passes, the bindings fail) or the quote rewritten for the nonce asked (the bindings pass,
+Intel's signature fails). The all-pass path is shown with Intel's check stubbed, and as
+functions in test_tee_checks.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import os
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from genesis_cli import tee
+from genesis_cli.flows import verify as verify_flow
+from tests import tee_data
+from tests.chutes_api import ChutesAPI
+from tests.helpers import GOOD_KEY, genesis_command, invoke
+from tests.servers import ModelsServer
+from tests.tee_data import PINNED, GpuCA
+
+pytest.importorskip("dcap_qvl", reason="the verify extra is not installed")
+
+QUOTE = "tdx_quote"
+MODEL = "chutes/zai-org/GLM-5-TEE"
+CHUTE = "e51e818e-fa63-570d-9f68-49d7d1b4d12f"
+PUBKEY = base64.b64encode(b"\x07" * 1184).decode()
+b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
+
+
+@dataclass
+class World:
+    api: ChutesAPI
+    models: ModelsServer
+    raw: bytes
+    ca: GpuCA
+    der: bytes
+    spki_hash: bytes
+
+    def evidence(self, rewrite: bool, **overrides: Any) -> Callable[[str], dict[str, Any]]:
+        """The evidence answer for a nonce: the recorded quote, or it rewritten for that
+        nonce; GPUs signed under the test CA for that nonce; ``overrides`` replace fields."""
+
+        def answer(nonce: str) -> dict[str, Any]:
+            d = tee.bound_nonce(nonce, PUBKEY)
+            quote = tee_data.with_report_data(self.raw, d + self.spki_hash) if rewrite else self.raw
+            gpu = {"certificate": b64(self.ca.chain_pem), "evidence": b64(self.ca.evidence(d)),
+                   "arch": "HOPPER"}  # fmt: skip
+            row = {"instance_id": "inst-a", "quote": b64(quote), "certificate": b64(self.der),
+                   "gpu_evidence": [gpu, gpu]}  # fmt: skip
+            row.update(overrides)
+            return {"evidence": [row], "failed_instance_ids": ["inst-gone"]}
+
+        return answer
+
+
+@pytest.fixture
+def world(
+    models_server: ModelsServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[World]:
+    raw = tee_data.quote_bytes(QUOTE)
+    api = ChutesAPI({GOOD_KEY})
+    api.tee_chute = CHUTE
+    api.tee_instances = [{"instance_id": "inst-a", "e2e_pubkey": PUBKEY, "nonces": ["x"] * 10}]
+    api.tee_measurements = [
+        {"name": "sev-snp", "mrtd": "", "runtime_rtmrs": {}},  # another TEE type: skipped
+        tee_data.measurement_row(raw),
+    ]
+    api.pccs = tee_data.intel_answers(tee_data.collateral_json(QUOTE))
+    ca = GpuCA()
+    der, spki_hash = tee_data.tls_certificate()
+    root = tmp_path / "gpu-root.pem"
+    root.write_bytes(ca.root_pem)
+    with api.running():
+        monkeypatch.setenv("CHUTES_API_BASE_URL", api.root)
+        monkeypatch.setenv("GENESIS_PCCS_URL", api.root)
+        monkeypatch.setenv("CHUTES_API_KEY", GOOD_KEY)
+        # The recorded collateral was current then; the GPUs chain to the test CA.
+        monkeypatch.setattr(verify_flow, "time", _Clock(PINNED[QUOTE]))
+        monkeypatch.setattr(tee, "NVIDIA_ROOT_PATH", root)
+        found = World(api, models_server, raw, ca, der, spki_hash)
+        api.tee_evidence = found.evidence(rewrite=False)
+        yield found
+
+
+class _Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+def run_json(*args: str, code: int) -> dict[str, Any]:
+    result = invoke("models", "verify", *args, "--json")
+    assert result.exit_code == code, result.output
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def checks_of(document: dict[str, Any], index: int = 0) -> dict[str, Any]:
+    checks: dict[str, Any] = document["instances"][index]["checks"]
+    return checks
+
+
+def test_the_recorded_quote_cannot_be_bound_to_a_fresh_nonce(world: World) -> None:
+    document = run_json(MODEL, code=6)
+    assert document["ref"] == MODEL and document["chuteId"] == CHUTE
+    assert re.fullmatch(r"[0-9a-f]{64}", document["nonce"])
+    assert f"/chutes/{CHUTE}/evidence?nonce={document['nonce']}" in " ".join(world.api.paths())
+    (instance,) = document["instances"]
+    assert instance["instanceId"] == "inst-a" and instance["verified"] is False
+    assert instance["tcbStatus"] == "UpToDate"
+    assert checks_of(document) == {
+        "quote": True, "debugOff": True, "keyBound": False, "certBound": False,
+        "measurements": True, "gpus": True,
+    }  # fmt: skip
+    assert instance["reason"] == "keyBound: the quote was made for another nonce or another key"
+    assert document["failedInstanceIds"] == ["inst-gone"]
+    assert document["verifiedAt"] == "2025-07-01T00:00:00Z"
+
+
+def test_a_quote_rewritten_for_the_nonce_binds_but_is_not_intels(world: World) -> None:
+    world.api.tee_evidence = world.evidence(rewrite=True)
+    document = run_json(MODEL, code=6)
+    assert checks_of(document) == {
+        "quote": False, "debugOff": True, "keyBound": True, "certBound": True,
+        "measurements": True, "gpus": True,
+    }  # fmt: skip
+    assert document["instances"][0]["reason"].startswith("quote: Intel verification failed")
+
+
+def test_exit_0_only_when_every_check_passes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Intel's check stubbed to pass (no recorded quote carries a fresh nonce): the rest of
+    the path, real, then verifies; one contradicted instance beside it makes it exit 6."""
+    world.api.tee_evidence = world.evidence(rewrite=True)
+    monkeypatch.setattr(tee, "quote_genuine", lambda raw, collateral, now: (tee.PASS, "UpToDate"))
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 0, result.output
+    assert "inst-a  verified" in result.stdout
+    assert "TCB UpToDate · image tdx-8xh200" in result.stdout
+    assert "1 of 1 instance(s) verified." in result.stdout
+
+    good = world.evidence(rewrite=True)
+    world.api.tee_instances.append({"instance_id": "inst-b", "e2e_pubkey": PUBKEY})
+
+    def two(nonce: str) -> dict[str, Any]:
+        answer = good(nonce)
+        answer["evidence"].append({**answer["evidence"][0], "instance_id": "inst-b",
+                                   "quote": b64(world.raw)})  # fmt: skip
+        return answer
+
+    world.api.tee_evidence = two
+    document = run_json(MODEL, code=6)
+    assert [i["verified"] for i in document["instances"]] == [True, False]
+
+
+def test_text_output_says_what_a_pass_proves_and_what_not(world: World) -> None:
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 6
+    out = result.stdout
+    assert "inst-a  not verified: keyBound: the quote was made for another nonce" in out
+    assert "TCB UpToDate · image tdx-8xh200" in out
+    assert "Chutes could not get evidence from: inst-gone" in out
+    assert "genuine Intel TDX guest with NVIDIA confidential computing" in out
+    assert "does not prove which model weights answer" in out
+    assert "only Chutes publishes its measurements" in out
+    assert "NVIDIA's online service" in out
+
+
+def test_every_run_sends_a_new_nonce(world: World) -> None:
+    first = run_json(MODEL, code=6)["nonce"]
+    second = run_json(MODEL, code=6)["nonce"]
+    assert first != second
+
+
+def test_a_model_not_in_the_catalog_exits_6(world: World) -> None:
+    result = invoke("models", "verify")  # the default model, which this catalog lacks
+    assert result.exit_code == 6
+    assert "is not in the live Chutes catalog" in result.stderr
+    assert not any("/evidence" in path for path in world.api.paths())
+
+
+# --- hostile evidence: a failed check with its reason, never a crash, never "verified" --------
+
+
+@pytest.mark.parametrize(
+    "overrides, check, reason",
+    [
+        ({"quote": "@@not base64@@"}, "quote", "the quote is not valid base64"),
+        ({"quote": 17}, "quote", "the quote is missing or not text"),
+        ({"certificate": "%%"}, "certBound", "the certificate is not valid base64"),
+        ({"certificate": b64(b"not a certificate")}, "certBound", "the TLS certificate does"),
+        ({"gpu_evidence": "none"}, "gpus", "no GPU evidence"),
+        ({"gpu_evidence": [{"certificate": "QUFB", "evidence": "###"}]}, "gpus", "GPU 0: the"),
+    ],
+)
+def test_malformed_evidence_is_a_failed_check(
+    world: World, overrides: dict[str, Any], check: str, reason: str
+) -> None:
+    world.api.tee_evidence = world.evidence(rewrite=True, **overrides)
+    document = run_json(MODEL, code=6)
+    (instance,) = document["instances"]
+    assert instance["verified"] is False and instance["checks"][check] is False
+    assert reason in instance["reasons"][check]
+
+
+def test_a_truncated_quote_is_a_failed_check(world: World) -> None:
+    world.api.tee_evidence = world.evidence(rewrite=False, quote=b64(world.raw[:700]))
+    document = run_json(MODEL, code=6)
+    assert document["instances"][0]["reason"].startswith("quote: the quote does not parse")
+
+
+def test_a_gpu_chain_to_another_root_fails(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tee, "NVIDIA_ROOT_PATH", tee_data.REPO / "genesis_cli" / "tee"
+                        / "nvidia_device_identity_ca.pem")  # fmt: skip
+    document = run_json(MODEL, code=6)
+    assert checks_of(document)["gpus"] is False
+    world.api.tee_evidence = world.evidence(rewrite=True)
+    document = run_json(MODEL, code=6)
+    reason = document["instances"][0]["reasons"]["gpus"]
+    assert reason.startswith("GPU 0: the certificate chain does not lead to the NVIDIA")
+
+
+@pytest.mark.parametrize(
+    "measurements, reason",
+    [
+        ({"not": "a list"}, "the measurement list is not a list"),
+        ([{"name": "x", "mrtd": "AB", "runtime_rtmrs": {}}], "has no usable entry"),
+        ([], "has no usable entry"),
+    ],
+)
+def test_a_wrong_shaped_measurement_list_is_a_failed_check(
+    world: World, measurements: Any, reason: str
+) -> None:
+    world.api.tee_measurements = measurements
+    document = run_json(MODEL, code=6)
+    assert checks_of(document)["measurements"] is False
+    assert reason in document["instances"][0]["reasons"]["measurements"]
+
+
+def test_a_huge_evidence_body_is_refused(world: World) -> None:
+    world.api.tee_evidence = lambda nonce: b'{"evidence": ["' + b"A" * (9 << 20) + b'"]}'
+    result = invoke("models", "verify", MODEL, "--json")
+    assert result.exit_code == 1
+    assert "sent more than 8 MiB" in result.stderr
+    assert result.stdout == ""
+
+
+def test_evidence_that_is_not_json_is_refused(world: World) -> None:
+    world.api.tee_evidence = lambda nonce: b"<html>maintenance</html>"
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 5
+    assert "answered the evidence with something unexpected" in result.stderr
+    assert "verified" not in result.stdout
+
+
+def test_missing_intel_collateral_fails_the_quote_check(world: World) -> None:
+    del world.api.pccs["tcb"]
+    document = run_json(MODEL, code=6)
+    assert checks_of(document)["quote"] is False
+    assert document["instances"][0]["reason"] == (
+        "quote: Intel's collateral (tcb) is unavailable (HTTP 404)"
+    )
+
+
+def test_instances_without_evidence_are_reported_unverified(world: World) -> None:
+    world.api.tee_instances.append({"instance_id": "inst-quiet", "e2e_pubkey": PUBKEY})
+    document = run_json(MODEL, code=6)
+    quiet = document["instances"][1]
+    assert quiet["instanceId"] == "inst-quiet" and quiet["verified"] is False
+    assert set(quiet["checks"].values()) == {None}
+
+
+# --- no TEE model, no instance, credential, network, no verifier -----------------------------
+
+
+def test_a_model_that_is_not_a_tee_model_exits_6(world: World) -> None:
+    for row in world.models.body["data"]:
+        row["confidential_compute"] = False
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 6
+    assert "is not a TEE model" in result.stderr
+
+
+def test_no_running_instance_exits_6(world: World) -> None:
+    world.api.tee_instances = []
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 6
+    assert "no instance of" in result.stderr and "is running now" in result.stderr
+
+
+def test_an_unknown_deployment_exits_6(world: World) -> None:
+    world.api.tee_chute = "another"
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 6
+    assert "no running instance" in result.stderr
+
+
+def test_a_refused_credential_exits_3(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.api.keys = set()
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 3
+    assert "refused the credential" in result.stderr
+
+
+def test_no_credential_exits_3(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CHUTES_API_KEY")
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 3
+    assert "no Chutes credential" in result.stderr
+
+
+def test_an_unreachable_api_exits_1(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHUTES_API_BASE_URL", "http://127.0.0.1:9")
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 1
+    assert "could not connect" in result.stderr
+
+
+def test_a_plain_http_pccs_elsewhere_is_refused(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GENESIS_PCCS_URL", "http://pccs.example")
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 2
+    assert "GENESIS_PCCS_URL" in result.stderr
+
+
+def test_without_the_verifier_exit_2_names_the_install_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "dcap_qvl", None)
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 2
+    assert "pip install 'genesis-cli[verify]'" in result.stderr
+
+
+# --- the whole process, under a faked clock ----------------------------------------------------
+
+
+def _libfaketime() -> Path:
+    spec = importlib.util.find_spec("libfaketime")
+    if spec is None or spec.origin is None:
+        pytest.skip("libfaketime is not installed")
+    return Path(spec.origin).parent / "vendor" / "libfaketime" / "src" / "libfaketime.so.1"
+
+
+@pytest.mark.e2e
+def test_the_installed_command_under_a_faked_clock(world: World) -> None:
+    """The real process, its clock set to when the recorded collateral was current:
+    Intel's check passes, the bindings fail, exit 6. With the real clock the collateral has
+    expired, and Intel's check fails too."""
+    world.api.tee_evidence = world.evidence(rewrite=False)
+    env = {**os.environ, "LD_PRELOAD": str(_libfaketime()), "DONT_FAKE_MONOTONIC": "1",
+           "FAKETIME": "@2025-07-01 00:00:00"}  # fmt: skip
+    argv = genesis_command("models", "verify", MODEL, "--json")
+    faked = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert faked.returncode == 6, faked.stderr
+    document = json.loads(faked.stdout)
+    assert document["verifiedAt"].startswith("2025-07-01T00:00")
+    checks = checks_of(document)
+    assert checks["quote"] is True and checks["keyBound"] is False
+    del env["LD_PRELOAD"]
+    real = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert real.returncode == 6, real.stderr
+    instance = json.loads(real.stdout)["instances"][0]
+    assert instance["checks"]["quote"] is False
+    assert "expired" in instance["reason"].lower()
