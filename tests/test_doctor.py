@@ -29,6 +29,7 @@ def test_a_healthy_setup_passes(models_server, auth_server, state_dir) -> None:
         "auth store": "ok",
         "credential": "ok",
         "proxy / CA": "ok",
+        "TEE verifier": "ok",
         "models API": "ok",
         "sign-in (IdP)": "ok",
         "clock": "ok",
@@ -76,3 +77,14 @@ def test_reversed_aliases_are_a_warning_with_the_fix(state_dir) -> None:
     assert "['chutes-fast'] is reversed" in check["detail"]
     assert '"chutes/v/m": { alias: "chutes-fast" }' in check["detail"]
     assert config.read_bytes() == before
+
+
+def test_doctor_says_when_the_tee_verifier_is_missing(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "dcap_qvl", None)
+    result = invoke("doctor", "--json")
+    found = checks(result)
+    assert found["TEE verifier"]["status"] == "warn"
+    assert "models verify" in found["TEE verifier"]["detail"]
+    assert found["TEE verifier"]["fix"] == "pip install 'genesis-cli[verify]'"

@@ -236,11 +236,36 @@ def _network_settings() -> Check:
     return Check("proxy / CA", "ok", ", ".join(parts) if parts else "direct, system CA bundle")
 
 
+def _verifier(provider: Provider) -> Check | None:
+    """Only for providers that publish TEE evidence: can ``models verify`` run?"""
+    from genesis_cli import tee
+
+    if provider.attestation is None:
+        return None
+    missing = tee.missing_verifier()
+    if missing is not None:
+        return Check(
+            "TEE verifier",
+            "warn",
+            f"not installed (no {missing}): `genesis models verify` cannot run",
+            tee.INSTALL_LINE,
+        )
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        versions = f"dcap-qvl {version('dcap-qvl')}, cryptography {version('cryptography')}"
+    except PackageNotFoundError:
+        versions = "importable"
+    return Check("TEE verifier", "ok", f"{versions} (for `genesis models verify`)")
+
+
 def run_checks(provider: Provider) -> Report:
     report = Report()
     keyring = _keyring()
     report.checks += [_state_dir(), *_config(), _store(), *([keyring] if keyring else [])]
     report.checks += [_credential(provider), _network_settings()]
+    verifier = _verifier(provider)
+    report.checks += [verifier] if verifier else []
     try:
         models_url = f"{provider.base_url()}/models"
         idp_url = f"{provider.oauth_base_url()}/userinfo" if provider.sign_in else None
