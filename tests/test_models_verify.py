@@ -323,6 +323,13 @@ def test_no_credential_exits_3(world: World, monkeypatch: pytest.MonkeyPatch) ->
     assert "no Chutes credential" in result.stderr
 
 
+def test_an_unavailable_live_catalog_exits_1(world: World) -> None:
+    world.models.mode = "500"
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 1
+    assert "could not fetch the live catalog" in result.stderr
+
+
 def test_an_unreachable_api_exits_1(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHUTES_API_BASE_URL", "http://127.0.0.1:9")
     result = invoke("models", "verify", MODEL)

@@ -378,3 +378,7 @@ def test_missing_end_to_end_key_is_not_run_not_passed() -> None:
                                 PINNED["tdx_quote"])  # fmt: skip
     assert result.checks["keyBound"].ok is None and result.checks["gpus"].ok is None
     assert not result.verified
+
+
+def test_reasons_never_carry_control_characters() -> None:
+    assert tee.fail("bad \x1b[31mred\x07 name\nnext").reason == "bad [31mred name next"

@@ -18,7 +18,13 @@ from typing import Any
 from urllib.parse import quote as urlquote
 
 from genesis_cli import catalog, http, tee
-from genesis_cli.errors import AuthError, ProviderError, UnverifiedError, UsageError
+from genesis_cli.errors import (
+    AuthError,
+    GenesisError,
+    ProviderError,
+    UnverifiedError,
+    UsageError,
+)
 from genesis_cli.providers import Attestation, Provider
 from genesis_cli.records import Model
 
@@ -110,6 +116,11 @@ def find_model(provider: Provider, ref: str, secret: str) -> Model:
     if (model is None or model.chute_id is None) and found.source != "live":
         found = catalog.resolve(provider, secret, refresh=True)
         model = next((m for m in found.models if m.id == model_id), None)
+    if (model is None or model.chute_id is None) and found.fell_back:
+        raise GenesisError(
+            f"could not fetch the live catalog to find the deployment of {ref}: {found.reason}",
+            hint="check the network and the credential (`genesis doctor`)",
+        )
     if model is None:
         raise UnverifiedError(
             f"{ref} is not in the {found.source} {provider.display_name} catalog",

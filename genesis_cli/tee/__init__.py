@@ -70,11 +70,17 @@ PASS = Check(True)
 
 
 def fail(reason: str) -> Check:
-    return Check(False, reason)
+    return Check(False, plain(reason))
 
 
 def not_run(reason: str) -> Check:
-    return Check(None, reason)
+    return Check(None, plain(reason))
+
+
+def plain(text: str, limit: int = 300) -> str:
+    """One line without control characters: reasons quote untrusted data (certificate
+    names, library messages about what was fetched) and end up on a terminal."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:limit]
 
 
 @dataclass(frozen=True)
@@ -181,8 +187,7 @@ def parse_quote(raw: bytes) -> Any:
 
 
 def _short(exc: BaseException, limit: int = 160) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:limit]
+    return plain(str(exc), limit) or type(exc).__name__
 
 
 # --- the five checks ---------------------------------------------------------------------------
