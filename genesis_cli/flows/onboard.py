@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesis_cli import catalog, paths
+from genesis_cli import catalog, http, paths
 from genesis_cli.config import config_file
 from genesis_cli.config.schema import Registration, register
 from genesis_cli.errors import AuthError, UsageError
@@ -117,8 +117,10 @@ def key_shape_warning(provider: Provider, key: str) -> str | None:
 def preflight(
     provider: Provider, keep_default: bool, warn: Warn | None, secret_store: str = "file"
 ) -> None:
-    """Fail on an unreadable config or store (exit 4), or a keyring that cannot keep the
-    secrets (``--secret-store keyring``), before anything is sent or written."""
+    """Fail on an unreadable config or store (exit 4), a CA bundle named in the environment
+    that does not exist (exit 1), or a keyring that cannot keep the secrets
+    (``--secret-store keyring``), before anything is sent or written."""
+    http.check_ca_bundles()
     if secret_store == "keyring":
         vault.probe()
     path = paths.config_path()
