@@ -33,6 +33,7 @@ class AuthServer(LocalServer):
         self.refresh_answer_delay = 0.0  # after it was granted, before the answer leaves
         self.username = "alice"
         self.token_status: int | None = None  # force an HTTP status on /token
+        self.token_body: dict[str, Any] = {"detail": "forced"}  # ... with this body
         self.codes: dict[str, dict[str, Any]] = {}
         self.refresh_tokens: dict[str, dict[str, Any]] = {}
         self.access_tokens: dict[str, str] = {}
@@ -97,7 +98,7 @@ class AuthServer(LocalServer):
         with self._lock:
             self.token_forms.append(dict(form))
         if self.token_status is not None:
-            return self.token_status, {"detail": "forced"}
+            return self.token_status, self.token_body
         if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
             return 400, {"error": "invalid_client"}
         grant = form.get("grant_type")

@@ -170,3 +170,28 @@ def test_eight_processes_send_one_refresh_request_between_them(
     assert idp.refresh_requests - before == 1
     assert idp.reused_refresh_tokens == 0
     assert stored().expires_at > time.time() + 3000
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (503, {"error": "temporarily_unavailable"}),
+        (500, {"error": "server_error", "error_description": "db down"}),
+        (429, {"error": "slow_down"}),
+        (429, {"detail": "Too Many Requests"}),
+        (400, {"error": "temporarily_unavailable"}),
+    ],
+)
+def test_a_transient_token_endpoint_failure_is_not_a_dead_refresh_token(
+    idp, models_server, status, body
+) -> None:
+    profile = store_oauth_profile(idp, expires_in=120)
+    idp.token_status, idp.token_body = status, body
+    result = invoke("models", "list", "--refresh", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "could not refresh chutes:alice" in result.stderr
+    assert "sign in again" not in result.stderr
+    assert stored() == profile
+    forced = invoke("auth", "refresh")
+    assert forced.exit_code == 1, forced.stderr
+    assert "sign in again" not in forced.stderr

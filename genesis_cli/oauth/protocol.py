@@ -177,6 +177,14 @@ def _expires_in(value: Any) -> int:
     return int(min(max(number, 0), MAX_EXPIRES_IN))
 
 
+_TRANSIENT_ERRORS = ("temporarily_unavailable", "server_error", "slow_down")
+
+
+def _transient(status: int, error: Any) -> bool:
+    """A 5xx, a 429 or an OAuth error that means "not now" (whatever the status)."""
+    return status >= 500 or status == 429 or error in _TRANSIENT_ERRORS
+
+
 def _token_request(client: Client, form: dict[str, str], requested: tuple[str, ...]) -> Tokens:
     form = {**form, "client_id": client.client_id}
     if client.client_secret:
@@ -188,6 +196,13 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
     except ValueError:
         body = None
     if response.status != 200 or not isinstance(body, dict):
+        oauth_error = body.get("error") if isinstance(body, dict) else None
+        if _transient(response.status, oauth_error):
+            # The server could not answer now: never taken for a dead refresh token.
+            said = f" ({oauth_error[:40]})" if isinstance(oauth_error, str) else ""
+            raise NetworkError(
+                f"the token endpoint answered HTTP {response.status}{http.plain_text(said)}"
+            )
         if isinstance(body, dict) and isinstance(body.get("error"), str):
             description = body.get("error_description")
             # Server text is shown to the user: cut it short and strip anything secret.
@@ -209,8 +224,6 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
                     f"{client.client_id} with this secret (invalid_client)",
                 )
             raise OAuthError(provider, error, text)
-        if response.status >= 500 or response.status == 429:
-            raise NetworkError(f"the token endpoint answered HTTP {response.status}")
         raise AuthError(
             f"the token endpoint answered HTTP {response.status} without an OAuth error"
         )
