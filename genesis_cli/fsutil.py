@@ -184,6 +184,22 @@ def atomic_write(
     _fsync_dir(target.parent)
 
 
+def probe_write(path: Path, size: int) -> None:
+    """Raise ``OSError`` unless ``path`` could be replaced now with ``size`` bytes: the same
+    temporary file, write and fsync as ``atomic_write``, then removed. For a write that must
+    not fail after something irrevocable (a refresh token spent at the server)."""
+    regular_or_absent(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(b"\0" * size)
+            fh.flush()
+            os.fsync(fh.fileno())
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
 def _fsync_dir(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from genesis_cli import paths
-from genesis_cli.errors import AuthError, NetworkError
+from genesis_cli.errors import AuthError, GenesisError, NetworkError
 from genesis_cli.fsutil import lock_file
 from genesis_cli.providers import Provider
 from genesis_cli.store import auth_store, vault
@@ -117,6 +117,8 @@ def refresh_profile(
 
         live = vault.resolve(current)  # the refresh token and client secret, wherever kept
         assert live.refresh is not None
+        # Spending the refresh token is irrevocable: first make sure its successor can be saved.
+        auth_store.check_writable()
         try:
             tokens = protocol.refresh(client_for(provider, live), live.refresh)
         except NetworkError as exc:
@@ -153,7 +155,16 @@ def refresh_profile(
             profiles[profile_id] = updated
             return True
 
-        if not auth_store.update(save, warn):
+        try:
+            saved = auth_store.update(save, warn)
+        except (GenesisError, ValueError) as exc:  # a full disk, a failing file system
+            why = exc.message if isinstance(exc, GenesisError) else type(exc).__name__
+            raise AuthError(
+                f"{provider.display_name} issued new tokens for {profile_id}, but they could not "
+                f"be saved ({why}); the old refresh token is spent",
+                hint=f"fix that, then {sign_in_again(provider)}",
+            ) from None
+        if not saved:
             raise AuthError(
                 f"{profile_id} was signed out or replaced while it was being refreshed",
                 hint="see `genesis auth status`",

@@ -242,12 +242,15 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
                 hint=f"report it to {client.provider.display_name}; try signing in again",
             )
     scope = body.get("scope")
+    granted = tuple(scope.split()) if isinstance(scope, str) else ()
+    if not all(sendable(s) for s in granted):
+        granted = ()  # not plain ASCII (a lone surrogate, a control character): not kept
     return Tokens(
         access=access.strip(),
         refresh=refresh.strip() if isinstance(refresh, str) and refresh.strip() else None,
         # Counted from when the request was sent: never later than the server's own clock.
         expires_at=int(sent_at) + _expires_in(body.get("expires_in")),
-        scopes=tuple(scope.split()) if isinstance(scope, str) and scope.strip() else requested,
+        scopes=granted or requested,
     )
 
 

@@ -21,6 +21,7 @@ from genesis_cli.fsutil import (
     atomic_write,
     ensure_private_dir,
     locked,
+    probe_write,
     read_if_present,
     reported_write_errors,
 )
@@ -296,6 +297,16 @@ def set_client(
         return None, True
 
     _edit(edit, warn)
+
+
+def check_writable(room: int = 16384) -> None:
+    """Exit 4 unless the store could be rewritten now, ``room`` bytes bigger than it is:
+    asked before a refresh spends the refresh token, whose successor must then be saved."""
+    path = paths.auth_store_path()
+    with reported_write_errors(path):
+        ensure_private_dir(path.parent)
+        size = path.stat().st_size if path.exists() else 0
+        probe_write(path, size + room)
 
 
 def _super_table(document: Any, name: str) -> Any:
