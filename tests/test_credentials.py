@@ -76,3 +76,13 @@ def test_other_providers_profiles_are_ignored() -> None:
 def test_credential_repr_hides_the_secret(monkeypatch) -> None:
     monkeypatch.setenv("CHUTES_API_KEY", "cpk_topsecret")
     assert "topsecret" not in repr(credentials.active(CHUTES))
+
+
+def test_an_env_credential_with_whitespace_or_a_control_char_is_exit_2_at_use() -> None:
+    from tests.helpers import invoke
+
+    for name, value in [("CHUTES_API_KEY", "a b"), ("CHUTES_OAUTH_TOKEN", "cak_a\tb")]:
+        for args in (("auth", "token"), ("env",), ("auth", "status")):
+            result = invoke(*args, env={name: value}, prints_secret=True)
+            assert result.exit_code == 2, (args, result.stdout, result.stderr)
+            assert name in result.stderr

@@ -24,8 +24,8 @@ def _from_env(name: str) -> str | None:
     value = os.environ.get(name, "").strip()
     if value and not sendable(value):
         raise UsageError(
-            f"{name} holds control characters or non-ASCII characters (a copied masked key "
-            "such as cpk_…wxyz?)",
+            f"{name} holds whitespace, control characters or non-ASCII characters (a copied "
+            "masked key such as cpk_…wxyz?)",
             hint=f"set {name} to the whole key or token, or unset it",
         )
     return value or None

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from genesis_cli import http
 from genesis_cli.errors import AuthError, GenesisError, NetworkError
 from genesis_cli.providers import Provider
+from genesis_cli.records import sendable
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 _MAX_FIELD = 512
@@ -116,7 +117,7 @@ def create(provider: Provider, api_key: str, name: str, redirect_uri: str) -> Cr
         )
     app_id, client_id = _id(_text(body, "app_id")), _id(_text(body, "client_id"))
     secret = _text(body, "client_secret")
-    if not (app_id and client_id and secret) or " " in secret:
+    if not (app_id and client_id and secret) or not sendable(secret):
         raise GenesisError(
             f"{provider.display_name}'s answer lacks the app id, client id or secret; "
             "nothing was stored",

@@ -130,6 +130,16 @@ def client_from_env(
         or facts.default_redirect_uri
     )
     scopes = tuple(os.environ.get(provider.scopes_env, "").split()) or facts.scopes
+    for name, value in (
+        (provider.client_id_env, client_id),
+        (provider.client_secret_env, client_secret),
+    ):
+        if value and not sendable(value):
+            raise UsageError(
+                f"the OAuth client {'id' if name == provider.client_id_env else 'secret'} holds "
+                "whitespace, control characters or non-ASCII characters",
+                hint=f"set {name} to the value {provider.display_name} showed, or unset it",
+            )
     return Client(
         client_id=client_id,
         client_secret=client_secret or None,
