@@ -244,3 +244,11 @@ def test_tokens_that_could_not_be_saved_after_the_spend_are_said_plainly(idp, mo
     assert "issued new tokens" in result.stderr and "could not be saved" in result.stderr
     assert "sign in again" in result.stderr
     assert "nothing was changed" not in result.stderr
+
+
+def test_an_exported_access_token_in_chutes_api_key_is_refreshed_as_its_profile(idp) -> None:
+    old = store_oauth_profile(idp, expires_in=200)
+    result = invoke("auth", "token", env={"CHUTES_API_KEY": old.access}, prints_secret=True)
+    assert result.exit_code == 0, result.stderr
+    assert idp.refresh_requests == 1
+    assert result.stdout.strip() == stored().access != old.access

@@ -137,11 +137,11 @@ def _client_credentials(
 def _offer_new_app(provider: Provider, ui: UI) -> tuple[str, str, str | None] | None:
     """With an API key at hand, offer to register an app now (interactive onboarding)."""
     from genesis_cli.cli.apps import create_app
-    from genesis_cli.flows import apps
+    from genesis_cli.flows import credentials
 
     if provider.api_base_url_default is None:
         return None  # no management API to register an app with
-    key = apps.api_key_at_hand(provider, ui.warn)
+    key = credentials.api_key(provider, ui.warn)
     if not key or not click.confirm(
         f"You have no Sign in with {provider.display_name} app yet. Create one now with your "
         "API key?",
