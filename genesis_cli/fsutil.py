@@ -132,6 +132,16 @@ def regular_or_absent(path: Path) -> None:
         raise _not_regular(path, info.st_mode)
 
 
+def check_writable(*files: Path) -> None:
+    """Refuse now (exit 4) what writing ``files`` later would refuse: a directory that is not
+    the user's own and private, a link or non-file in place of a file. Creates nothing: for
+    a command that must check everything before it writes anything."""
+    for path in files:
+        if path.parent.exists():
+            check_private_dir(path.parent)
+        regular_or_absent(path)
+
+
 def ensure_private_dir(path: Path) -> None:
     """Create ``path`` and every missing parent with mode 0700 from the start; then check it
     is this user's and writable by nobody else (exit 4 otherwise)."""

@@ -273,3 +273,16 @@ def test_a_connection_reset_mid_request_prints_nothing(capfd) -> None:
         server.close()
     assert capfd.readouterr().err == ""
     assert results.empty()
+
+
+def test_a_username_default_never_replaces_the_api_key_profile(idp, state_dir) -> None:
+    from genesis_cli.store.auth_store import Profile
+
+    key = Profile(id="chutes:default", type="api_key", provider="chutes", key="cpk_stored_key")
+    auth_store.update(lambda profiles: profiles.__setitem__(key.id, key))
+    idp.username = "default"
+    result = sign_in(client(), remote=False, io=FakeTerminal())
+    assert result.profile == "chutes:oauth" and result.username == "default"
+    profiles = auth_store.load().profiles
+    assert profiles["chutes:default"] == key
+    assert profiles["chutes:oauth"].type == "oauth"

@@ -125,6 +125,9 @@ def preflight(
         vault.probe()
     path = paths.config_path()
     document = config_file.load(path)
+    # Everything that would refuse a write later is refused now, before the store is written.
+    config_file.check_writable(path)
+    auth_store.check_paths()
     with config_file.located(document):
         register(
             provider,

@@ -189,9 +189,15 @@ def obtain_code(
         server.close()
 
 
+def plain_username(username: Any) -> str | None:
+    return username if isinstance(username, str) and _USERNAME.fullmatch(username) else None
+
+
 def profile_id_for(provider: Provider, username: Any) -> str:
-    if isinstance(username, str) and _USERNAME.fullmatch(username):
-        return f"{provider.id}:{username}"
+    """``chutes:<username>``; never ``chutes:default``, which is the API key's."""
+    name = plain_username(username)
+    if name is not None and f"{provider.id}:{name}" != provider.default_profile:
+        return f"{provider.id}:{name}"
     return provider.oauth_fallback_profile
 
 
@@ -232,7 +238,7 @@ def sign_in(
         client_id=client.client_id,
         client_secret=client.client_secret,
         scopes=tokens.scopes,
-        username=username if profile_id != provider.oauth_fallback_profile else None,
+        username=plain_username(username),
     )
     registration, changed, path, plan = write_everything(
         provider, profile, found, choices=choices, warn=warn, warnings=warnings
