@@ -149,7 +149,8 @@ def _account(provider: Provider) -> Check:
     if credential is None:
         return Check("account", "warn", "no credential to read the account with")
     timeout = min(http.http_timeout(), NETWORK_CHECK_SECONDS)
-    found = read_account(provider, credential.secret, timeout=timeout)
+    oauth = credential.type != "api_key"
+    found = read_account(provider, credential.secret, timeout=timeout, oauth=oauth)
     if found.answered == 0:
         detail = found.problems[0] if found.problems else "no answer"
         return Check("account", "warn", f"could not read the account: {detail}")
