@@ -252,3 +252,23 @@ def test_an_exported_access_token_in_chutes_api_key_is_refreshed_as_its_profile(
     assert result.exit_code == 0, result.stderr
     assert idp.refresh_requests == 1
     assert result.stdout.strip() == stored().access != old.access
+
+
+def test_a_store_that_cannot_be_written_keeps_a_still_valid_token_in_use(
+    idp, models_server, monkeypatch
+) -> None:
+    import errno
+
+    old = store_oauth_profile(idp, expires_in=200)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "fsync", full)
+        result = invoke("models", "list", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "could not refresh chutes:alice" in result.stderr
+    assert "No space left on device" in result.stderr
+    assert idp.refresh_requests == 0
+    assert stored() == old
