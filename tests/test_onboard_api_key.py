@@ -344,3 +344,12 @@ def test_models_list_falls_back_when_the_ca_bundle_is_missing(state_dir, monkeyp
     assert result.exit_code == 0, result.stderr
     assert "REQUESTS_CA_BUNDLE=/nonexistent/ca.pem does not exist" in result.stderr
     assert "bundled catalog" in result.stderr
+
+
+def test_an_oauth_access_token_in_chutes_api_key_is_not_onboarded_as_an_api_key(
+    api, state_dir
+) -> None:
+    result = onboard(key="cak_" + "a1" * 20)
+    assert result.exit_code == 2, result.stderr
+    assert "OAuth access token" in result.stderr
+    assert snapshot(state_dir) == {}

@@ -15,6 +15,7 @@ from genesis_cli.config.schema import Registration, register
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import availability
 from genesis_cli.flows.availability import Unavailable
+from genesis_cli.flows.credentials import is_oauth_token
 from genesis_cli.providers import Provider
 from genesis_cli.records import Catalog, mask, sendable
 from genesis_cli.store import auth_store, vault
@@ -101,6 +102,12 @@ def normalize_api_key(provider: Provider, raw: str) -> str:
             "the API key holds characters that are not ASCII (is it a masked cpk_…wxyz copied "
             "from a listing?)",
             hint=f"copy the whole key from {provider.api_keys_url}",
+        )
+    if is_oauth_token(provider, key):  # e.g. the token `genesis exec` exported
+        raise UsageError(
+            f"that is an OAuth access token, not a {provider.display_name} API key",
+            hint=f"create an API key at {provider.api_keys_url}, or sign in with "
+            f"--auth-choice {provider.id}",
         )
     return key
 
