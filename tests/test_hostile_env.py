@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import os
 import queue
+import socket
 import stat
 import threading
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
@@ -272,11 +273,17 @@ def test_wrong_state_callbacks_of_every_kind_are_ignored_and_reported(
 def test_the_loopback_port_can_be_taken_again_at_once(auth_server, redirect_uri) -> None:
     from genesis_cli.oauth.loopback import CallbackServer
 
+    port = urlsplit(redirect_uri).port
+    held = []
     for _ in range(3):
         server = CallbackServer(CHUTES, redirect_uri, "s", queue.Queue())
         server.start()
+        # A browser's speculative connection that is still open when the sign-in ends.
+        held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
         requests.get(f"{redirect_uri}?code=c&state=s", timeout=5)
         server.close()
+    for connection in held:
+        connection.close()
 
 
 # --- refresh racing logout -----------------------------------------------------------------
