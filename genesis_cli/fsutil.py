@@ -132,6 +132,16 @@ def regular_or_absent(path: Path) -> None:
         raise _not_regular(path, info.st_mode)
 
 
+def check_writable(*files: Path) -> None:
+    """Refuse now (exit 4) what writing ``files`` later would refuse: a directory that is not
+    the user's own and private, a link or non-file in place of a file. Creates nothing: for
+    a command that must check everything before it writes anything."""
+    for path in files:
+        if path.parent.exists():
+            check_private_dir(path.parent)
+        regular_or_absent(path)
+
+
 def ensure_private_dir(path: Path) -> None:
     """Create ``path`` and every missing parent with mode 0700 from the start; then check it
     is this user's and writable by nobody else (exit 4 otherwise)."""
@@ -182,6 +192,22 @@ def atomic_write(
             os.unlink(tmp)
         raise
     _fsync_dir(target.parent)
+
+
+def probe_write(path: Path, size: int) -> None:
+    """Raise ``OSError`` unless ``path`` could be replaced now with ``size`` bytes: the same
+    temporary file, write and fsync as ``atomic_write``, then removed. For a write that must
+    not fail after something irrevocable (a refresh token spent at the server)."""
+    regular_or_absent(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(b"\0" * size)
+            fh.flush()
+            os.fsync(fh.fileno())
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def _fsync_dir(directory: Path) -> None:

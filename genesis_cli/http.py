@@ -90,15 +90,47 @@ def check_service_url(url: str, variable: str) -> str:
     return url.rstrip("/")
 
 
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+
+
+def check_ca_bundles() -> None:
+    """A CA bundle named in the environment that does not exist is a TLS failure naming the
+    variable (requests would raise a bare ``OSError``, or silently use another bundle)."""
+    for name in CA_BUNDLE_VARIABLES:
+        value = os.environ.get(name, "")
+        if value and not os.path.exists(value):
+            raise NetworkError(
+                f"TLS cannot be verified: {name}={plain_text(value)[:200]} does not exist",
+                hint=f"point {name} at a CA bundle file, or unset it",
+            )
+
+
+def masked_proxy(value: str) -> str:
+    """A proxy URL with its user name and password replaced by ``***``."""
+    head, at, host = value.rpartition("@")
+    if not at:
+        return value
+    scheme = head.split("://", 1)[0] + "://" if "://" in head else ""
+    return f"{scheme}***@{host}"
+
+
 def new_session() -> requests.Session:
-    """A session with genesis's user agent. TLS verification, proxies and REQUESTS_CA_BUNDLE
-    are requests' defaults and are deliberately left alone."""
+    """A session with genesis's user agent. TLS verification, proxies and CA bundles from the
+    environment are requests' defaults and are deliberately left alone; ``~/.netrc`` is not:
+    the only credential genesis sends is the one it chose."""
     import requests
 
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept"] = "application/json"
+    # requests reads ~/.netrc when no auth is set and would replace the Bearer header with
+    # Basic auth: an auth hook that changes nothing turns that off, keeping trust_env's rest.
+    session.auth = _unchanged
     return session
+
+
+def _unchanged(prepared: requests.PreparedRequest) -> requests.PreparedRequest:
+    return prepared
 
 
 @dataclass
@@ -167,7 +199,10 @@ def request(
     Nothing is retried: a POST that timed out may have been seen by the server.
     """
     total = http_timeout() if timeout is None else timeout
-    host = urlsplit(url).netloc
+    parts = urlsplit(url)
+    host = parts.netloc
+    if parts.scheme == "https":
+        check_ca_bundles()
     outcome: dict[str, Any] = {}
 
     def work() -> None:

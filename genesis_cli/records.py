@@ -84,13 +84,13 @@ class Credential:
         return f"Credential(source={self.source!r}, type={self.type!r}, profile={self.profile!r})"
 
 
-_PRINTABLE_ASCII = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?\Z")
+_PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]+\Z")
 
 
 def sendable(secret: str) -> bool:
     """A secret genesis can put in an HTTP header and, quoted, in a shell line: printable
-    ASCII (inner spaces allowed), no control character, newline or ``…`` (as in a copied
-    masked ``cpk_…wxyz``), no space at either end."""
+    ASCII without whitespace, no control character, newline or ``…`` (as in a copied masked
+    ``cpk_…wxyz``). Every key, token and client secret passes it before it is used or stored."""
     return bool(_PRINTABLE_ASCII.match(secret))
 
 

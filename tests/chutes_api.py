@@ -1,8 +1,10 @@
 """A local Chutes management API (``https://api.chutes.ai`` in production) for tests.
 
 A real threaded HTTP server on 127.0.0.1 answering with the shapes of Chutes' server code
-(chutes-api-facts.md): ``/idp/apps`` (create with 409/401/403/422, get, delete) and the
-account endpoints ``/users/me``, ``/users/me/subscription_usage``, ``/users/me/quotas`` and
+(chutes-api-facts.md): ``/idp/apps`` (create with 409/401/403/422, get, delete),
+``/idp/authorizations`` (list; ``DELETE /idp/authorizations/{app_id}`` ends every token of
+the user's authorization of that app at the linked test IdP, ``idp``) and the account
+endpoints ``/users/me``, ``/users/me/subscription_usage``, ``/users/me/quotas`` and
 ``/users/me/quota_usage/{chute_id}``; the TEE evidence endpoints ``/e2e/instances/{chute_id}``,
 ``/chutes/{chute_id}/evidence?nonce=`` and ``/servers/tee/measurements`` (chutes-tee-facts.md);
 and, as a PCCS would, Intel's collateral routes under ``/{sgx,tdx}/certification/v4/``.
@@ -68,6 +70,8 @@ class ChutesAPI(LocalServer):
         self.tee_measurements: Any = []
         self.pccs: dict[str, tuple[dict[str, str], bytes]] = {}
         self.calls: list[dict[str, Any]] = []
+        self.idp: Any = None  # the test IdP (an AuthServer) whose tokens the apps' clients hold
+        self.user = "alice"  # whose API keys ``keys`` are
         self._lock = threading.Lock()
         super().__init__(self._handler())
 
@@ -112,6 +116,12 @@ class ChutesAPI(LocalServer):
                         self.reply_json(401, {"detail": "Invalid token or user not found"})
                     else:
                         self.apps_route(method, path, body)
+                    return
+                if path.startswith("/idp/authorizations"):
+                    if token not in outer.keys:
+                        self.reply_json(401, {"detail": "Invalid token or user not found"})
+                    else:
+                        self.authorizations_route(method, path)
                     return
                 if path.startswith("/users/me"):
                     if token in outer.limited_keys:
@@ -177,6 +187,25 @@ class ChutesAPI(LocalServer):
                     self.reply_json(200, {"app_id": app_id, "deleted": True})
                 else:
                     self.reply_json(405, {"detail": "Method Not Allowed"})
+
+            def authorizations_route(self, method: str, path: str) -> None:
+                live = outer.idp.authorized_clients(outer.user) if outer.idp else set()
+                mine = [a for a in outer.apps.values() if a["client_id"] in live]
+                if method == "GET" and path == "/idp/authorizations":
+                    self.reply_json(200, [
+                        {"app_id": a["app_id"], "client_id": a["client_id"], "name": a["name"],
+                         "scopes": ["openid", "profile", "chutes:invoke"]} for a in mine
+                    ])  # fmt: skip
+                    return
+                app_id = path.removeprefix("/idp/authorizations/")
+                app = next((a for a in mine if a["app_id"] == app_id), None)
+                if method != "DELETE":
+                    self.reply_json(405, {"detail": "Method Not Allowed"})
+                elif app is None:
+                    self.reply_json(404, {"detail": "Authorization not found"})
+                else:
+                    outer.idp.end_authorization(outer.user, app["client_id"])
+                    self.reply_json(200, {"revoked": True})
 
             def invalid(self, field: str, message: str) -> None:
                 self.reply_json(422, {"detail": [{"loc": ["body", field], "msg": message}]})

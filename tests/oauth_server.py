@@ -1,9 +1,14 @@
 """A small authorization server on 127.0.0.1 that behaves like Chutes' IdP, for tests.
 
 Confidential client with ``client_secret_post``, PKCE S256 required, exact redirect-URI
-match, rotating refresh tokens (a reused one gets ``invalid_grant`` and is counted),
-configurable access-token lifetime, auto-consent or denial. ([5/7] adds end-to-end tests
-against a real OAuth server library; this one keeps the unit and flow tests fast.)
+match, auto-consent or denial, and the token lifecycle of Chutes' server code: access tokens
+for ``expires_in`` (3600 s), refresh tokens that rotate with the full 30 days each time (a
+reused one gets ``invalid_grant`` and is counted, and the rest of the family lives on), no
+lock on refresh (concurrent refreshes of one token fork the session), revocation of only the
+token sent, and ``end_authorization`` (the management API's ``DELETE
+/idp/authorizations/{app_id}``) revoking every token of a user's authorization of a client,
+forks included. The end-to-end tests use a real OAuth server library; this one keeps the
+unit and flow tests fast.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from tests.servers import LocalServer, QuietHandler
 
 CLIENT_ID = "cid_test_client"
 CLIENT_SECRET = "csc_test_secret_value"
+REFRESH_LIFETIME = 30 * 86400  # Chutes' default; every rotation gets the full lifetime again
 
 
 class AuthServer(LocalServer):
@@ -33,9 +39,11 @@ class AuthServer(LocalServer):
         self.refresh_answer_delay = 0.0  # after it was granted, before the answer leaves
         self.username = "alice"
         self.token_status: int | None = None  # force an HTTP status on /token
+        self.token_body: dict[str, Any] = {"detail": "forced"}  # ... with this body
         self.codes: dict[str, dict[str, Any]] = {}
         self.refresh_tokens: dict[str, dict[str, Any]] = {}
-        self.access_tokens: dict[str, str] = {}
+        self.access_tokens: dict[str, str] = {}  # live access token -> user
+        self.access_clients: dict[str, str] = {}  # access token -> client id
         self.revoked: list[str] = []
         self.token_forms: list[dict[str, str]] = []
         self.refresh_requests = 0
@@ -48,11 +56,15 @@ class AuthServer(LocalServer):
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/idp"
 
-    def issue(self, user: str, scope: str) -> dict[str, Any]:
+    def issue(self, user: str, scope: str, client: str = CLIENT_ID) -> dict[str, Any]:
         access = "cak_" + secrets.token_hex(16)
         refresh = "crt_" + secrets.token_hex(16)
         self.access_tokens[access] = user
-        self.refresh_tokens[refresh] = {"user": user, "scope": scope, "used": False}
+        self.access_clients[access] = client
+        self.refresh_tokens[refresh] = {
+            "user": user, "scope": scope, "used": False, "client": client,
+            "expires": time.time() + REFRESH_LIFETIME,
+        }  # fmt: skip
         if self.on_issue is not None:
             self.on_issue(access, refresh)
         return {
@@ -62,6 +74,26 @@ class AuthServer(LocalServer):
             "refresh_token": refresh,
             "scope": scope,
         }
+
+    def end_authorization(self, user: str, client: str) -> int:
+        """Revoke every token of ``user``'s authorization of ``client``, forks included."""
+        with self._lock:
+            ended = 0
+            for entry in self.refresh_tokens.values():
+                if entry["user"] == user and entry["client"] == client and not entry["used"]:
+                    entry["used"] = True
+                    ended += 1
+            for access, owner in list(self.access_tokens.items()):
+                if owner == user and self.access_clients.get(access) == client:
+                    del self.access_tokens[access]
+                    ended += 1
+            return ended
+
+    def authorized_clients(self, user: str) -> set[str]:
+        """The clients ``user`` has a live refresh token with."""
+        with self._lock:
+            live = [e for e in self.refresh_tokens.values() if e["user"] == user and not e["used"]]
+            return {e["client"] for e in live}
 
     # -- request handling ------------------------------------------------------------------
 
@@ -97,7 +129,7 @@ class AuthServer(LocalServer):
         with self._lock:
             self.token_forms.append(dict(form))
         if self.token_status is not None:
-            return self.token_status, {"detail": "forced"}
+            return self.token_status, self.token_body
         if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
             return 400, {"error": "invalid_client"}
         grant = form.get("grant_type")
@@ -112,17 +144,19 @@ class AuthServer(LocalServer):
             with self._lock:
                 return 200, self.issue(self.username, entry["scope"])
         if grant == "refresh_token":
+            # As Chutes: no lock from the check to the rotation, so concurrent refreshes of one
+            # token can all pass the check and fork the session (each branch stays alive).
             with self._lock:
                 self.refresh_requests += 1
-            time.sleep(self.refresh_delay)
-            with self._lock:
                 entry = self.refresh_tokens.get(form.get("refresh_token", ""))
-                if entry is None or entry["used"]:
+                if entry is None or entry["used"] or entry["expires"] < time.time():
                     if entry is not None:
                         self.reused_refresh_tokens += 1
                     return 400, {"error": "invalid_grant"}
-                entry["used"] = True
-                issued = self.issue(entry["user"], entry["scope"])
+            time.sleep(self.refresh_delay)
+            with self._lock:
+                entry["used"] = True  # spent; the rest of the family lives on
+                issued = self.issue(entry["user"], entry["scope"], entry["client"])
             time.sleep(self.refresh_answer_delay)
             return 200, issued
         return 400, {"error": "unsupported_grant_type"}
@@ -154,11 +188,14 @@ class AuthServer(LocalServer):
                     status, body = owner.token(form)
                     self.reply(status, json.dumps(body).encode())
                 elif parts.path == "/idp/token/revoke":
-                    owner.revoked.append(form.get("token", ""))
-                    entry = owner.refresh_tokens.get(form.get("token", ""))
-                    if entry is not None:
-                        entry["used"] = True
-                    self.reply(200, b"{}")
+                    token = form.get("token", "")
+                    with owner._lock:  # only the token sent: its forks live on
+                        owner.revoked.append(token)
+                        entry = owner.refresh_tokens.get(token)
+                        if entry is not None:
+                            entry["used"] = True
+                        owner.access_tokens.pop(token, None)
+                    self.reply(200, b"{}")  # always 200, as Chutes
                 else:
                     self.reply(404, b'{"detail":"Not Found"}')
 

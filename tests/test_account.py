@@ -83,8 +83,15 @@ def test_refused_everywhere_exits_3(chutes_api) -> None:
     chutes_api.limited_keys.add(GOOD_KEY)
     result = account()
     assert result.exit_code == 3
-    assert "account:read" in result.stderr
+    assert "the API key was refused" in result.stderr and "scope" not in result.stderr
     assert result.stdout == ""
+
+
+def test_no_network_with_an_api_key_names_the_network_not_a_scope() -> None:
+    result = account()  # the management API of the tests' environment does not answer
+    assert result.exit_code == 1
+    assert "could not connect to 127.0.0.1:9" in result.stderr
+    assert "scope" not in result.stderr and "check the network" in result.stderr
 
 
 def test_a_chute_id_that_is_not_an_id_never_reaches_a_url(chutes_api) -> None:

@@ -192,3 +192,23 @@ def test_a_stored_app_id_that_is_not_an_id_never_reaches_a_url(chutes_api, state
     assert result.exit_code == 1
     assert "not one Chutes issues" in result.stderr
     assert chutes_api.calls == []
+
+
+def test_a_client_secret_that_is_not_plain_ascii_is_never_stored(chutes_api, state_dir) -> None:
+    chutes_api.next_client = ("cid_" + "a" * 24, "csc_" + "é" * 48)
+    result = create()
+    assert result.exit_code == 1, result.stderr
+    assert "nothing was stored" in result.stderr
+    assert not (state_dir / "auth-profiles.toml").exists()
+    assert invoke("auth", "status").exit_code != 4
+
+
+def test_a_client_secret_from_the_environment_that_is_not_plain_ascii_is_exit_2() -> None:
+    from genesis_cli.errors import UsageError
+    from genesis_cli.oauth import protocol
+    from tests.helpers import CHUTES
+
+    for bad in ("csc_é", "csc_a\x1bb", "csc a"):
+        with pytest.raises(UsageError, match="client secret") as info:
+            protocol.client_from_env(CHUTES, "cid_x", bad)
+        assert "CHUTES_CLIENT_SECRET" in (info.value.hint or "")

@@ -235,3 +235,80 @@ def test_setting_the_same_default_twice_changes_nothing(onboarded) -> None:
     result = invoke("models", "default", "chutes-pro")
     assert "(unchanged)" in result.stdout
     assert (onboarded / "genesis.json").read_bytes() == before
+
+
+def _fork(auth_server, refresh: str, branches: int = 3) -> list[dict]:
+    """Concurrent refreshes of one refresh token: as at Chutes, the session forks."""
+    import threading
+
+    from genesis_cli.oauth import protocol
+    from tests.helpers import CHUTES
+    from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
+
+    client = protocol.Client(
+        CHUTES, CLIENT_ID, CLIENT_SECRET, "", ("openid",), auth_server.base_url
+    )
+    auth_server.refresh_delay = 0.3
+    got: list = []
+    workers = [
+        threading.Thread(target=lambda: got.append(protocol.refresh(client, refresh)))
+        for _ in range(branches)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(10)
+    auth_server.refresh_delay = 0.0
+    assert len(got) == branches  # every branch got its own new tokens
+    return [{"access": t.access, "refresh": t.refresh} for t in got]
+
+
+def _alive(auth_server, tokens: dict) -> bool:
+    with auth_server._lock:
+        entry = auth_server.refresh_tokens[tokens["refresh"]]
+        return not entry["used"] or tokens["access"] in auth_server.access_tokens
+
+
+def test_logout_ends_the_whole_authorization_when_an_api_key_is_at_hand(
+    onboarded, auth_server, chutes_api
+) -> None:
+    from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
+
+    chutes_api.idp = auth_server
+    chutes_api.next_client = (CLIENT_ID, CLIENT_SECRET)
+    assert invoke("auth", "app", "create").exit_code == 0  # stores the app and its app id
+    (app_id,) = chutes_api.apps
+    alice = store_oauth_profile(auth_server)
+    forks = _fork(auth_server, alice.refresh or "")
+    result = invoke("auth", "logout", "--profile", "chutes:alice", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert not any("authorization" in w for w in json.loads(result.stdout)["warnings"])
+    assert f"DELETE /idp/authorizations/{app_id}" in chutes_api.paths()
+    assert chutes_api.calls[-1]["authorization"] == f"Bearer {GOOD_KEY}"
+    assert not any(_alive(auth_server, branch) for branch in forks)
+    assert "chutes:default" in auth_store.load().profiles  # the API key stays
+
+
+def test_without_an_api_key_logout_revokes_only_its_own_tokens(auth_server, state_dir) -> None:
+    alice = store_oauth_profile(auth_server)
+    forks = _fork(auth_server, alice.refresh or "", branches=2)
+    result = invoke("auth", "logout", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert all(_alive(auth_server, branch) for branch in forks)  # as at Chutes
+
+
+def test_the_app_id_is_looked_up_when_no_app_is_stored(
+    onboarded, auth_server, chutes_api
+) -> None:
+    from tests.oauth_server import CLIENT_ID
+
+    chutes_api.idp = auth_server
+    chutes_api.apps["app-1"] = {"app_id": "app-1", "client_id": CLIENT_ID, "name": "mine"}
+    store_oauth_profile(auth_server)
+    result = invoke("auth", "logout", "--profile", "chutes:alice")
+    assert result.exit_code == 0, result.stderr
+    assert chutes_api.paths()[-2:] == [
+        "GET /idp/authorizations",
+        "DELETE /idp/authorizations/app-1",
+    ]
+    assert auth_server.authorized_clients("alice") == set()

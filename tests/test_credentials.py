@@ -76,3 +76,59 @@ def test_other_providers_profiles_are_ignored() -> None:
 def test_credential_repr_hides_the_secret(monkeypatch) -> None:
     monkeypatch.setenv("CHUTES_API_KEY", "cpk_topsecret")
     assert "topsecret" not in repr(credentials.active(CHUTES))
+
+
+def test_an_env_credential_with_whitespace_or_a_control_char_is_exit_2_at_use() -> None:
+    from tests.helpers import invoke
+
+    for name, value in [("CHUTES_API_KEY", "a b"), ("CHUTES_OAUTH_TOKEN", "cak_a\tb")]:
+        for args in (("auth", "token"), ("env",), ("auth", "status")):
+            result = invoke(*args, env={name: value}, prints_secret=True)
+            assert result.exit_code == 2, (args, result.stdout, result.stderr)
+            assert name in result.stderr
+
+
+def test_an_api_key_kept_by_reference_is_the_key_at_hand(chutes_api, monkeypatch) -> None:
+    from genesis_cli.flows import credentials as creds
+    from tests.helpers import GOOD_KEY, invoke
+
+    store(Profile(id="chutes:default", type="api_key", provider="chutes",
+                  refs=(("key", "env:MY_CHUTES_KEY"),)))  # fmt: skip
+    monkeypatch.setenv("MY_CHUTES_KEY", GOOD_KEY)
+    assert creds.api_key(CHUTES) == GOOD_KEY
+    result = invoke("auth", "app", "create", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert chutes_api.calls[0]["authorization"] == f"Bearer {GOOD_KEY}"
+
+
+def test_an_exported_access_token_in_chutes_api_key_is_its_profile(monkeypatch) -> None:
+    import json
+
+    from tests.helpers import invoke
+
+    store(KEY, ALICE)
+    monkeypatch.setenv("CHUTES_API_KEY", "cak_alice")
+    active = credentials.active(CHUTES)
+    assert active is not None
+    assert (active.source, active.type, active.profile) == ("profile", "oauth", "chutes:alice")
+    document = json.loads(invoke("auth", "status", "--json").stdout)
+    assert document["active"]["profile"] == "chutes:alice"
+    assert document["active"]["type"] == "oauth"
+    assert document["active"]["expiresAt"] == ALICE.expires_at
+
+
+def test_an_unknown_access_token_in_chutes_api_key_is_an_env_token(monkeypatch) -> None:
+    import json
+
+    from tests.helpers import invoke
+
+    store(KEY)
+    monkeypatch.setenv("CHUTES_API_KEY", "cak_someone_else")
+    document = json.loads(invoke("auth", "status", "--json").stdout)
+    assert document["active"]["source"] == "env:CHUTES_API_KEY"
+    assert document["active"]["type"] == "token"
+    assert document["active"]["expiresAt"] is None
+    refreshed = json.loads(invoke("auth", "refresh", "--json").stdout)
+    assert refreshed["refreshed"] == []
+    reason = "a token from the environment cannot be refreshed by genesis"
+    assert {"profile": "env:CHUTES_API_KEY", "reason": reason} in refreshed["skipped"]

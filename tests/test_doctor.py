@@ -88,3 +88,25 @@ def test_doctor_says_when_the_tee_verifier_is_missing(monkeypatch) -> None:
     assert found["TEE verifier"]["status"] == "warn"
     assert "models verify" in found["TEE verifier"]["detail"]
     assert found["TEE verifier"]["fix"] == "pip install 'genesis-cli[verify]'"
+
+
+def test_a_missing_ca_bundle_fails_its_checks_and_the_others_still_run(state_dir, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
+    monkeypatch.setenv("CHUTES_BASE_URL", "https://127.0.0.1:9/v1")
+    monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", "https://127.0.0.1:9/idp")
+    result = invoke("doctor", "--json")
+    assert result.exit_code == 1
+    found = checks(result)
+    assert found["proxy / CA"]["status"] == "fail"
+    assert "REQUESTS_CA_BUNDLE" in found["models API"]["detail"]
+    assert "REQUESTS_CA_BUNDLE" in found["sign-in (IdP)"]["detail"]
+    assert "clock" in found
+
+
+def test_proxy_credentials_are_masked_in_text_and_json(state_dir, monkeypatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://bob:pr0xy-pass@127.0.0.1:9")
+    for args in (("doctor",), ("doctor", "--json")):
+        result = invoke(*args)
+        assert "pr0xy-pass" not in result.stdout
+        assert "bob" not in result.stdout
+        assert "***@127.0.0.1:9" in result.stdout

@@ -21,8 +21,8 @@ from tests.helpers import (
     store_oauth_profile,
 )
 
-# Quotes, spaces, $, backslashes and backticks: what a careless quoting would break.
-TRICKY = 'cak_it\'s "quoted" $HOME `id` \\ end'
+# Quotes, $, backslashes, backticks and globs: what a careless quoting would break.
+TRICKY = 'cak_it\'s"quoted"$HOME`id`\\end!*'
 
 
 def run(

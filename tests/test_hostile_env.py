@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import os
 import queue
+import socket
 import stat
 import threading
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
@@ -272,11 +273,17 @@ def test_wrong_state_callbacks_of_every_kind_are_ignored_and_reported(
 def test_the_loopback_port_can_be_taken_again_at_once(auth_server, redirect_uri) -> None:
     from genesis_cli.oauth.loopback import CallbackServer
 
+    port = urlsplit(redirect_uri).port
+    held = []
     for _ in range(3):
         server = CallbackServer(CHUTES, redirect_uri, "s", queue.Queue())
         server.start()
+        # A browser's speculative connection that is still open when the sign-in ends.
+        held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
         requests.get(f"{redirect_uri}?code=c&state=s", timeout=5)
         server.close()
+    for connection in held:
+        connection.close()
 
 
 # --- refresh racing logout -----------------------------------------------------------------
@@ -398,3 +405,62 @@ def test_a_control_character_in_a_credential_is_refused(models_server, state_dir
     result = invoke("models", "list", "--refresh", env={"CHUTES_API_KEY": "cpk_a\nb"})
     assert result.exit_code == 2
     assert models_server.requests == []
+
+
+def test_a_store_nested_deeper_than_200_levels_is_exit_4_naming_it(state_dir) -> None:
+    state_dir.mkdir(mode=0o700)
+    store = state_dir / "auth-profiles.toml"
+    store.write_text("x = " + "[" * 201 + "]" * 201 + "\n")
+    store.chmod(0o600)
+    result = invoke("auth", "status")
+    assert result.exit_code == 4, result.stderr
+    assert str(store) in result.stderr and "200" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "models",
+    ['[{"id": "m/x", "contextWindow": 5, "input": ' + "[" * 201 + "]" * 201 + "}]",
+     '[{"id": "m/\\ud800", "contextWindow": 5}, {"id": "m/y", "contextWindow": 5}]'],
+)
+def test_a_cache_too_deep_or_with_lone_surrogates_is_ignored_with_a_warning(
+    models_server, state_dir, models
+) -> None:
+    state_dir.mkdir(mode=0o700)
+    cache = state_dir / "cache"
+    cache.mkdir(mode=0o700)
+    head = {"version": 1, "provider": "chutes", "baseUrl": models_server.base_url,
+            "fetchedAt": int(time.time())}  # fmt: skip
+    (cache / "chutes-models.json").write_text(json.dumps(head)[:-1] + f', "models": {models}}}')
+    result = invoke("models", "list", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["source"] != "cache"
+    assert "ignored the catalog cache" in result.stderr
+
+
+def test_a_refused_backup_link_is_found_before_the_store_is_written(
+    models_server, state_dir, tmp_path
+) -> None:
+    state_dir.mkdir(mode=0o700)
+    (state_dir / "genesis.json").write_text("{}\n")
+    (state_dir / "genesis.json").chmod(0o600)
+    victim = tmp_path / "victim"
+    victim.write_text("mine\n")
+    (state_dir / "genesis.json.bak").symlink_to(victim)
+    result = onboard()
+    assert result.exit_code == 4 and "symlink" in result.stderr
+    assert not (state_dir / "auth-profiles.toml").exists()
+    assert victim.read_text() == "mine\n"
+
+
+def test_a_config_in_a_foreign_directory_is_found_before_the_store_is_written(
+    models_server, state_dir, tmp_path
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    (shared / "genesis.json").write_text("{}\n")
+    state_dir.mkdir(mode=0o700)
+    (state_dir / "genesis.json").symlink_to(shared / "genesis.json")
+    result = onboard()
+    assert result.exit_code == 4 and "writable by" in result.stderr
+    assert not (state_dir / "auth-profiles.toml").exists()

@@ -88,3 +88,27 @@ def test_service_urls_must_be_https_unless_loopback(url) -> None:
 )
 def test_https_and_loopback_http_are_accepted(url) -> None:
     assert http.check_service_url(url, "CHUTES_BASE_URL") == url.rstrip("/")
+
+
+def test_netrc_is_never_consulted(models_server, state_dir) -> None:
+    import os
+
+    netrc = state_dir.parent / "home" / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login bob password hunter2-netrc\n")
+    os.chmod(netrc, 0o600)
+    http.request("GET", f"{models_server.base_url}/models", headers={"Authorization": "Bearer t1"})
+    http.request("GET", f"{models_server.base_url}/models")
+    assert [r["authorization"] for r in models_server.requests] == ["Bearer t1", ""]
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"])
+def test_a_missing_ca_bundle_is_a_tls_failure_naming_the_variable(monkeypatch, variable) -> None:
+    monkeypatch.setenv(variable, "/nonexistent/ca.pem")
+    with pytest.raises(NetworkError, match=f"{variable}=/nonexistent/ca.pem does not exist"):
+        http.request("GET", "https://127.0.0.1:9/v1/models", timeout=2)
+
+
+def test_masked_proxy_hides_user_and_password() -> None:
+    assert http.masked_proxy("http://bob:s3cret@proxy:3128") == "http://***@proxy:3128"
+    assert http.masked_proxy("bob:p@ss@proxy:3128") == "***@proxy:3128"
+    assert http.masked_proxy("http://proxy:3128") == "http://proxy:3128"

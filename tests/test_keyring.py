@@ -274,3 +274,17 @@ def test_a_kill_at_any_moment_of_a_keyring_refresh_leaves_references_that_resolv
             assert lookup(reference["keyring"].removeprefix("genesis/")), field
     final = genesis("auth", "refresh")
     assert final.returncode in (0, 3), final.stderr  # 3: a kill came after Chutes spent it
+
+
+def test_an_api_key_kept_in_the_keyring_manages_apps(
+    secret_service, models_server, chutes_api, state_dir
+) -> None:
+    assert onboard_key("--secret-store", "keyring").returncode == 0
+    env = {k: v for k, v in os.environ.items() if k != "CHUTES_API_KEY"}
+    created = subprocess.run(
+        genesis_command("auth", "app", "create", "--json"), env=env, capture_output=True,
+        text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    record("stderr", created.stderr)
+    assert created.returncode == 0, created.stderr
+    assert chutes_api.calls[0]["authorization"] == f"Bearer {GOOD_KEY}"

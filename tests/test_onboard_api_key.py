@@ -326,3 +326,30 @@ def test_the_config_is_parsed_once_per_onboarding(api, state_dir, monkeypatch) -
     assert result.exit_code == 0, result.stderr
     assert parsed.count(COMMENTED) == 1
     assert parsed[-1] == (state_dir / "genesis.json").read_text()  # the read-back check
+
+
+def test_a_missing_ca_bundle_stops_onboarding_before_anything_is_written(state_dir, monkeypatch):
+    monkeypatch.setenv("CHUTES_BASE_URL", "https://127.0.0.1:9/v1")
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+    result = onboard()
+    assert result.exit_code == 1
+    assert "SSL_CERT_FILE=/nonexistent/ca.pem does not exist" in result.stderr
+    assert snapshot(state_dir) == {}
+
+
+def test_models_list_falls_back_when_the_ca_bundle_is_missing(state_dir, monkeypatch) -> None:
+    monkeypatch.setenv("CHUTES_BASE_URL", "https://127.0.0.1:9/v1")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
+    result = invoke("models", "list", "--refresh", env={"CHUTES_API_KEY": GOOD_KEY})
+    assert result.exit_code == 0, result.stderr
+    assert "REQUESTS_CA_BUNDLE=/nonexistent/ca.pem does not exist" in result.stderr
+    assert "bundled catalog" in result.stderr
+
+
+def test_an_oauth_access_token_in_chutes_api_key_is_not_onboarded_as_an_api_key(
+    api, state_dir
+) -> None:
+    result = onboard(key="cak_" + "a1" * 20)
+    assert result.exit_code == 2, result.stderr
+    assert "OAuth access token" in result.stderr
+    assert snapshot(state_dir) == {}

@@ -170,3 +170,105 @@ def test_eight_processes_send_one_refresh_request_between_them(
     assert idp.refresh_requests - before == 1
     assert idp.reused_refresh_tokens == 0
     assert stored().expires_at > time.time() + 3000
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (503, {"error": "temporarily_unavailable"}),
+        (500, {"error": "server_error", "error_description": "db down"}),
+        (429, {"error": "slow_down"}),
+        (429, {"detail": "Too Many Requests"}),
+        (400, {"error": "temporarily_unavailable"}),
+    ],
+)
+def test_a_transient_token_endpoint_failure_is_not_a_dead_refresh_token(
+    idp, models_server, status, body
+) -> None:
+    profile = store_oauth_profile(idp, expires_in=120)
+    idp.token_status, idp.token_body = status, body
+    result = invoke("models", "list", "--refresh", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "could not refresh chutes:alice" in result.stderr
+    assert "sign in again" not in result.stderr
+    assert stored() == profile
+    forced = invoke("auth", "refresh")
+    assert forced.exit_code == 1, forced.stderr
+    assert "sign in again" not in forced.stderr
+
+
+def test_a_lone_surrogate_in_the_answers_scope_never_loses_the_new_refresh_token(idp) -> None:
+    old = store_oauth_profile(idp, expires_in=3000)
+    idp.refresh_tokens[old.refresh or ""]["scope"] = "openid \ud800 chutes:invoke"
+    result = invoke("auth", "refresh")
+    assert result.exit_code == 0, result.stderr
+    new = stored()
+    assert new.refresh != old.refresh and new.refresh in idp.refresh_tokens
+    assert all(scope.isascii() and scope.isprintable() for scope in new.scopes)
+    assert invoke("auth", "status").exit_code == 0
+
+
+def test_a_store_that_cannot_be_written_is_found_before_the_refresh_token_is_spent(
+    idp, monkeypatch
+) -> None:
+    import errno
+
+    old = store_oauth_profile(idp, expires_in=3000)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "fsync", full)
+        result = invoke("auth", "refresh")
+    assert result.exit_code == 4, result.stderr
+    assert "No space left on device" in result.stderr
+    assert idp.refresh_requests == 0
+    assert stored() == old
+
+
+def test_tokens_that_could_not_be_saved_after_the_spend_are_said_plainly(idp, monkeypatch) -> None:
+    import errno
+
+    from genesis_cli.store import auth_store as store_module
+
+    store_oauth_profile(idp, expires_in=3000)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(store_module, "atomic_write", full)
+    result = invoke("auth", "refresh")
+    assert idp.refresh_requests == 1
+    assert result.exit_code == 3, result.stderr
+    assert "issued new tokens" in result.stderr and "could not be saved" in result.stderr
+    assert "sign in again" in result.stderr
+    assert "nothing was changed" not in result.stderr
+
+
+def test_an_exported_access_token_in_chutes_api_key_is_refreshed_as_its_profile(idp) -> None:
+    old = store_oauth_profile(idp, expires_in=200)
+    result = invoke("auth", "token", env={"CHUTES_API_KEY": old.access}, prints_secret=True)
+    assert result.exit_code == 0, result.stderr
+    assert idp.refresh_requests == 1
+    assert result.stdout.strip() == stored().access != old.access
+
+
+def test_a_store_that_cannot_be_written_keeps_a_still_valid_token_in_use(
+    idp, models_server, monkeypatch
+) -> None:
+    import errno
+
+    old = store_oauth_profile(idp, expires_in=200)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "fsync", full)
+        result = invoke("models", "list", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "could not refresh chutes:alice" in result.stderr
+    assert "No space left on device" in result.stderr
+    assert idp.refresh_requests == 0
+    assert stored() == old

@@ -155,3 +155,25 @@ def test_interactive_onboarding_offers_to_create_an_app_with_the_key_at_hand(
     assert store.profiles["chutes:alice"].client_secret == CLIENT_SECRET
     (call,) = [c for c in chutes_api.calls if c["method"] == "POST"]
     assert call["body"]["redirect_uris"] == [redirect_uri]
+
+
+def test_app_creation_that_fails_inside_onboarding_says_so_and_what_next(
+    terminal, chutes_api, auth_server, redirect_uri, state_dir
+) -> None:
+    from tests.helpers import GOOD_KEY
+
+    chutes_api.create_mode = "500"
+    child = terminal(
+        "onboard", "--auth-choice", "chutes", "--no-browser",
+        env={"CHUTES_API_KEY": GOOD_KEY},
+        drop=("CHUTES_CLIENT_ID", "CHUTES_CLIENT_SECRET"),
+    )  # fmt: skip
+    child.expect("Create one now with your API key\\? \\[Y/n\\]: ")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    said = " ".join(child.logfile_read.getvalue().split())
+    assert child.exitstatus == 1, said
+    assert "could not create a Sign in with Chutes app" in said
+    assert "genesis auth app create" in said and "CHUTES_CLIENT_ID" in said
+    assert not (state_dir / "auth-profiles.toml").exists()

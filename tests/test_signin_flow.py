@@ -126,6 +126,8 @@ def test_denial_in_the_browser_ends_the_sign_in(idp, state_dir) -> None:
     terminal = FakeTerminal()
     with pytest.raises(protocol.SignInDenied, match="denied \\(access_denied\\): The user said no"):
         sign_in(client(), remote=False, io=terminal)
+    assert terminal.thread is not None
+    terminal.thread.join(10)  # the page may still be on its way to the "browser"
     assert terminal.pages and "not completed" in terminal.pages[0][1]
     assert not state_dir.exists()
 
@@ -141,18 +143,60 @@ def test_pasted_url_wins_when_the_callback_never_comes(idp, state_dir) -> None:
     assert result.profile == "chutes:alice"
 
 
-def test_port_in_use_falls_back_to_the_paste_flow(idp, redirect_uri) -> None:
+def test_a_port_held_by_another_program_stops_the_sign_in(idp, redirect_uri, state_dir) -> None:
+    from genesis_cli.errors import ExitCode, GenesisError
+
     port = urlsplit(redirect_uri).port
     blocker = socket.socket()
     blocker.bind(("127.0.0.1", port))
     blocker.listen()
     try:
         terminal = remote_terminal(lambda url: [redirect_for(url)])
-        result = sign_in(client(), remote=False, io=terminal)
+        with pytest.raises(GenesisError) as info:
+            sign_in(client(), remote=False, io=terminal)
     finally:
         blocker.close()
-    assert result.profile == "chutes:alice"
-    assert any("Falling back to pasting" in m for m in terminal.messages)
+    assert info.value.exit_code == ExitCode.ERROR
+    assert f"port {port}" in info.value.message
+    assert "CHUTES_OAUTH_REDIRECT_URI" in (info.value.hint or "")
+    assert not any("/idp/authorize?" in m for m in terminal.messages)  # no URL was offered
+    assert idp.codes == {} and not state_dir.exists()
+
+
+def test_an_invalid_scope_callback_gets_an_answer_page(idp) -> None:
+    from genesis_cli.flows.signin import obtain_code
+
+    request = protocol.start(client())
+    outcome: list[object] = []
+
+    class Waiting(FakeTerminal):
+        def read_line(self, prompt: str, stop=None) -> str:
+            assert stop is not None
+            stop.wait(20)
+            raise EOFError
+
+    def run() -> None:
+        try:
+            outcome.append(obtain_code(client(), request, remote=False, io=Waiting(browse=False)))
+        except Exception as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    callback = client().redirect_uri
+    for _ in range(50):
+        try:
+            page = requests.get(
+                f"{callback}?error=invalid_scope&error_description=nope&state={request.state}",
+                timeout=5,
+            )
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    worker.join(10)
+    assert page.status_code == 200 and "not completed" in page.text
+    assert isinstance(outcome[0], protocol.OAuthError)
+    assert "invalid_scope" in str(outcome[0])
 
 
 def test_no_callback_gives_up_after_the_timeout(idp, state_dir) -> None:
@@ -229,3 +273,16 @@ def test_a_connection_reset_mid_request_prints_nothing(capfd) -> None:
         server.close()
     assert capfd.readouterr().err == ""
     assert results.empty()
+
+
+def test_a_username_default_never_replaces_the_api_key_profile(idp, state_dir) -> None:
+    from genesis_cli.store.auth_store import Profile
+
+    key = Profile(id="chutes:default", type="api_key", provider="chutes", key="cpk_stored_key")
+    auth_store.update(lambda profiles: profiles.__setitem__(key.id, key))
+    idp.username = "default"
+    result = sign_in(client(), remote=False, io=FakeTerminal())
+    assert result.profile == "chutes:oauth" and result.username == "default"
+    profiles = auth_store.load().profiles
+    assert profiles["chutes:default"] == key
+    assert profiles["chutes:oauth"].type == "oauth"

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 
 from genesis_cli import paths
 from genesis_cli.catalog.rows import CatalogUnavailable, models_from_dicts, parse_models_body
-from genesis_cli.coerce import finite_number
+from genesis_cli.coerce import finite_number, structure_problem
 from genesis_cli.errors import GenesisError, NetworkError
 from genesis_cli.fsutil import atomic_write, ensure_private_dir, read_if_present
 from genesis_cli.providers import Provider
@@ -77,11 +77,15 @@ def read_cache(
     try:
         raw = read_if_present(path, follow=False)
         data = json.loads(raw) if raw is not None else None
+        problem = structure_problem(data)
     except GenesisError as exc:
-        if warnings is not None:
-            warnings.append(f"ignored the catalog cache: {exc.message}")
-        return None
+        problem = exc.message
     except (ValueError, RecursionError):
+        problem = f"{path} is not JSON genesis wrote"
+    if problem is not None:
+        if warnings is not None:
+            where = "" if str(path) in problem else f"{path} "
+            warnings.append(f"ignored the catalog cache: {where}{problem}")
         return None
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
         return None

@@ -32,14 +32,20 @@ def account(json_mode: bool) -> None:
     provider.api_base_url()  # a provider without a management API says so before anything
     credential = credentials.required(provider, None, ui.warn, "to read the account with")
     with ui.spinner(f"Reading your {provider.display_name} account…"):
-        found = read_account(provider, credential.secret)
+        found = read_account(provider, credential.secret, oauth=credential.type != "api_key")
     if found.answered == 0:
-        for problem in found.problems:
+        for problem in found.problems[1:]:
             ui.warn(problem)
-        error = AuthError if found.refused else GenesisError
-        raise error(
-            f"could not read the {provider.display_name} account",
-            hint="see the warnings above; an OAuth sign-in needs the account:read scope",
+        why = f" ({found.problems[0]})" if found.problems else ""
+        message = f"could not read the {provider.display_name} account{why}"
+        if not found.refused:
+            raise GenesisError(message, hint="check the network and try again")
+        raise AuthError(
+            message,
+            hint="an OAuth sign-in needs the account:read scope; sign in with an API key "
+            f"instead: genesis onboard --auth-choice {provider.api_key_choice}"
+            if found.oauth
+            else f"check the API key, or create a new one at {provider.api_keys_url}",
         )
     if json_mode:
         for problem in found.problems:

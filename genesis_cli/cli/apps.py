@@ -35,9 +35,9 @@ def _app_provider() -> Provider:
 
 def require_api_key(provider: Provider, ui: UI) -> str:
     """``CHUTES_API_KEY``, the stored API-key profile, else a hidden prompt on a terminal."""
-    from genesis_cli.flows.apps import api_key_at_hand
+    from genesis_cli.flows.credentials import api_key
 
-    key = api_key_at_hand(provider, ui.warn)
+    key = api_key(provider, ui.warn)
     if key:
         return key
     name = provider.display_name

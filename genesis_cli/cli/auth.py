@@ -112,6 +112,7 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
       genesis auth refresh
       genesis auth refresh --profile chutes:alice --json
     """
+    from genesis_cli.flows import credentials
     from genesis_cli.flows.credentials import check_provider
     from genesis_cli.flows.refresh import refresh_profile
     from genesis_cli.store import auth_store
@@ -131,13 +132,16 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
     )
     refreshed: list[dict[str, str | int | None]] = []
     skipped: list[dict[str, str]] = []
-    if os.environ.get(provider.oauth_token_env, "").strip():
-        skipped.append(
-            {
-                "profile": f"env:{provider.oauth_token_env}",
-                "reason": "a token from the environment cannot be refreshed by genesis",
-            }
-        )
+    for name in (provider.api_key_env, provider.oauth_token_env):
+        value = os.environ.get(name, "").strip()
+        token = name == provider.oauth_token_env or credentials.is_oauth_token(provider, value)
+        if value and token and credentials.exported_profile(provider, profiles, value) is None:
+            skipped.append(
+                {
+                    "profile": f"env:{name}",
+                    "reason": "a token from the environment cannot be refreshed by genesis",
+                }
+            )
     for profile in chosen:
         if profile.type != "oauth":
             skipped.append({"profile": profile.id, "reason": "api keys do not expire"})

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from genesis_cli.cli.ui import UI
-from genesis_cli.errors import UsageError
+from genesis_cli.errors import GenesisError, UsageError
 
 if TYPE_CHECKING:
     from genesis_cli.flows.onboard import Choices, OnboardResult
@@ -137,11 +137,11 @@ def _client_credentials(
 def _offer_new_app(provider: Provider, ui: UI) -> tuple[str, str, str | None] | None:
     """With an API key at hand, offer to register an app now (interactive onboarding)."""
     from genesis_cli.cli.apps import create_app
-    from genesis_cli.flows import apps
+    from genesis_cli.flows import credentials
 
     if provider.api_base_url_default is None:
         return None  # no management API to register an app with
-    key = apps.api_key_at_hand(provider, ui.warn)
+    key = credentials.api_key(provider, ui.warn)
     if not key or not click.confirm(
         f"You have no Sign in with {provider.display_name} app yet. Create one now with your "
         "API key?",
@@ -149,7 +149,18 @@ def _offer_new_app(provider: Provider, ui: UI) -> tuple[str, str, str | None] | 
         err=True,
     ):
         return None
-    app = create_app(provider, ui, None, None, key)
+    try:
+        app = create_app(provider, ui, None, None, key)
+    except GenesisError as exc:
+        # Said as what it is: onboarding stopped because the app could not be created.
+        failed = GenesisError(
+            f"could not create a Sign in with {provider.display_name} app: {exc.message}",
+            hint=f"{exc.hint + '; then ' if exc.hint else ''}run `genesis auth app create`, or "
+            f"set {provider.client_id_env} and {provider.client_secret_env} to an existing "
+            f"app's, and onboard again",
+        )
+        failed.exit_code = exc.exit_code
+        raise failed from None
     return app.client_id, app.client_secret, app.redirect_uri
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from genesis_cli import fsutil
 from genesis_cli.config.json5_doc import JSON5Error, Node
 from genesis_cli.errors import ConfigError, GenesisError
 from genesis_cli.fsutil import (
@@ -26,6 +27,7 @@ from genesis_cli.fsutil import (
     reported_write_errors,
     write_target,
 )
+from genesis_cli.paths import lock_path
 
 T = TypeVar("T")
 _HINT_INVALID = "fix the file by hand (genesis never overwrites an invalid config)"
@@ -136,6 +138,13 @@ def load(path: Path) -> ConfigDocument:
 
 def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
+
+
+def check_writable(path: Path) -> None:
+    """Exit 4 now if ``update`` would refuse to write ``path`` (its target's directory, the
+    ``.bak`` and the lock file beside it)."""
+    target = write_target(path)
+    fsutil.check_writable(target.parent / ".probe", backup_path(target), lock_path(target))
 
 
 def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:

@@ -37,6 +37,7 @@ class Account:
     problems: list[str] = field(default_factory=list)
     refused: int = 0  # answers of 401/403
     answered: int = 0  # answers genesis could read
+    oauth: bool = False  # read with an OAuth token (whose scopes may not allow it)
 
     @property
     def tee_ready(self) -> bool | None:
@@ -105,10 +106,12 @@ def _body(
     if outcome.status in (401, 403):
         account.refused += 1
         detail = provider.redact(outcome.detail(120), (secret,))
-        account.problems.append(
-            f"{what}: HTTP {outcome.status} ({detail}); an OAuth token needs the account:read "
-            "or profile scope to read the account"
+        why = (
+            "an OAuth token needs the account:read or profile scope to read the account"
+            if account.oauth
+            else "the API key was refused"
         )
+        account.problems.append(f"{what}: HTTP {outcome.status} ({detail}); {why}")
         return None
     if outcome.status != 200:
         account.problems.append(f"{what}: HTTP {outcome.status}")
@@ -144,11 +147,14 @@ def _next_midnight_utc() -> str:
     return midnight.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def read_account(provider: Provider, secret: str, timeout: float | None = None) -> Account:
-    """Everything ``genesis account`` shows, read with ``secret`` (key or access token)."""
+def read_account(
+    provider: Provider, secret: str, timeout: float | None = None, *, oauth: bool = False
+) -> Account:
+    """Everything ``genesis account`` shows, read with ``secret`` (an API key, or with
+    ``oauth`` an access token)."""
     total = http.http_timeout() if timeout is None else timeout
     deadline = time.monotonic() + total
-    account = Account()
+    account = Account(oauth=oauth)
     first = _fetch_all(
         provider,
         ["/users/me", "/users/me/subscription_usage", "/users/me/quotas"],

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from genesis_cli.errors import GenesisError
+from genesis_cli.flows import credentials
 from genesis_cli.oauth import apps
 from genesis_cli.providers import Provider
 from genesis_cli.records import mask
@@ -19,15 +20,6 @@ from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import OAuthApp
 
 Warn = Callable[[str], None]
-
-
-def api_key_at_hand(provider: Provider, warn: Warn | None = None) -> str | None:
-    """An API key without asking: ``CHUTES_API_KEY``, else the stored API-key profile."""
-    env = os.environ.get(provider.api_key_env, "").strip()
-    if env:
-        return env
-    profile = auth_store.load(warn).profiles.get(provider.default_profile)
-    return profile.key if profile is not None and profile.type == "api_key" else None
 
 
 def redirect_uri(provider: Provider, explicit: str | None) -> str:
@@ -127,7 +119,7 @@ def show(provider: Provider, warn: Warn | None = None) -> AppReport | None:
         return None
     remote = "unknown"
     if app.app_id:
-        remote = apps.remote_state(provider, api_key_at_hand(provider, warn), app.app_id)
+        remote = apps.remote_state(provider, credentials.api_key(provider, warn), app.app_id)
     return AppReport(app, remote)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from genesis_cli import paths
 from genesis_cli.config import config_file
@@ -24,20 +24,58 @@ def _from_env(name: str) -> str | None:
     value = os.environ.get(name, "").strip()
     if value and not sendable(value):
         raise UsageError(
-            f"{name} holds control characters or non-ASCII characters (a copied masked key "
-            "such as cpk_…wxyz?)",
+            f"{name} holds whitespace, control characters or non-ASCII characters (a copied "
+            "masked key such as cpk_…wxyz?)",
             hint=f"set {name} to the whole key or token, or unset it",
         )
     return value or None
 
 
+def is_oauth_token(provider: Provider, value: str) -> bool:
+    prefix = provider.sign_in.access_token_prefix if provider.sign_in else ""
+    return bool(prefix) and value.startswith(prefix)
+
+
 def env_credential(provider: Provider) -> Credential | None:
+    """``<PREFIX>_API_KEY``, else ``<PREFIX>_OAUTH_TOKEN``. An OAuth access token (``cak_...``)
+    in ``<PREFIX>_API_KEY`` (genesis exports one there) is a token, not an API key."""
     key = _from_env(provider.api_key_env)
     if key:
-        return Credential(source=f"env:{provider.api_key_env}", type="api_key", secret=key)
+        kind: Literal["api_key", "token"] = "token" if is_oauth_token(provider, key) else "api_key"
+        return Credential(source=f"env:{provider.api_key_env}", type=kind, secret=key)
     token = _from_env(provider.oauth_token_env)
     if token:
         return Credential(source=f"env:{provider.oauth_token_env}", type="token", secret=token)
+    return None
+
+
+def _may_be_exported(provider: Provider, credential: Credential | None) -> bool:
+    """An OAuth token in ``<PREFIX>_API_KEY``: perhaps one genesis exported from a profile."""
+    return (
+        credential is not None
+        and credential.type == "token"
+        and credential.source == f"env:{provider.api_key_env}"
+    )
+
+
+def exported_profile(
+    provider: Provider, profiles: dict[str, Profile], token: str
+) -> Profile | None:
+    """The stored OAuth profile whose access token ``token`` is (wherever it is kept)."""
+    import hmac
+
+    for profile in profiles.values():
+        if profile.provider != provider.id or profile.type != "oauth":
+            continue
+        access = profile.access
+        ref = dict(profile.refs).get("access")
+        if access is None and ref is not None:
+            try:
+                access = vault.resolve_ref(profile.id, "access", ref)
+            except AuthError:
+                continue
+        if access is not None and hmac.compare_digest(access.encode(), token.encode()):
+            return profile
     return None
 
 
@@ -66,6 +104,10 @@ def pick(
     one that only looks, so that showing the status changes nothing.
     """
     from_env = env_credential(provider)
+    if from_env is not None and _may_be_exported(provider, from_env):
+        exported = exported_profile(provider, profiles, from_env.secret)
+        if exported is not None:
+            return usable(exported) or from_env
     if from_env is not None:
         return from_env
     for candidate in ranked_profiles(provider, profiles, config):
@@ -135,10 +177,25 @@ def required(
 def active(provider: Provider, warn: Warn | None = None) -> Credential | None:
     """The credential in force, by ``pick``; the config is read only when a profile is stored."""
     from_env = env_credential(provider)
-    if from_env is not None:
-        return from_env
+    if from_env is not None and not _may_be_exported(provider, from_env):
+        return from_env  # the store is not even read
     store = auth_store.load(warn)
     if not store.profiles:
-        return None
+        return from_env
     config = config_file.load(paths.config_path()).data
     return pick(provider, store.profiles, config, lambda p: _usable(provider, p, warn))
+
+
+def api_key(provider: Provider, warn: Warn | None = None) -> str | None:
+    """The API key at hand, without asking (the management API takes an API key, not an
+    OAuth token): ``<PREFIX>_API_KEY`` when it holds one, else the first stored API-key
+    profile in the run-time order, its key read wherever it is kept (file, keyring, env)."""
+    from_env = env_credential(provider)
+    if from_env is not None and from_env.type == "api_key":
+        return from_env.secret
+    store = auth_store.load(warn)
+    config = config_file.load(paths.config_path()).data if store.profiles else {}
+    for profile in ranked_profiles(provider, store.profiles, config):
+        if profile.type == "api_key":
+            return vault.resolve(profile).key
+    return None

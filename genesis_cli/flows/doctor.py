@@ -149,7 +149,8 @@ def _account(provider: Provider) -> Check:
     if credential is None:
         return Check("account", "warn", "no credential to read the account with")
     timeout = min(http.http_timeout(), NETWORK_CHECK_SECONDS)
-    found = read_account(provider, credential.secret, timeout=timeout)
+    oauth = credential.type != "api_key"
+    found = read_account(provider, credential.secret, timeout=timeout, oauth=oauth)
     if found.answered == 0:
         detail = found.problems[0] if found.problems else "no answer"
         return Check("account", "warn", f"could not read the account: {detail}")
@@ -207,32 +208,25 @@ def _clock(provider: Provider, server_time: float | None) -> Check:
 
 def _network_settings() -> Check:
     proxies = [
-        f"{n}={os.environ[n]}"
+        f"{n}={http.masked_proxy(os.environ[n])}"
         for n in (
             "HTTPS_PROXY",
             "https_proxy",
             "HTTP_PROXY",
             "http_proxy",
             "ALL_PROXY",
+            "all_proxy",
             "NO_PROXY",
             "no_proxy",
         )
         if os.environ.get(n)
     ]
-    bundles = [
-        (n, os.environ[n])
-        for n in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
-        if os.environ.get(n)
-    ]
-    for name, value in bundles:
-        if not os.path.exists(value):
-            return Check(
-                "proxy / CA",
-                "fail",
-                f"{name}={value} does not exist",
-                f"point {name} at a CA bundle file, or unset it",
-            )
-    parts = proxies + [f"{n}={v}" for n, v in bundles]
+    try:
+        http.check_ca_bundles()
+    except NetworkError as exc:
+        return Check("proxy / CA", "fail", exc.message, exc.hint)
+    bundles = [f"{n}={os.environ[n]}" for n in http.CA_BUNDLE_VARIABLES if os.environ.get(n)]
+    parts = proxies + bundles
     return Check("proxy / CA", "ok", ", ".join(parts) if parts else "direct, system CA bundle")
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from genesis_cli import paths
 from genesis_cli.config import config_file
-from genesis_cli.errors import AuthError, UsageError
+from genesis_cli.errors import AuthError, GenesisError, UsageError
+from genesis_cli.flows import credentials
 from genesis_cli.flows.credentials import check_provider
 from genesis_cli.flows.refresh import client_for, profile_lock
 from genesis_cli.oauth import protocol
@@ -60,6 +61,31 @@ def _revoke(provider: Provider, profile: Profile) -> bool | None:
     return all([protocol.revoke(client, token) for token in tokens])
 
 
+def _end_authorization(provider: Provider, profile: Profile, api_key: str | None) -> bool | None:
+    """End the whole authorization of the profile's app at the provider (every token, forks
+    included: revoking one token leaves sessions forked by concurrent refreshes alive).
+    ``None`` when it cannot be tried: no API key at hand, or no management API."""
+    if profile.type != "oauth" or not profile.client_id or not api_key:
+        return None
+    from genesis_cli.oauth import apps
+
+    stored = auth_store.load().clients.get(provider.id)
+    app_id = stored.app_id if stored and stored.client_id == profile.client_id else None
+    app_id = app_id or apps.authorized_app_id(provider, api_key, profile.client_id)
+    return apps.end_authorization(provider, api_key, app_id) if app_id else False
+
+
+def _api_key(provider: Provider, chosen: list[Profile], warn: Warn | None) -> str | None:
+    """The API key at hand, read before anything is deleted; only when an OAuth profile is
+    logged out of a provider with a management API."""
+    if provider.api_base_url_default is None or all(p.type != "oauth" for p in chosen):
+        return None
+    try:
+        return credentials.api_key(provider, warn)
+    except GenesisError:
+        return None  # a keyring that cannot be read: the tokens are still revoked one by one
+
+
 def logout(
     provider: Provider, profile_id: str | None, everything: bool, warn: Warn | None = None
 ) -> LogoutResult:
@@ -75,8 +101,17 @@ def _logout(
 ) -> LogoutResult:
     chosen = choose(provider, auth_store.load(warn).profiles, profile_id, everything)
     result = LogoutResult()
+    api_key = _api_key(provider, chosen, warn)
     for profile in chosen:
+        # The authorization first, while it is still listed; then the tokens one by one.
+        ended = _end_authorization(provider, profile, api_key)
         revoked = _revoke(provider, profile)
+        if ended is False:
+            result.warnings.append(
+                f"could not end the whole authorization of {profile.id} at "
+                f"{provider.display_name}; its other sessions (forked by concurrent refreshes) "
+                "expire on their own"
+            )
         if revoked is False:
             result.warnings.append(
                 f"could not revoke the tokens of {profile.id} at "

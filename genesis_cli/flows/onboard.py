@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesis_cli import catalog, paths
+from genesis_cli import catalog, http, paths
 from genesis_cli.config import config_file
 from genesis_cli.config.schema import Registration, register
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import availability
 from genesis_cli.flows.availability import Unavailable
+from genesis_cli.flows.credentials import is_oauth_token
 from genesis_cli.providers import Provider
 from genesis_cli.records import Catalog, mask, sendable
 from genesis_cli.store import auth_store, vault
@@ -102,6 +103,12 @@ def normalize_api_key(provider: Provider, raw: str) -> str:
             "from a listing?)",
             hint=f"copy the whole key from {provider.api_keys_url}",
         )
+    if is_oauth_token(provider, key):  # e.g. the token `genesis exec` exported
+        raise UsageError(
+            f"that is an OAuth access token, not a {provider.display_name} API key",
+            hint=f"create an API key at {provider.api_keys_url}, or sign in with "
+            f"--auth-choice {provider.id}",
+        )
     return key
 
 
@@ -117,12 +124,17 @@ def key_shape_warning(provider: Provider, key: str) -> str | None:
 def preflight(
     provider: Provider, keep_default: bool, warn: Warn | None, secret_store: str = "file"
 ) -> None:
-    """Fail on an unreadable config or store (exit 4), or a keyring that cannot keep the
-    secrets (``--secret-store keyring``), before anything is sent or written."""
+    """Fail on an unreadable config or store (exit 4), a CA bundle named in the environment
+    that does not exist (exit 1), or a keyring that cannot keep the secrets
+    (``--secret-store keyring``), before anything is sent or written."""
+    http.check_ca_bundles()
     if secret_store == "keyring":
         vault.probe()
     path = paths.config_path()
     document = config_file.load(path)
+    # Everything that would refuse a write later is refused now, before the store is written.
+    config_file.check_writable(path)
+    auth_store.check_paths()
     with config_file.located(document):
         register(
             provider,

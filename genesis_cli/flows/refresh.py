@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from genesis_cli import paths
-from genesis_cli.errors import AuthError, NetworkError
+from genesis_cli.errors import AuthError, ConfigError, GenesisError, NetworkError
 from genesis_cli.fsutil import lock_file
 from genesis_cli.providers import Provider
 from genesis_cli.store import auth_store, vault
@@ -44,6 +44,14 @@ class RefreshUnavailable(NetworkError):
             hint="the stored tokens are unchanged; try again: genesis auth refresh",
         )
         self.reason = reason
+
+
+class StoreUnwritable(ConfigError):
+    """The store cannot be rewritten now, so the refresh token was not spent (exit 4)."""
+
+    def __init__(self, error: ConfigError) -> None:
+        super().__init__(error.message, error.hint)
+        self.reason = error.message
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,11 @@ def refresh_profile(
 
         live = vault.resolve(current)  # the refresh token and client secret, wherever kept
         assert live.refresh is not None
+        # Spending the refresh token is irrevocable: first make sure its successor can be saved.
+        try:
+            auth_store.check_writable()
+        except ConfigError as exc:
+            raise StoreUnwritable(exc) from None
         try:
             tokens = protocol.refresh(client_for(provider, live), live.refresh)
         except NetworkError as exc:
@@ -153,7 +166,16 @@ def refresh_profile(
             profiles[profile_id] = updated
             return True
 
-        if not auth_store.update(save, warn):
+        try:
+            saved = auth_store.update(save, warn)
+        except (GenesisError, ValueError) as exc:  # a full disk, a failing file system
+            why = exc.message if isinstance(exc, GenesisError) else type(exc).__name__
+            raise AuthError(
+                f"{provider.display_name} issued new tokens for {profile_id}, but they could not "
+                f"be saved ({why}); the old refresh token is spent",
+                hint=f"fix that, then {sign_in_again(provider)}",
+            ) from None
+        if not saved:
             raise AuthError(
                 f"{profile_id} was signed out or replaced while it was being refreshed",
                 hint="see `genesis auth status`",
@@ -165,7 +187,8 @@ def refresh_profile(
 def ensure_fresh(provider: Provider, profile: Profile, warn: Warn | None = None) -> Profile:
     """The profile with an access token good for at least the margin, refreshing if needed.
 
-    A transient failure (network, 5xx) keeps a still-valid access token, with a warning.
+    A transient failure (network, 5xx) or a store that cannot be written now keeps a
+    still-valid access token, with a warning.
     """
     if profile.type != "oauth" or not expiring(profile):
         return profile
@@ -173,7 +196,7 @@ def ensure_fresh(provider: Provider, profile: Profile, warn: Warn | None = None)
         return refresh_profile(
             provider, profile.id, force=False, seen_access=profile.access, warn=warn
         ).profile
-    except RefreshUnavailable as exc:
+    except (RefreshUnavailable, StoreUnwritable) as exc:
         if profile.expires_at is not None and profile.expires_at > time.time():
             if warn:
                 warn(
@@ -181,4 +204,6 @@ def ensure_fresh(provider: Provider, profile: Profile, warn: Warn | None = None)
                     "access token while it lasts"
                 )
             return profile
+        if isinstance(exc, StoreUnwritable):
+            raise
         raise RefreshUnavailable(exc.reason, profile.id, expired=True) from None

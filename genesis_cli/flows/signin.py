@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from genesis_cli import catalog
-from genesis_cli.errors import AuthError
+from genesis_cli.errors import AuthError, GenesisError
 from genesis_cli.flows.onboard import Choices, OnboardResult, finish, preflight, write_everything
 from genesis_cli.oauth import protocol, redirect
 from genesis_cli.providers import Provider
@@ -145,11 +145,16 @@ def obtain_code(
     try:
         server.start()
     except PortInUse as exc:
-        io.notify(
-            f"{exc.message}: another program holds the redirect port. "
-            "Falling back to pasting the redirect URL."
-        )
-        return obtain_code(client, request, remote=True, io=io)
+        # Never fall back to pasting: the browser would still be sent to that port, handing
+        # the code and state to whichever program holds it.
+        provider = client.provider
+        raise GenesisError(
+            f"{exc.message}: another program holds port {server.port} of the redirect URI, "
+            "and the browser would hand it the sign-in",
+            hint=f"stop that program, or set {provider.redirect_uri_env} to a redirect URI on "
+            "another port that is registered for your app (`genesis auth app create "
+            "--redirect-uri URI` registers a new app with it)",
+        ) from None
     try:
         opened = io.open_browser(request.url)
         lead = "Opened your browser. If it did not," if opened else "Could not open a browser;"
@@ -184,9 +189,15 @@ def obtain_code(
         server.close()
 
 
+def plain_username(username: Any) -> str | None:
+    return username if isinstance(username, str) and _USERNAME.fullmatch(username) else None
+
+
 def profile_id_for(provider: Provider, username: Any) -> str:
-    if isinstance(username, str) and _USERNAME.fullmatch(username):
-        return f"{provider.id}:{username}"
+    """``chutes:<username>``; never ``chutes:default``, which is the API key's."""
+    name = plain_username(username)
+    if name is not None and f"{provider.id}:{name}" != provider.default_profile:
+        return f"{provider.id}:{name}"
     return provider.oauth_fallback_profile
 
 
@@ -227,7 +238,7 @@ def sign_in(
         client_id=client.client_id,
         client_secret=client.client_secret,
         scopes=tokens.scopes,
-        username=username if profile_id != provider.oauth_fallback_profile else None,
+        username=plain_username(username),
     )
     registration, changed, path, plan = write_everything(
         provider, profile, found, choices=choices, warn=warn, warnings=warnings

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from genesis_cli import http
 from genesis_cli.errors import AuthError, GenesisError, NetworkError
 from genesis_cli.providers import Provider
+from genesis_cli.records import sendable
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 _MAX_FIELD = 512
@@ -116,7 +117,7 @@ def create(provider: Provider, api_key: str, name: str, redirect_uri: str) -> Cr
         )
     app_id, client_id = _id(_text(body, "app_id")), _id(_text(body, "client_id"))
     secret = _text(body, "client_secret")
-    if not (app_id and client_id and secret) or " " in secret:
+    if not (app_id and client_id and secret) or not sendable(secret):
         raise GenesisError(
             f"{provider.display_name}'s answer lacks the app id, client id or secret; "
             "nothing was stored",
@@ -163,3 +164,36 @@ def delete(provider: Provider, api_key: str, app_id: str) -> bool:
     if response.status != 200:
         raise _refused(provider, response, api_key, "deleting the app")
     return True
+
+
+# --- authorizations: a user's grant of an app, every token of it -------------------------
+
+
+def _authorizations_url(provider: Provider, path: str = "") -> str:
+    return f"{provider.api_base_url()}/idp/authorizations{path}"
+
+
+def authorized_app_id(provider: Provider, api_key: str, client_id: str) -> str | None:
+    """The app id of the user's authorization of ``client_id`` (``GET /idp/authorizations``);
+    ``None`` when it is not listed or cannot be read. Best effort."""
+    try:
+        response = http.request("GET", _authorizations_url(provider), headers=_headers(api_key))
+        body = response.json() if response.status == 200 else None
+    except (NetworkError, ValueError):
+        return None
+    items = body.get("items") if isinstance(body, dict) else body
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and _text(item, "client_id") == client_id:
+            return _id(_text(item, "app_id"))
+    return None
+
+
+def end_authorization(provider: Provider, api_key: str, app_id: str) -> bool:
+    """``DELETE /idp/authorizations/{app_id}``: revoke every token of the user's authorization
+    of the app, sessions forked by concurrent refreshes included. ``True`` when it is over."""
+    url = _authorizations_url(provider, f"/{checked_app_id(provider, app_id)}")
+    try:
+        response = http.request("DELETE", url, headers=_headers(api_key))
+    except NetworkError:
+        return False
+    return response.status in (200, 204, 404)  # 404: no authorization left to end

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from genesis_cli.errors import GenesisError
-from genesis_cli.oauth.protocol import SignInDenied
+from genesis_cli.oauth.protocol import OAuthError
 from genesis_cli.oauth.redirect import BadRedirect, code_from_params
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ class CallbackServer:
         name = self.provider.display_name
         try:
             code = code_from_params(self.provider, params, self.expected_state)
-        except SignInDenied as exc:
+        except OAuthError as exc:  # a denial, or a refused scope: both end this sign-in
             text = _DENIED[1].format(name=name, reason=exc.message)
             request._send(200, _page(_DENIED[0], text))
             self.results.put(("error", exc))

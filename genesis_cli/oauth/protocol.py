@@ -130,6 +130,16 @@ def client_from_env(
         or facts.default_redirect_uri
     )
     scopes = tuple(os.environ.get(provider.scopes_env, "").split()) or facts.scopes
+    for name, value in (
+        (provider.client_id_env, client_id),
+        (provider.client_secret_env, client_secret),
+    ):
+        if value and not sendable(value):
+            raise UsageError(
+                f"the OAuth client {'id' if name == provider.client_id_env else 'secret'} holds "
+                "whitespace, control characters or non-ASCII characters",
+                hint=f"set {name} to the value {provider.display_name} showed, or unset it",
+            )
     return Client(
         client_id=client_id,
         client_secret=client_secret or None,
@@ -177,6 +187,14 @@ def _expires_in(value: Any) -> int:
     return int(min(max(number, 0), MAX_EXPIRES_IN))
 
 
+_TRANSIENT_ERRORS = ("temporarily_unavailable", "server_error", "slow_down")
+
+
+def _transient(status: int, error: Any) -> bool:
+    """A 5xx, a 429 or an OAuth error that means "not now" (whatever the status)."""
+    return status >= 500 or status == 429 or error in _TRANSIENT_ERRORS
+
+
 def _token_request(client: Client, form: dict[str, str], requested: tuple[str, ...]) -> Tokens:
     form = {**form, "client_id": client.client_id}
     if client.client_secret:
@@ -188,6 +206,13 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
     except ValueError:
         body = None
     if response.status != 200 or not isinstance(body, dict):
+        oauth_error = body.get("error") if isinstance(body, dict) else None
+        if _transient(response.status, oauth_error):
+            # The server could not answer now: never taken for a dead refresh token.
+            said = f" ({oauth_error[:40]})" if isinstance(oauth_error, str) else ""
+            raise NetworkError(
+                f"the token endpoint answered HTTP {response.status}{http.plain_text(said)}"
+            )
         if isinstance(body, dict) and isinstance(body.get("error"), str):
             description = body.get("error_description")
             # Server text is shown to the user: cut it short and strip anything secret.
@@ -209,8 +234,6 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
                     f"{client.client_id} with this secret (invalid_client)",
                 )
             raise OAuthError(provider, error, text)
-        if response.status >= 500 or response.status == 429:
-            raise NetworkError(f"the token endpoint answered HTTP {response.status}")
         raise AuthError(
             f"the token endpoint answered HTTP {response.status} without an OAuth error"
         )
@@ -229,12 +252,15 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
                 hint=f"report it to {client.provider.display_name}; try signing in again",
             )
     scope = body.get("scope")
+    granted = tuple(scope.split()) if isinstance(scope, str) else ()
+    if not all(sendable(s) for s in granted):
+        granted = ()  # not plain ASCII (a lone surrogate, a control character): not kept
     return Tokens(
         access=access.strip(),
         refresh=refresh.strip() if isinstance(refresh, str) and refresh.strip() else None,
         # Counted from when the request was sent: never later than the server's own clock.
         expires_at=int(sent_at) + _expires_in(body.get("expires_in")),
-        scopes=tuple(scope.split()) if isinstance(scope, str) and scope.strip() else requested,
+        scopes=granted or requested,
     )
 
 

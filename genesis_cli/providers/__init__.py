@@ -53,6 +53,9 @@ class SignIn:
     # Where the IdP lives when ``<PREFIX>_OAUTH_BASE_URL`` is unset: under the management
     # API (``{api}``) or a fixed URL.
     base_url: str = "{api}/idp"
+    # How the IdP's access tokens begin (``cak_``): such a value in ``<PREFIX>_API_KEY`` is
+    # an OAuth token, never taken for an API key.
+    access_token_prefix: str = ""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ PROVIDER = Provider(
         default_redirect_uri="http://127.0.0.1:1456/oauth-callback",
         scopes=("openid", "profile", "chutes:invoke"),
         docs_url="https://chutes.ai/docs/sign-in-with-chutes/overview",
+        access_token_prefix="cak_",
     ),
     api_base_url_default="https://api.chutes.ai",
     attestation=Attestation(

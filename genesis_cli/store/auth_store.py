@@ -15,15 +15,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from genesis_cli import paths
+from genesis_cli import fsutil, paths
+from genesis_cli.coerce import structure_problem
 from genesis_cli.errors import ConfigError
 from genesis_cli.fsutil import (
     atomic_write,
     ensure_private_dir,
     locked,
+    probe_write,
     read_if_present,
     reported_write_errors,
 )
+from genesis_cli.paths import lock_path
 from genesis_cli.records import sendable
 
 T = TypeVar("T")
@@ -204,6 +207,9 @@ def _parse(path: Path, raw: bytes) -> tuple[dict[str, Profile], dict[str, OAuthA
         raise _invalid(path, str(exc)) from None
     except (ValueError, RecursionError):  # an integer of thousands of digits, deep nesting
         raise _invalid(path, "holds a number or nesting no auth store has") from None
+    problem = structure_problem(data)
+    if problem is not None:
+        raise _invalid(path, problem)
     version = data.get("version", STORE_VERSION)
     if version != STORE_VERSION:
         raise _invalid(path, f"store version {version!r} is not one this genesis understands")
@@ -296,6 +302,22 @@ def set_client(
         return None, True
 
     _edit(edit, warn)
+
+
+def check_paths() -> None:
+    """Exit 4 now if writing the store would be refused (its directory, the file, its lock)."""
+    path = paths.auth_store_path()
+    fsutil.check_writable(path, lock_path(path), paths.refresh_lock_path())
+
+
+def check_writable(room: int = 16384) -> None:
+    """Exit 4 unless the store could be rewritten now, ``room`` bytes bigger than it is:
+    asked before a refresh spends the refresh token, whose successor must then be saved."""
+    path = paths.auth_store_path()
+    with reported_write_errors(path):
+        ensure_private_dir(path.parent)
+        size = path.stat().st_size if path.exists() else 0
+        probe_write(path, size + room)
 
 
 def _super_table(document: Any, name: str) -> Any:

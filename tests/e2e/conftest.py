@@ -130,6 +130,7 @@ def e2e_env(idp: IdP, tmp_path: Path) -> dict[str, str]:
         "GENESIS_STATE_DIR": str(home / ".genesis"),
         "CHUTES_BASE_URL": f"{idp.root}/v1",
         "CHUTES_OAUTH_BASE_URL": f"{idp.root}/idp",
+        "CHUTES_API_BASE_URL": idp.root,  # /idp/authorizations lives beside /idp/token
         "CHUTES_OAUTH_REDIRECT_URI": idp.redirect_uri,
         "CHUTES_CLIENT_ID": CLIENT_ID,
         "CHUTES_CLIENT_SECRET": CLIENT_SECRET,

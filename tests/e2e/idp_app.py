@@ -4,11 +4,16 @@ plus the models API beside it. Run as a subprocess by the end-to-end tests:
     python idp_app.py --client-id cid_... --client-secret csc_... --redirect-uri URI \\
         [--access-ttl 3600] [--api-key cpk_...]
 
-It prints ``READY <port>`` once it listens on 127.0.0.1. Configured like Chutes: routes under
-/idp, a confidential client authenticated with client_secret_post, PKCE with S256 required,
-exact redirect-URI match, rotating refresh tokens (reuse gets invalid_grant), automatic
-consent (or denial, switched through /_control), revocation always 200.
-/v1/models answers the Chutes-shaped sample and rejects an unknown bearer with 401.
+It prints ``READY <port>`` once it listens on 127.0.0.1. Configured like Chutes' server code
+(chutes-api-facts.md, "How the real IdP behaves"): routes under /idp, a confidential client
+authenticated with client_secret_post, PKCE with S256 required, exact redirect-URI match,
+access tokens for 3600 s, refresh tokens that rotate with the full 30 days each time (reuse
+gets invalid_grant, and the rest of the family lives on), no lock on refresh (concurrent
+refreshes fork the session), automatic consent (or denial, switched through /_control),
+revocation of only the token sent (always 200), and, with an API key, ``GET
+/idp/authorizations`` and ``DELETE /idp/authorizations/{app_id}`` (every token of the user's
+authorization of the app, forks included). /v1/models answers the Chutes-shaped sample and
+rejects an unknown bearer with 401.
 """
 
 from __future__ import annotations
@@ -117,7 +122,14 @@ class AuthCode:
         return self.scope
 
 
+REFRESH_LIFETIME = 30 * 86400
+APP_ID = "8a1f0c2e-0000-4000-8000-00000000e2e0"  # the app of the one client, at Chutes
+
+
 class Token(TokenMixin):
+    """One grant's answer. The access and the refresh token die apart: revoking one (or
+    rotating the refresh token) leaves the other alive, as at Chutes."""
+
     def __init__(self, data: dict[str, Any], client_id: str) -> None:
         self.access_token = data["access_token"]
         self.refresh_token = data.get("refresh_token")
@@ -125,7 +137,8 @@ class Token(TokenMixin):
         self.expires_in = int(data["expires_in"])
         self.issued_at = time.time()
         self.client_id = client_id
-        self.revoked = False
+        self.revoked = False  # the access token
+        self.refresh_revoked = False
 
     def check_client(self, client: Client) -> bool:
         return client.get_client_id() == self.client_id
@@ -191,11 +204,14 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True  # rotation: every refresh issues a new refresh token
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
+        # No lock from this check to the rotation (as at Chutes): concurrent refreshes of one
+        # token can all pass it, and each gets its own new refresh token.
         with LOCK:
             STATE["refresh_requests"] += 1
             for token in TOKENS:
                 if token.refresh_token == refresh_token:
-                    if token.revoked:
+                    dead = token.issued_at + REFRESH_LIFETIME < time.time()
+                    if token.refresh_revoked or dead:
                         STATE["refresh_reuse"] += 1
                         return None
                     return token
@@ -205,7 +221,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return USER
 
     def revoke_old_credential(self, refresh_token: Token) -> None:
-        refresh_token.revoked = True
+        refresh_token.refresh_revoked = True  # spent; its access token and the family live on
 
 
 class Revocation(RevocationEndpoint):
@@ -218,8 +234,12 @@ class Revocation(RevocationEndpoint):
         return None
 
     def revoke_token(self, token: Token, req: Any) -> None:
-        token.revoked = True
-        STATE["revoked"].append(req.form.get("token", ""))
+        sent = req.form.get("token", "")
+        if sent == token.refresh_token:  # only the token sent
+            token.refresh_revoked = True
+        else:
+            token.revoked = True
+        STATE["revoked"].append(sent)
 
 
 class Validator(BearerTokenValidator):
@@ -286,6 +306,32 @@ def build(client: Client, access_ttl: int, api_keys: set[str]) -> Flask:
                 return jsonify({"detail": "Invalid token or user not found"}), 401
         body = CATALOGS[STATE.get("catalog", "sample")].read_bytes()
         return app.response_class(body, mimetype="application/json")
+
+    def api_key_ok() -> bool:
+        return request.headers.get("Authorization", "").removeprefix("Bearer ") in api_keys
+
+    def live_tokens() -> list[Token]:
+        return [t for t in TOKENS if t.client_id == client.client_id and not t.refresh_revoked]
+
+    @app.get("/idp/authorizations")
+    def authorizations() -> Any:
+        if not api_key_ok():
+            return jsonify({"detail": "Invalid token or user not found"}), 401
+        live = [{"app_id": APP_ID, "client_id": client.client_id}] if live_tokens() else []
+        return jsonify(live)
+
+    @app.delete("/idp/authorizations/<app_id>")
+    def end_authorization(app_id: str) -> Any:
+        if not api_key_ok():
+            return jsonify({"detail": "Invalid token or user not found"}), 401
+        if app_id != APP_ID:
+            return jsonify({"detail": "Authorization not found"}), 404
+        with LOCK:
+            for token in TOKENS:
+                if token.client_id == client.client_id:
+                    token.revoked = token.refresh_revoked = True
+            STATE["ended_authorizations"] = STATE.get("ended_authorizations", 0) + 1
+        return jsonify({"revoked": True})
 
     @app.post("/_control")
     def control() -> Any:

@@ -224,6 +224,35 @@ def test_logout_revokes_and_a_later_refresh_exits_3(genesis_bin, e2e_env, idp) -
     assert "sign in again: genesis onboard --auth-choice chutes" in again.stderr
 
 
+def test_logout_with_an_api_key_ends_every_forked_session(genesis_bin, e2e_env, idp) -> None:
+    import threading
+
+    sign_in_over_ssh(genesis_bin, e2e_env)
+    refresh = re.search(r'^refresh = "([^"]+)"', store(e2e_env), re.M).group(1)
+    form = {"grant_type": "refresh_token", "refresh_token": refresh,
+            "client_id": e2e_env["CHUTES_CLIENT_ID"], "client_secret": CLIENT_SECRET}  # fmt: skip
+    answers: list[requests.Response] = []
+
+    def spend() -> None:
+        answers.append(requests.post(f"{idp.root}/idp/token", data=form, timeout=10))
+
+    workers = [threading.Thread(target=spend) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(20)
+    forks = [a.json()["refresh_token"] for a in answers if a.status_code == 200]
+    assert forks  # the session forked (or at least rotated) outside genesis
+    result = run(genesis_bin, {**e2e_env, "CHUTES_API_KEY": API_KEY}, "auth", "logout", "--json")
+    assert result.returncode == 0, result.stderr
+    assert idp.stats().get("ended_authorizations") == 1
+    for fork in forks:
+        again = requests.post(
+            f"{idp.root}/idp/token", data={**form, "refresh_token": fork}, timeout=10
+        )
+        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
 def test_api_key_onboarding_into_a_commented_config(genesis_bin, e2e_env, idp) -> None:
     config = Path(e2e_env["GENESIS_STATE_DIR"]) / "genesis.json"
     config.parent.mkdir(mode=0o700)
