@@ -65,11 +65,9 @@ class ArrayNode(Node):
 
 
 # Whitespace per JSON5: ECMAScript white space and line terminators, plus comments.
-_SKIP = re.compile(
-    r"(?:[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
-    r"|//[^\n\r\u2028\u2029]*|/\*.*?\*/)*",
-    re.S,
-)
+_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_SKIP = re.compile(rf"(?:[{_SPACE}]+|//[^\n\r\u2028\u2029]*|/\*.*?\*/)*", re.S)
+_SKIP_FIRST = re.compile(rf"[{_SPACE}/]")
 _NUMBER = re.compile(
     r"[+-]?(?:Infinity|NaN|0[xX][0-9a-fA-F]+"
     r"|(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
@@ -137,6 +135,8 @@ class _Parser:
         return JSON5Error(message, self.text, pos)
 
     def skip(self, pos: int) -> int:
+        if not _SKIP_FIRST.match(self.text, pos):
+            return pos  # the common case, checked cheaply: nothing to skip
         pos = _SKIP.match(self.text, pos).end()  # type: ignore[union-attr]
         if self.text.startswith("/*", pos):
             raise self.error("unterminated /* comment", pos)
