@@ -1,4 +1,4 @@
-"""Is the model really there (SPEC 9): suggestions, `onboard --default`, the one question."""
+"""Is the model really there: suggestions, `onboard --default`, the one question."""
 
 from __future__ import annotations
 

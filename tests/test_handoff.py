@@ -1,4 +1,4 @@
-"""Handing the credential to other tools (SPEC 11) and the small commands users reach for."""
+"""Handing the credential to other tools and the small commands users reach for."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Secrets in the OS keyring (SPEC 13), against a real Secret Service: gnome-keyring in a
+"""Secrets in the OS keyring (docs/keyring.md), against a real Secret Service: gnome-keyring in a
 private D-Bus session (`.ci/with-secret-service`). genesis runs as a subprocess; entries are
 read back with secret-tool."""
 
