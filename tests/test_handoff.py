@@ -243,6 +243,7 @@ def test_completion_scripts_are_printed(shell) -> None:
     assert "_GENESIS_COMPLETE" in result.stdout
 
 
+@pytest.mark.slow
 def test_aliases_refs_and_profiles_complete(auth_server, state_dir) -> None:
     store_oauth_profile(auth_server)
     env = {"COMP_WORDS": "genesis models default chutes-", "COMP_CWORD": "3",
