@@ -74,9 +74,10 @@ _NUMBER = re.compile(
 )
 _IDENT = re.compile(r"(?:[^\W\d]|[$\\])(?:[\w$\u200c\u200d]|\\u[0-9a-fA-F]{4})*")
 _IDENT_CHAR = re.compile(r"[\w$]")
+# Possessive (``++``, ``*+``): runs of plain characters at once, and never a backtrack.
 _STRING = {
-    '"': re.compile(r'"((?:[^"\\\n\r]|\\(?:\r\n|[\s\S]))*)"'),
-    "'": re.compile(r"'((?:[^'\\\n\r]|\\(?:\r\n|[\s\S]))*)'"),
+    '"': re.compile(r'"((?:[^"\\\n\r]++|\\(?:\r\n|[\s\S]))*+)"'),
+    "'": re.compile(r"'((?:[^'\\\n\r]++|\\(?:\r\n|[\s\S]))*+)'"),
 }
 _ESCAPE = re.compile(
     r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a UTF-16 surrogate pair
