@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install samples demo test test-e2e lint bench clean
+.PHONY: install samples demo test test-fast test-e2e lint docs bench clean
 
 install: $(STAMP)
 
@@ -23,13 +23,21 @@ demo: install
 test: install samples
 	$(BIN)/python -m pytest
 
+# Under a minute: no end-to-end subprocess runs, browsers, pseudo-terminals or kill loops.
+test-fast: install samples
+	$(BIN)/python -m pytest -m "not slow and not e2e and not interop"
+
 test-e2e: install
 	$(BIN)/python -m pytest -m e2e tests/e2e
 
 lint: install
-	$(BIN)/ruff check genesis_cli tests bench/run
-	$(BIN)/ruff format --check genesis_cli tests || true
+	$(BIN)/ruff check genesis_cli tests bench/run scripts
+	$(BIN)/ruff format --check genesis_cli tests bench/run scripts
 	$(BIN)/mypy
+
+# docs/reference.md from every command's --help (tests/test_reference_doc.py checks it).
+docs: install
+	$(BIN)/python scripts/gen_reference.py
 
 bench: install
 	bash .ci/with-secret-service $(BIN)/python bench/run --write bench/RESULTS.md

@@ -1,4 +1,4 @@
-"""Is the model really there (SPEC 9): suggestions, `onboard --default`, the one question."""
+"""Is the model really there: suggestions, `onboard --default`, the one question."""
 
 from __future__ import annotations
 
@@ -100,6 +100,7 @@ def test_default_outside_the_catalog_exits_2_with_suggestions_and_writes_nothing
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 def test_the_one_question_takes_every_first_suggestion_when_answered_yes(live, state_dir) -> None:
     child = spawn_genesis("onboard", "--auth-choice", "chutes-api-key",
                           env={"CHUTES_API_KEY": GOOD_KEY})  # fmt: skip

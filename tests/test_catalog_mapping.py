@@ -1,4 +1,4 @@
-"""Row mapping rules (SPEC 5) against the real sample and against hostile rows."""
+"""Row mapping rules (docs/models.md) against the real sample and against hostile rows."""
 
 from __future__ import annotations
 

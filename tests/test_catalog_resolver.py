@@ -1,4 +1,4 @@
-"""Resolver order (SPEC 5): live -> cache -> bundled, with ``responses`` standing in for HTTP."""
+"""Resolver order: live -> cache -> bundled, with ``responses`` standing in for HTTP."""
 
 from __future__ import annotations
 

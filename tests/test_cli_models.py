@@ -100,7 +100,7 @@ def test_offline_never_touches_the_network(models_server, monkeypatch) -> None:
 
 
 def test_unknown_provider_is_a_usage_error() -> None:
-    result = run("models", "list", "--provider", "openai")
+    result = run("--provider", "openai", "models", "list")
     assert result.exit_code == 2
 
 

@@ -6,9 +6,13 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.store import auth_store
 from tests.helpers import GOOD_KEY, genesis_command, store_oauth_profile
+
+pytestmark = pytest.mark.slow  # left out of `make test-fast`
 
 COMMENTED = (Path(__file__).parent / "golden" / "commented.json5").read_text()
 DEFAULTS = ["chutes/zai-org/GLM-5-TEE", "chutes/moonshotai/Kimi-K2.5-TEE", "glm-fast"]

@@ -14,10 +14,14 @@ import time
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.store import auth_store
 from genesis_cli.store.auth_store import Profile
 from tests.helpers import GOOD_KEY, genesis_command, store_oauth_profile
+
+pytestmark = pytest.mark.slow  # left out of `make test-fast`
 
 ONBOARD_KILLS = 60
 REFRESH_KILLS = 40

@@ -1,4 +1,4 @@
-"""Run-time credential order (SPEC 4): env key, env token, then stored profiles."""
+"""Run-time credential order: env key, env token, then stored profiles."""
 
 from __future__ import annotations
 

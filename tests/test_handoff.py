@@ -1,4 +1,4 @@
-"""Handing the credential to other tools (SPEC 11) and the small commands users reach for."""
+"""Handing the credential to other tools and the small commands users reach for."""
 
 from __future__ import annotations
 
@@ -243,6 +243,7 @@ def test_completion_scripts_are_printed(shell) -> None:
     assert "_GENESIS_COMPLETE" in result.stdout
 
 
+@pytest.mark.slow
 def test_aliases_refs_and_profiles_complete(auth_server, state_dir) -> None:
     store_oauth_profile(auth_server)
     env = {"COMP_WORDS": "genesis models default chutes-", "COMP_CWORD": "3",

@@ -1,4 +1,4 @@
-"""Hostile environments (SPEC 12): links and foreign directories, terminal text from the
+"""Hostile environments (CONTRIBUTING.md): links and foreign directories, terminal text from the
 network, URL parsing, the loopback's wrong-state callbacks, refresh racing logout, and the
 inputs that used to end in "this is a bug". Each test was written to fail first."""
 

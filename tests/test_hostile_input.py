@@ -1,4 +1,4 @@
-"""Hostile input: every shape gets a one-line error with the SPEC exit code, never a
+"""Hostile input: every shape gets a one-line error with its exit code (README), never a
 traceback, and nothing is overwritten."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Secrets in the OS keyring (SPEC 13), against a real Secret Service: gnome-keyring in a
+"""Secrets in the OS keyring (docs/keyring.md), against a real Secret Service: gnome-keyring in a
 private D-Bus session (`.ci/with-secret-service`). genesis runs as a subprocess; entries are
 read back with secret-tool."""
 
@@ -103,6 +103,7 @@ def test_the_environment_chooses_the_keyring_too(secret_service, models_server, 
     assert lookup("chutes:default/key") == GOOD_KEY
 
 
+@pytest.mark.slow
 def test_an_oauth_sign_in_keeps_every_secret_in_the_keyring_and_refreshes_there(
     secret_service, auth_server, models_server, state_dir
 ) -> None:
@@ -243,6 +244,7 @@ def test_the_apps_client_secret_goes_to_the_keyring_too(
     assert lookup("clients.chutes/client_secret") is None
 
 
+@pytest.mark.slow
 def test_a_kill_at_any_moment_of_a_keyring_refresh_leaves_references_that_resolve(
     secret_service, auth_server, state_dir
 ) -> None:

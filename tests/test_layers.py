@@ -1,4 +1,4 @@
-"""The layering the README draws, checked on the imports (lazy ones included).
+"""The layering CONTRIBUTING.md draws, checked on the imports (lazy ones included).
 
 Each module may import only from lower layers or from its own wing; nothing below ``cli``
 imports click or Chutes by name; only ``cli`` picks a provider.

@@ -1,4 +1,4 @@
-"""`genesis models test`: one token from the model, with Chutes' real error answers (SPEC 9)."""
+"""`genesis models test`: one token from the model, with Chutes' real error answers."""
 
 from __future__ import annotations
 

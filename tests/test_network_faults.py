@@ -1,4 +1,4 @@
-"""Network faults against real local servers: each gets a clear reason and the SPEC fallback."""
+"""Network faults against real local servers: each gets a clear reason and its fallback."""
 
 from __future__ import annotations
 

@@ -14,6 +14,8 @@ import pytest
 
 from tests.helpers import bundled_count
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast`
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -7,6 +7,8 @@ import pytest
 
 from tests.helpers import GOOD_KEY, decline_suggestions, spawn_genesis
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast`
+
 
 @pytest.fixture
 def spawn(models_server, state_dir):

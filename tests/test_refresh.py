@@ -146,6 +146,7 @@ def test_a_token_refreshed_by_another_process_is_adopted(idp) -> None:
     assert idp.refresh_requests == 0
 
 
+@pytest.mark.slow
 def test_eight_processes_send_one_refresh_request_between_them(
     idp, models_server, state_dir
 ) -> None:

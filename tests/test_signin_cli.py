@@ -14,6 +14,8 @@ from genesis_cli.store import auth_store
 from tests.helpers import decline_suggestions, paste_sign_in, spawn_genesis
 from tests.oauth_server import CLIENT_SECRET
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast`
+
 FAKE_BROWSER = Path(__file__).parent / "fake_browser.py"
 
 

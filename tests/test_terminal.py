@@ -16,6 +16,8 @@ import pytest
 
 from tests.helpers import GOOD_KEY, decline_suggestions, invoke, spawn_genesis
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast`
+
 
 def spawn(*args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
     return spawn_genesis(*args, env=env)

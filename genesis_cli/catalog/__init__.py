@@ -184,7 +184,7 @@ def resolve(
     cache_ttl: float = CACHE_TTL_SECONDS,
     fetching: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
 ) -> Catalog:
-    """The catalog to show or register, per SPEC 5. Never raises for network trouble."""
+    """The catalog to show or register (docs/models.md). Never raises for network trouble."""
     warnings: list[str] = []
     if offline:
         cached = read_cache(provider, max_age=None, warnings=warnings)

@@ -24,7 +24,7 @@ def _print_traceback() -> None:
 
 
 class GenesisGroup(click.Group):
-    """Turns genesis errors and interrupts into one stderr line and the SPEC exit code."""
+    """Turns genesis errors and interrupts into one stderr line and the README's exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         ui = UI()

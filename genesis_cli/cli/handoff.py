@@ -1,4 +1,4 @@
-"""Handing the credential to other tools: ``auth token``, ``env``, ``exec`` (SPEC 11).
+"""Handing the credential to other tools: ``auth token``, ``env``, ``exec``.
 
 These print nothing but what was asked for on stdout, and start fast: with a fresh
 credential they import neither requests nor rich.

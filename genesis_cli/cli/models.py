@@ -25,16 +25,8 @@ def models() -> None:
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 @click.option("--refresh", is_flag=True, help="Fetch the live catalog now, skipping the cache.")
 @click.option("--offline", is_flag=True, help="Never touch the network (cache, else bundled).")
-@click.option(
-    "--provider",
-    "provider_id",
-    metavar="ID",
-    help="Which provider's catalog (as `genesis --provider ID models list`).",
-)
 @click.option("--wide", is_flag=True, help="Every column, however wide the terminal.")
-def list_command(
-    json_mode: bool, refresh: bool, offline: bool, provider_id: str | None, wide: bool
-) -> None:
+def list_command(json_mode: bool, refresh: bool, offline: bool, wide: bool) -> None:
     """List the models genesis knows, with aliases and the default model.
 
     The table fits the terminal: at 80 columns it shows the ref, aliases, context window and
@@ -51,10 +43,9 @@ def list_command(
 
     if refresh and offline:
         raise UsageError("--refresh and --offline contradict each other", hint="pass one of them")
-    from genesis_cli import providers
 
     ui = UI(json_mode)
-    provider = providers.get(provider_id) if provider_id else current()
+    provider = current()
     credential = None if offline else credentials.active(provider, warn=ui.warn)
     listing = list_models(
         provider,

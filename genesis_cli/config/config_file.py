@@ -62,13 +62,12 @@ def located(document: ConfigDocument) -> Iterator[None]:
 
 
 def _position(document: ConfigDocument, keys: tuple[str | int, ...]) -> str:
-    from genesis_cli.config.json5_doc import ArrayNode, ObjectNode, expand
+    from genesis_cli.config.json5_doc import ArrayNode, ObjectNode
 
     text, node = document.text, document.tree
     if node is None:
         return ""
     for key in keys:
-        node = expand(text, node)
         if isinstance(node, ObjectNode) and isinstance(key, str) and node.member(key):
             node = node.member(key).value  # type: ignore[union-attr]
         elif isinstance(node, ArrayNode) and isinstance(key, int) and key < len(node.items):

@@ -3,15 +3,12 @@
 The config is edited as text, so that comments, trailing commas, quoting and layout outside
 the changed values stay exactly as the user wrote them. That needs the span of each value,
 which general JSON5 libraries do not expose. This module parses JSON5 (https://spec.json5.org)
-into plain Python values plus a tree of spans; ``config_edit`` uses the spans to splice.
-
-It is also much faster than the pure-Python ``json5`` package (which the tests use as the
-reference implementation): a 1.7 MB config took that package 24 s to read.
+into plain Python values plus a tree of spans; ``json5_edit`` uses the spans to splice.
+The tests compare it with the ``json5`` package, the reference implementation.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -68,20 +65,19 @@ class ArrayNode(Node):
 
 
 # Whitespace per JSON5: ECMAScript white space and line terminators, plus comments.
-_SKIP = re.compile(
-    r"(?:[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
-    r"|//[^\n\r\u2028\u2029]*|/\*.*?\*/)*",
-    re.S,
-)
+_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_SKIP = re.compile(rf"(?:[{_SPACE}]+|//[^\n\r\u2028\u2029]*|/\*.*?\*/)*", re.S)
+_SKIP_FIRST = re.compile(rf"[{_SPACE}/]")
 _NUMBER = re.compile(
     r"[+-]?(?:Infinity|NaN|0[xX][0-9a-fA-F]+"
     r"|(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
 )
 _IDENT = re.compile(r"(?:[^\W\d]|[$\\])(?:[\w$\u200c\u200d]|\\u[0-9a-fA-F]{4})*")
 _IDENT_CHAR = re.compile(r"[\w$]")
+# Possessive (``++``, ``*+``): runs of plain characters at once, and never a backtrack.
 _STRING = {
-    '"': re.compile(r'"((?:[^"\\\n\r]|\\(?:\r\n|[\s\S]))*)"'),
-    "'": re.compile(r"'((?:[^'\\\n\r]|\\(?:\r\n|[\s\S]))*)'"),
+    '"': re.compile(r'"((?:[^"\\\n\r]++|\\(?:\r\n|[\s\S]))*+)"'),
+    "'": re.compile(r"'((?:[^'\\\n\r]++|\\(?:\r\n|[\s\S]))*+)'"),
 }
 _ESCAPE = re.compile(
     r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a UTF-16 surrogate pair
@@ -103,10 +99,7 @@ _SIMPLE_ESCAPES = {
 }
 _LITERALS = {"true": True, "false": False, "null": None}
 _MAX_DEPTH = 200
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _MAX_DIGITS = 4000  # Python refuses to convert longer integers (and nothing sane has them)
-_FAST_ATTEMPTS = 64
-_JSON_WS = re.compile(r"[ \t\n\r]*")
 
 
 def _unescape(body: str, text: str, pos: int) -> str:
@@ -126,28 +119,25 @@ def _unescape(body: str, text: str, pos: int) -> str:
             raise JSON5Error("invalid escape \\0 followed by a digit", text, pos + match.start())
         return _SIMPLE_ESCAPES.get(esc, esc)
 
-    return _ESCAPE.sub(replace, body)
-
-
-_JSON = json.JSONDecoder()
+    result = _ESCAPE.sub(replace, body)
+    try:
+        result.encode("utf-8")
+    except UnicodeEncodeError:
+        # an escaped lone UTF-16 surrogate (\ud800): nothing can write it back as UTF-8
+        raise JSON5Error("a string holds a lone UTF-16 surrogate (\\udXXX)", text, pos) from None
+    return result
 
 
 class _Parser:
-    def __init__(self, text: str, fast: bool = True) -> None:
+    def __init__(self, text: str) -> None:
         self.text = text
-        self.fast_attempts = _FAST_ATTEMPTS if fast else 0
-
-    def looks_like_json(self, pos: int) -> bool:
-        """Cheap pre-check: an object whose first key is quoted with ", or an array."""
-        if self.text[pos] == "[":
-            return True
-        nxt = _JSON_WS.match(self.text, pos + 1).end()  # type: ignore[union-attr]
-        return self.text[nxt : nxt + 1] in ('"', "}")
 
     def error(self, message: str, pos: int) -> JSON5Error:
         return JSON5Error(message, self.text, pos)
 
     def skip(self, pos: int) -> int:
+        if not _SKIP_FIRST.match(self.text, pos):
+            return pos  # the common case, checked cheaply: nothing to skip
         pos = _SKIP.match(self.text, pos).end()  # type: ignore[union-attr]
         if self.text.startswith("/*", pos):
             raise self.error("unterminated /* comment", pos)
@@ -163,16 +153,6 @@ class _Parser:
         if depth > _MAX_DEPTH:
             raise self.error("nested too deeply", pos)
         char = text[pos : pos + 1]
-        if self.fast_attempts > 0 and char in ("{", "[") and self.looks_like_json(pos):
-            # Plain-JSON subtrees (a big model list, say) are read by the C decoder and kept
-            # as one opaque span; ``expand`` parses them in detail if an edit needs to.
-            try:
-                value, end = _JSON.raw_decode(text, pos)
-            except (ValueError, RecursionError):
-                # A failed attempt costs O(pos) (the error computes its line): keep them few.
-                self.fast_attempts -= 1
-            else:
-                return value, Node(pos, end), end
         if char == "{":
             return self.object(pos, depth)
         if char == "[":
@@ -290,51 +270,7 @@ def parse(text: str) -> tuple[Any, Node]:
     pos = parser.skip(pos)
     if pos != len(text):
         raise parser.unexpected(pos)
-    if isinstance(value, dict | list):
-        _check_tree(value, text)
-    elif isinstance(value, str) and not _encodable(value):
-        raise JSON5Error("a string holds a lone UTF-16 surrogate (\\udXXX)", text, 0)
     return value, node
-
-
-def _check_tree(value: Any, text: str) -> None:
-    """What the C decoder of the fast path lets through: nesting past the limit and lone
-    surrogates (``"\\ud800"``), which nothing can write back as UTF-8. Only containers are
-    walked, and strings only when the text has a surrogate escape at all."""
-    strings = _SURROGATE_ESCAPE.search(text) is not None
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > _MAX_DEPTH:
-            raise JSON5Error(f"nested too deeply (over {_MAX_DEPTH} levels)", text, 0)
-        children = item.values() if isinstance(item, dict) else item
-        if strings:
-            for child in (*item, *children) if isinstance(item, dict) else children:
-                if isinstance(child, str) and not _encodable(child):
-                    raise JSON5Error("a string holds a lone UTF-16 surrogate (\\udXXX)", text, 0)
-        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def expand(text: str, node: Node) -> Node:
-    """The detailed span tree of ``node``: an opaque plain-JSON span becomes an Object/ArrayNode.
-
-    One level at a time: its children may be opaque again (the fast path), and are expanded
-    only if an edit reaches into them, so a list of 10,000 models is not parsed in detail.
-    """
-    if isinstance(node, ObjectNode | ArrayNode) or text[node.start] not in "{[":
-        return node
-    parser = _Parser(text)
-    if text[node.start] == "{":
-        return parser.object(node.start, 0)[1]
-    return parser.array(node.start, 0)[1]
 
 
 def loads(text: str) -> Any:

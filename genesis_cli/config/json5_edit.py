@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from genesis_cli.config.json5_doc import ArrayNode, Member, Node, ObjectNode, expand, parse
+from genesis_cli.config.json5_doc import ArrayNode, Member, Node, ObjectNode, parse
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _INLINE_LIMIT = 72
@@ -106,8 +106,7 @@ def block(value: Any, style: Style, base: str) -> str:
     """``value`` written at a position whose line is indented by ``base``.
 
     Small flat objects and arrays stay on one line; others get one member per line. Arrays
-    of objects get one object per line in plain JSON syntax (valid JSON5, and read by the C
-    JSON decoder, which keeps a config with thousands of models fast to load).
+    of objects (the model list) get one object per line in plain JSON syntax (valid JSON5).
     """
     if not isinstance(value, dict | list) or not value:
         return _inline(value, style)
@@ -118,8 +117,7 @@ def block(value: Any, style: Style, base: str) -> str:
         if all(isinstance(v, dict) for v in value):
             lines = [inner + _plain_json(v) for v in value]
         else:
-            # The one-line form is only built for flat values: building it for a large
-            # nested value at every level made writing 10,000 models quadratic-ish.
+            # Only flat values may go on one line.
             if _flat(value) and len(flat := _inline(value, style)) <= _INLINE_LIMIT:
                 return flat
             lines = [inner + block(v, style, inner) for v in value]
@@ -165,13 +163,6 @@ def detect_style(text: str, root: Node) -> Style:
                 trailing["yes" if node.trailing_comma else "no"] += 1
         elif isinstance(node, ArrayNode):
             stack.extend(node.items)
-        elif text[node.start : node.start + 1] in "{[":
-            # A plain-JSON subtree read in one piece counts as one JSON-style vote, unless it
-            # is empty ({} or []) and so says nothing about style.
-            if text[node.start + 1 : node.end - 1].strip():
-                keys["quoted"] += text[node.start] == "{"
-                quotes['"'] += 1
-                trailing["no"] += "\n" in text[node.start : node.end]
         elif text[node.start : node.start + 1] in quotes:
             quotes[text[node.start]] += 1
     return Style(
@@ -350,18 +341,7 @@ def _patch_list(
     kept = {k for k, _ in plan}
     local: list[_Edit] = []
     for k, value in plan:
-        item = node.items[k]
-        if (
-            type(item) is Node
-            and text[item.start] == "{"
-            and "\n" not in text[item.start : item.end]
-        ):
-            # A one-line plain-JSON object (as genesis writes model entries) holds no comment:
-            # rewriting it whole is as faithful as patching it, and keeps 10,000 entries fast.
-            if not same(old[k], value):
-                local.append(_Edit(item.start, item.end, _plain_json(value)))
-            continue
-        _patch(text, item, old[k], value, style, local)
+        _patch(text, node.items[k], old[k], value, style, local)
     for index in range(len(old)):
         if index not in kept:
             _delete(text, node.items[index].start, node.items[index].end, node.commas[index], local)
@@ -375,31 +355,34 @@ def _patch(text: str, node: Node, old: Any, new: Any, style: Style, edits: list[
     if same(old, new):
         return
     if isinstance(old, dict) and isinstance(new, dict):
-        obj = expand(text, node)
-        assert isinstance(obj, ObjectNode)
-        removed = [m for m in obj.members if m.key not in new]
+        assert isinstance(node, ObjectNode)
+        removed = [m for m in node.members if m.key not in new]
         added = [(k, v) for k, v in new.items() if k not in old]
         if removed and added:
             # Both at once may touch the same line: rewrite this object whole (never happens
             # in genesis's own edits, which only add or only remove within one object).
             edits.append(
-                _Edit(obj.start, obj.end, block(new, style, _indent_of_line(text, obj.start)))
+                _Edit(node.start, node.end, block(new, style, _indent_of_line(text, node.start)))
             )
             return
         for member in removed:
             _delete(text, member.key_start, member.value.end, member.comma, edits)
         for key, value in new.items():
             if key in old:
-                current = obj.member(key)
+                current = node.member(key)
                 assert current is not None
                 _patch(text, current.value, old[key], value, style, edits)
         if added:
-            _insert(text, obj, added, style, edits)
+            _insert(text, node, added, style, edits)
         return
-    if isinstance(old, list) and isinstance(new, list) and old:
-        array = expand(text, node)
-        if isinstance(array, ArrayNode) and _patch_list(text, array, old, new, style, edits):
-            return
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and old
+        and isinstance(node, ArrayNode)
+        and _patch_list(text, node, old, new, style, edits)
+    ):
+        return
     edits.append(_Edit(node.start, node.end, block(new, style, _indent_of_line(text, node.start))))
 
 
@@ -418,8 +401,7 @@ def apply(text: str, new: Any, parsed: tuple[Any, Node | None] | None = None) ->
     edits: list[_Edit] = []
     _patch(text, root, old, new, style, edits)
     # One pass over the text, edits in order of position (at one position, the edit recorded
-    # first lands first): splicing one edit at a time copied the whole text per edit, which
-    # made updating 10,000 model entries take seconds.
+    # first lands first).
     order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i))
     pieces: list[str] = []
     pos = 0

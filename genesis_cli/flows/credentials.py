@@ -1,4 +1,4 @@
-"""Which credential is in force at run time (SPEC 4). One precedence, used by every command:
+"""Which credential is in force at run time (docs/signin.md). One precedence, used by every command:
 ``<PREFIX>_API_KEY``, then ``<PREFIX>_OAUTH_TOKEN``, then the stored profiles of the provider
 (``auth.order.<id>`` first, then OAuth before API key, each in file order)."""
 

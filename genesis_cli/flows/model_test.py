@@ -1,7 +1,7 @@
 """``genesis models test``: ask a model for one token. Does it answer, how fast, and if not why.
 
 One ``POST <base>/chat/completions`` with ``max_tokens: 1`` (one request of quota), bounded by
-``GENESIS_HTTP_TIMEOUT`` and never retried. Chutes' answers are mapped to a reason (SPEC 9).
+``GENESIS_HTTP_TIMEOUT`` and never retried. Chutes' answers are mapped to a reason (docs/models.md).
 """
 
 from __future__ import annotations

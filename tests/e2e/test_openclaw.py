@@ -1,4 +1,4 @@
-"""Interop: every config genesis writes is read by the real OpenClaw (SPEC section 8).
+"""Interop: every config genesis writes is read by the real OpenClaw (docs/config.md).
 
 The installed genesis writes the config; then `openclaw config validate --json` must say it
 is valid and `openclaw models list --json` must show the default and the aliases on their
@@ -26,7 +26,7 @@ ALIASES = {
     "chutes-pro": "chutes/deepseek-ai/DeepSeek-V3.2-TEE",
     "chutes-vision": "chutes/chutesai/Mistral-Small-3.2-24B-Instruct-2506",
 }
-# Every key OpenClaw 2026.6.8's strict model schema accepts (SPEC section 8).
+# Every key OpenClaw 2026.6.8's strict model schema accepts (docs/config.md).
 OPENCLAW_MODEL_KEYS = {
     "id", "name", "api", "baseUrl", "reasoning", "input", "cost", "contextWindow",
     "contextTokens", "maxTokens", "thinkingLevelMap", "params", "agentRuntime", "headers",
