@@ -297,9 +297,7 @@ def test_without_an_api_key_logout_revokes_only_its_own_tokens(auth_server, stat
     assert all(_alive(auth_server, branch) for branch in forks)  # as at Chutes
 
 
-def test_the_app_id_is_looked_up_when_no_app_is_stored(
-    onboarded, auth_server, chutes_api
-) -> None:
+def test_the_app_id_is_looked_up_when_no_app_is_stored(onboarded, auth_server, chutes_api) -> None:
     from tests.oauth_server import CLIENT_ID
 
     chutes_api.idp = auth_server

@@ -419,8 +419,10 @@ def test_a_store_nested_deeper_than_200_levels_is_exit_4_naming_it(state_dir) ->
 
 @pytest.mark.parametrize(
     "models",
-    ['[{"id": "m/x", "contextWindow": 5, "input": ' + "[" * 201 + "]" * 201 + "}]",
-     '[{"id": "m/\\ud800", "contextWindow": 5}, {"id": "m/y", "contextWindow": 5}]'],
+    [
+        '[{"id": "m/x", "contextWindow": 5, "input": ' + "[" * 201 + "]" * 201 + "}]",
+        '[{"id": "m/\\ud800", "contextWindow": 5}, {"id": "m/y", "contextWindow": 5}]',
+    ],
 )
 def test_a_cache_too_deep_or_with_lone_surrogates_is_ignored_with_a_warning(
     models_server, state_dir, models

@@ -293,9 +293,7 @@ def verify_command(ref_or_alias: str | None, json_mode: bool) -> None:
         for instance in report.instances:
             status = "verified" if instance.verified else f"not verified: {instance.reason}"
             ui.line(f"  {instance.instance_id}  {status}")
-            ui.line(
-                f"    TCB {instance.tcb_status or '-'} · image {instance.measurement or '-'}"
-            )
+            ui.line(f"    TCB {instance.tcb_status or '-'} · image {instance.measurement or '-'}")
         if report.failed_instance_ids:
             ui.line(f"  {provider.display_name} could not get evidence from: "
                     f"{', '.join(report.failed_instance_ids)}")  # fmt: skip
