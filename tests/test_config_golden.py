@@ -68,6 +68,11 @@ def test_onboarding_with_no_config_writes_the_spec_shape(chutes_api, state_dir) 
         "chutes/zai-org/GLM-4.7-FP8": {"alias": "chutes-fast"},
         "chutes/deepseek-ai/DeepSeek-V3.2-TEE": {"alias": "chutes-pro"},
         "chutes/chutesai/Mistral-Small-3.2-24B-Instruct-2506": {"alias": "chutes-vision"},
+        # Every registered model is allowed, the primary included (OpenClaw's allowlist).
+        "chutes/zai-org/GLM-4.7-TEE": {},
+        "chutes/zai-org/GLM-5-TEE": {},
+        "chutes/moonshotai/Kimi-K2.5-TEE": {},
+        "chutes/unsloth/Mistral-Nemo-Instruct-2407-TEE": {},
     }
     provider = data["models"]["providers"]["chutes"]
     assert provider["baseUrl"] == "https://llm.chutes.ai/v1"

@@ -10,8 +10,10 @@ from genesis_cli.config.json5_edit import same
 from genesis_cli.providers import Provider
 from genesis_cli.records import Model
 
-# The modalities OpenClaw's model schema accepts in ``input``; others are left out.
-OPENCLAW_INPUTS = ("text", "image", "video", "audio")
+# The modalities OpenClaw's runtime model registry accepts in ``input`` (its config schema
+# takes video and audio too, but an agent then reports "model catalog load issue"); others
+# are left out of the config and kept in the cache and ``models list``.
+OPENCLAW_INPUTS = ("text", "image")
 
 
 @dataclass
@@ -156,6 +158,36 @@ def merge_models(
     return merged, changes
 
 
+def allow(data: dict[str, Any], refs: list[str]) -> None:
+    """Let OpenClaw's agents use ``refs``: OpenClaw takes the keys of
+    ``agents.defaults.models`` as the allowed models, and OpenClaw 9.x, once it has migrated
+    the file, reads ``agents.defaults.modelPolicy.allow`` instead.
+
+    Entries are added, never removed (genesis cannot tell its own ``{}`` from one the user
+    or OpenClaw wrote). ``modelPolicy`` is never created: OpenClaw 2026.6.8 rejects the key.
+    A ``<provider>/*`` item of ``allow`` covers that provider's refs.
+    """
+    entries = object_at(data, "agents", "defaults", "models")
+    for ref in refs:
+        entries.setdefault(ref, {})
+    defaults = object_at(data, "agents", "defaults")
+    if "modelPolicy" not in defaults:
+        return
+    policy = object_at(data, "agents", "defaults", "modelPolicy")
+    allowed = policy.get("allow")
+    if allowed is None and "allow" not in policy:
+        return
+    if not isinstance(allowed, list):
+        raise ShapeError(
+            ("agents", "defaults", "modelPolicy", "allow"),
+            "is not a list of model refs, so genesis cannot add to it",
+        )
+    for ref in refs:
+        wildcard = ref.split("/", 1)[0] + "/*"
+        if ref not in allowed and wildcard not in allowed:
+            allowed.append(ref)
+
+
 def inverted_aliases(data: dict[str, Any]) -> list[str]:
     """Warnings for ``agents.defaults.models`` entries of the reversed shape some tools write
     (``"chutes-pro": {alias: "chutes/..."}``): a key that is not a ref whose alias is one."""
@@ -246,6 +278,9 @@ def register(
         for kept in registration.models.kept
     ]
     registration.warnings += inverted_aliases(data)
+    primary = [registration.default] if provider.model_id(registration.default) else []
+    aliased = list(registration.aliases.values())
+    allow(data, list(dict.fromkeys([*primary, *aliased, *(provider.ref(m.id) for m in models)])))
 
     profiles = object_at(data, "auth", "profiles")
     entry = profiles.get(profile_id)
