@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from genesis_cli import paths
+from genesis_cli.config.config_file import get_path
 from genesis_cli.errors import GenesisError
 from genesis_cli.providers import DEFAULT_ID, Provider
 from genesis_cli.store.auth_store import Profile
@@ -192,3 +193,90 @@ def exec_provider(
         "jsonOnly": False,
         "timeoutMs": TIMEOUT_MS,
     }
+
+
+# --- what doctor looks at ----------------------------------------------------------------------
+
+_MAX_AGENTS = 64
+
+
+def state_dir() -> Path:
+    """OpenClaw's state dir: ``OPENCLAW_STATE_DIR``, else ``~/.openclaw``."""
+    configured = os.environ.get("OPENCLAW_STATE_DIR", "").strip()
+    return Path(configured).expanduser() if configured else Path.home() / ".openclaw"
+
+
+def stored_profiles(provider: Provider) -> list[tuple[Path, list[str]]]:
+    """The auth profiles of ``provider`` that OpenClaw keeps in its own state (each agent's
+    ``openclaw-agent.sqlite``, or a legacy ``auth-profiles.json``), by file. OpenClaw
+    2026.6.8 uses such a key before the config's ``apiKey``. Ids only, never the secrets;
+    a file that cannot be read is skipped."""
+    agents = state_dir() / "agents"
+    try:
+        folders = sorted(p / "agent" for p in agents.iterdir() if (p / "agent").is_dir())
+    except OSError:
+        return []
+    found = []
+    for folder in folders[:_MAX_AGENTS]:
+        for path, read in (
+            (folder / "openclaw-agent.sqlite", _sqlite_store),
+            (folder / "auth-profiles.json", _json_store),
+        ):
+            document = read(path) if path.is_file() else None
+            profiles = document.get("profiles") if isinstance(document, dict) else None
+            ids = [
+                key
+                for key, entry in (profiles.items() if isinstance(profiles, dict) else [])
+                if isinstance(entry, dict) and entry.get("provider") == provider.id
+            ]
+            if ids:
+                found.append((path, ids))
+    return found
+
+
+def _sqlite_store(path: Path) -> Any:
+    import json
+    import sqlite3  # only when OpenClaw has a store to look at
+
+    try:
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=1)
+    except sqlite3.Error:
+        return None
+    try:
+        row = db.execute(
+            "SELECT store_json FROM auth_profile_store WHERE store_key = 'primary'"
+        ).fetchone()
+        return json.loads(row[0]) if row and isinstance(row[0], str) else None
+    except (sqlite3.Error, ValueError, RecursionError):
+        return None
+    finally:
+        db.close()
+
+
+def _json_store(path: Path) -> Any:
+    import json
+
+    from genesis_cli.fsutil import read_if_present
+
+    try:
+        raw = read_if_present(path)
+        return json.loads(raw) if raw else None
+    except (GenesisError, ValueError, RecursionError):
+        return None
+
+
+def reference_problem(data: dict[str, Any], provider: Provider) -> tuple[str, str] | None:
+    """``None`` when the config has no exec reference of genesis's for ``provider``; else
+    ("ok", what it runs) or ("fail", why OpenClaw could not run it)."""
+    entry = get_path(data, "secrets", "providers", secret_provider_name(provider))
+    if not isinstance(entry, dict) or entry.get("source") != "exec":
+        return None
+    command = entry.get("command")
+    args = entry.get("args")
+    args = args if isinstance(args, list) else []
+    if not isinstance(command, str) or not os.path.isabs(command):
+        return "fail", f"its command {command!r} is not an absolute path"
+    why = _fit_for_openclaw(Path(command))
+    if why is not None:
+        return "fail", why
+    return "ok", " ".join([command, *(str(a) for a in args)])
