@@ -105,3 +105,14 @@ def test_no_warning_when_openclaw_keeps_no_key_of_this_provider(
     openclaw_agent_db(state, {"openai:default": {"type": "api_key", "provider": "openai"}})
     monkeypatch.setenv("OPENCLAW_STATE_DIR", str(state))
     assert "openclaw key" not in checks(invoke("doctor", "--json"))
+
+
+def test_onboarding_says_so_too(models_server, state_dir, tmp_path, monkeypatch) -> None:
+    state = tmp_path / "openclaw-state"
+    openclaw_agent_db(state, {"chutes:default": {"type": "api_key", "provider": "chutes"}})
+    monkeypatch.setenv("OPENCLAW_STATE_DIR", str(state))
+    args = ("onboard", "--auth-choice", "chutes-api-key", "--non-interactive")
+    result = invoke(*args, env={"CHUTES_API_KEY": GOOD_KEY})
+    assert result.exit_code == 0
+    (line,) = [line for line in result.stderr.splitlines() if "OpenClaw keeps" in line]
+    assert "openclaw infer model auth logout --provider chutes" in line

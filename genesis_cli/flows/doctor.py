@@ -230,19 +230,9 @@ def _openclaw(provider: Provider) -> list[Check]:
                     "config at it",
                 )
             )
-    stored = openclaw.stored_profiles(provider)
-    if stored:
-        where = "; ".join(f"{', '.join(ids)} in {path}" for path, ids in stored)
-        checks.append(
-            Check(
-                "openclaw key",
-                "warn",
-                f"OpenClaw keeps its own {provider.display_name} key ({where}); OpenClaw "
-                "2026.6.8 uses it instead of genesis's credential",
-                f"openclaw infer model auth logout --provider {provider.id} (removes "
-                "OpenClaw's saved profiles of that provider; genesis keeps yours)",
-            )
-        )
+    shadowed = openclaw.shadowing_key(provider)
+    if shadowed is not None:
+        checks.append(Check("openclaw key", "warn", *shadowed))
     return checks
 
 

@@ -211,6 +211,7 @@ def write_everything(
     What registering found worth saying (kept models, reversed aliases, missing models)
     goes to ``warnings``.
     """
+    from genesis_cli.flows import openclaw
     from genesis_cli.flows.refresh import profile_lock
 
     plan = plan_models(provider, found, choices, warnings)
@@ -242,6 +243,9 @@ def write_everything(
         ),
     )
     warnings += registration.warnings
+    shadowed = openclaw.shadowing_key(provider)
+    if shadowed is not None:
+        warnings.append(f"{shadowed[0]}; to use genesis's: {shadowed[1]}")
     if found.source == "live" and found.fetched_at is not None:
         catalog.save_cache(provider, found.models, found.fetched_at, warnings)
     return registration, changed, path, plan

@@ -234,6 +234,20 @@ def stored_profiles(provider: Provider) -> list[tuple[Path, list[str]]]:
     return found
 
 
+def shadowing_key(provider: Provider) -> tuple[str, str] | None:
+    """When OpenClaw keeps its own key of ``provider``: what to say and the fix."""
+    stored = stored_profiles(provider)
+    if not stored:
+        return None
+    where = "; ".join(f"{', '.join(ids)} in {path}" for path, ids in stored)
+    return (
+        f"OpenClaw keeps its own {provider.display_name} key ({where}); OpenClaw 2026.6.8 "
+        "uses it instead of genesis's credential",
+        f"openclaw infer model auth logout --provider {provider.id} (removes OpenClaw's "
+        "saved profiles of that provider; genesis keeps yours)",
+    )
+
+
 def _sqlite_store(path: Path) -> Any:
     import json
     import sqlite3  # only when OpenClaw has a store to look at
