@@ -349,3 +349,16 @@ def test_onboarding_where_openclaw_could_not_run_genesis_writes_nothing(
     assert "OpenClaw could not run genesis" in result.stderr
     assert not state_dir.exists()
     assert api.requests == []
+
+
+def test_relative_paths_become_absolute_and_lower_case_proxies_are_pointed_out(
+    api, state_dir, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    openclaw_dir(tmp_path)
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:3128")
+    result = onboard(env={"GENESIS_CONFIG_PATH": "openclaw/openclaw.json"})
+    assert result.exit_code == 0, result.stderr
+    entry, _ = reference_of(tmp_path / "openclaw" / "openclaw.json")
+    assert entry["env"]["GENESIS_CONFIG_PATH"] == str(tmp_path / "openclaw" / "openclaw.json")
+    assert result.stderr.count("export HTTPS_PROXY too") == 1

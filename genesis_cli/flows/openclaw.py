@@ -170,6 +170,12 @@ def exec_provider(
         if value:
             env[variable] = os.path.abspath(value) if variable in _FIXED_PATHS else value
     pass_env = list(_SESSION)
+    for name in _SESSION:
+        if warn and os.environ.get(name.lower()) and not os.environ.get(name):
+            warn(
+                f"{name.lower()} is set but {name} is not; OpenClaw passes upper-case names "
+                f"only, so export {name} too for OpenClaw to reach genesis's endpoints"
+            )
     for profile in profiles.values():
         if profile.provider != provider.id:
             continue
