@@ -177,9 +177,12 @@ def test_openclaw_running_the_reference_gets_the_stored_api_key(api, state_dir, 
     assert result.stdout == f"{GOOD_KEY}\n"
 
 
-def test_the_reference_hands_over_a_refreshed_oauth_token(api, auth_server, state_dir) -> None:
+@pytest.mark.parametrize("expires_in", [30, -120])  # about to expire, expired
+def test_the_reference_hands_over_a_refreshed_oauth_token(
+    api, auth_server, state_dir, expires_in
+) -> None:
     assert onboard().exit_code == 0
-    old = store_oauth_profile(auth_server, expires_in=30)  # OAuth comes before an API key
+    old = store_oauth_profile(auth_server, expires_in=expires_in)  # OAuth before an API key
     result = run_as_openclaw(state_dir / "genesis.json")
     assert result.returncode == 0, result.stderr
     new = auth_store.load().profiles["chutes:alice"]
