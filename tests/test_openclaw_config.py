@@ -365,3 +365,23 @@ def test_relative_paths_become_absolute_and_lower_case_proxies_are_pointed_out(
     entry, _ = reference_of(tmp_path / "openclaw" / "openclaw.json")
     assert entry["env"]["GENESIS_CONFIG_PATH"] == str(tmp_path / "openclaw" / "openclaw.json")
     assert result.stderr.count("export HTTPS_PROXY too") == 1
+
+
+def test_run_as_python_dash_m_the_venvs_console_script_is_named(api, state_dir) -> None:
+    import sys
+
+    script = Path(sys.executable).parent / "genesis"
+    if not script.is_file():
+        pytest.skip("genesis is not installed in this interpreter's environment")
+    result = subprocess.run(
+        [sys.executable, "-m", "genesis_cli", "onboard", "--auth-choice", "chutes-api-key"],
+        input=GOOD_KEY,
+        env={**os.environ, "CHUTES_API_KEY": GOOD_KEY},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    record("stderr", result.stderr)
+    assert result.returncode == 0, result.stderr
+    entry, _ = reference_of(state_dir / "genesis.json")
+    assert entry["command"] == os.path.realpath(script) and entry["args"] == ["auth", "token"]

@@ -15,6 +15,7 @@ values) and ``passEnv`` (names it copies from its own environment). So:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -121,6 +122,7 @@ def genesis_command() -> tuple[str, list[str]]:
     raise _cannot("; ".join(problems))
 
 
+@functools.cache  # asked by the preflight and again when writing
 def _runs_genesis(interpreter: str) -> bool:
     """Does ``interpreter -m genesis_cli`` run this very genesis from anywhere, with nothing
     but HOME in its environment (as OpenClaw would run it)?"""
