@@ -115,12 +115,31 @@ class Response:
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
 
-    def detail(self, limit: int = 300) -> str:
-        """What the server said, as one short line of plain text (untrusted: shown, not read).
+    def retry_after(self) -> int | None:
+        """Seconds to wait from ``Retry-After``: delta-seconds or an HTTP date, nothing else
+        (any other value is ignored, never shown)."""
+        value = self.headers.get("retry-after", "").strip()
+        if value.isascii() and value.isdigit():
+            return int(value) if len(value) <= 6 else None
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:  # an HTTP date is always GMT
+            return None
+        import time
+
+        return max(0, round(when.timestamp() - time.time()))
+
+    def detail(self) -> str:
+        """What the server said, as plain text (untrusted: shown, not read). The caller
+        redacts secrets and then cuts it short (``Provider.redact``).
 
         Chutes answers errors FastAPI-style: ``{"detail": "..."}``, ``{"detail": {"message":
         ...}}`` or, for validation, ``{"detail": [{"msg": ...}]}``; anything else is the raw
-        body. Control characters are removed; the caller redacts secrets.
+        body (its first 64 KiB).
         """
         try:
             body = self.json()
@@ -128,8 +147,8 @@ class Response:
             body = None
         text = _detail_text(body.get("detail") if isinstance(body, dict) else None)
         if text is None:
-            text = self.body[: limit * 4].decode("utf-8", "replace")
-        return plain_text(text)[:limit]
+            text = self.body[:65536].decode("utf-8", "replace")
+        return text
 
 
 def _detail_text(detail: Any) -> str | None:
@@ -143,11 +162,6 @@ def _detail_text(detail: Any) -> str | None:
         ]
         return "; ".join(messages) or None
     return None
-
-
-def plain_text(text: str) -> str:
-    """``text`` on one line with control characters (ESC, C1, BEL, newlines) removed."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def request(

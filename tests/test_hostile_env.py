@@ -173,14 +173,6 @@ def test_markup_and_escapes_in_rows_are_printed_literally_and_never_crash(
     assert "\\u001b" not in cache and "\x1b" not in cache
 
 
-def test_markup_in_a_retry_after_header_is_printed_literally(models_server, state_dir) -> None:
-    models_server.mode = "429"
-    models_server.retry_after = "[/x]"
-    result = invoke("models", "list", "--refresh")
-    assert result.exit_code == 0, result.stderr
-    assert "[/x]" in result.stdout + result.stderr
-
-
 def test_a_lone_surrogate_in_a_row_never_half_finishes_onboarding(models_server, state_dir) -> None:
     models_server.raw_body = (
         b'{"data": [{"id": "m/a", "input_modalities": ["text", "\\ud800"]}, {"id": "m/\\udc00b"}]}'

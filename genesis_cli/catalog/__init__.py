@@ -53,8 +53,8 @@ def fetch_live(provider: Provider, credential: str | None) -> list[Model]:
             f"{provider.display_name} answered {response.status} to the credential"
         )
     if response.status == 429:
-        retry = response.headers.get("retry-after", "").strip()
-        later = f", retry after {retry[:40]}{'s' if retry.isdigit() else ''}" if retry else ""
+        retry = response.retry_after()
+        later = f", retry after {retry}s" if retry is not None else ""
         raise CatalogUnavailable(f"{url} is rate limiting (HTTP 429{later})")
     if response.status != 200:
         raise CatalogUnavailable(f"{url} answered HTTP {response.status}")

@@ -103,12 +103,6 @@ def _reason(status: int) -> str:
     return "bad_response"
 
 
-def _retry_after(value: str | None) -> int | None:
-    if value and value.strip().isdigit() and len(value.strip()) <= 6:
-        return int(value.strip())
-    return None
-
-
 def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
     """Send the one-token request for ``model_ref`` (``<provider>/<id>``) with ``secret``."""
     model_id = provider.model_id(model_ref) or model_ref
@@ -154,7 +148,7 @@ def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
     result.hint = next_step(provider, result.reason)
     result.detail = provider.redact(response.detail(), (secret,))
     if result.reason == "rate_limited":
-        result.retry_after = _retry_after(response.headers.get("retry-after"))
+        result.retry_after = response.retry_after()
     if result.reason == "not_found":
         known = [m.id for m in catalog.resolve(provider, None, offline=True).models]
         result.suggestions = suggest(provider, model_id, known)
