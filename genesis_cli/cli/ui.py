@@ -109,8 +109,13 @@ class UI:
             def process_renderables(self, renderables: list[Any]) -> list[Any]:
                 return [_Safe(r) for r in renderables]
 
+        class PipeAware(Console):
+            def on_broken_pipe(self) -> None:
+                self.quiet = True
+                raise BrokenPipeError  # ended quietly in one place, the cli entry point
+
         tty = _is_tty(sys.stdout)
-        console = Console(
+        console = PipeAware(
             file=sys.stdout,
             no_color=not color_enabled(sys.stdout),
             highlight=False,
