@@ -57,10 +57,13 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def ambiguous_url(url: str) -> bool:
-    """A backslash, '@', whitespace or a control character: where ``urlsplit``, the HTTP
-    library and a browser could disagree about the host (``http://evil:80\\@127.0.0.1`` is
-    127.0.0.1 to one and ``evil`` to another)."""
-    return any(ch in "\\@" or ch.isspace() or not ch.isprintable() for ch in url)
+    """A backslash, '@', whitespace, a control or a non-ASCII character: where ``urlsplit``,
+    the HTTP library and a browser could disagree about the host (``http://evil:80\\@127.0.0.1``
+    is 127.0.0.1 to one and ``evil`` to another), or a shell about where a quote ends
+    (PowerShell ends '...' at a curly quote too)."""
+    return not url.isascii() or any(
+        ch in "\\@" or ch.isspace() or not ch.isprintable() for ch in url
+    )
 
 
 def check_service_url(url: str, variable: str) -> str:
@@ -71,8 +74,8 @@ def check_service_url(url: str, variable: str) -> str:
     """
     if ambiguous_url(url):
         raise UsageError(
-            f"{variable} holds a backslash, '@', a space or a control character; genesis does "
-            "not guess which host that means",
+            f"{variable} holds a backslash, '@', a space, a control or a non-ASCII character; "
+            "genesis does not guess which host that means",
             hint=f"set {variable} to a plain https://host/path URL, or unset it",
         )
     parts = urlsplit(url)

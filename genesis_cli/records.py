@@ -115,6 +115,16 @@ def one_line(text: str) -> str:
     return " ".join(terminal_safe(text).split())
 
 
+# What a model id, an alias or a profile id may hold to reach a shell line (completion): every
+# real id fits (vendor/Name-1.5:tag@rev+x), and none of it is shell or terminal syntax.
+_SHELL_WORD = re.compile(r"[A-Za-z0-9._:/@+-]+\Z")
+
+
+def shell_word(text: str) -> bool:
+    """``text`` is made only of ``[A-Za-z0-9._:/@+-]`` (and is not empty)."""
+    return bool(_SHELL_WORD.match(text))
+
+
 _PRINTABLE_ASCII = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?\Z")
 
 

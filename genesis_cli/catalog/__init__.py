@@ -37,9 +37,12 @@ def bundled_catalog(provider: Provider, reason: str, *, fell_back: bool = False)
     )
 
 
-def fetch_live(provider: Provider, credential: str | None) -> list[Model]:
+def fetch_live(
+    provider: Provider, credential: str | None, warnings: list[str] | None = None
+) -> list[Model]:
     """``GET <base>/models``; raises ``CredentialRejected`` on 401/403, else
-    ``CatalogUnavailable`` with the reason when no usable catalog came back."""
+    ``CatalogUnavailable`` with the reason when no usable catalog came back. Rows that were
+    skipped are said in ``warnings``."""
     from genesis_cli import http
 
     url = f"{provider.base_url()}/models"
@@ -62,7 +65,7 @@ def fetch_live(provider: Provider, credential: str | None) -> list[Model]:
         body = response.json()
     except ValueError as exc:
         raise CatalogUnavailable(f"{url} did not answer with JSON") from exc
-    return parse_models_body(body, provider.rows)
+    return parse_models_body(body, provider.rows, warnings)
 
 
 def read_cache(
@@ -145,7 +148,7 @@ def discover(
     try:
         try:
             with fetching():
-                models = fetch_live(provider, credential)
+                models = fetch_live(provider, credential, warnings)
         except CredentialRejected:
             if reject_is_fatal:
                 raise
@@ -153,7 +156,7 @@ def discover(
                 f"{provider.display_name} rejected the credential in use; listed models without it"
             )
             with fetching():
-                models = fetch_live(provider, None)
+                models = fetch_live(provider, None, warnings)
     except CatalogUnavailable as exc:
         found = bundled_catalog(provider, exc.message, fell_back=True)
         # The fallback first: it explains what follows.
