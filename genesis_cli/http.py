@@ -12,6 +12,7 @@ import ipaddress
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -110,6 +111,9 @@ class Response:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    # Seconds from sending the request to the end of the body: the request alone, not the
+    # import of requests or the session set-up before it.
+    elapsed: float = 0.0
 
     def json(self) -> Any:
         """The body as JSON; ``ValueError`` when it is not JSON, not UTF-8, or absurdly deep."""
@@ -132,8 +136,6 @@ class Response:
             return None
         if when.tzinfo is None:  # an HTTP date is always GMT
             return None
-        import time
-
         return max(0, round(when.timestamp() - time.time()))
 
     def detail(self) -> str:
@@ -214,6 +216,7 @@ def _send(
     max_bytes: int,
 ) -> Response:
     session = new_session()
+    started = time.monotonic()
     try:
         with session.request(
             method,
@@ -240,6 +243,7 @@ def _send(
                 url=url,
                 headers={k.lower(): v for k, v in resp.headers.items()},
                 body=b"".join(chunks),
+                elapsed=time.monotonic() - started,
             )
     finally:
         session.close()

@@ -6,7 +6,6 @@ One ``POST <base>/chat/completions`` with ``max_tokens: 1`` (one request of quot
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,7 +112,6 @@ def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
         "stream": False,
     }
     url = f"{provider.base_url()}/chat/completions"
-    started = time.monotonic()
     try:
         response = http.request(
             "POST",
@@ -130,7 +128,7 @@ def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
             detail=exc.message,
             hint=next_step(provider, "network"),
         )
-    latency = round((time.monotonic() - started) * 1000)
+    latency = round(response.elapsed * 1000)
     result = TestResult(model_ref, False, status=response.status, latency_ms=latency)
     if response.status == 200:
         try:
@@ -150,8 +148,10 @@ def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
     if result.reason == "rate_limited":
         result.retry_after = response.retry_after()
     if result.reason == "not_found":
-        known = [m.id for m in catalog.resolve(provider, None, offline=True).models]
-        result.suggestions = suggest(provider, model_id, known)
+        # Only what is served now: the live catalog (no cache, no bundled stand-in).
+        live = catalog.discover(provider, secret)
+        if live.source == "live":
+            result.suggestions = suggest(provider, model_id, [m.id for m in live.models])
     return result
 
 

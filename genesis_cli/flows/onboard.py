@@ -141,13 +141,19 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices, warnings: 
     ``--default`` must name a model of the catalog in use (else exit 2, nothing written).
     After a live discovery, the default and each alias target the catalog lacks are offered
     a substitute (``choices.substitute``) or reported in ``warnings`` and ``unavailable``.
+    The user's earlier choices stay (an accepted suggestion is never asked or warned about
+    again): an alias the config points elsewhere than the product page keeps its target, and
+    a configured default in the live catalog stays while the product page's is gone from it.
     """
     from genesis_cli.flows.default_model import resolve_ref
 
     ids = [m.id for m in found.models]
-    targets = provider.default_aliases()
-    needs_config = choices.default is not None or choices.keep_default
-    config = config_file.load(paths.config_path()).data if needs_config else {}
+    config = config_file.load(paths.config_path()).data
+    held = {alias: ref for ref, alias in config_file.aliases(config).items()}
+    targets = {
+        alias: held[alias] if provider.model_id(held.get(alias, "")) is not None else target
+        for alias, target in provider.default_aliases().items()
+    }
     default_ref = None
     if choices.default is not None:
         default_ref = resolve_ref(provider, choices.default, config, set(ids))
@@ -161,9 +167,18 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices, warnings: 
     plan = Plan(default_ref, dict(targets))
     if found.source != "live":
         return plan
-    kept = config_file.primary_model(config) if choices.keep_default else None
-    primary = default_ref or kept or provider.default_model_ref()
-    missing = availability.check(provider, ids, primary, targets)
+    configured = config_file.primary_model(config)
+    product = provider.default_model_ref()
+    if (
+        default_ref is None
+        and configured is not None
+        and provider.model_id(configured) in ids
+        and provider.model_id(product) not in ids
+    ):
+        plan.default_ref = configured  # a default chosen earlier, while the product's is gone
+    kept = configured if choices.keep_default else None
+    primary = plan.default_ref or kept or product
+    missing = availability.check(provider, found.models, primary, targets)
     replaceable = [m for m in missing if m.suggestions]
     if replaceable and choices.substitute and choices.substitute(replaceable):
         for item in replaceable:
