@@ -46,8 +46,8 @@ class UI:
         self._status: Any = None  # the spinner being drawn, if any
 
     # stderr: progress, warnings, errors
-    def info(self, message: str) -> None:
-        click.echo(terminal_safe(message), err=True)
+    def info(self, message: str, nl: bool = True) -> None:
+        click.echo(terminal_safe(message), err=True, nl=nl)
 
     def warn(self, message: str) -> None:
         text = terminal_safe(message)
