@@ -145,6 +145,14 @@ def test_any_config_string_is_clean_in_every_output(text: str, state_dir) -> Non
         assert_clean(result.stdout_bytes, result.stderr_bytes)
 
 
+def test_a_newline_from_outside_cannot_forge_another_warning_or_error(state_dir) -> None:
+    write_config(state_dir, "chutes/x\nerror: forged", "a\r\nwarning: forged")
+    result = invoke("models", "list", "--offline")
+    assert result.stderr and all(
+        line.startswith("warning: ") for line in result.stderr.splitlines()
+    ), result.stderr
+
+
 def test_a_hostile_retry_after_is_ignored_and_never_printed(models_server, state_dir) -> None:
     models_server.mode = "429"
     models_server.retry_after = "30\x1b]52;c;ZWNobyBwd25lZA==\x07"

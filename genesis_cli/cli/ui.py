@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from genesis_cli.records import terminal_safe
+from genesis_cli.records import one_line, terminal_safe
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
@@ -49,8 +49,9 @@ class UI:
     def info(self, message: str, nl: bool = True) -> None:
         click.echo(terminal_safe(message), err=True, nl=nl)
 
+    # A warning or an error is one line: a newline from outside cannot forge another.
     def warn(self, message: str) -> None:
-        text = terminal_safe(message)
+        text = one_line(message)
         if text in _warned:
             return
         _warned.add(text)
@@ -61,9 +62,9 @@ class UI:
         prefix = (
             click.style("error:", fg="red", bold=True) if color_enabled(sys.stderr) else "error:"
         )
-        click.echo(f"{prefix} {terminal_safe(message)}", err=True)
+        click.echo(f"{prefix} {one_line(message)}", err=True)
         if hint:
-            click.echo(f"  {terminal_safe(hint)}", err=True)
+            click.echo(f"  {one_line(hint)}", err=True)
 
     # stdout: results
     def emit_json(self, document: dict[str, Any]) -> None:
