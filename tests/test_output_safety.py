@@ -153,6 +153,13 @@ def test_a_newline_from_outside_cannot_forge_another_warning_or_error(state_dir)
     ), result.stderr
 
 
+def test_a_result_line_stays_one_line(state_dir) -> None:
+    write_config(state_dir, "chutes/x\nok: forged", "a")
+    result = invoke("models", "default")
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 1, result.stdout
+
+
 def test_a_hostile_retry_after_is_ignored_and_never_printed(models_server, state_dir) -> None:
     models_server.mode = "429"
     models_server.retry_after = "30\x1b]52;c;ZWNobyBwd25lZA==\x07"

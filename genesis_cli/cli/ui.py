@@ -80,7 +80,8 @@ class UI:
         click.echo(text)
 
     def line(self, text: str = "") -> None:
-        click.echo(terminal_safe(text))
+        """One line of a result: a newline from outside cannot start another."""
+        click.echo(terminal_safe(text).replace("\n", " "))
 
     def summary(self, title: str, rows: list[tuple[str, str]]) -> None:
         """A titled block of label/value rows: a panel on a terminal, plain lines otherwise."""
