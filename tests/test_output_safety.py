@@ -143,6 +143,16 @@ def test_any_config_string_is_clean_in_every_output(text: str, state_dir) -> Non
     for args in (["models", "list"], ["models", "list", "--json"], ["models", "default"]):
         result = invoke(*args, "--offline") if args[1] == "list" else invoke(*args)
         assert_clean(result.stdout_bytes, result.stderr_bytes)
+    # Errors that quote what they were given, including click's own usage errors.
+    for args in (
+        ["auth", "token", "--profile", text],
+        ["models", "test", f"chutes/{text}x", "--json"],
+        ["models", "default", text, "--json"],
+        ["env", "--shell", text],
+        [f"--{text}"],
+    ):
+        result = invoke(*args)
+        assert_clean(result.stdout_bytes, result.stderr_bytes)
 
 
 def test_a_newline_from_outside_cannot_forge_another_warning_or_error(state_dir) -> None:
