@@ -45,6 +45,13 @@ def test_usage_errors_are_one_error_line_and_exit_2(args: list[str]) -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("args", [[], ["models"], ["auth"]])
+def test_a_bare_group_still_shows_its_help(args: list[str]) -> None:
+    result = invoke(*args)
+    assert "Usage:" in result.output and "Commands:" in result.output
+    assert "error:" not in result.output
+
+
 @pytest.mark.parametrize(
     "args",
     [["auth", "status"], ["config", "path"], ["doctor"], ["models", "list", "--offline"]],

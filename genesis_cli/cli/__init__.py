@@ -35,9 +35,12 @@ def _closed_pipe() -> NoReturn:
     raise SystemExit(141)
 
 
-def _usage_error(exc: click.UsageError) -> click.exceptions.Exit:
+def _usage_error(exc: click.UsageError) -> Exception:
     """click's usage error as genesis prints every error: one ``error:`` line and the next
-    step (not click's usage block); exit 2."""
+    step (not click's usage block); exit 2. A bare group (``genesis models``) still shows
+    its help."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        return exc
     command = exc.ctx.command_path if exc.ctx is not None else "genesis"
     UI().error(exc.format_message(), f"see `{command} --help`")
     return click.exceptions.Exit(exc.exit_code)
