@@ -105,3 +105,18 @@ def test_models_test_suggests_only_models_the_live_catalog_lists(models_server, 
     assert result.exit_code == 5
     suggestions = json.loads(result.stdout)["suggestions"]
     assert suggestions and set(suggestions) <= {"chutes/zai-org/GLM-9-TEE", "chutes/other/thing"}
+
+
+def test_a_suggestion_accepted_in_a_later_onboarding_moves_the_alias(models_server, state_dir):
+    assert invoke("onboard", "--non-interactive", env=ENV).exit_code == 0
+    before = aliases(state_dir)
+    interactive_onboarding("y")
+    after = aliases(state_dir)
+    live = {f"chutes/{row['id']}" for row in models_server.body["data"]}
+    moved = [alias for alias in after if after[alias] != before[alias]]
+    assert "chutes-vision" in moved and after["chutes-vision"] in live, after
+    assert "chutes-fast" in moved and after["chutes-fast"] in live, after
+    data = config_file.load(state_dir / "genesis.json").data
+    assert config_file.primary_model(data) in live
+    quiet = invoke("models", "list", env=ENV).stderr
+    assert "chutes-vision" not in quiet and "chutes-fast" not in quiet, quiet

@@ -43,6 +43,7 @@ class Plan:
     default_ref: str | None
     alias_targets: dict[str, str]
     unavailable: list[Unavailable] = field(default_factory=list)
+    moved: frozenset[str] = frozenset()  # aliases whose suggested target the user accepted
 
 
 @dataclass
@@ -185,7 +186,9 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices, warnings: 
             if item.role == "primary":
                 plan.default_ref = item.suggestions[0]
             else:
-                plan.alias_targets[item.role.removeprefix("alias:")] = item.suggestions[0]
+                alias = item.role.removeprefix("alias:")
+                plan.alias_targets[alias] = item.suggestions[0]
+                plan.moved |= {alias}
         missing = [m for m in missing if not m.suggestions]
     for item in missing:
         plan.unavailable.append(item)
@@ -233,6 +236,7 @@ def write_everything(
             prune=found.source == "live",
             default_ref=plan.default_ref,
             alias_targets=plan.alias_targets,
+            moved_aliases=plan.moved,
         ),
     )
     warnings += registration.warnings
