@@ -72,3 +72,23 @@ def test_writing_into_a_closed_pipe_ends_quietly(args: list[str], state_dir) -> 
         os.close(write_end)
     assert done.returncode in (0, 141), done.stderr
     assert done.stderr == b""
+
+
+def test_stdout_and_stderr_into_one_closed_pipe_end_quietly(state_dir) -> None:
+    state_dir.mkdir(mode=0o700)
+    config = state_dir / "genesis.json"
+    config.write_text('{agents: {defaults: {model: {primary: "chutes/gone"}}}}')
+    config.chmod(0o600)  # a default that is not in the catalog: a warning on stderr
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            genesis_command("models", "list", "--offline"),
+            stdout=write_end,
+            stderr=write_end,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode in (0, 141)
