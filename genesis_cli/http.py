@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from genesis_cli import __version__
 from genesis_cli.errors import NetworkError, UsageError
+from genesis_cli.records import one_line
 
 if TYPE_CHECKING:
     import requests
@@ -167,6 +168,12 @@ def _detail_text(detail: Any) -> str | None:
         ]
         return "; ".join(messages) or None
     return None
+
+
+def plain_text(text: str) -> str:
+    """Server text on one line, made terminal-safe: ``records.one_line`` under the name
+    callers of this module know."""
+    return one_line(text)
 
 
 def request(
