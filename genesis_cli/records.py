@@ -84,47 +84,6 @@ class Credential:
         return f"Credential(source={self.source!r}, type={self.type!r}, profile={self.profile!r})"
 
 
-# Terminal escape sequences, whole: CSI (ESC [ or C1 CSI), OSC (ESC ] or C1 OSC, up to BEL or
-# ST: OSC 8 links and OSC 52 clipboard writes among them), DCS/SOS/PM/APC strings, and the
-# short ESC forms. An unterminated string ends at the end of its line.
-_ESCAPE_SEQUENCE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
-    r"|(?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
-    r"|\x1b[ -/]*[0-~]?"
-)
-
-
-def terminal_safe(text: str) -> str:
-    """``text`` as a terminal may receive it: the one function every string genesis did not
-    write itself passes before it is printed (``cli.ui`` calls it on all output).
-
-    Escape sequences are removed whole; then every character Python does not call printable
-    goes too (C0 and C1 controls, DEL, bidi overrides and isolates, lone surrogates), except
-    newlines; other whitespace controls (tab, CR, NEL) become a space.
-    """
-    if text.replace("\n", "").isprintable():
-        return text
-    text = _ESCAPE_SEQUENCE.sub("", text)
-    return "".join(
-        ch if ch == "\n" or ch.isprintable() else " " if ch.isspace() else "" for ch in text
-    )
-
-
-def one_line(text: str) -> str:
-    """``terminal_safe`` text on one line, runs of whitespace made one space."""
-    return " ".join(terminal_safe(text).split())
-
-
-# What a model id, an alias or a profile id may hold to reach a shell line (completion): every
-# real id fits (vendor/Name-1.5:tag@rev+x), and none of it is shell or terminal syntax.
-_SHELL_WORD = re.compile(r"[A-Za-z0-9._:/@+-]+\Z")
-
-
-def shell_word(text: str) -> bool:
-    """``text`` is made only of ``[A-Za-z0-9._:/@+-]`` (and is not empty)."""
-    return bool(_SHELL_WORD.match(text))
-
-
 _PRINTABLE_ASCII = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?\Z")
 
 
@@ -165,3 +124,44 @@ def mask(secret: str | None) -> str | None:
     if len(secret) < 12:
         return head + "…"
     return f"{head}…{secret[-4:]}"
+
+
+# Terminal escape sequences, whole: CSI (ESC [ or C1 CSI), OSC (ESC ] or C1 OSC, up to BEL or
+# ST: OSC 8 links and OSC 52 clipboard writes among them), DCS/SOS/PM/APC strings, and the
+# short ESC forms. An unterminated string ends at the end of its line.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?"
+)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` as a terminal may receive it: the one function every string genesis did not
+    write itself passes before it is printed (``cli.ui`` calls it on all output).
+
+    Escape sequences are removed whole; then every character Python does not call printable
+    goes too (C0 and C1 controls, DEL, bidi overrides and isolates, lone surrogates), except
+    newlines; other whitespace controls (tab, CR, NEL) become a space.
+    """
+    if text.replace("\n", "").isprintable():
+        return text
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return "".join(
+        ch if ch == "\n" or ch.isprintable() else " " if ch.isspace() else "" for ch in text
+    )
+
+
+def one_line(text: str) -> str:
+    """``terminal_safe`` text on one line, runs of whitespace made one space."""
+    return " ".join(terminal_safe(text).split())
+
+
+# What a model id, an alias or a profile id may hold to reach a shell line (completion): every
+# real id fits (vendor/Name-1.5:tag@rev+x), and none of it is shell or terminal syntax.
+_SHELL_WORD = re.compile(r"[A-Za-z0-9._:/@+-]+\Z")
+
+
+def shell_word(text: str) -> bool:
+    """``text`` is made only of ``[A-Za-z0-9._:/@+-]`` (and is not empty)."""
+    return bool(_SHELL_WORD.match(text))
