@@ -16,7 +16,7 @@ from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import availability
 from genesis_cli.flows.availability import Unavailable
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, mask, sendable
+from genesis_cli.records import Catalog, mask, sendable, shell_word
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
 
@@ -150,10 +150,13 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices, warnings: 
 
     ids = [m.id for m in found.models]
     config = config_file.load(paths.config_path()).data
-    held = {alias: ref for ref, alias in config_file.aliases(config).items()}
+    held = {  # this provider's models the config's aliases name (plain ids only)
+        alias: ref
+        for ref, alias in config_file.aliases(config).items()
+        if provider.model_id(ref) is not None and shell_word(ref)
+    }
     targets = {
-        alias: held[alias] if provider.model_id(held.get(alias, "")) is not None else target
-        for alias, target in provider.default_aliases().items()
+        alias: held.get(alias, target) for alias, target in provider.default_aliases().items()
     }
     default_ref = None
     if choices.default is not None:
