@@ -12,12 +12,14 @@ import ipaddress
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from genesis_cli import __version__
 from genesis_cli.errors import NetworkError, UsageError
+from genesis_cli.records import one_line
 
 if TYPE_CHECKING:
     import requests
@@ -57,10 +59,13 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def ambiguous_url(url: str) -> bool:
-    """A backslash, '@', whitespace or a control character: where ``urlsplit``, the HTTP
-    library and a browser could disagree about the host (``http://evil:80\\@127.0.0.1`` is
-    127.0.0.1 to one and ``evil`` to another)."""
-    return any(ch in "\\@" or ch.isspace() or not ch.isprintable() for ch in url)
+    """A backslash, '@', whitespace, a control or a non-ASCII character: where ``urlsplit``,
+    the HTTP library and a browser could disagree about the host (``http://evil:80\\@127.0.0.1``
+    is 127.0.0.1 to one and ``evil`` to another), or a shell about where a quote ends
+    (PowerShell ends '...' at a curly quote too)."""
+    return not url.isascii() or any(
+        ch in "\\@" or ch.isspace() or not ch.isprintable() for ch in url
+    )
 
 
 def check_service_url(url: str, variable: str) -> str:
@@ -71,8 +76,8 @@ def check_service_url(url: str, variable: str) -> str:
     """
     if ambiguous_url(url):
         raise UsageError(
-            f"{variable} holds a backslash, '@', a space or a control character; genesis does "
-            "not guess which host that means",
+            f"{variable} holds a backslash, '@', a space, a control or a non-ASCII character; "
+            "genesis does not guess which host that means",
             hint=f"set {variable} to a plain https://host/path URL, or unset it",
         )
     parts = urlsplit(url)
@@ -139,6 +144,9 @@ class Response:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    # Seconds from sending the request to the end of the body: the request alone, not the
+    # import of requests or the session set-up before it.
+    elapsed: float = 0.0
 
     def json(self) -> Any:
         """The body as JSON; ``ValueError`` when it is not JSON, not UTF-8, or absurdly deep."""
@@ -147,12 +155,29 @@ class Response:
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
 
-    def detail(self, limit: int = 300) -> str:
-        """What the server said, as one short line of plain text (untrusted: shown, not read).
+    def retry_after(self) -> int | None:
+        """Seconds to wait from ``Retry-After``: delta-seconds or an HTTP date, nothing else
+        (any other value is ignored, never shown)."""
+        value = self.headers.get("retry-after", "").strip()
+        if value.isascii() and value.isdigit():
+            return int(value) if len(value) <= 6 else None
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:  # an HTTP date is always GMT
+            return None
+        return max(0, round(when.timestamp() - time.time()))
+
+    def detail(self) -> str:
+        """What the server said, as plain text (untrusted: shown, not read). The caller
+        redacts secrets and then cuts it short (``Provider.redact``).
 
         Chutes answers errors FastAPI-style: ``{"detail": "..."}``, ``{"detail": {"message":
         ...}}`` or, for validation, ``{"detail": [{"msg": ...}]}``; anything else is the raw
-        body. Control characters are removed; the caller redacts secrets.
+        body (its first 64 KiB).
         """
         try:
             body = self.json()
@@ -160,8 +185,8 @@ class Response:
             body = None
         text = _detail_text(body.get("detail") if isinstance(body, dict) else None)
         if text is None:
-            text = self.body[: limit * 4].decode("utf-8", "replace")
-        return plain_text(text)[:limit]
+            text = self.body[:65536].decode("utf-8", "replace")
+        return text
 
 
 def _detail_text(detail: Any) -> str | None:
@@ -178,8 +203,9 @@ def _detail_text(detail: Any) -> str | None:
 
 
 def plain_text(text: str) -> str:
-    """``text`` on one line with control characters (ESC, C1, BEL, newlines) removed."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    """Server text on one line, made terminal-safe: ``records.one_line`` under the name
+    callers of this module know."""
+    return one_line(text)
 
 
 def request(
@@ -232,6 +258,7 @@ def _send(
     max_bytes: int,
 ) -> Response:
     session = new_session()
+    started = time.monotonic()
     try:
         with session.request(
             method,
@@ -258,6 +285,7 @@ def _send(
                 url=url,
                 headers={k.lower(): v for k, v in resp.headers.items()},
                 body=b"".join(chunks),
+                elapsed=time.monotonic() - started,
             )
     finally:
         session.close()

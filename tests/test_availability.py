@@ -8,6 +8,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from genesis_cli.catalog.rows import map_rows
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.flows.availability import check, suggest
 from tests.helpers import CHUTES, GOOD_KEY, invoke, snapshot, spawn_genesis
@@ -15,7 +16,8 @@ from tests.helpers import CHUTES, GOOD_KEY, invoke, snapshot, spawn_genesis
 SNAPSHOT = json.loads(
     (Path(__file__).parent / "data" / "chutes-models-2026-08-22.json").read_text()
 )
-LIVE_IDS = [row["id"] for row in SNAPSHOT["data"]]
+LIVE = map_rows(SNAPSHOT["data"], CHUTES.rows)
+LIVE_IDS = [m.id for m in LIVE]
 
 
 def test_a_successor_of_the_same_vendor_comes_first() -> None:
@@ -31,7 +33,7 @@ def test_a_successor_of_the_same_vendor_comes_first() -> None:
 
 
 def test_the_product_pages_models_missing_from_the_2026_08_list_are_found() -> None:
-    missing = check(CHUTES, LIVE_IDS, CHUTES.default_model_ref(), CHUTES.default_aliases())
+    missing = check(CHUTES, LIVE, CHUTES.default_model_ref(), CHUTES.default_aliases())
     assert [(m.ref, m.role) for m in missing] == [
         ("chutes/zai-org/GLM-4.7-TEE", "primary"),
         ("chutes/zai-org/GLM-4.7-FP8", "alias:chutes-fast"),
@@ -41,7 +43,7 @@ def test_the_product_pages_models_missing_from_the_2026_08_list_are_found() -> N
 
 
 def test_another_providers_default_is_not_judged() -> None:
-    assert check(CHUTES, LIVE_IDS, "openai/gpt-5.1", {}) == []
+    assert check(CHUTES, LIVE, "openai/gpt-5.1", {}) == []
 
 
 @pytest.fixture
@@ -117,9 +119,9 @@ def test_the_one_question_takes_every_first_suggestion_when_answered_yes(live, s
     config = loads((state_dir / "genesis.json").read_text())
     defaults = config["agents"]["defaults"]
     assert defaults["model"]["primary"] == "chutes/zai-org/GLM-5.2-TEE"
-    assert defaults["models"]["chutes/unsloth/Mistral-Nemo-Instruct-2407-TEE"] == {
+    assert defaults["models"]["chutes/google/gemma-4-31B-turbo-TEE"] == {
         "alias": "chutes-vision"
-    }
+    }  # the closest model that takes images
     assert defaults["models"]["chutes/deepseek-ai/DeepSeek-V3.2-TEE"] == {"alias": "chutes-pro"}
 
 

@@ -153,7 +153,7 @@ HOSTILE_ROWS = {
     "object": "list",
     "data": [
         {"id": "m/[link=https://evil.example/]click[/link]", "input_modalities": ["text"]},
-        {"id": "m/[/x]", "input_modalities": ["text\x1b[2J", "image"]},
+        {"id": "m/x", "input_modalities": ["text\x1b[2J", "[/x]"]},
         {"id": "m/ok", "input_modalities": ["\x1b]8;;https://evil.example\x07text", "audio"]},
     ],
 }
@@ -167,19 +167,12 @@ def test_markup_and_escapes_in_rows_are_printed_literally_and_never_crash(
         result = invoke("models", "list", *args)
         assert result.exit_code == 0, result.stderr
         assert "\x1b" not in result.stdout + result.stderr
-    table = invoke("models", "list", "--offline").stdout
-    assert "m/[link=https://evil.example/]click[/link]" in table
-    assert "m/[/x]" in table
+    listing = invoke("models", "list", "--offline", "--wide")
+    assert "[/x]" in listing.stdout  # markup in a modality is printed as it is
+    assert "evil.example" not in listing.stdout  # an id that holds markup is dropped
+    assert "skipped 1 model " in invoke("models", "list", "--refresh").stderr
     cache = (state_dir / "cache" / "chutes-models.json").read_text()
     assert "\\u001b" not in cache and "\x1b" not in cache
-
-
-def test_markup_in_a_retry_after_header_is_printed_literally(models_server, state_dir) -> None:
-    models_server.mode = "429"
-    models_server.retry_after = "[/x]"
-    result = invoke("models", "list", "--refresh")
-    assert result.exit_code == 0, result.stderr
-    assert "[/x]" in result.stdout + result.stderr
 
 
 def test_a_lone_surrogate_in_a_row_never_half_finishes_onboarding(models_server, state_dir) -> None:

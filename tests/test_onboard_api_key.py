@@ -86,7 +86,7 @@ def test_json_summary_is_the_only_stdout(api, state_dir) -> None:
             {
                 "ref": "chutes/chutesai/Mistral-Small-3.2-24B-Instruct-2506",
                 "role": "alias:chutes-vision",
-                "suggestions": ["chutes/unsloth/Mistral-Nemo-Instruct-2407-TEE"],
+                "suggestions": ["chutes/moonshotai/Kimi-K2.5-TEE"],  # takes images
             },
         ],
         "probe": None,

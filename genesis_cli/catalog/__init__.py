@@ -37,9 +37,12 @@ def bundled_catalog(provider: Provider, reason: str, *, fell_back: bool = False)
     )
 
 
-def fetch_live(provider: Provider, credential: str | None) -> list[Model]:
+def fetch_live(
+    provider: Provider, credential: str | None, warnings: list[str] | None = None
+) -> list[Model]:
     """``GET <base>/models``; raises ``CredentialRejected`` on 401/403, else
-    ``CatalogUnavailable`` with the reason when no usable catalog came back."""
+    ``CatalogUnavailable`` with the reason when no usable catalog came back. Rows that were
+    skipped are said in ``warnings``."""
     from genesis_cli import http
 
     url = f"{provider.base_url()}/models"
@@ -53,8 +56,8 @@ def fetch_live(provider: Provider, credential: str | None) -> list[Model]:
             f"{provider.display_name} answered {response.status} to the credential"
         )
     if response.status == 429:
-        retry = response.headers.get("retry-after", "").strip()
-        later = f", retry after {retry[:40]}{'s' if retry.isdigit() else ''}" if retry else ""
+        retry = response.retry_after()
+        later = f", retry after {retry}s" if retry is not None else ""
         raise CatalogUnavailable(f"{url} is rate limiting (HTTP 429{later})")
     if response.status != 200:
         raise CatalogUnavailable(f"{url} answered HTTP {response.status}")
@@ -62,7 +65,7 @@ def fetch_live(provider: Provider, credential: str | None) -> list[Model]:
         body = response.json()
     except ValueError as exc:
         raise CatalogUnavailable(f"{url} did not answer with JSON") from exc
-    return parse_models_body(body, provider.rows)
+    return parse_models_body(body, provider.rows, warnings)
 
 
 def read_cache(
@@ -149,7 +152,7 @@ def discover(
     try:
         try:
             with fetching():
-                models = fetch_live(provider, credential)
+                models = fetch_live(provider, credential, warnings)
         except CredentialRejected:
             if reject_is_fatal:
                 raise
@@ -157,7 +160,7 @@ def discover(
                 f"{provider.display_name} rejected the credential in use; listed models without it"
             )
             with fetching():
-                models = fetch_live(provider, None)
+                models = fetch_live(provider, None, warnings)
     except CatalogUnavailable as exc:
         found = bundled_catalog(provider, exc.message, fell_back=True)
         # The fallback first: it explains what follows.

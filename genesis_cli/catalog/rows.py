@@ -13,7 +13,7 @@ from typing import Any
 from genesis_cli.coerce import finite_number
 from genesis_cli.errors import GenesisError
 from genesis_cli.providers import RowMapping
-from genesis_cli.records import Cost, Model
+from genesis_cli.records import Cost, Model, one_line, shell_word
 
 # When the provider does not say: conservative values a client can always honour.
 DEFAULT_CONTEXT_WINDOW = 32768
@@ -53,20 +53,19 @@ def _string_list(value: Any) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for item in value[:_MAX_LIST]:
         if isinstance(item, str):
-            clean = item if item.isprintable() else "".join(c for c in item if c.isprintable())
-            word = clean.strip().lower()[:_MAX_WORD]
+            word = one_line(item).lower()[:_MAX_WORD]
             if word:
                 seen.setdefault(word, None)
     return tuple(seen)
 
 
 def _usable_id(value: Any) -> str | None:
+    """An id made only of ``[A-Za-z0-9._:/@+-]`` (``records.shell_word``): it is printed,
+    cached, written to the config and offered by shell completion, so nothing else gets in."""
     if not isinstance(value, str):
         return None
     model_id = value.strip()
-    if not model_id or len(model_id) > _MAX_ID_LENGTH:
-        return None
-    if any(ch.isspace() or not ch.isprintable() for ch in model_id):
+    if len(model_id) > _MAX_ID_LENGTH or not shell_word(model_id):
         return None
     return model_id
 
@@ -109,21 +108,34 @@ def map_row(row: Any, rows: RowMapping = OWN_ROWS) -> Model | None:
     )
 
 
-def map_rows(rows: Iterable[Any], mapping: RowMapping = OWN_ROWS) -> list[Model]:
-    """Map rows, skipping unusable ones and keeping the first of duplicate ids."""
+def map_rows(
+    rows: Iterable[Any], mapping: RowMapping = OWN_ROWS, warnings: list[str] | None = None
+) -> list[Model]:
+    """Map rows, skipping unusable ones and keeping the first of duplicate ids. Rows skipped
+    for their id are counted in one warning (the ids themselves are not repeated)."""
     models: dict[str, Model] = {}
+    bad_ids = 0
     for row in rows:
         model = map_row(row, mapping)
-        if model is not None and model.id not in models:
+        if model is None:
+            bad_ids += isinstance(row, dict) and isinstance(row.get("id"), str)
+        elif model.id not in models:
             models[model.id] = model
+    if bad_ids and warnings is not None:
+        warnings.append(
+            f"skipped {bad_ids} model{'s' if bad_ids != 1 else ''} whose id is empty, too long "
+            "or holds characters other than A-Z a-z 0-9 . _ : / @ + -"
+        )
     return list(models.values())
 
 
-def parse_models_body(body: Any, mapping: RowMapping = OWN_ROWS) -> list[Model]:
+def parse_models_body(
+    body: Any, mapping: RowMapping = OWN_ROWS, warnings: list[str] | None = None
+) -> list[Model]:
     """The models of an OpenAI-style ``{"data": [...]}`` answer; raises when none is usable."""
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise CatalogUnavailable("the models answer has no 'data' list")
-    models = map_rows(body["data"], mapping)
+    models = map_rows(body["data"], mapping, warnings)
     if not models:
         raise CatalogUnavailable("the models answer lists no usable model")
     return models

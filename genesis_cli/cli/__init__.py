@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from genesis_cli import __version__
-from genesis_cli.cli.ui import UI
+from genesis_cli.cli.ui import UI, new_command
 from genesis_cli.errors import ExitCode, GenesisError
 
 
@@ -23,13 +23,53 @@ def _print_traceback() -> None:
     traceback.print_exc()
 
 
+def _closed_pipe() -> NoReturn:
+    """The reader of stdout went away (``genesis auth status | head -1``): end quietly, as
+    a program killed by SIGPIPE would. Whatever is still buffered goes to /dev/null, so the
+    flush at exit cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests' streams)
+        pass
+    raise SystemExit(141)
+
+
+def _usage_error(exc: click.UsageError) -> Exception:
+    """click's usage error as genesis prints every error: one ``error:`` line and the next
+    step (not click's usage block); exit 2. A bare group (``genesis models``) still shows
+    its help."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        return exc
+    command = exc.ctx.command_path if exc.ctx is not None else "genesis"
+    UI().error(exc.format_message(), f"see `{command} --help`")
+    return click.exceptions.Exit(exc.exit_code)
+
+
 class GenesisGroup(click.Group):
     """Turns genesis errors and interrupts into one stderr line and the README's exit code."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _usage_error(exc) from None
+
     def invoke(self, ctx: click.Context) -> Any:
+        new_command()
         ui = UI()
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _usage_error(exc) from None
+        except BrokenPipeError:
+            _closed_pipe()
         except GenesisError as exc:
             if _debug():
                 _print_traceback()
@@ -108,6 +148,11 @@ _register()
 
 def main() -> None:
     try:
-        cli.main(prog_name="genesis")
+        try:
+            cli.main(prog_name="genesis")
+        finally:
+            sys.stdout.flush()  # here, where a closed pipe can still be handled
+    except BrokenPipeError:
+        _closed_pipe()
     except KeyboardInterrupt:  # outside any command (e.g. while parsing)
         sys.exit(int(ExitCode.INTERRUPTED))

@@ -203,10 +203,9 @@ def delete_command(yes: bool, json_mode: bool) -> None:
     if (
         not yes
         and sys.stdin.isatty()
-        and not click.confirm(
+        and not ui.confirm(
             f"Delete the {name} app {stored.name or stored.client_id}? {consequence}.",
             default=False,
-            err=True,
         )
     ):
         raise click.exceptions.Exit(int(ExitCode.ERROR))

@@ -32,7 +32,7 @@ def complete_models(ctx: click.Context, param: Any, incomplete: str) -> list[Com
         return []
     items = [CompletionItem(a, help=f"alias of {r}") for a, r in aliases.items()]
     items += [CompletionItem(r) for r in refs]
-    return [i for i in items if i.value.startswith(incomplete)]
+    return offered(items, incomplete)
 
 
 def complete_profiles(ctx: click.Context, param: Any, incomplete: str) -> list[CompletionItem]:
@@ -42,8 +42,21 @@ def complete_profiles(ctx: click.Context, param: Any, incomplete: str) -> list[C
         profiles = auth_store.load().profiles
     except Exception:
         return []
+    return offered([CompletionItem(p.id, help=p.type) for p in profiles.values()], incomplete)
+
+
+def offered(items: list[CompletionItem], incomplete: str) -> list[CompletionItem]:
+    """The candidates that start with ``incomplete`` and that a shell can take as one plain
+    word (``records.shell_word``), with a help made of such words: a value from the config,
+    the store or the network that holds anything else (``$(...)``, quotes) is never offered."""
+    from genesis_cli.records import shell_word
+
     return [
-        CompletionItem(p.id, help=p.type) for p in profiles.values() if p.id.startswith(incomplete)
+        i
+        for i in items
+        if i.value.startswith(incomplete)
+        and shell_word(i.value)
+        and (i.help is None or all(shell_word(word) for word in i.help.split(" ")))
     ]
 
 

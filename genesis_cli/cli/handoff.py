@@ -16,6 +16,7 @@ import click
 from genesis_cli.cli.completion import profile_option
 from genesis_cli.cli.provider import current
 from genesis_cli.cli.shell import SHELLS, assignment
+from genesis_cli.cli.ui import UI
 from genesis_cli.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ PROFILE_OPTION = profile_option("This stored profile instead of the active crede
 
 def credential_or_exit(provider: Provider, profile_id: str | None) -> str:
     """The secret to hand on; exit 3 (stdout untouched) when there is none."""
-    from genesis_cli.cli.ui import UI
     from genesis_cli.flows import credentials
 
     return credentials.required(provider, profile_id, warn=UI().warn).secret
@@ -94,11 +94,11 @@ class ExecCommand(click.Command):
     so an option meant for the command is never read as genesis's own."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if "--" not in args:
+        if "--" not in args and not set(args) & set(ctx.help_option_names):
             raise click.UsageError(
                 "put the command after --: genesis exec [--profile ID] -- CMD [ARG...]", ctx
             )
-        split = args.index("--")
+        split = args.index("--") if "--" in args else len(args)
         ctx.meta["genesis_exec_command"] = args[split + 1 :]
         return super().parse_args(ctx, args[:split])
 
@@ -124,7 +124,7 @@ def exec_command(profile_id: str | None) -> None:
     secret = credential_or_exit(provider, profile_id)
     program = shutil.which(command[0]) if os.sep not in command[0] else command[0]
     if program is None or not os.path.exists(program):
-        sys.stderr.write(f"error: {command[0]}: command not found\n")
+        UI().error(f"{command[0]}: command not found")
         raise click.exceptions.Exit(127)
     env: dict[str, Any] = {**os.environ, **handed_env(provider, secret, provider_vars=True)}
     sys.stdout.flush()
@@ -132,7 +132,7 @@ def exec_command(profile_id: str | None) -> None:
     try:
         os.execve(program, command, env)
     except OSError as exc:
-        sys.stderr.write(f"error: cannot run {command[0]}: {exc.strerror}\n")
+        UI().error(f"cannot run {command[0]}: {exc.strerror}")
         code = 127 if isinstance(exc, FileNotFoundError) else 126
         raise click.exceptions.Exit(code) from None
     raise click.exceptions.Exit(int(ExitCode.ERROR))  # not reached: execve does not return

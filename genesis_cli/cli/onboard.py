@@ -217,8 +217,8 @@ def _read_api_key(provider: Provider, from_stdin: bool, interactive: bool, ui: U
         )
     from genesis_cli.records import mask
 
-    if env_key and click.confirm(
-        f"Use the API key from {provider.api_key_env} ({mask(env_key)})?", default=True, err=True
+    if env_key and ui.confirm(
+        f"Use the API key from {provider.api_key_env} ({mask(env_key)})?", default=True
     ):
         return env_key
     ui.info(f"Create an API key at {provider.api_keys_url}")

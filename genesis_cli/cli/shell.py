@@ -7,22 +7,26 @@ quote itself. Values with control characters never get here (``records.sendable`
 
 from __future__ import annotations
 
-SHELLS = ("sh", "fish", "powershell", "dotenv")
+SHELLS = ("sh", "bash", "zsh", "fish", "powershell", "dotenv")
+# Every character PowerShell ends a single-quoted string with: ' and the curly quotes.
+_POWERSHELL_QUOTES = "'\u2018\u2019\u201a\u201b"
 
 
 def quote(shell: str, value: str) -> str:
+    if shell in ("bash", "zsh"):  # both read sh syntax
+        shell = "sh"
     if shell == "sh":  # POSIX: nothing is special inside '...'; a ' ends it, so '\''
         return "'" + value.replace("'", "'\\''") + "'"
     if shell in ("fish", "dotenv"):  # fish and python-dotenv read only \\ and \' inside '...'
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if shell == "powershell":  # a ' is written twice
-        return "'" + value.replace("'", "''") + "'"
+    if shell == "powershell":  # each quote character is written twice
+        return "'" + "".join(ch * 2 if ch in _POWERSHELL_QUOTES else ch for ch in value) + "'"
     raise ValueError(f"unknown shell {shell!r}")
 
 
 def assignment(shell: str, name: str, value: str) -> str:
     quoted = quote(shell, value)
-    if shell == "sh":
+    if shell in ("sh", "bash", "zsh"):
         return f"export {name}={quoted}"
     if shell == "fish":
         return f"set -gx {name} {quoted}"

@@ -36,7 +36,7 @@ class TerminalInteraction:
             return False
 
     def read_line(self, prompt: str, stop: threading.Event | None = None) -> str:
-        sys.stderr.write(prompt)
+        self.ui.info(prompt, nl=False)
         sys.stderr.flush()
         if stop is not None:
             _wait_for_input(stop)

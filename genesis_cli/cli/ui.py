@@ -1,7 +1,9 @@
 """The one place that writes to the terminal: stdout for results, stderr for the rest.
 
 Knows about TTYs, ``NO_COLOR`` and ``--json``. rich is imported only when a table, panel or
-spinner is actually drawn.
+spinner is actually drawn. Every string leaves through ``records.terminal_safe`` (text,
+warnings, errors, rich output) or is JSON-escaped (``--json``), so text from a server, the
+config or the environment cannot drive the terminal; rich markup is never interpreted.
 """
 
 from __future__ import annotations
@@ -14,8 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from genesis_cli.records import one_line, terminal_safe
+
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, ConsoleOptions, RenderResult
+
+_warned: set[str] = set()  # the warnings this command has printed
+
+
+def new_command() -> None:
+    """A command starts: no warning printed yet (each is printed once per command)."""
+    _warned.clear()
 
 
 def _is_tty(stream: Any) -> bool:
@@ -35,29 +46,42 @@ class UI:
         self._status: Any = None  # the spinner being drawn, if any
 
     # stderr: progress, warnings, errors
-    def info(self, message: str) -> None:
-        click.echo(message, err=True)
+    def info(self, message: str, nl: bool = True) -> None:
+        click.echo(terminal_safe(message), err=True, nl=nl)
 
+    # A warning or an error is one line: a newline from outside cannot forge another.
     def warn(self, message: str) -> None:
+        text = one_line(message)
+        if text in _warned:
+            return
+        _warned.add(text)
         prefix = click.style("warning:", fg="yellow") if color_enabled(sys.stderr) else "warning:"
-        click.echo(f"{prefix} {message}", err=True)
+        click.echo(f"{prefix} {text}", err=True)
 
     def error(self, message: str, hint: str | None = None) -> None:
         prefix = (
             click.style("error:", fg="red", bold=True) if color_enabled(sys.stderr) else "error:"
         )
-        click.echo(f"{prefix} {message}", err=True)
+        click.echo(f"{prefix} {one_line(message)}", err=True)
         if hint:
-            click.echo(f"  {hint}", err=True)
+            click.echo(f"  {one_line(hint)}", err=True)
 
     # stdout: results
     def emit_json(self, document: dict[str, Any]) -> None:
+        """One JSON document; characters a terminal would act on are left as ``\\uXXXX``
+        escapes (json escapes C0 itself; DEL, C1, bidi and surrogates are done here)."""
         import json
 
-        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        text = json.dumps(document, indent=2, ensure_ascii=False)
+        if not text.replace("\n", "").isprintable():
+            text = "".join(
+                ch if ch == "\n" or ch.isprintable() else _json_escape(ch) for ch in text
+            )
+        click.echo(text)
 
     def line(self, text: str = "") -> None:
-        click.echo(text)
+        """One line of a result: a newline from outside cannot start another."""
+        click.echo(terminal_safe(text).replace("\n", " "))
 
     def summary(self, title: str, rows: list[tuple[str, str]]) -> None:
         """A titled block of label/value rows: a panel on a terminal, plain lines otherwise."""
@@ -79,18 +103,32 @@ class UI:
         self.console().print(panel)
 
     def console(self) -> Console:
-        from rich.console import Console
+        """A rich console on stdout that reads no markup and prints every renderable's text
+        through ``terminal_safe`` (its own styling sequences are left alone)."""
+        from rich.console import Console, RenderHook
+
+        class Safe(RenderHook):
+            def process_renderables(self, renderables: list[Any]) -> list[Any]:
+                return [_Safe(r) for r in renderables]
+
+        class PipeAware(Console):
+            def on_broken_pipe(self) -> None:
+                self.quiet = True
+                raise BrokenPipeError  # ended quietly in one place, the cli entry point
 
         tty = _is_tty(sys.stdout)
-        return Console(
+        console = PipeAware(
             file=sys.stdout,
             no_color=not color_enabled(sys.stdout),
             highlight=False,
+            markup=False,
             emoji=False,
             # A pipe gets whole lines rather than rich's 80-column default.
             width=None if tty else 200,
             force_terminal=None if tty else False,
         )
+        console.push_render_hook(Safe())
+        return console
 
     @contextlib.contextmanager
     def spinner(self, message: str) -> Iterator[None]:
@@ -102,7 +140,7 @@ class UI:
         from rich.text import Text
 
         console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr))
-        with console.status(Text(message)) as status:
+        with console.status(Text(terminal_safe(message))) as status:
             self._status = status
             try:
                 yield
@@ -115,7 +153,31 @@ class UI:
         if status is not None:
             status.stop()
         try:
-            return bool(click.confirm(question, default=default, err=True))
+            return bool(click.confirm(terminal_safe(question), default=default, err=True))
         finally:
             if status is not None:
                 status.start()
+
+
+def _json_escape(ch: str) -> str:
+    code = ord(ch)
+    if code > 0xFFFF:  # JSON spells it as a surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+class _Safe:
+    """A renderable drawn as ``inner`` is, with the text of every segment made terminal-safe."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+
+        for segment in console.render(self.inner, options):
+            if segment.control:  # rich's own cursor movements
+                yield segment
+            else:
+                yield Segment(terminal_safe(segment.text), segment.style)

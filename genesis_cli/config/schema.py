@@ -275,6 +275,7 @@ def register(
     default_ref: str | None = None,
     alias_targets: dict[str, str] | None = None,
     exec_provider: tuple[str, dict[str, Any]] | None = None,
+    moved_aliases: frozenset[str] = frozenset(),
 ) -> Registration:
     """Mutate ``data`` (the config) to register ``provider``: catalog, aliases, default,
     profile.
@@ -282,7 +283,9 @@ def register(
     Only genesis's keys change: other providers, other models' entries and unknown keys stay.
     ``prune`` (the catalog is live) lets models that left the catalog be removed.
     ``default_ref`` and ``alias_targets`` replace the product page's default and alias
-    targets (``onboard --default``, or a suggestion the user accepted). ``exec_provider``
+    targets (``onboard --default``, or a suggestion the user accepted). An alias in
+    ``moved_aliases`` (the user just accepted its new target) leaves the model that holds it
+    now; any other alias held elsewhere is the user's and is skipped. ``exec_provider``
     (its name and entry) hands the credential over by reference (``link_credential``).
     """
     model = object_at(data, "agents", "defaults", "model")
@@ -301,6 +304,12 @@ def register(
             (ref for ref, e in entries.items() if isinstance(e, dict) and e.get("alias") == alias),
             None,
         )
+        if alias in moved_aliases and holder not in (None, target):
+            old = entries[holder]
+            del old["alias"]
+            if not old:
+                del entries[holder]
+            holder = None
         entry = entries.get(target)
         current = entry.get("alias") if isinstance(entry, dict) else None
         if holder not in (None, target):

@@ -18,8 +18,8 @@ from urllib.parse import quote
 from genesis_cli import http
 from genesis_cli.coerce import finite_number
 from genesis_cli.errors import NetworkError
-from genesis_cli.http import plain_text
 from genesis_cli.providers import Provider
+from genesis_cli.records import one_line
 
 TEE_SENTENCE = "TEE models need an active subscription or a positive balance"
 MAX_QUOTAS = 20
@@ -105,7 +105,7 @@ def _body(
         return None
     if outcome.status in (401, 403):
         account.refused += 1
-        detail = provider.redact(outcome.detail(120), (secret,))
+        detail = provider.redact(outcome.detail(), (secret,), 120)
         why = (
             "an OAuth token needs the account:read or profile scope to read the account"
             if account.oauth
@@ -135,7 +135,7 @@ def _window(value: Any) -> dict[str, Any] | None:
         "usage": finite_number(value.get("usage")),
         "cap": finite_number(value.get("cap")),
         "remaining": finite_number(value.get("remaining")),
-        "resetAt": plain_text(reset)[:40] if isinstance(reset, str) else None,
+        "resetAt": one_line(reset)[:40] if isinstance(reset, str) else None,
     }
 
 
@@ -164,7 +164,7 @@ def read_account(
     me = _body(provider, account, "account", first.get("/users/me"), secret)
     if isinstance(me, dict):
         name = me.get("username")
-        account.username = plain_text(name)[:100] if isinstance(name, str) else None
+        account.username = one_line(name)[:100] if isinstance(name, str) else None
         balance = finite_number(me.get("balance"))
         account.balance = float(balance) if balance is not None else None
     usage = _body(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from genesis_cli.providers import Provider
+from genesis_cli.records import Model
 
 MAX_SUGGESTIONS = 3
 MAX_SCORED = 200  # full similarity scores computed per missing model, at most
@@ -45,12 +46,16 @@ def _natural(text: str) -> tuple[Any, ...]:
 
 
 def suggest(
-    provider: Provider, model_id: str, live_ids: list[str], limit: int = MAX_SUGGESTIONS
+    provider: Provider,
+    model_id: str,
+    live_ids: list[str],
+    limit: int = MAX_SUGGESTIONS,
+    floor: float = 0.5,
 ) -> list[str]:
     """Up to ``limit`` refs from ``live_ids`` for a missing ``model_id``: the same vendor
-    (the part before '/') first, then the closest names. Names are compared with their
-    numbers blanked out, so a successor (GLM-4.7 -> GLM-5.2) ranks like a sibling; among
-    equals the higher version comes first."""
+    (the part before '/') first, then the closest names (at least ``floor`` alike). Names
+    are compared with their numbers blanked out, so a successor (GLM-4.7 -> GLM-5.2) ranks
+    like a sibling; among equals the higher version comes first."""
     vendor = model_id.split("/", 1)[0].lower() if "/" in model_id else None
     shape = _DIGITS.sub("#", model_id.lower())
     matcher = difflib.SequenceMatcher(None, shape, "")
@@ -84,15 +89,22 @@ def suggest(
     if len(picked) < limit:
         chosen = set(same)
         others = [c for c in candidates if c not in chosen]
-        picked += ranked(others, floor=0.5, wanted=limit - len(picked))
+        picked += ranked(others, floor=floor, wanted=limit - len(picked))
     return [provider.ref(c) for c in picked]
 
 
 def check(
-    provider: Provider, live_ids: list[str], default: str, aliases: dict[str, str]
+    provider: Provider, live: list[Model], default: str, aliases: dict[str, str]
 ) -> list[Unavailable]:
-    """The default and each alias target (refs) that a live catalog lacks, with suggestions."""
-    present = set(live_ids)
+    """The default and each alias target (refs) that a live catalog lacks, with suggestions.
+
+    A suggestion takes every input the missing model takes, as far as genesis knows it (the
+    bundled catalog): a model for images (``chutes-vision``) is offered only image models,
+    the closest first, however unlike their names."""
+    from genesis_cli import catalog
+
+    present = {m.id for m in live}
+    known = {m.id: m for m in catalog.bundled_catalog(provider, "").models}
     missing: list[Unavailable] = []
     roles = [("primary", default)] + [(f"alias:{name}", ref) for name, ref in aliases.items()]
     for role, ref in roles:
@@ -100,5 +112,11 @@ def check(
         if model_id is None:
             continue  # another provider's model: not ours to judge
         if model_id not in present:
-            missing.append(Unavailable(ref, role, suggest(provider, model_id, live_ids)))
+            needs = set(known[model_id].input) if model_id in known else set()
+            fitting = [m.id for m in live if needs <= set(m.input)]
+            # Beyond text, fitting the inputs matters more than a like name.
+            floor = -1.0 if needs - {"text"} else 0.5
+            missing.append(
+                Unavailable(ref, role, suggest(provider, model_id, fitting, floor=floor))
+            )
     return missing

@@ -6,7 +6,6 @@ One ``POST <base>/chat/completions`` with ``max_tokens: 1`` (one request of quot
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,12 +102,6 @@ def _reason(status: int) -> str:
     return "bad_response"
 
 
-def _retry_after(value: str | None) -> int | None:
-    if value and value.strip().isdigit() and len(value.strip()) <= 6:
-        return int(value.strip())
-    return None
-
-
 def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
     """Send the one-token request for ``model_ref`` (``<provider>/<id>``) with ``secret``."""
     model_id = provider.model_id(model_ref) or model_ref
@@ -119,7 +112,6 @@ def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
         "stream": False,
     }
     url = f"{provider.base_url()}/chat/completions"
-    started = time.monotonic()
     try:
         response = http.request(
             "POST",
@@ -136,7 +128,7 @@ def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
             detail=exc.message,
             hint=next_step(provider, "network"),
         )
-    latency = round((time.monotonic() - started) * 1000)
+    latency = round(response.elapsed * 1000)
     result = TestResult(model_ref, False, status=response.status, latency_ms=latency)
     if response.status == 200:
         try:
@@ -154,10 +146,12 @@ def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
     result.hint = next_step(provider, result.reason)
     result.detail = provider.redact(response.detail(), (secret,))
     if result.reason == "rate_limited":
-        result.retry_after = _retry_after(response.headers.get("retry-after"))
+        result.retry_after = response.retry_after()
     if result.reason == "not_found":
-        known = [m.id for m in catalog.resolve(provider, None, offline=True).models]
-        result.suggestions = suggest(provider, model_id, known)
+        # Only what is served now: the live catalog (no cache, no bundled stand-in).
+        live = catalog.discover(provider, secret)
+        if live.source == "live":
+            result.suggestions = suggest(provider, model_id, [m.id for m in live.models])
     return result
 
 

@@ -18,7 +18,7 @@ from genesis_cli.flows.availability import Unavailable
 from genesis_cli.flows.credentials import is_oauth_token
 from genesis_cli.fsutil import check_private_dir
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, mask, sendable
+from genesis_cli.records import Catalog, mask, sendable, shell_word
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
 
@@ -45,6 +45,7 @@ class Plan:
     default_ref: str | None
     alias_targets: dict[str, str]
     unavailable: list[Unavailable] = field(default_factory=list)
+    moved: frozenset[str] = frozenset()  # aliases whose suggested target the user accepted
 
 
 @dataclass
@@ -168,13 +169,22 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices, warnings: 
     ``--default`` must name a model of the catalog in use (else exit 2, nothing written).
     After a live discovery, the default and each alias target the catalog lacks are offered
     a substitute (``choices.substitute``) or reported in ``warnings`` and ``unavailable``.
+    The user's earlier choices stay (an accepted suggestion is never asked or warned about
+    again): an alias the config points elsewhere than the product page keeps its target, and
+    a configured default in the live catalog stays while the product page's is gone from it.
     """
     from genesis_cli.flows.default_model import resolve_ref
 
     ids = [m.id for m in found.models]
-    targets = provider.default_aliases()
-    needs_config = choices.default is not None or choices.keep_default
-    config = config_file.load(paths.config_path()).data if needs_config else {}
+    config = config_file.load(paths.config_path()).data
+    held = {  # this provider's models the config's aliases name (plain ids only)
+        alias: ref
+        for ref, alias in config_file.aliases(config).items()
+        if provider.model_id(ref) is not None and shell_word(ref)
+    }
+    targets = {
+        alias: held.get(alias, target) for alias, target in provider.default_aliases().items()
+    }
     default_ref = None
     if choices.default is not None:
         default_ref = resolve_ref(provider, choices.default, config, set(ids))
@@ -188,16 +198,27 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices, warnings: 
     plan = Plan(default_ref, dict(targets))
     if found.source != "live":
         return plan
-    kept = config_file.primary_model(config) if choices.keep_default else None
-    primary = default_ref or kept or provider.default_model_ref()
-    missing = availability.check(provider, ids, primary, targets)
+    configured = config_file.primary_model(config)
+    product = provider.default_model_ref()
+    if (
+        default_ref is None
+        and configured is not None
+        and provider.model_id(configured) in ids
+        and provider.model_id(product) not in ids
+    ):
+        plan.default_ref = configured  # a default chosen earlier, while the product's is gone
+    kept = configured if choices.keep_default else None
+    primary = plan.default_ref or kept or product
+    missing = availability.check(provider, found.models, primary, targets)
     replaceable = [m for m in missing if m.suggestions]
     if replaceable and choices.substitute and choices.substitute(replaceable):
         for item in replaceable:
             if item.role == "primary":
                 plan.default_ref = item.suggestions[0]
             else:
-                plan.alias_targets[item.role.removeprefix("alias:")] = item.suggestions[0]
+                alias = item.role.removeprefix("alias:")
+                plan.alias_targets[alias] = item.suggestions[0]
+                plan.moved |= {alias}
         missing = [m for m in missing if not m.suggestions]
     for item in missing:
         plan.unavailable.append(item)
@@ -247,6 +268,7 @@ def write_everything(
             default_ref=plan.default_ref,
             alias_targets=plan.alias_targets,
             exec_provider=reference,
+            moved_aliases=plan.moved,
         ),
     )
     warnings += registration.warnings

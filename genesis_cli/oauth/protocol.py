@@ -218,10 +218,8 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
             # Server text is shown to the user: cut it short and strip anything secret.
             sent = tuple(form.values())
             provider = client.provider
-            error = provider.redact(body["error"][:100], sent)
-            text = (
-                provider.redact(description[:200], sent) if isinstance(description, str) else None
-            )
+            error = provider.redact(body["error"], sent, 100)
+            text = provider.redact(description, sent, 200) if isinstance(description, str) else None
             if error == "invalid_client":
                 raise OAuthError(
                     provider,

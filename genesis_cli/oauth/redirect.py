@@ -7,9 +7,9 @@ import secrets
 from urllib.parse import urlsplit
 
 from genesis_cli.errors import AuthError
-from genesis_cli.http import plain_text
 from genesis_cli.oauth.protocol import OAuthError, SignInDenied
 from genesis_cli.providers import Provider
+from genesis_cli.records import one_line
 
 
 class BadRedirect(AuthError):
@@ -45,9 +45,9 @@ def code_from_params(provider: Provider, params: dict[str, list[str]], expected_
             hint="paste the URL from the sign-in genesis just started",
             wrong_state=True,
         )
-    error = plain_text(_single(params, "error") or "")[:100]
+    error = one_line(_single(params, "error") or "")[:100]
     if error:
-        description = plain_text(_single(params, "error_description") or "")[:300] or None
+        description = one_line(_single(params, "error_description") or "")[:300] or None
         if error == "invalid_scope":
             raise OAuthError(
                 provider,

@@ -148,10 +148,10 @@ class Provider:
         prefix = f"{self.id}/"
         return ref.removeprefix(prefix) if ref.startswith(prefix) else None
 
-    def redact(self, text: str, secrets: tuple[str | None, ...]) -> str:
+    def redact(self, text: str, secrets: tuple[str | None, ...], limit: int = 300) -> str:
         """Server text made fit to show: ``secrets`` and anything shaped like one of this
-        provider's keys or tokens replaced (``records.redact``)."""
-        return redact(text, secrets, self.token_prefixes)
+        provider's keys or tokens replaced, then cut to ``limit`` (``records.redact``)."""
+        return redact(text, secrets, self.token_prefixes, limit)
 
     # --- the bundled catalog ------------------------------------------------------------
 
