@@ -38,22 +38,14 @@ def list_command(json_mode: bool, refresh: bool, offline: bool, wide: bool) -> N
       genesis models list --wide
       genesis models list --refresh --json | jq '.models[].ref'
     """
-    from genesis_cli.flows import credentials
     from genesis_cli.flows.models import list_models
 
     if refresh and offline:
         raise UsageError("--refresh and --offline contradict each other", hint="pass one of them")
-
     ui = UI(json_mode)
     provider = current()
-
-    def secret() -> str | None:
-        credential = credentials.active(provider)
-        return credential.secret if credential else None
-
     listing = list_models(
         provider,
-        secret,
         refresh=refresh,
         offline=offline,
         # Drawn only while the network is really asked (not for a cache or --offline).

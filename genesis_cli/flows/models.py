@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from genesis_cli import catalog, paths
 from genesis_cli.config import config_file
+from genesis_cli.flows import credentials
 from genesis_cli.providers import Provider
 from genesis_cli.records import Catalog, collect_warnings, to_json, warn
 
@@ -40,13 +41,15 @@ class ModelListing:
 
 def list_models(
     provider: Provider,
-    credential: Callable[[], str | None],
     *,
     refresh: bool,
     offline: bool,
     fetching: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> ModelListing:
-    """``credential`` is asked for only when the network is (see ``catalog.resolve``)."""
+    def secret() -> str | None:  # asked only with the network: a fresh cache spends nothing
+        credential = credentials.active(provider)
+        return credential.secret if credential else None
+
     config = config_file.load(paths.config_path()).data
     default = config_file.primary_model(config) or provider.default_model_ref()
     by_ref: dict[str, list[str]] = {}
@@ -58,11 +61,7 @@ def list_models(
             by_ref.setdefault(model_ref, []).append(alias)
     with collect_warnings() as warnings:
         found = catalog.resolve(
-            provider,
-            None if offline else credential,
-            refresh=refresh,
-            offline=offline,
-            fetching=fetching,
+            provider, secret, refresh=refresh, offline=offline, fetching=fetching
         )
         refs = {provider.ref(model_id) for model_id in found.ids()}
         if default not in refs:
