@@ -12,6 +12,7 @@ from genesis_cli import catalog, http
 from genesis_cli.errors import ExitCode, NetworkError, UsageError
 from genesis_cli.flows.availability import suggest
 from genesis_cli.providers import Provider
+from genesis_cli.records import collect_warnings
 
 PROMPT = "ping"
 
@@ -70,20 +71,13 @@ class ProbeResult:
         return ExitCode.OK if self.ok else REASONS[self.reason or "bad_response"][0]
 
 
-def _reason(status: int) -> str:
-    if status == 401:
-        return "rejected"
-    if status == 403:
-        return "forbidden"
-    if status == 402:
-        return "payment_required"
-    if status == 404:
-        return "not_found"
-    if status == 429:
-        return "rate_limited"
-    if status >= 500:
-        return "unavailable"
-    return "bad_response"
+_REASON_OF_STATUS = {
+    401: "rejected",
+    402: "payment_required",
+    403: "forbidden",
+    404: "not_found",
+    429: "rate_limited",
+}
 
 
 def probe(provider: Provider, model_ref: str, secret: str) -> ProbeResult:
@@ -119,13 +113,16 @@ def probe(provider: Provider, model_ref: str, secret: str) -> ProbeResult:
         result.reason = "bad_response"
         result.detail = "HTTP 200 without a 'choices' list"
         return result
-    result.reason = _reason(response.status)
+    fallback = "unavailable" if response.status >= 500 else "bad_response"
+    result.reason = _REASON_OF_STATUS.get(response.status, fallback)
     result.detail = provider.redact(response.detail(), (secret,))
     if result.reason == "rate_limited":
         result.retry_after = response.retry_after()
     if result.reason == "not_found":
-        # Only what is served now: the live catalog (no cache, no bundled stand-in).
-        live = catalog.discover(provider, secret)
+        # Only what is served now: the live catalog (no cache, no bundled stand-in); what
+        # went wrong fetching it is no news about the model, so not said.
+        with collect_warnings(pass_on=False):
+            live = catalog.discover(provider, secret)
         if live.source == "live":
             result.suggestions = suggest(provider, model_id, [m.id for m in live.models])
     return result
