@@ -91,8 +91,8 @@ class UI:
         print_warnings()
         text = json.dumps(to_json(document), indent=2, ensure_ascii=False)
         if not text.replace("\n", "").isprintable():
-            text = "".join(
-                ch if ch == "\n" or ch.isprintable() else _json_escape(ch) for ch in text
+            text = "".join(  # ASCII json spells a character outside the BMP as two escapes
+                ch if ch == "\n" or ch.isprintable() else json.dumps(ch)[1:-1] for ch in text
             )
         click.echo(text)
 
@@ -178,14 +178,6 @@ class UI:
         finally:
             if status is not None:
                 status.start()
-
-
-def _json_escape(ch: str) -> str:
-    code = ord(ch)
-    if code > 0xFFFF:  # JSON spells it as a surrogate pair
-        code -= 0x10000
-        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-    return f"\\u{code:04x}"
 
 
 class _Safe:
