@@ -129,9 +129,11 @@ def save_cache(provider: Provider, models: list[Model], fetched_at: float) -> No
 Fetching = Callable[[], AbstractContextManager[None]]
 
 
-def _with_warnings(found: Catalog, said: list[str]) -> Catalog:
-    """``found`` carrying the warnings ``said`` while finding it, a fallback's first (it
+def _told(find: Callable[[], Catalog]) -> Catalog:
+    """What ``find`` found, carrying the warnings said meanwhile, a fallback's first (it
     explains what follows), each said on to the command."""
+    with collect_warnings(pass_on=False) as said:
+        found = find()
     if found.fell_back:
         said.insert(0, f"live catalog unavailable ({found.reason}); using the bundled catalog")
     found.warnings = said
@@ -174,9 +176,7 @@ def discover(
     onboarded); otherwise it is a warning and the (public) list is fetched once more without
     the credential.
     """
-    with collect_warnings(pass_on=False) as said:
-        found = _discover(provider, credential, reject_is_fatal, fetching)
-    return _with_warnings(found, said)
+    return _told(lambda: _discover(provider, credential, reject_is_fatal, fetching))
 
 
 def resolve(
@@ -193,9 +193,7 @@ def resolve(
     ``credential`` may be a function, called only when the network is to be asked: a fresh
     cache answers without a refresh token being spent.
     """
-    with collect_warnings(pass_on=False) as said:
-        found = _resolve(provider, credential, refresh, offline, cache_ttl, fetching)
-    return _with_warnings(found, said)
+    return _told(lambda: _resolve(provider, credential, refresh, offline, cache_ttl, fetching))
 
 
 def _resolve(
