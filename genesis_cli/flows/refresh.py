@@ -93,11 +93,7 @@ def profile_lock() -> contextlib.AbstractContextManager[None]:
 
 
 def refresh_profile(
-    provider: Provider,
-    profile_id: str,
-    *,
-    force: bool,
-    seen_access: str | None,
+    provider: Provider, profile_id: str, *, force: bool, seen_access: str | None
 ) -> RefreshResult:
     """Refresh ``profile_id`` (when ``force`` or expiring), or adopt another process's work.
 
