@@ -18,18 +18,13 @@ CatalogSource = Literal["live", "cache", "bundled"]
 # --- JSON ---------------------------------------------------------------------------------
 
 
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(word.title() for word in rest)
-
-
 def to_json(value: Any) -> Any:
     """``value`` as JSON data: a record (dataclass) becomes an object with camelCase keys in
     field order, or in the order of its ``json_keys`` (which may name properties and leave
     fields out); records, lists, tuples and dicts nested in it alike; a path becomes text."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         names = getattr(value, "json_keys", None) or [f.name for f in dataclasses.fields(value)]
-        return {camel(name): to_json(getattr(value, name)) for name in names}
+        return {_camel(name): to_json(getattr(value, name)) for name in names}
     if isinstance(value, list | tuple):
         return [to_json(item) for item in value]
     if isinstance(value, dict):
@@ -37,6 +32,11 @@ def to_json(value: Any) -> Any:
     if isinstance(value, PurePath):
         return str(value)
     return value
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(word.title() for word in rest)
 
 
 # --- warnings -----------------------------------------------------------------------------

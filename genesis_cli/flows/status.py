@@ -60,19 +60,14 @@ def loose_mode(path: Path) -> int | None:
 def status(provider: Provider) -> Status:
     with collect_warnings(pass_on=False) as problems:
         active, mine = _look(provider)
-    profiles = [
-        ProfileStatus(
-            p.id,
-            p.type,
-            p.username,
-            mask(p.secret),
-            p.expires_at,
-            can_refresh(p),
-            vault.where(p),
-        )
-        for p in mine
-    ]
-    return Status(active, profiles, problems)
+    return Status(active, [_profile_status(p) for p in mine], problems)
+
+
+def _profile_status(p: Profile) -> ProfileStatus:
+    where = vault.where(p)
+    return ProfileStatus(
+        p.id, p.type, p.username, mask(p.secret), p.expires_at, can_refresh(p), where
+    )
 
 
 def _look(provider: Provider) -> tuple[InForce | None, list[Profile]]:
