@@ -36,13 +36,11 @@ def new_command() -> None:
 
 def print_warnings() -> None:
     """The warnings said since the last output (``records.warn``), each once per command."""
+    prefix = click.style("warning:", fg="yellow") if color_enabled(sys.stderr) else "warning:"
     for message in take_warnings():
         text = one_line(message)  # one line: a newline from outside cannot forge another
         if text not in _warned:
             _warned.add(text)
-            prefix = "warning:"
-            if color_enabled(sys.stderr):
-                prefix = click.style(prefix, fg="yellow")
             click.echo(f"{prefix} {text}", err=True)
 
 
