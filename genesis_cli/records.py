@@ -33,7 +33,7 @@ class Model:
     cost: Cost = field(default_factory=Cost)
     tools: bool = False
     structured_outputs: bool = False
-    chute_id: str | None = None
+    deployment_id: str | None = None  # where its attestation evidence is filed
 
     def to_dict(self) -> dict[str, Any]:
         """genesis's own shape: the bundled catalog, the cache and ``models list --json``.
@@ -49,7 +49,7 @@ class Model:
             "tools": self.tools,
             "structuredOutputs": self.structured_outputs,
             "confidential": self.confidential,
-            "chuteId": self.chute_id,
+            "chuteId": self.deployment_id,
             "cost": self.cost.to_dict(),
         }
 

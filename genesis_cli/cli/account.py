@@ -25,14 +25,13 @@ def account(json_mode: bool) -> None:
       genesis account --json | jq .balance
     """
     from genesis_cli.flows import credentials
-    from genesis_cli.flows.account import TEE_SENTENCE, read_account
 
     ui = UI(json_mode)
     provider = current()
-    provider.api_base_url()  # a provider without a management API says so before anything
+    account = provider.account()  # a provider without an account API says so before anything
     credential = credentials.required(provider, None, ui.warn, "to read the account with")
     with ui.spinner(f"Reading your {provider.display_name} account…"):
-        found = read_account(provider, credential.secret, oauth=credential.type != "api_key")
+        found = account.read(provider, credential.secret, oauth=credential.type != "api_key")
     if found.answered == 0:
         for problem in found.problems[1:]:
             ui.warn(problem)
@@ -58,7 +57,8 @@ def account(json_mode: bool) -> None:
     for problem in found.problems:
         ui.warn(problem)
     if found.tee_ready is False:
-        ui.warn(f"{TEE_SENTENCE}: this account can run no TEE model now (add balance or subscribe)")
+        why = "this account can run no TEE model now (add balance or subscribe)"
+        ui.warn(f"{account.TEE_SENTENCE}: {why}")
 
 
 def _money(value: float | None) -> str:

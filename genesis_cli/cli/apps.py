@@ -29,7 +29,7 @@ def _app_provider() -> Provider:
     """The chosen provider, when it has OAuth apps to manage (a management API and sign-in)."""
     provider = current()
     provider.require_sign_in()
-    provider.api_base_url()
+    provider.apps()
     return provider
 
 

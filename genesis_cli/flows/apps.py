@@ -1,7 +1,8 @@
-"""``genesis auth app create|show|delete``: the user's own "Sign in with Chutes" app.
+"""``genesis auth app create|show|delete``: the user's own Sign in app, registered through
+the provider's app API (``Provider.apps``).
 
-Chutes shows a new app's client secret only in the answer that creates it, so the app is
-stored in the auth store (``[clients.chutes]``, mode 0600) the moment Chutes says 200.
+The provider shows a new app's client secret only in the answer that creates it, so the app
+is stored in the auth store (``[clients.<provider>]``, mode 0600) the moment it says 200.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 
 from genesis_cli.errors import GenesisError
 from genesis_cli.flows import credentials
-from genesis_cli.oauth import apps
 from genesis_cli.providers import Provider
 from genesis_cli.records import mask
 from genesis_cli.store import auth_store, vault
@@ -23,7 +23,7 @@ Warn = Callable[[str], None]
 
 
 def redirect_uri(provider: Provider, explicit: str | None) -> str:
-    """``--redirect-uri`` beats ``CHUTES_OAUTH_REDIRECT_URI``, which beats the default."""
+    """``--redirect-uri`` beats ``<PREFIX>_OAUTH_REDIRECT_URI``, which beats the default."""
     from genesis_cli.oauth.protocol import check_redirect_uri
 
     env = os.environ.get(provider.redirect_uri_env, "").strip()
@@ -50,11 +50,12 @@ def create(
     warn: Warn | None = None,
     secret_store: str = "file",
 ) -> OAuthApp:
-    """Register an app with Chutes and store it. On 409 (the name is taken by some Chutes
-    user) it tries once more with a new random name. With ``secret_store="keyring"`` the
-    client secret goes to the OS keyring, which is checked before Chutes is asked; if it
-    fails after Chutes answered, the secret is kept in the file (Chutes shows it only once)."""
-    auth_store.load(warn)  # an unreadable store fails (exit 4) before Chutes is asked
+    """Register an app and store it. When the name is taken (by anyone) it tries once more
+    with a new random name. With ``secret_store="keyring"`` the client secret goes to the OS
+    keyring, which is checked before the provider is asked; if it fails after the provider
+    answered, the secret is kept in the file (it is shown only once)."""
+    apps = provider.apps()
+    auth_store.load(warn)  # an unreadable store fails (exit 4) before the provider is asked
     if secret_store == "keyring":
         vault.probe()
     try:
@@ -119,13 +120,14 @@ def show(provider: Provider, warn: Warn | None = None) -> AppReport | None:
         return None
     remote = "unknown"
     if app.app_id:
-        remote = apps.remote_state(provider, credentials.api_key(provider, warn), app.app_id)
+        api_key = credentials.api_key(provider, warn)
+        remote = provider.apps().remote_state(provider, api_key, app.app_id)
     return AppReport(app, remote)
 
 
 def delete(provider: Provider, api_key: str, app: OAuthApp, warn: Warn | None = None) -> bool:
-    """Delete the app at Chutes, then the stored client. ``False`` when Chutes had none."""
-    existed = apps.delete(provider, api_key, app.app_id) if app.app_id else False
+    """Delete the app at the provider, then the stored client. ``False`` when it had none."""
+    existed = provider.apps().delete(provider, api_key, app.app_id) if app.app_id else False
     auth_store.set_client(provider.id, None, warn)
     if app.secret_ref:
         vault.forget_ref(app.secret_ref)

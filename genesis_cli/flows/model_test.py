@@ -144,7 +144,7 @@ def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
         return result
     result.reason = _reason(response.status)
     result.hint = next_step(provider, result.reason)
-    result.detail = provider.redact(response.detail(), (secret,))
+    result.detail = provider.error_text(response, (secret,))
     if result.reason == "rate_limited":
         result.retry_after = response.retry_after()
     if result.reason == "not_found":

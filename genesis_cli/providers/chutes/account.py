@@ -1,4 +1,5 @@
-"""``genesis account``: who is signed in, the balance, subscription windows and daily quotas.
+"""Chutes' account API (``/users/me...``): who is signed in, the balance, subscription
+windows and daily quotas.
 
 Each part is best effort: the requests run at once, in threads, and the whole answer is
 ready within one ``GENESIS_HTTP_TIMEOUT`` (plus a little) even when an endpoint hangs. What
@@ -105,7 +106,7 @@ def _body(
         return None
     if outcome.status in (401, 403):
         account.refused += 1
-        detail = provider.redact(outcome.detail(), (secret,), 120)
+        detail = provider.error_text(outcome, (secret,), 120)
         why = (
             "an OAuth token needs the account:read or profile scope to read the account"
             if account.oauth
@@ -147,7 +148,7 @@ def _next_midnight_utc() -> str:
     return midnight.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def read_account(
+def read(
     provider: Provider, secret: str, timeout: float | None = None, *, oauth: bool = False
 ) -> Account:
     """Everything ``genesis account`` shows, read with ``secret`` (an API key, or with

@@ -1,8 +1,7 @@
-"""Chutes' OAuth app API (``<CHUTES_API_BASE_URL>/idp/apps``), the protocol part.
+"""Chutes' OAuth app API (``/idp/apps``, ``/idp/authorizations``), called with an API key.
 
 Chutes has no page to create a "Sign in with Chutes" app and no shared client for CLIs, only
-this API, called with the user's API key. Silent: no disk, no printing. Every answer is
-untrusted: wrong types or non-JSON become a clear ``GenesisError``, never a traceback.
+this API. Every answer is untrusted: wrong types or non-JSON become a clear ``GenesisError``.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ def new_name() -> str:
 
 
 def _url(provider: Provider, path: str) -> str:
-    return f"{provider.api_base_url()}/idp/apps{path}"
+    return f"{provider.api_base_url()}/idp/{path}"
 
 
 def _headers(api_key: str) -> dict[str, str]:
@@ -54,7 +53,7 @@ def _headers(api_key: str) -> dict[str, str]:
 
 
 def _refused(provider: Provider, response: http.Response, api_key: str, doing: str) -> GenesisError:
-    detail = provider.redact(response.detail(), (api_key,))
+    detail = provider.error_text(response, (api_key,))
     if response.status in (401, 403):
         why = "does not know this API key" if response.status == 401 else "refused this API key"
         return AuthError(
@@ -100,7 +99,7 @@ def create(provider: Provider, api_key: str, name: str, redirect_uri: str) -> Cr
         "refresh_token_lifetime_days": 30,
     }
     response = http.request(
-        "POST", _url(provider, ""), headers=_headers(api_key), json_body=payload
+        "POST", _url(provider, "apps"), headers=_headers(api_key), json_body=payload
     )
     if response.status == 409:
         raise NameTaken(f"the app name {name!r} is taken")
@@ -144,7 +143,9 @@ def remote_state(
         return "unknown"
     try:
         response = http.request(
-            "GET", _url(provider, f"/{checked_app_id(provider, app_id)}"), headers=_headers(api_key)
+            "GET",
+            _url(provider, f"apps/{checked_app_id(provider, app_id)}"),
+            headers=_headers(api_key),
         )
     except NetworkError:
         return "unknown"
@@ -157,7 +158,7 @@ def remote_state(
 
 def delete(provider: Provider, api_key: str, app_id: str) -> bool:
     """``DELETE /idp/apps/{id}``: ``True`` when deleted, ``False`` when Chutes had no such app."""
-    url = _url(provider, f"/{checked_app_id(provider, app_id)}")
+    url = _url(provider, f"apps/{checked_app_id(provider, app_id)}")
     response = http.request("DELETE", url, headers=_headers(api_key))
     if response.status == 404:
         return False
@@ -169,15 +170,11 @@ def delete(provider: Provider, api_key: str, app_id: str) -> bool:
 # --- authorizations: a user's grant of an app, every token of it -------------------------
 
 
-def _authorizations_url(provider: Provider, path: str = "") -> str:
-    return f"{provider.api_base_url()}/idp/authorizations{path}"
-
-
 def authorized_app_id(provider: Provider, api_key: str, client_id: str) -> str | None:
     """The app id of the user's authorization of ``client_id`` (``GET /idp/authorizations``);
     ``None`` when it is not listed or cannot be read. Best effort."""
     try:
-        response = http.request("GET", _authorizations_url(provider), headers=_headers(api_key))
+        response = http.request("GET", _url(provider, "authorizations"), headers=_headers(api_key))
         body = response.json() if response.status == 200 else None
     except (NetworkError, ValueError):
         return None
@@ -191,7 +188,7 @@ def authorized_app_id(provider: Provider, api_key: str, client_id: str) -> str |
 def end_authorization(provider: Provider, api_key: str, app_id: str) -> bool:
     """``DELETE /idp/authorizations/{app_id}``: revoke every token of the user's authorization
     of the app, sessions forked by concurrent refreshes included. ``True`` when it is over."""
-    url = _authorizations_url(provider, f"/{checked_app_id(provider, app_id)}")
+    url = _url(provider, f"authorizations/{checked_app_id(provider, app_id)}")
     try:
         response = http.request("DELETE", url, headers=_headers(api_key))
     except NetworkError:
