@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from genesis_cli import __version__
 from genesis_cli.errors import NetworkError, UsageError
-from genesis_cli.records import one_line
+from genesis_cli.text import one_line
 
 if TYPE_CHECKING:
     import requests

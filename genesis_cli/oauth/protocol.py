@@ -21,7 +21,7 @@ from genesis_cli import http, urls
 from genesis_cli.coerce import finite_number
 from genesis_cli.errors import AuthError, NetworkError, UsageError
 from genesis_cli.providers import Provider
-from genesis_cli.records import one_line, sendable
+from genesis_cli.text import one_line, sendable
 
 DEFAULT_EXPIRES_IN = 3600
 MAX_EXPIRES_IN = 366 * 86400

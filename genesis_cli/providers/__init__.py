@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from genesis_cli.errors import UsageError
-from genesis_cli.records import redact
+from genesis_cli.text import redact
 
 if TYPE_CHECKING:
     from pathlib import Path
