@@ -49,9 +49,9 @@ def account(json_mode: bool) -> None:
     if json_mode:
         for problem in found.problems:
             ui.warn(problem)
-        ui.emit_json(found.to_json())
+        ui.emit_json(found)
         return
-    rows = [("balance", _money(found.balance)), ("plan", _plan(found.subscription, found))]
+    rows = [("balance", _money(found.balance)), ("plan", _plan(found))]
     rows += [(("quota" if i == 0 else ""), _quota(q)) for i, q in enumerate(found.quotas)]
     ui.summary(f"{provider.display_name} account {found.username or ''}".strip(), rows)
     for problem in found.problems:
@@ -65,7 +65,8 @@ def _money(value: float | None) -> str:
     return "unknown" if value is None else f"${value:,.2f}"
 
 
-def _plan(subscription: dict[str, Any] | None, found: Any) -> str:
+def _plan(found: Any) -> str:
+    subscription = found.subscription
     if subscription is None:
         return "no subscription" if found.subscribed is False else "unknown"
     parts = []

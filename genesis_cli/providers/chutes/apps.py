@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import secrets
 import string
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
 
 from genesis_cli import http
 from genesis_cli.errors import AuthError, GenesisError, NetworkError
@@ -31,12 +31,8 @@ class NameTaken(GenesisError):
 class CreatedApp:
     app_id: str
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
     name: str
-    redirect_uris: tuple[str, ...]
-
-    def __repr__(self) -> str:
-        return f"CreatedApp(app_id={self.app_id!r}, client_id={self.client_id!r})"
 
 
 def new_name() -> str:
@@ -44,12 +40,9 @@ def new_name() -> str:
     return "genesis-" + "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(6))
 
 
-def _url(provider: Provider, path: str) -> str:
-    return f"{provider.api_base_url()}/idp/{path}"
-
-
-def _headers(api_key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {api_key}"}
+def _call(provider: Provider, method: str, path: str, api_key: str, **kw: Any) -> http.Response:
+    url = f"{provider.api_base_url()}/idp/{path}"
+    return http.request(method, url, headers={"Authorization": f"Bearer {api_key}"}, **kw)
 
 
 def _refused(provider: Provider, response: http.Response, api_key: str, doing: str) -> GenesisError:
@@ -98,9 +91,7 @@ def create(provider: Provider, api_key: str, name: str, redirect_uri: str) -> Cr
         "allowed_scopes": list(provider.require_sign_in().scopes),
         "refresh_token_lifetime_days": 30,
     }
-    response = http.request(
-        "POST", _url(provider, "apps"), headers=_headers(api_key), json_body=payload
-    )
+    response = _call(provider, "POST", "apps", api_key, json_body=payload)
     if response.status == 409:
         raise NameTaken(f"the app name {name!r} is taken")
     if response.status != 200:
@@ -123,43 +114,24 @@ def create(provider: Provider, api_key: str, name: str, redirect_uri: str) -> Cr
             hint=f"look for the app with the {provider.display_name} API and delete it, "
             "then try again",
         )
-    uris = body.get("redirect_uris")
-    return CreatedApp(
-        app_id=app_id,
-        client_id=client_id,
-        client_secret=secret,
-        name=_text(body, "name") or name,
-        redirect_uris=tuple(u for u in uris if isinstance(u, str))
-        if isinstance(uris, list)
-        else (),
-    )
+    return CreatedApp(app_id, client_id, secret, _text(body, "name") or name)
 
 
-def remote_state(
-    provider: Provider, api_key: str | None, app_id: str
-) -> Literal["present", "gone", "unknown"]:
-    """Whether Chutes still has the app (``GET /idp/apps/{id}``); best effort."""
+def remote_state(provider: Provider, api_key: str | None, app_id: str) -> str:
+    """Whether Chutes still has the app (``GET /idp/apps/{id}``), best effort: ``present``,
+    ``gone`` or ``unknown``."""
     if not api_key:
         return "unknown"
     try:
-        response = http.request(
-            "GET",
-            _url(provider, f"apps/{checked_app_id(provider, app_id)}"),
-            headers=_headers(api_key),
-        )
+        response = _call(provider, "GET", f"apps/{checked_app_id(provider, app_id)}", api_key)
     except NetworkError:
         return "unknown"
-    if response.status == 200:
-        return "present"
-    if response.status == 404:
-        return "gone"
-    return "unknown"
+    return {200: "present", 404: "gone"}.get(response.status, "unknown")
 
 
 def delete(provider: Provider, api_key: str, app_id: str) -> bool:
     """``DELETE /idp/apps/{id}``: ``True`` when deleted, ``False`` when Chutes had no such app."""
-    url = _url(provider, f"apps/{checked_app_id(provider, app_id)}")
-    response = http.request("DELETE", url, headers=_headers(api_key))
+    response = _call(provider, "DELETE", f"apps/{checked_app_id(provider, app_id)}", api_key)
     if response.status == 404:
         return False
     if response.status != 200:
@@ -174,7 +146,7 @@ def authorized_app_id(provider: Provider, api_key: str, client_id: str) -> str |
     """The app id of the user's authorization of ``client_id`` (``GET /idp/authorizations``);
     ``None`` when it is not listed or cannot be read. Best effort."""
     try:
-        response = http.request("GET", _url(provider, "authorizations"), headers=_headers(api_key))
+        response = _call(provider, "GET", "authorizations", api_key)
         body = response.json() if response.status == 200 else None
     except (NetworkError, ValueError):
         return None
@@ -188,9 +160,9 @@ def authorized_app_id(provider: Provider, api_key: str, client_id: str) -> str |
 def end_authorization(provider: Provider, api_key: str, app_id: str) -> bool:
     """``DELETE /idp/authorizations/{app_id}``: revoke every token of the user's authorization
     of the app, sessions forked by concurrent refreshes included. ``True`` when it is over."""
-    url = _url(provider, f"authorizations/{checked_app_id(provider, app_id)}")
+    path = f"authorizations/{checked_app_id(provider, app_id)}"
     try:
-        response = http.request("DELETE", url, headers=_headers(api_key))
+        response = _call(provider, "DELETE", path, api_key)
     except NetworkError:
         return False
     return response.status in (200, 204, 404)  # 404: no authorization left to end
