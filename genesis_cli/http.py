@@ -144,11 +144,13 @@ def request(
     host = parts.netloc
     if parts.scheme == "https":
         check_ca_bundles()
+    options = {"headers": headers, "data": data, "json": json_body, "stream": True}
+    options["timeout"] = (min(MAX_CONNECT_SECONDS, total), total)
     outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            outcome["response"] = _send(method, url, headers, data, json_body, total, max_bytes)
+            outcome["response"] = _send(method, url, options, max_bytes)
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
 
@@ -163,28 +165,11 @@ def request(
     return response
 
 
-def _send(
-    method: str,
-    url: str,
-    headers: dict[str, str] | None,
-    data: dict[str, str] | None,
-    json_body: Any,
-    total: float,
-    max_bytes: int,
-) -> Response:
+def _send(method: str, url: str, options: dict[str, Any], max_bytes: int) -> Response:
     session = new_session()
     started = time.monotonic()
     try:
-        with session.request(
-            method,
-            url,
-            headers=headers,
-            data=data,
-            json=json_body,
-            stream=True,
-            allow_redirects=False,
-            timeout=(min(MAX_CONNECT_SECONDS, total), total),
-        ) as resp:
+        with session.request(method, url, allow_redirects=False, **options) as resp:
             declared = resp.headers.get("Content-Length", "")
             too_large = NetworkError(f"{urlsplit(url).netloc} sent more than {max_bytes >> 20} MiB")
             if declared.isdigit() and int(declared) > max_bytes:
@@ -207,27 +192,26 @@ def _send(
         session.close()
 
 
+# What each requests exception means, most specific first.
+_REASONS = (
+    ("SSLError", "TLS handshake with {host} failed (certificate or protocol)"),
+    ("ConnectTimeout", "connecting to {host} timed out"),
+    ("Timeout", "{host} did not answer within {total:g}s"),
+    ("ProxyError", "the proxy refused or failed the connection to {host}"),
+    ("ChunkedEncodingError", "the connection to {host} broke off in the middle of the answer"),
+    ("ContentDecodingError", "the connection to {host} broke off in the middle of the answer"),
+    ("ConnectionError", "could not connect to {host} (refused, reset or no route)"),
+    ("RequestException", "request to {host} failed: {kind}"),
+)
+
+
 def _wrap(exc: BaseException, host: str, total: float) -> BaseException:
     """Turn a requests/urllib3 exception into one ``NetworkError`` with a plain message."""
     import requests  # already loaded by the request that failed
 
-    if isinstance(exc, requests.exceptions.SSLError):
-        error = NetworkError(f"TLS handshake with {host} failed (certificate or protocol)")
-    elif isinstance(exc, requests.exceptions.ConnectTimeout):
-        error = NetworkError(f"connecting to {host} timed out")
-    elif isinstance(exc, requests.exceptions.Timeout):
-        error = NetworkError(f"{host} did not answer within {total:g}s")
-    elif isinstance(exc, requests.exceptions.ProxyError):
-        error = NetworkError(f"the proxy refused or failed the connection to {host}")
-    elif isinstance(
-        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
-    ):
-        error = NetworkError(f"the connection to {host} broke off in the middle of the answer")
-    elif isinstance(exc, requests.exceptions.ConnectionError):
-        error = NetworkError(f"could not connect to {host} (refused, reset or no route)")
-    elif isinstance(exc, requests.exceptions.RequestException):
-        error = NetworkError(f"request to {host} failed: {type(exc).__name__}")
-    else:
-        return exc
-    error.__cause__ = exc
-    return error
+    for name, reason in _REASONS:
+        if isinstance(exc, getattr(requests.exceptions, name)):
+            error = NetworkError(reason.format(host=host, total=total, kind=type(exc).__name__))
+            error.__cause__ = exc
+            return error
+    return exc

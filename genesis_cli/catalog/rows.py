@@ -23,7 +23,8 @@ _MAX_ID_LENGTH = 256
 _MAX_LIST = 32  # modalities or features of one row
 _MAX_WORD = 64
 _MAX_TOKENS_LIMIT = 100_000_000
-# genesis's own entries (``Model.to_dict``), features listed by ``model_from_dict``.
+# genesis's own entries (``records.to_json`` of a ``Model``), features listed by
+# ``models_from_dicts``.
 OWN_ROWS = RowMapping(
     context=("contextWindow",),
     max_tokens=("maxTokens",),
@@ -164,20 +165,14 @@ _FEATURE_KEYS = {
 }
 
 
-def model_from_dict(data: Any) -> Model | None:
-    """A model in genesis's own shape (bundled file, cache), validated like a live row."""
-    if not isinstance(data, dict):
-        return None
-    features = [name for name, key in _FEATURE_KEYS.items() if data.get(key) is True]
-    return map_row({**data, "features": features}, OWN_ROWS)
-
-
 def models_from_dicts(items: Any) -> list[Model]:
+    """Models in genesis's own shape (the bundled file, the cache), checked like live rows."""
     if not isinstance(items, list):
         return []
-    models: dict[str, Model] = {}
-    for item in items:
-        model = model_from_dict(item)
-        if model is not None:
-            models.setdefault(model.id, model)
-    return list(models.values())
+    rows = [
+        {**item, "features": [name for name, key in _FEATURE_KEYS.items() if item.get(key) is True]}
+        if isinstance(item, dict)
+        else item
+        for item in items
+    ]
+    return map_rows(rows, OWN_ROWS)
