@@ -24,7 +24,7 @@ def account(json_mode: bool) -> None:
       genesis account
       genesis account --json | jq .balance
     """
-    from genesis_cli.flows import credentials
+    from genesis_cli.flows import credentials  # flows: loaded when a command runs
 
     ui = UI(json_mode)
     provider = current()

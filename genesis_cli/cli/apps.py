@@ -36,7 +36,7 @@ def _app_provider() -> Provider:
 
 def require_api_key(provider: Provider, ui: UI) -> str:
     """``CHUTES_API_KEY``, the stored API-key profile, else a hidden prompt on a terminal."""
-    from genesis_cli.flows.credentials import api_key
+    from genesis_cli.flows.credentials import api_key  # flows: loaded when a command runs
 
     key = api_key(provider, ui.warn)
     if key:
@@ -50,7 +50,7 @@ def require_api_key(provider: Provider, ui: UI) -> str:
         )
     ui.info(f"Managing apps needs an API key (create one at {provider.api_keys_url}).")
     entered: str = click.prompt(f"{name} API key (input hidden)", hide_input=True, err=True)
-    from genesis_cli.flows.onboard import normalize_api_key
+    from genesis_cli.flows.onboard import normalize_api_key  # only after a prompt
 
     return normalize_api_key(provider, entered)
 
@@ -64,8 +64,8 @@ def create_app(
     secret_store: str | None = None,
 ) -> OAuthApp:
     """Create and store the app, saying what happened on stderr."""
-    from genesis_cli.flows import apps  # the store and keyring: only for these commands
-    from genesis_cli.store.vault import chosen_store
+    from genesis_cli.flows import apps  # flows: loaded when a command runs
+    from genesis_cli.store.vault import chosen_store  # the keyring: only when creating
 
     uri = apps.redirect_uri(provider, redirect_uri)
     with ui.spinner(f"Registering your app with {provider.display_name}…"):
@@ -108,7 +108,7 @@ def create_command(
       genesis auth app create --name my-laptop --json
       genesis onboard --auth-choice chutes     # then sign in with it
     """
-    from genesis_cli.flows import apps
+    from genesis_cli.flows import apps  # flows: loaded when a command runs
 
     ui = UI(json_mode)
     provider = _app_provider()
@@ -130,7 +130,7 @@ def show_command(json_mode: bool) -> None:
       genesis auth app show
       genesis auth app show --json | jq -r .clientId
     """
-    from genesis_cli.flows import apps
+    from genesis_cli.flows import apps  # flows: loaded when a command runs
 
     ui = UI(json_mode)
     provider = _app_provider()
@@ -181,7 +181,7 @@ def delete_command(yes: bool, json_mode: bool) -> None:
       genesis auth app delete
       genesis auth app delete --yes --json
     """
-    from genesis_cli.flows import apps
+    from genesis_cli.flows import apps  # flows: loaded when a command runs
 
     ui = UI(json_mode)
     provider = _app_provider()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from genesis_cli.errors import UsageError
+from genesis_cli.providers.catalog_file import read_catalog
 from genesis_cli.text import redact
 
 if TYPE_CHECKING:
@@ -191,8 +192,6 @@ class Provider:
     # --- the bundled catalog ------------------------------------------------------------
 
     def bundled_data(self) -> dict[str, Any]:
-        from genesis_cli.providers.catalog_file import read_catalog  # json: only when needed
-
         return read_catalog(self.catalog_path)
 
     def default_model_ref(self) -> str:
