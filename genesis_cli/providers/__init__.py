@@ -7,6 +7,7 @@ that take a ``Provider`` never name a provider. ``providers.lookup`` finds one b
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from collections.abc import Callable
@@ -181,13 +182,10 @@ class Provider:
         return self._service(self.account_module, "account")
 
     def _service(self, module: str | None, what: str) -> ModuleType:
-        if module is None or self.api_base_url_default is None:
-            raise self._unsupported(
-                f"{what} API" if self.api_base_url_default else "management API"
-            )
-        import importlib  # the service's module, loaded only by the commands that use it
-
-        return importlib.import_module(module)
+        self.api_base_url()  # a provider without a management API says so first
+        if module is None:
+            raise self._unsupported(f"{what} API")
+        return importlib.import_module(module)  # loaded only by the commands that use it
 
     # --- the bundled catalog ------------------------------------------------------------
 
