@@ -88,3 +88,17 @@ def test_only_the_providers_wing_names_chutes() -> None:
         if imported.startswith("genesis_cli.providers.chutes") and wing_of(importer) != "providers"
     ]
     assert offenders == []
+
+
+def test_only_the_providers_wing_names_chutes_endpoints_and_fields() -> None:
+    """Chutes' app and account endpoints and its row fields are data of the Chutes provider."""
+    chutes_only = ("/idp/", "/users/me", "chute_id", "supported_features", "input_modalities")
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).parts[0] == "providers":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if any(word in node.value for word in chutes_only) and "\n" not in node.value:
+                    offenders.append(f"{path.name}: {node.value!r}")
+    assert offenders == []
