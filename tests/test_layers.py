@@ -98,7 +98,7 @@ def test_only_the_providers_wing_names_chutes_endpoints_and_fields() -> None:
         if path.relative_to(PACKAGE).parts[0] == "providers":
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if any(word in node.value for word in chutes_only) and "\n" not in node.value:
-                    offenders.append(f"{path.name}: {node.value!r}")
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and "\n" not in text and any(w in text for w in chutes_only):
+                offenders.append(f"{path.name}: {text!r}")
     assert offenders == []

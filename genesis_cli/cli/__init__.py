@@ -13,14 +13,11 @@ from genesis_cli.cli.ui import UI, new_command, print_warnings
 from genesis_cli.errors import ExitCode, GenesisError
 
 
-def _debug() -> bool:
-    return os.environ.get("GENESIS_DEBUG", "") not in ("", "0")
+def _traceback_if_asked() -> None:
+    if os.environ.get("GENESIS_DEBUG", "") not in ("", "0"):
+        import traceback  # ~7 ms: only on the error path
 
-
-def _print_traceback() -> None:
-    import traceback  # ~7 ms: only on the error path
-
-    traceback.print_exc()
+        traceback.print_exc()
 
 
 def _closed_pipe() -> NoReturn:
@@ -73,13 +70,11 @@ class GenesisGroup(click.Group):
         except BrokenPipeError:
             _closed_pipe()
         except GenesisError as exc:
-            if _debug():
-                _print_traceback()
+            _traceback_if_asked()
             ui.error(exc.message, exc.hint)
             raise click.exceptions.Exit(int(exc.exit_code)) from None
         except (KeyboardInterrupt, click.exceptions.Abort):
-            if _debug():
-                _print_traceback()
+            _traceback_if_asked()
             click.echo("", err=True)
             ui.error("interrupted")
             raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
@@ -87,8 +82,7 @@ class GenesisGroup(click.Group):
             print_warnings()
             raise
         except Exception as exc:
-            if _debug():
-                _print_traceback()
+            _traceback_if_asked()
             # The message of an unexpected exception may quote anything: name the type only.
             ui.error(
                 f"unexpected {type(exc).__name__}; this is a bug in genesis",

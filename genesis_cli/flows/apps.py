@@ -110,8 +110,7 @@ def show(provider: Provider) -> AppReport | None:
         return None
     remote = "unknown"
     if app.app_id:
-        api_key = credentials.api_key(provider, warn)
-        remote = provider.apps().remote_state(provider, api_key, app.app_id)
+        remote = provider.apps().remote_state(provider, credentials.api_key(provider), app.app_id)
     return AppReport.of(app, remote)
 
 
