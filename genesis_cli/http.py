@@ -8,7 +8,6 @@ thread and its own read timeout ends it soon after).
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import threading
@@ -47,54 +46,6 @@ def http_timeout() -> float:
     return value
 
 
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def ambiguous_url(url: str) -> bool:
-    """A backslash, '@', whitespace, a control or a non-ASCII character: where ``urlsplit``,
-    the HTTP library and a browser could disagree about the host (``http://evil:80\\@127.0.0.1``
-    is 127.0.0.1 to one and ``evil`` to another), or a shell about where a quote ends
-    (PowerShell ends '...' at a curly quote too)."""
-    return not url.isascii() or any(
-        ch in "\\@" or ch.isspace() or not ch.isprintable() for ch in url
-    )
-
-
-def check_service_url(url: str, variable: str) -> str:
-    """Refuse a base URL that would send credentials in clear text or is not a URL at all.
-
-    Parsed once, and refused wherever the host could be read two ways (``ambiguous_url``)
-    or the URL carries userinfo.
-    """
-    if ambiguous_url(url):
-        raise UsageError(
-            f"{variable} holds a backslash, '@', a space, a control or a non-ASCII character; "
-            "genesis does not guess which host that means",
-            hint=f"set {variable} to a plain https://host/path URL, or unset it",
-        )
-    parts = urlsplit(url)
-    if parts.username is not None or parts.password is not None:
-        raise UsageError(f"{variable} carries a user name or password", hint=f"fix {variable}")
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UsageError(
-            f"{variable}={url!r} is not an http(s) URL", hint=f"fix or unset {variable}"
-        )
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise UsageError(
-            f"{variable} uses plain http to {parts.hostname}: credentials would travel unencrypted",
-            hint=f"use https, or unset {variable}",
-        )
-    return url.rstrip("/")
-
-
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
 
 
@@ -105,7 +56,7 @@ def check_ca_bundles() -> None:
         value = os.environ.get(name, "")
         if value and not os.path.exists(value):
             raise NetworkError(
-                f"TLS cannot be verified: {name}={plain_text(value)[:200]} does not exist",
+                f"TLS cannot be verified: {name}={one_line(value)[:200]} does not exist",
                 hint=f"point {name} at a CA bundle file, or unset it",
             )
 
@@ -161,7 +112,7 @@ class Response:
         value = self.headers.get("retry-after", "").strip()
         if value.isascii() and value.isdigit():
             return int(value) if len(value) <= 6 else None
-        from email.utils import parsedate_to_datetime
+        from email.utils import parsedate_to_datetime  # only for the rare HTTP date
 
         try:
             when = parsedate_to_datetime(value)
@@ -170,42 +121,6 @@ class Response:
         if when.tzinfo is None:  # an HTTP date is always GMT
             return None
         return max(0, round(when.timestamp() - time.time()))
-
-    def detail(self) -> str:
-        """What the server said, as plain text (untrusted: shown, not read). The caller
-        redacts secrets and then cuts it short (``Provider.redact``).
-
-        Chutes answers errors FastAPI-style: ``{"detail": "..."}``, ``{"detail": {"message":
-        ...}}`` or, for validation, ``{"detail": [{"msg": ...}]}``; anything else is the raw
-        body (its first 64 KiB).
-        """
-        try:
-            body = self.json()
-        except ValueError:
-            body = None
-        text = _detail_text(body.get("detail") if isinstance(body, dict) else None)
-        if text is None:
-            text = self.body[:65536].decode("utf-8", "replace")
-        return text
-
-
-def _detail_text(detail: Any) -> str | None:
-    if isinstance(detail, str):
-        return detail
-    if isinstance(detail, dict) and isinstance(detail.get("message"), str):
-        return str(detail["message"])
-    if isinstance(detail, list):
-        messages = [
-            d["msg"] for d in detail[:5] if isinstance(d, dict) and isinstance(d.get("msg"), str)
-        ]
-        return "; ".join(messages) or None
-    return None
-
-
-def plain_text(text: str) -> str:
-    """Server text on one line, made terminal-safe: ``text.one_line`` under the name
-    callers of this module know."""
-    return one_line(text)
 
 
 def request(
@@ -229,11 +144,13 @@ def request(
     host = parts.netloc
     if parts.scheme == "https":
         check_ca_bundles()
+    options = {"headers": headers, "data": data, "json": json_body, "stream": True}
+    options["timeout"] = (min(MAX_CONNECT_SECONDS, total), total)
     outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            outcome["response"] = _send(method, url, headers, data, json_body, total, max_bytes)
+            outcome["response"] = _send(method, url, options, max_bytes)
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
 
@@ -248,37 +165,21 @@ def request(
     return response
 
 
-def _send(
-    method: str,
-    url: str,
-    headers: dict[str, str] | None,
-    data: dict[str, str] | None,
-    json_body: Any,
-    total: float,
-    max_bytes: int,
-) -> Response:
+def _send(method: str, url: str, options: dict[str, Any], max_bytes: int) -> Response:
     session = new_session()
     started = time.monotonic()
     try:
-        with session.request(
-            method,
-            url,
-            headers=headers,
-            data=data,
-            json=json_body,
-            stream=True,
-            allow_redirects=False,
-            timeout=(min(MAX_CONNECT_SECONDS, total), total),
-        ) as resp:
+        with session.request(method, url, allow_redirects=False, **options) as resp:
             declared = resp.headers.get("Content-Length", "")
+            too_large = NetworkError(f"{urlsplit(url).netloc} sent more than {max_bytes >> 20} MiB")
             if declared.isdigit() and int(declared) > max_bytes:
-                raise _TooLarge(max_bytes)
+                raise too_large
             chunks: list[bytes] = []
             size = 0
             for chunk in resp.iter_content(chunk_size=65536):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise _TooLarge(max_bytes)
+                    raise too_large
                 chunks.append(chunk)
             return Response(
                 status=resp.status_code,
@@ -291,35 +192,26 @@ def _send(
         session.close()
 
 
-class _TooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(limit)
-        self.limit = limit
+# What each requests exception means, most specific first.
+_REASONS = (
+    ("SSLError", "TLS handshake with {host} failed (certificate or protocol)"),
+    ("ConnectTimeout", "connecting to {host} timed out"),
+    ("Timeout", "{host} did not answer within {total:g}s"),
+    ("ProxyError", "the proxy refused or failed the connection to {host}"),
+    ("ChunkedEncodingError", "the connection to {host} broke off in the middle of the answer"),
+    ("ContentDecodingError", "the connection to {host} broke off in the middle of the answer"),
+    ("ConnectionError", "could not connect to {host} (refused, reset or no route)"),
+    ("RequestException", "request to {host} failed: {kind}"),
+)
 
 
 def _wrap(exc: BaseException, host: str, total: float) -> BaseException:
     """Turn a requests/urllib3 exception into one ``NetworkError`` with a plain message."""
-    if isinstance(exc, _TooLarge):
-        return NetworkError(f"{host} sent more than {exc.limit // (1024 * 1024)} MiB")
-    import requests
+    import requests  # already loaded by the request that failed
 
-    if isinstance(exc, requests.exceptions.SSLError):
-        error = NetworkError(f"TLS handshake with {host} failed (certificate or protocol)")
-    elif isinstance(exc, requests.exceptions.ConnectTimeout):
-        error = NetworkError(f"connecting to {host} timed out")
-    elif isinstance(exc, requests.exceptions.Timeout):
-        error = NetworkError(f"{host} did not answer within {total:g}s")
-    elif isinstance(exc, requests.exceptions.ProxyError):
-        error = NetworkError(f"the proxy refused or failed the connection to {host}")
-    elif isinstance(
-        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
-    ):
-        error = NetworkError(f"the connection to {host} broke off in the middle of the answer")
-    elif isinstance(exc, requests.exceptions.ConnectionError):
-        error = NetworkError(f"could not connect to {host} (refused, reset or no route)")
-    elif isinstance(exc, requests.exceptions.RequestException):
-        error = NetworkError(f"request to {host} failed: {type(exc).__name__}")
-    else:
-        return exc
-    error.__cause__ = exc
-    return error
+    for name, reason in _REASONS:
+        if isinstance(exc, getattr(requests.exceptions, name)):
+            error = NetworkError(reason.format(host=host, total=total, kind=type(exc).__name__))
+            error.__cause__ = exc
+            return error
+    return exc

@@ -101,7 +101,7 @@ class Model:
     tools: bool = False
     structured_outputs: bool = False
     confidential: bool = False
-    chute_id: str | None = None
+    deployment_id: str | None = None  # where its attestation evidence is filed
     cost: Cost = field(default_factory=Cost)
 
 

@@ -77,7 +77,7 @@ def test_a_taken_name_is_retried_once_with_a_new_one(chutes_api, state_dir) -> N
 
 
 def test_a_second_409_exits_1_and_stores_nothing(chutes_api, state_dir, monkeypatch) -> None:
-    from genesis_cli.oauth import apps
+    from genesis_cli.providers.chutes import apps
 
     monkeypatch.setattr(apps, "new_name", lambda: "taken-too")
     chutes_api.taken.update({"first", "taken-too"})

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import pytest
 
-from genesis_cli.catalog.rows import (
-    DEFAULT_CONTEXT_WINDOW,
-    DEFAULT_MAX_TOKENS,
-    CatalogUnavailable,
-    map_row,
-    map_rows,
-    parse_models_body,
-)
+from genesis_cli.catalog import rows
+from genesis_cli.catalog.rows import DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_TOKENS, CatalogUnavailable
 from genesis_cli.records import Cost
+from tests.helpers import CHUTES
+
+# The rows below are in Chutes' shape.
+map_row = partial(rows.map_row, rows=CHUTES.rows)
+map_rows = partial(rows.map_rows, mapping=CHUTES.rows)
+parse_models_body = partial(rows.parse_models_body, mapping=CHUTES.rows)
 
 
 def test_full_sample_row_maps_every_field(sample_body: dict) -> None:

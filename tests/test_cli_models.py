@@ -41,7 +41,7 @@ def test_json_is_the_only_thing_on_stdout() -> None:
         "tools",
         "structuredOutputs",
         "confidential",
-        "chuteId",
+        "deploymentId",
         "cost",
     }
     assert first["ref"] == "chutes/" + first["id"]

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from genesis_cli import http
+from genesis_cli import http, urls
 from genesis_cli.errors import NetworkError, UsageError
 
 
@@ -74,7 +74,7 @@ def test_timeout_defaults_to_ten_seconds() -> None:
 )
 def test_service_urls_must_be_https_unless_loopback(url) -> None:
     with pytest.raises(UsageError):
-        http.check_service_url(url, "CHUTES_BASE_URL")
+        urls.check_service_url(url, "CHUTES_BASE_URL")
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_service_urls_must_be_https_unless_loopback(url) -> None:
     ],
 )
 def test_https_and_loopback_http_are_accepted(url) -> None:
-    assert http.check_service_url(url, "CHUTES_BASE_URL") == url.rstrip("/")
+    assert urls.check_service_url(url, "CHUTES_BASE_URL") == url.rstrip("/")
 
 
 def test_netrc_is_never_consulted(models_server, state_dir) -> None:

@@ -24,6 +24,7 @@ LAYERS = {
     "http": 2,
     "fsutil": 2,
     "paths": 1,
+    "urls": 1,
     "coerce": 1,
     "tee": 1,
     "errors": 0,
@@ -84,6 +85,20 @@ def test_only_the_providers_wing_names_chutes() -> None:
     offenders = [
         f"{importer} -> {imported}"
         for importer, imported in imports()
-        if imported == "genesis_cli.providers.chutes" and wing_of(importer) != "providers"
+        if imported.startswith("genesis_cli.providers.chutes") and wing_of(importer) != "providers"
     ]
+    assert offenders == []
+
+
+def test_only_the_providers_wing_names_chutes_endpoints_and_fields() -> None:
+    """Chutes' app and account endpoints and its row fields are data of the Chutes provider."""
+    chutes_only = ("/idp/", "/users/me", "chute_id", "supported_features", "input_modalities")
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).parts[0] == "providers":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and "\n" not in text and any(w in text for w in chutes_only):
+                offenders.append(f"{path.name}: {text!r}")
     assert offenders == []

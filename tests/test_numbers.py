@@ -9,7 +9,7 @@ import pytest
 
 from genesis_cli.catalog.rows import map_row
 from genesis_cli.coerce import finite_number
-from tests.helpers import GOOD_KEY, invoke
+from tests.helpers import CHUTES, GOOD_KEY, invoke
 
 HUGE = 10**309  # 310 digits: a valid JSON number, too big for a float
 
@@ -27,7 +27,8 @@ def test_numbers_that_fit_are_kept() -> None:
 
 def test_a_huge_price_makes_only_that_field_absent() -> None:
     model = map_row(
-        {"id": "m/a", "context_length": HUGE, "pricing": {"prompt": HUGE, "completion": 2}}
+        {"id": "m/a", "context_length": HUGE, "pricing": {"prompt": HUGE, "completion": 2}},
+        CHUTES.rows,
     )
     assert model is not None
     assert model.cost.input is None and model.cost.output == 2.0

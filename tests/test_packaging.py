@@ -49,7 +49,7 @@ def test_wheel_contains_the_catalog_inside_the_package(wheel: Path) -> None:
     assert "genesis_cli/cli/__init__.py" in names
     for wing in ("cli/ui", "flows/onboard", "oauth/protocol", "config/json5_edit", "store/vault"):
         assert f"genesis_cli/{wing}.py" in names
-    assert "genesis_cli/providers/chutes.py" in names
+    assert "genesis_cli/providers/chutes/__init__.py" in names
     assert "genesis_cli/tee/nvidia_device_identity_ca.pem" in names  # the GPU chains' root
     assert not any(name.startswith("genesis_cli/tests") or "acme" in name for name in names)
 

@@ -61,7 +61,7 @@ def test_a_new_entry_has_only_openclaw_model_keys() -> None:
             tools=True,
             structured_outputs=True,
             confidential=True,
-            chute_id="e51e818e",
+            deployment_id="e51e818e",
             cost=Cost(input=0.4, output=2.0, cache_read=None),
         )
     )

@@ -19,7 +19,7 @@ import pytest
 
 from genesis_cli import paths
 from genesis_cli.config.json5_doc import loads
-from genesis_cli.providers import ENTRY_POINT_GROUP
+from genesis_cli.providers.lookup import ENTRY_POINT_GROUP
 from genesis_cli.store import auth_store
 from tests import helpers
 from tests.helpers import invoke

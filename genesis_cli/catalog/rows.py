@@ -23,8 +23,20 @@ _MAX_ID_LENGTH = 256
 _MAX_LIST = 32  # modalities or features of one row
 _MAX_WORD = 64
 _MAX_TOKENS_LIMIT = 100_000_000
-# The row shape ``model_from_dict`` rewrites genesis's own entries into.
-OWN_ROWS = RowMapping()
+# genesis's own entries (``records.to_json`` of a ``Model``), features listed by
+# ``models_from_dicts``.
+OWN_ROWS = RowMapping(
+    context=("contextWindow",),
+    max_tokens=("maxTokens",),
+    input="input",
+    features="features",
+    pricing="cost",
+    price_input="input",
+    price_output="output",
+    price_cache_read="cacheRead",
+    confidential="confidential",
+    deployment_id="deploymentId",
+)
 
 
 class CatalogUnavailable(GenesisError):
@@ -71,7 +83,11 @@ def _usable_id(value: Any) -> str | None:
     return model_id
 
 
-def map_row(row: Any, rows: RowMapping = OWN_ROWS) -> Model | None:
+def _field(row: dict[str, Any], name: str | None) -> Any:
+    return row.get(name) if name else None
+
+
+def map_row(row: Any, rows: RowMapping) -> Model | None:
     """One ``/models`` row to a ``Model`` (field names from ``rows``), or ``None`` when it
     has no usable id."""
     if not isinstance(row, dict):
@@ -86,31 +102,31 @@ def map_row(row: Any, rows: RowMapping = OWN_ROWS) -> Model | None:
     max_tokens = next(
         filter(None, (_positive_int(row.get(name)) for name in rows.max_tokens)), None
     ) or min(DEFAULT_MAX_TOKENS, context)
-    features = _string_list(row.get(rows.features))
-    pricing = row.get(rows.pricing)
+    features = _string_list(_field(row, rows.features))
+    pricing = _field(row, rows.pricing)
     if not isinstance(pricing, dict):
         pricing = {}
     return Model(
         id=model_id,
         context_window=context,
         max_tokens=max_tokens,
-        input=_string_list(row.get(rows.input)) or ("text",),
+        input=_string_list(_field(row, rows.input)) or ("text",),
         # Only what the provider declares: never guessed from the id ("-TEE" is not reasoning).
         reasoning="reasoning" in features,
         tools="tools" in features,
         structured_outputs="structured_outputs" in features or "json_mode" in features,
-        confidential=row.get(rows.confidential) is True,
-        chute_id=_usable_id(row.get(rows.deployment_id)),
+        confidential=_field(row, rows.confidential) is True,
+        deployment_id=_usable_id(_field(row, rows.deployment_id)),
         cost=Cost(
-            input=_price(pricing.get(rows.price_input)),
-            output=_price(pricing.get(rows.price_output)),
-            cache_read=_price(pricing.get(rows.price_cache_read)),
+            input=_price(_field(pricing, rows.price_input)),
+            output=_price(_field(pricing, rows.price_output)),
+            cache_read=_price(_field(pricing, rows.price_cache_read)),
         ),
     )
 
 
 def map_rows(
-    rows: Iterable[Any], mapping: RowMapping = OWN_ROWS, warnings: list[str] | None = None
+    rows: Iterable[Any], mapping: RowMapping, warnings: list[str] | None = None
 ) -> list[Model]:
     """Map rows, skipping unusable ones and keeping the first of duplicate ids. Rows skipped
     for their id are counted in one warning (the ids themselves are not repeated)."""
@@ -131,7 +147,7 @@ def map_rows(
 
 
 def parse_models_body(
-    body: Any, mapping: RowMapping = OWN_ROWS, warnings: list[str] | None = None
+    body: Any, mapping: RowMapping, warnings: list[str] | None = None
 ) -> list[Model]:
     """The models of an OpenAI-style ``{"data": [...]}`` answer; raises when none is usable."""
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
@@ -142,7 +158,6 @@ def parse_models_body(
     return models
 
 
-# genesis's own boolean fields and the provider feature each stands for.
 _FEATURE_KEYS = {
     "reasoning": "reasoning",
     "tools": "tools",
@@ -150,40 +165,14 @@ _FEATURE_KEYS = {
 }
 
 
-def model_from_dict(data: Any) -> Model | None:
-    """A model in genesis's own shape (bundled file, cache), validated like a live row."""
-    if not isinstance(data, dict):
-        return None
-    cost = data.get("cost")
-    if not isinstance(cost, dict):
-        cost = {}
-    return map_row(
-        {
-            "id": data.get("id"),
-            "context_length": data.get("contextWindow"),
-            "max_output_length": data.get("maxTokens"),
-            "input_modalities": data.get("input"),
-            "supported_features": [
-                name for name, key in _FEATURE_KEYS.items() if data.get(key) is True
-            ],
-            "confidential_compute": data.get("confidential"),
-            "chute_id": data.get("chuteId"),
-            "pricing": {
-                "prompt": cost.get("input"),
-                "completion": cost.get("output"),
-                "input_cache_read": cost.get("cacheRead"),
-            },
-        },
-        OWN_ROWS,
-    )
-
-
 def models_from_dicts(items: Any) -> list[Model]:
+    """Models in genesis's own shape (the bundled file, the cache), checked like live rows."""
     if not isinstance(items, list):
         return []
-    models: dict[str, Model] = {}
-    for item in items:
-        model = model_from_dict(item)
-        if model is not None:
-            models.setdefault(model.id, model)
-    return list(models.values())
+    rows = [
+        {**item, "features": [name for name, key in _FEATURE_KEYS.items() if item.get(key) is True]}
+        if isinstance(item, dict)
+        else item
+        for item in items
+    ]
+    return map_rows(rows, OWN_ROWS)

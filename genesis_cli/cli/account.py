@@ -24,15 +24,14 @@ def account(json_mode: bool) -> None:
       genesis account
       genesis account --json | jq .balance
     """
-    from genesis_cli.flows import credentials
-    from genesis_cli.flows.account import TEE_SENTENCE, read_account
+    from genesis_cli.flows import credentials  # flows: loaded when a command runs
 
     ui = UI(json_mode)
     provider = current()
-    provider.api_base_url()  # a provider without a management API says so before anything
+    account = provider.account()  # a provider without an account API says so before anything
     credential = credentials.required(provider, None, "to read the account with")
     with ui.spinner(f"Reading your {provider.display_name} account…"):
-        found = read_account(provider, credential.secret, oauth=credential.type != "api_key")
+        found = account.read(provider, credential.secret, oauth=credential.type != "api_key")
     if found.answered == 0:
         for problem in found.problems[1:]:
             ui.warn(problem)
@@ -50,22 +49,24 @@ def account(json_mode: bool) -> None:
     if json_mode:
         for problem in found.problems:
             ui.warn(problem)
-        ui.emit_json(found.to_json())
+        ui.emit_json(found)
         return
-    rows = [("balance", _money(found.balance)), ("plan", _plan(found.subscription, found))]
+    rows = [("balance", _money(found.balance)), ("plan", _plan(found))]
     rows += [(("quota" if i == 0 else ""), _quota(q)) for i, q in enumerate(found.quotas)]
     ui.summary(f"{provider.display_name} account {found.username or ''}".strip(), rows)
     for problem in found.problems:
         ui.warn(problem)
     if found.tee_ready is False:
-        ui.warn(f"{TEE_SENTENCE}: this account can run no TEE model now (add balance or subscribe)")
+        why = "this account can run no TEE model now (add balance or subscribe)"
+        ui.warn(f"{account.TEE_SENTENCE}: {why}")
 
 
 def _money(value: float | None) -> str:
     return "unknown" if value is None else f"${value:,.2f}"
 
 
-def _plan(subscription: dict[str, Any] | None, found: Any) -> str:
+def _plan(found: Any) -> str:
+    subscription = found.subscription
     if subscription is None:
         return "no subscription" if found.subscribed is False else "unknown"
     parts = []

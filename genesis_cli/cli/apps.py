@@ -12,6 +12,7 @@ from genesis_cli.cli.ui import UI
 from genesis_cli.errors import AuthError, ExitCode
 
 if TYPE_CHECKING:
+    from genesis_cli.flows.apps import AppReport
     from genesis_cli.providers import Provider
     from genesis_cli.store.auth_store import OAuthApp
 
@@ -26,16 +27,16 @@ def app() -> None:
 
 
 def _app_provider() -> Provider:
-    """The chosen provider, when it has OAuth apps to manage (a management API and sign-in)."""
+    """The chosen provider, when it has Sign in apps to manage."""
     provider = current()
     provider.require_sign_in()
-    provider.api_base_url()
+    provider.apps()
     return provider
 
 
 def require_api_key(provider: Provider, ui: UI) -> str:
     """``CHUTES_API_KEY``, the stored API-key profile, else a hidden prompt on a terminal."""
-    from genesis_cli.flows.credentials import api_key
+    from genesis_cli.flows.credentials import api_key  # flows: loaded when a command runs
 
     key = api_key(provider)
     if key:
@@ -49,7 +50,7 @@ def require_api_key(provider: Provider, ui: UI) -> str:
         )
     ui.info(f"Managing apps needs an API key (create one at {provider.api_keys_url}).")
     entered: str = click.prompt(f"{name} API key (input hidden)", hide_input=True, err=True)
-    from genesis_cli.flows.onboard import normalize_api_key
+    from genesis_cli.flows.onboard import normalize_api_key  # only after a prompt
 
     return normalize_api_key(provider, entered)
 
@@ -63,18 +64,13 @@ def create_app(
     secret_store: str | None = None,
 ) -> OAuthApp:
     """Create and store the app, saying what happened on stderr."""
-    from genesis_cli.flows import apps
-    from genesis_cli.store.vault import chosen_store
+    from genesis_cli.flows import apps  # flows: loaded when a command runs
+    from genesis_cli.store.vault import chosen_store  # the keyring: only when creating
 
     uri = apps.redirect_uri(provider, redirect_uri)
     with ui.spinner(f"Registering your app with {provider.display_name}…"):
         created = apps.create(
-            provider,
-            api_key,
-            name=name,
-            uri=uri,
-            warn=ui.warn,
-            secret_store=chosen_store(secret_store),
+            provider, api_key, name=name, uri=uri, secret_store=chosen_store(secret_store)
         )
     ui.info(
         f"Created the {provider.display_name} app {created.name} ({created.client_id}) with "
@@ -112,18 +108,14 @@ def create_command(
       genesis auth app create --name my-laptop --json
       genesis onboard --auth-choice chutes     # then sign in with it
     """
-    from genesis_cli.flows import apps
+    from genesis_cli.flows import apps  # flows: loaded when a command runs
 
     ui = UI(json_mode)
     provider = _app_provider()
     created = create_app(
         provider, ui, name, redirect_uri, require_api_key(provider, ui), secret_store
     )
-    report = apps.AppReport(created, "present")
-    if json_mode:
-        ui.emit_json(report.to_json())
-    else:
-        _render(provider, ui, report.to_json())
+    _show(provider, ui, apps.AppReport.of(created, "present"))
 
 
 @app.command("show")
@@ -138,40 +130,38 @@ def show_command(json_mode: bool) -> None:
       genesis auth app show
       genesis auth app show --json | jq -r .clientId
     """
-    from genesis_cli.flows import apps
+    from genesis_cli.flows import apps  # flows: loaded when a command runs
 
     ui = UI(json_mode)
     provider = _app_provider()
     with ui.spinner(f"Asking {provider.display_name} about your app…"):
-        report = apps.show(provider, ui.warn)
+        report = apps.show(provider)
     if report is None:
         raise AuthError(
             f"no Sign in with {provider.display_name} app is stored",
             hint="create one: genesis auth app create",
         )
-    if json_mode:
-        ui.emit_json(report.to_json())
-    else:
-        _render(provider, ui, report.to_json())
+    _show(provider, ui, report)
 
 
-def _render(provider: Provider, ui: UI, app_json: dict[str, str | None]) -> None:
+def _show(provider: Provider, ui: UI, report: AppReport) -> None:
+    if ui.json_mode:
+        ui.emit_json(report)
+        return
     name = provider.display_name
     remote = {
         "present": f"registered at {name}",
         "gone": f"no longer at {name}: create a new one",
         "unknown": f"could not check with {name}",
-    }[str(app_json["remote"])]
+    }[report.remote]
+    redirect = report.redirect_uri or provider.require_sign_in().default_redirect_uri
     ui.summary(
-        f"Sign in with {name} app {app_json['name'] or ''}".strip(),
+        f"Sign in with {name} app {report.name or ''}".strip(),
         [
-            ("client", str(app_json["clientId"])),
-            ("secret", str(app_json["masked"])),
-            (
-                "redirect",
-                str(app_json["redirectUri"] or provider.require_sign_in().default_redirect_uri),
-            ),
-            ("app id", str(app_json["appId"] or "-")),
+            ("client", report.client_id),
+            ("secret", str(report.masked)),
+            ("redirect", redirect),
+            ("app id", report.app_id or "-"),
             ("status", remote),
         ],
     )
@@ -191,12 +181,12 @@ def delete_command(yes: bool, json_mode: bool) -> None:
       genesis auth app delete
       genesis auth app delete --yes --json
     """
-    from genesis_cli.flows import apps
+    from genesis_cli.flows import apps  # flows: loaded when a command runs
 
     ui = UI(json_mode)
     provider = _app_provider()
     name = provider.display_name
-    stored = apps.stored_app(provider, ui.warn)
+    stored = apps.stored_app(provider)
     if stored is None:
         raise AuthError(f"no Sign in with {name} app is stored", hint="nothing to delete")
     consequence = "OAuth profiles signed in with it can no longer refresh their tokens"
@@ -211,7 +201,7 @@ def delete_command(yes: bool, json_mode: bool) -> None:
         raise click.exceptions.Exit(int(ExitCode.ERROR))
     key = require_api_key(provider, ui)
     with ui.spinner(f"Deleting your app at {name}…"):
-        existed = apps.delete(provider, key, stored, ui.warn)
+        existed = apps.delete(provider, key, stored)
     where = f"deleted at {name}" if existed else f"{name} no longer had it"
     message = f"Deleted the app {stored.name or stored.client_id} ({where}); {consequence}."
     if json_mode:

@@ -136,23 +136,23 @@ def onboard(
 def _provider_for(auth_choice: str | None) -> tuple[Provider, str | None]:
     """The provider an ``--auth-choice`` names (``<id>`` or ``<id>-api-key``), else the one
     ``--provider`` picks; and the choice itself."""
-    from genesis_cli import providers
     from genesis_cli.cli.provider import chosen_id
+    from genesis_cli.providers import DEFAULT_ID, lookup
 
     if auth_choice is None:
         return current(), None
     choice = auth_choice.strip()
     provider_id = choice.removesuffix("-api-key")
     try:
-        provider = providers.get(provider_id)
+        provider = lookup.get(provider_id)
     except UsageError:
-        known = [f"{p}, {p}-api-key" for p in providers.known()]
+        known = [f"{p}, {p}-api-key" for p in lookup.known()]
         raise UsageError(
             f"--auth-choice {choice!r} names no known provider",
             hint=f"choose one of {', '.join(known)}",
         ) from None
     # The choice names the provider; one picked otherwise (not the default) must agree.
-    if chosen_id() not in (provider_id, providers.DEFAULT_ID):
+    if chosen_id() not in (provider_id, DEFAULT_ID):
         raise UsageError(
             f"--auth-choice {choice} is for {provider_id}, but the provider chosen with "
             f"--provider or GENESIS_PROVIDER is {chosen_id()}",

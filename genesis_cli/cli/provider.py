@@ -21,6 +21,6 @@ def chosen_id(ctx: click.Context | None = None) -> str:
 
 
 def current(ctx: click.Context | None = None) -> Provider:
-    from genesis_cli import providers
+    from genesis_cli.providers import lookup
 
-    return providers.get(chosen_id(ctx))
+    return lookup.get(chosen_id(ctx))

@@ -84,7 +84,7 @@ def _client_credentials(
 
     client_id = os.environ.get(provider.client_id_env, "").strip()
     client_secret = os.environ.get(provider.client_secret_env, "").strip()
-    stored = apps.stored_app(provider, ui.warn)
+    stored = apps.stored_app(provider)
     if client_id:
         same = stored is not None and stored.client_id == client_id
         redirect = stored.redirect_uri if same and stored else None

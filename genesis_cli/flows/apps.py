@@ -1,30 +1,27 @@
-"""``genesis auth app create|show|delete``: the user's own "Sign in with Chutes" app.
+"""``genesis auth app create|show|delete``: the user's own Sign in app, registered through
+the provider's app API (``Provider.apps``).
 
-Chutes shows a new app's client secret only in the answer that creates it, so the app is
-stored in the auth store (``[clients.chutes]``, mode 0600) the moment Chutes says 200.
+The provider shows a new app's client secret only in the answer that creates it, so the app
+is stored in the auth store (``[clients.<provider>]``, mode 0600) the moment it says 200.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from genesis_cli.errors import GenesisError
 from genesis_cli.flows import credentials
-from genesis_cli.oauth import apps
 from genesis_cli.providers import Provider
+from genesis_cli.records import warn
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import OAuthApp
 from genesis_cli.text import mask
 
-Warn = Callable[[str], None]
-
 
 def redirect_uri(provider: Provider, explicit: str | None) -> str:
-    """``--redirect-uri`` beats ``CHUTES_OAUTH_REDIRECT_URI``, which beats the default."""
-    from genesis_cli.oauth.protocol import check_redirect_uri
+    """``--redirect-uri`` beats ``<PREFIX>_OAUTH_REDIRECT_URI``, which beats the default."""
+    from genesis_cli.oauth.protocol import check_redirect_uri  # oauth: only where needed
 
     env = os.environ.get(provider.redirect_uri_env, "").strip()
     return check_redirect_uri(
@@ -32,7 +29,7 @@ def redirect_uri(provider: Provider, explicit: str | None) -> str:
     )
 
 
-def stored_app(provider: Provider, warn: Warn | None = None) -> OAuthApp | None:
+def stored_app(provider: Provider) -> OAuthApp | None:
     """The stored app, its secret read from the keyring when it is kept there."""
     app = auth_store.load(warn).clients.get(provider.id)
     if app is None or not app.secret_ref:
@@ -42,19 +39,14 @@ def stored_app(provider: Provider, warn: Warn | None = None) -> OAuthApp | None:
 
 
 def create(
-    provider: Provider,
-    api_key: str,
-    *,
-    name: str | None,
-    uri: str,
-    warn: Warn | None = None,
-    secret_store: str = "file",
+    provider: Provider, api_key: str, *, name: str | None, uri: str, secret_store: str = "file"
 ) -> OAuthApp:
-    """Register an app with Chutes and store it. On 409 (the name is taken by some Chutes
-    user) it tries once more with a new random name. With ``secret_store="keyring"`` the
-    client secret goes to the OS keyring, which is checked before Chutes is asked; if it
-    fails after Chutes answered, the secret is kept in the file (Chutes shows it only once)."""
-    auth_store.load(warn)  # an unreadable store fails (exit 4) before Chutes is asked
+    """Register an app and store it. When the name is taken (by anyone) it tries once more
+    with a new random name. With ``secret_store="keyring"`` the client secret goes to the OS
+    keyring, which is checked before the provider is asked; if it fails after the provider
+    answered, the secret is kept in the file (it is shown only once)."""
+    apps = provider.apps()
+    auth_store.load(warn)  # an unreadable store fails (exit 4) before the provider is asked
     if secret_store == "keyring":
         vault.probe()
     try:
@@ -82,50 +74,49 @@ def create(
             vault.put(entry, created.client_secret)
             stored = replace(app, client_secret="", secret_ref=vault.keyring_ref(entry))
         except vault.KeyringUnavailable as exc:
-            if warn:
-                warn(f"{exc.message}; kept the app's secret in the auth store file instead")
+            warn(f"{exc.message}; kept the app's secret in the auth store file instead")
     try:
         auth_store.set_client(provider.id, stored, warn)
     except GenesisError as exc:
         raise GenesisError(
             f"{provider.display_name} created the app {created.app_id}, but genesis could not "
-            "store it: "
-            f"{exc.message}",
-            hint=f"fix that, delete the app (DELETE /idp/apps/{created.app_id}) and run "
-            "`genesis auth app create` again",
+            f"store it: {exc.message}",
+            hint=f"fix that, delete the app {created.app_id} with the {provider.display_name} "
+            "API and run `genesis auth app create` again",
         ) from None
     return app
 
 
 @dataclass
 class AppReport:
-    app: OAuthApp
+    """The stored app as ``auth app show`` tells it, its secret masked."""
+
+    name: str | None
+    app_id: str | None
+    client_id: str
+    masked: str | None
+    redirect_uri: str | None
     remote: str  # present | gone | unknown
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.app.name,
-            "appId": self.app.app_id,
-            "clientId": self.app.client_id,
-            "masked": mask(self.app.client_secret),
-            "redirectUri": self.app.redirect_uri,
-            "remote": self.remote,
-        }
+    @classmethod
+    def of(cls, app: OAuthApp, remote: str) -> AppReport:
+        secret = mask(app.client_secret)
+        return cls(app.name, app.app_id, app.client_id, secret, app.redirect_uri, remote)
 
 
-def show(provider: Provider, warn: Warn | None = None) -> AppReport | None:
-    app = stored_app(provider, warn)
+def show(provider: Provider) -> AppReport | None:
+    app = stored_app(provider)
     if app is None:
         return None
     remote = "unknown"
     if app.app_id:
-        remote = apps.remote_state(provider, credentials.api_key(provider), app.app_id)
-    return AppReport(app, remote)
+        remote = provider.apps().remote_state(provider, credentials.api_key(provider), app.app_id)
+    return AppReport.of(app, remote)
 
 
-def delete(provider: Provider, api_key: str, app: OAuthApp, warn: Warn | None = None) -> bool:
-    """Delete the app at Chutes, then the stored client. ``False`` when Chutes had none."""
-    existed = apps.delete(provider, api_key, app.app_id) if app.app_id else False
+def delete(provider: Provider, api_key: str, app: OAuthApp) -> bool:
+    """Delete the app at the provider, then the stored client. ``False`` when it had none."""
+    existed = provider.apps().delete(provider, api_key, app.app_id) if app.app_id else False
     auth_store.set_client(provider.id, None, warn)
     if app.secret_ref:
         vault.forget_ref(app.secret_ref)

@@ -140,9 +140,9 @@ def _account(provider: Provider) -> Check:
     """Can the active credential run a TEE model (every Chutes model is TEE now)? Asked of
     providers with a management API (``/users/me``)."""
     from genesis_cli.flows import credentials
-    from genesis_cli.flows.account import TEE_SENTENCE, read_account
 
     try:
+        account = provider.account()
         credential = credentials.active(provider)
     except GenesisError as exc:
         return Check("account", "warn", exc.message, exc.hint)
@@ -150,7 +150,7 @@ def _account(provider: Provider) -> Check:
         return Check("account", "warn", "no credential to read the account with")
     timeout = min(http.http_timeout(), NETWORK_CHECK_SECONDS)
     oauth = credential.type != "api_key"
-    found = read_account(provider, credential.secret, timeout=timeout, oauth=oauth)
+    found = account.read(provider, credential.secret, timeout=timeout, oauth=oauth)
     if found.answered == 0:
         detail = found.problems[0] if found.problems else "no answer"
         return Check("account", "warn", f"could not read the account: {detail}")
@@ -158,7 +158,7 @@ def _account(provider: Provider) -> Check:
         return Check(
             "account",
             "fail",
-            f"{TEE_SENTENCE}; this account has neither (balance {found.balance:g})",
+            f"{account.TEE_SENTENCE}; this account has neither (balance {found.balance:g})",
             f"add balance or subscribe at {provider.site_url}, then `genesis models test`",
         )
     who = found.username or "unknown user"

@@ -62,8 +62,7 @@ def _end_authorization(provider: Provider, profile: Profile, api_key: str | None
     ``None`` when it cannot be tried: no API key at hand, or no management API."""
     if profile.type != "oauth" or not profile.client_id or not api_key:
         return None
-    from genesis_cli.oauth import apps
-
+    apps = provider.apps()
     stored = auth_store.load().clients.get(provider.id)
     app_id = stored.app_id if stored and stored.client_id == profile.client_id else None
     app_id = app_id or apps.authorized_app_id(provider, api_key, profile.client_id)

@@ -115,7 +115,7 @@ def probe(provider: Provider, model_ref: str, secret: str) -> ProbeResult:
         return result
     fallback = "unavailable" if response.status >= 500 else "bad_response"
     result.reason = _REASON_OF_STATUS.get(response.status, fallback)
-    result.detail = provider.redact(response.detail(), (secret,))
+    result.detail = provider.error_text(response, (secret,))
     if result.reason == "rate_limited":
         result.retry_after = response.retry_after()
     if result.reason == "not_found":

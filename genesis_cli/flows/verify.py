@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote as urlquote
 
-from genesis_cli import catalog, http, tee
+from genesis_cli import catalog, http, tee, urls
 from genesis_cli.errors import (
     AuthError,
     GenesisError,
@@ -27,6 +27,7 @@ from genesis_cli.errors import (
 )
 from genesis_cli.providers import Attestation, Provider
 from genesis_cli.records import Model
+from genesis_cli.text import one_line
 
 PCCS_ENV = "GENESIS_PCCS_URL"
 MAX_INSTANCES = 256
@@ -113,10 +114,10 @@ def find_model(provider: Provider, ref: str, secret: str) -> Model:
     model_id = provider.model_id(ref) or ref
     found = catalog.resolve(provider, secret)
     model = next((m for m in found.models if m.id == model_id), None)
-    if (model is None or model.chute_id is None) and found.source != "live":
+    if (model is None or model.deployment_id is None) and found.source != "live":
         found = catalog.resolve(provider, secret, refresh=True)
         model = next((m for m in found.models if m.id == model_id), None)
-    if (model is None or model.chute_id is None) and found.fell_back:
+    if (model is None or model.deployment_id is None) and found.fell_back:
         raise GenesisError(
             f"could not fetch the live catalog to find the deployment of {ref}: {found.reason}",
             hint="check the network and the credential (`genesis doctor`)",
@@ -132,7 +133,7 @@ def find_model(provider: Provider, ref: str, secret: str) -> Model:
             "confidential-computing evidence for it",
             hint="pick a TEE model (`genesis models list` marks them)",
         )
-    if model.chute_id is None:
+    if model.deployment_id is None:
         raise UnverifiedError(
             f"the {found.source} catalog gives no deployment id for {ref}",
             hint="run `genesis models list --refresh`, then try again",
@@ -147,7 +148,7 @@ def verify_model(
     require_verifier()
     routes = attestation_of(provider)
     model = find_model(provider, ref, secret)
-    deployment = str(model.chute_id)
+    deployment = str(model.deployment_id)
     nonce = nonce or secrets.token_hex(32)
     api = provider.api_base_url()
     auth = {"Authorization": f"Bearer {secret}"}
@@ -187,7 +188,7 @@ def _get(
     response = http.request("GET", url, headers=headers)
     if response.status == 200:
         return response
-    detail = provider.redact(response.detail(), (secret,))
+    detail = provider.error_text(response, (secret,))
     name = provider.display_name
     if response.status in (401, 403):
         raise AuthError(
@@ -215,7 +216,7 @@ def _json(response: http.Response) -> Any:
 def _instance_id(value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
-    return http.plain_text(value)[:MAX_ID_CHARS] or None
+    return one_line(value)[:MAX_ID_CHARS] or None
 
 
 def _instance_keys(provider: Provider, ref: str, response: http.Response) -> dict[str, Any]:
@@ -295,13 +296,13 @@ def measurement_entry(row: Any) -> tee.Measurement | None:
         return None
     if len(raw) != 5 or any(len(v) != 48 for v in raw):
         return None
-    name = http.plain_text(str(row.get("name") or "unnamed"))[:MAX_ID_CHARS]
+    name = one_line(str(row.get("name") or "unnamed"))[:MAX_ID_CHARS]
     return tee.Measurement(name, raw[0], tuple(raw[1:]))
 
 
 def pccs_base() -> str:
     value = os.environ.get(PCCS_ENV, "").strip()
-    return http.check_service_url(value, PCCS_ENV) if value else tee.INTEL_PCS_URL
+    return urls.check_service_url(value, PCCS_ENV) if value else tee.INTEL_PCS_URL
 
 
 def _platform(item: tee.Evidence) -> tuple[str, str] | None:

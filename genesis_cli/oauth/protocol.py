@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from genesis_cli import http
+from genesis_cli import http, urls
 from genesis_cli.coerce import finite_number
 from genesis_cli.errors import AuthError, NetworkError, UsageError
 from genesis_cli.providers import Provider
-from genesis_cli.text import sendable
+from genesis_cli.text import one_line, sendable
 
 DEFAULT_EXPIRES_IN = 3600
 MAX_EXPIRES_IN = 366 * 86400
@@ -97,7 +97,7 @@ def check_redirect_uri(provider: Provider, uri: str) -> str:
     """Only plain http on a loopback host: the callback never leaves this machine."""
     parts = urlsplit(uri)
     example = provider.require_sign_in().default_redirect_uri
-    if http.ambiguous_url(uri):
+    if urls.ambiguous_url(uri):
         raise UsageError(
             f"{provider.redirect_uri_env} holds a backslash, '@', a space or a control character",
             hint=f"use e.g. {example}",
@@ -211,7 +211,7 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
             # The server could not answer now: never taken for a dead refresh token.
             said = f" ({oauth_error[:40]})" if isinstance(oauth_error, str) else ""
             raise NetworkError(
-                f"the token endpoint answered HTTP {response.status}{http.plain_text(said)}"
+                f"the token endpoint answered HTTP {response.status}{one_line(said)}"
             )
         if isinstance(body, dict) and isinstance(body.get("error"), str):
             description = body.get("error_description")

@@ -1,46 +1,47 @@
-"""Providers as data: the ``Provider`` type, and finding a provider by id.
+"""Providers as data: the ``Provider`` type.
 
-A provider is one module holding one ``Provider`` value (``PROVIDER``) plus its catalog file.
-The built-in one is Chutes; others come from the ``genesis_cli.providers`` entry-point group
-(``acme = "acme_genesis:PROVIDER"``), looked up only when an id is not built in. ``cli``
-picks the provider; every layer below takes it as an argument.
+A provider is one ``Provider`` value plus its catalog file; what only one provider has (an
+app registration API, an account API, its error format) hangs off that value, so the layers
+that take a ``Provider`` never name a provider. ``providers.lookup`` finds one by id.
 """
 
 from __future__ import annotations
 
-import functools
+import importlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from genesis_cli.errors import GenesisError, UsageError
+from genesis_cli.errors import UsageError
+from genesis_cli.providers.catalog_file import read_catalog
 from genesis_cli.text import redact
 
 if TYPE_CHECKING:
     from pathlib import Path
+    from types import ModuleType
 
-ENTRY_POINT_GROUP = "genesis_cli.providers"
+    from genesis_cli.http import Response
+
 DEFAULT_ID = "chutes"
-_BUILT_IN = {"chutes": "genesis_cli.providers.chutes"}
-_ID = re.compile(r"[a-z][a-z0-9-]{0,31}\Z")
 
 
 @dataclass(frozen=True)
 class RowMapping:
-    """Where a provider's ``/models`` rows keep each fact. The defaults are the field names
-    of OpenAI-compatible servers that say more than ``id`` (Chutes, vLLM, OpenRouter-like)."""
+    """Where a provider's ``/models`` rows keep each fact; ``None`` or ``()`` where they do
+    not say it (a plain OpenAI-compatible row has only ``id``)."""
 
-    context: tuple[str, ...] = ("context_length", "max_model_len")
-    max_tokens: tuple[str, ...] = ("max_output_length",)
-    input: str = "input_modalities"
-    features: str = "supported_features"
-    pricing: str = "pricing"
-    price_input: str = "prompt"
-    price_output: str = "completion"
-    price_cache_read: str = "input_cache_read"
-    confidential: str = "confidential_compute"
-    deployment_id: str = "chute_id"
+    context: tuple[str, ...] = ()  # the first that holds a number wins
+    max_tokens: tuple[str, ...] = ()
+    input: str | None = None  # a list of modalities
+    features: str | None = None  # a list naming reasoning, tools, structured_outputs, json_mode
+    pricing: str | None = None  # an object holding the three prices below (USD per 1M tokens)
+    price_input: str | None = None
+    price_output: str | None = None
+    price_cache_read: str | None = None
+    confidential: str | None = None  # true for a model that runs in a TEE
+    deployment_id: str | None = None  # where its attestation evidence is filed
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,13 @@ class Provider:
     api_base_url_default: str | None = None
     # For providers whose models run in TEEs and publish evidence (``models verify``).
     attestation: Attestation | None = None
+    # The text of an error answer's JSON body (``None``: not in this format), when the
+    # provider has an error format; otherwise the body is shown as it is.
+    error_detail: Callable[[Any], str | None] | None = None
+    # Services only this provider has, as modules loaded on first use: an OAuth app
+    # registration API (``create``, ``delete``, ...) and an account reader (``read``).
+    apps_module: str | None = None
+    account_module: str | None = None
 
     def __repr__(self) -> str:
         return f"Provider({self.id!r})"
@@ -150,13 +158,39 @@ class Provider:
 
     def redact(self, text: str, secrets: tuple[str | None, ...], limit: int = 300) -> str:
         """Server text made fit to show: ``secrets`` and anything shaped like one of this
-        provider's keys or tokens replaced, then cut to ``limit`` (``text.redact``)."""
+        provider's keys or tokens replaced, then cut to ``limit``."""
         return redact(text, secrets, self.token_prefixes, limit)
+
+    def error_text(
+        self, response: Response, secrets: tuple[str | None, ...], limit: int = 300
+    ) -> str:
+        """What the server said in an error answer (untrusted: shown, never read), redacted."""
+        try:
+            text = self.error_detail(response.json()) if self.error_detail else None
+        except ValueError:
+            text = None
+        if text is None:
+            text = response.body[:65536].decode("utf-8", "replace")
+        return self.redact(text, secrets, limit)
+
+    def apps(self) -> ModuleType:
+        """The OAuth app registration API; a usage error for a provider without one."""
+        return self._service(self.apps_module, "Sign in app")
+
+    def account(self) -> ModuleType:
+        """The account reader; a usage error for a provider without one."""
+        return self._service(self.account_module, "account")
+
+    def _service(self, module: str | None, what: str) -> ModuleType:
+        self.api_base_url()  # a provider without a management API says so first
+        if module is None:
+            raise self._unsupported(f"{what} API")
+        return importlib.import_module(module)  # loaded only by the commands that use it
 
     # --- the bundled catalog ------------------------------------------------------------
 
     def bundled_data(self) -> dict[str, Any]:
-        return _read_catalog(self.catalog_path)
+        return read_catalog(self.catalog_path)
 
     def default_model_ref(self) -> str:
         return self.ref(str(self.bundled_data()["defaultModel"]))
@@ -174,7 +208,7 @@ class Provider:
         variable = self.env(suffix)
         value = os.environ.get(variable, "").strip()
         if value:
-            from genesis_cli.http import check_service_url
+            from genesis_cli.urls import check_service_url  # only when the variable is set
 
             return check_service_url(value, variable)
         return default
@@ -186,11 +220,14 @@ class Provider:
     def api_base_url(self) -> str:
         """The management API (``/idp/apps``, ``/users/me``, ...)."""
         if self.api_base_url_default is None:
-            raise UsageError(
-                f"{self.display_name} has no management API genesis knows",
-                hint="this command works with providers that have one, such as Chutes",
-            )
+            raise self._unsupported("management API")
         return self._url("API_BASE_URL", self.api_base_url_default)
+
+    def _unsupported(self, what: str) -> UsageError:
+        return UsageError(
+            f"{self.display_name} has no {what} genesis knows",
+            hint="this command works with providers that have one, such as Chutes",
+        )
 
     def oauth_base_url(self) -> str:
         """The IdP: ``/authorize``, ``/token``, ``/userinfo``, ``/token/revoke`` under it."""
@@ -207,82 +244,3 @@ class Provider:
                 hint=f"use --auth-choice {self.api_key_choice}",
             )
         return self.sign_in
-
-
-# What a catalog file must hold, and of which type: read from disk, so checked.
-_CATALOG_FIELDS = {"baseUrl": str, "api": str, "defaultModel": str, "aliases": dict, "models": list}
-
-
-@functools.cache
-def _read_catalog(path: Path) -> dict[str, Any]:
-    import json
-
-    try:
-        with path.open("rb") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise _bad_catalog(path, str(getattr(exc, "strerror", None) or exc)) from None
-    if not isinstance(data, dict):
-        raise _bad_catalog(path, "the top level is not an object")
-    for key, kind in _CATALOG_FIELDS.items():
-        if not isinstance(data.get(key), kind):
-            raise _bad_catalog(path, f"{key!r} is missing or not a {kind.__name__}")
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in data["aliases"].items()):
-        raise _bad_catalog(path, "'aliases' maps names to model ids (strings)")
-    return data
-
-
-def _bad_catalog(path: Path, problem: str) -> GenesisError:
-    return GenesisError(
-        f"the bundled catalog {path} is unusable: {problem}",
-        hint="reinstall genesis, or the package of the provider it belongs to",
-    )
-
-
-def get(provider_id: str) -> Provider:
-    """The provider called ``provider_id``: built in, else from an installed entry point."""
-    import importlib
-
-    found: Any = None
-    if provider_id in _BUILT_IN:
-        found = importlib.import_module(_BUILT_IN[provider_id]).PROVIDER
-    elif _ID.match(provider_id):
-        found = _from_entry_points(provider_id)
-    if not isinstance(found, Provider) or found.id != provider_id:
-        raise UsageError(
-            f"unknown provider {provider_id!r}",
-            hint=f"known providers: {', '.join(known())}",
-        )
-    return found
-
-
-def known() -> list[str]:
-    """Built-in ids, then those installed packages declare."""
-    from importlib.metadata import entry_points
-
-    declared = [p.name for p in entry_points(group=ENTRY_POINT_GROUP) if _ID.match(p.name)]
-    return [*_BUILT_IN, *(name for name in dict.fromkeys(declared) if name not in _BUILT_IN)]
-
-
-def bundled_catalog_path(name: str) -> Path:
-    """A catalog file genesis ships: inside the installed package (``genesis_cli/catalogs``),
-    or at the top of a source checkout (``catalogs/``)."""
-    from pathlib import Path
-
-    here = Path(__file__).resolve().parent.parent
-    installed = here / "catalogs" / name
-    return installed if installed.is_file() else here.parent / "catalogs" / name
-
-
-def _from_entry_points(name: str) -> Any:
-    """What an installed package declares as provider ``name``, loaded; ``None`` when there
-    is none, or it fails to load (a broken plugin must not break genesis)."""
-    from importlib.metadata import entry_points
-
-    for point in entry_points(group=ENTRY_POINT_GROUP):
-        if point.name == name:
-            try:
-                return point.load()
-            except Exception:
-                return None
-    return None

@@ -1,8 +1,7 @@
-"""Chutes' OAuth app API (``<CHUTES_API_BASE_URL>/idp/apps``), the protocol part.
+"""Chutes' OAuth app API (``/idp/apps``, ``/idp/authorizations``), called with an API key.
 
 Chutes has no page to create a "Sign in with Chutes" app and no shared client for CLIs, only
-this API, called with the user's API key. Silent: no disk, no printing. Every answer is
-untrusted: wrong types or non-JSON become a clear ``GenesisError``, never a traceback.
+this API. Every answer is untrusted: wrong types or non-JSON become a clear ``GenesisError``.
 """
 
 from __future__ import annotations
@@ -10,8 +9,8 @@ from __future__ import annotations
 import re
 import secrets
 import string
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
 
 from genesis_cli import http
 from genesis_cli.errors import AuthError, GenesisError, NetworkError
@@ -32,12 +31,8 @@ class NameTaken(GenesisError):
 class CreatedApp:
     app_id: str
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
     name: str
-    redirect_uris: tuple[str, ...]
-
-    def __repr__(self) -> str:
-        return f"CreatedApp(app_id={self.app_id!r}, client_id={self.client_id!r})"
 
 
 def new_name() -> str:
@@ -45,16 +40,13 @@ def new_name() -> str:
     return "genesis-" + "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(6))
 
 
-def _url(provider: Provider, path: str) -> str:
-    return f"{provider.api_base_url()}/idp/apps{path}"
-
-
-def _headers(api_key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {api_key}"}
+def _call(provider: Provider, method: str, path: str, api_key: str, **kw: Any) -> http.Response:
+    url = f"{provider.api_base_url()}/idp/{path}"
+    return http.request(method, url, headers={"Authorization": f"Bearer {api_key}"}, **kw)
 
 
 def _refused(provider: Provider, response: http.Response, api_key: str, doing: str) -> GenesisError:
-    detail = provider.redact(response.detail(), (api_key,))
+    detail = provider.error_text(response, (api_key,))
     if response.status in (401, 403):
         why = "does not know this API key" if response.status == 401 else "refused this API key"
         return AuthError(
@@ -99,9 +91,7 @@ def create(provider: Provider, api_key: str, name: str, redirect_uri: str) -> Cr
         "allowed_scopes": list(provider.require_sign_in().scopes),
         "refresh_token_lifetime_days": 30,
     }
-    response = http.request(
-        "POST", _url(provider, ""), headers=_headers(api_key), json_body=payload
-    )
+    response = _call(provider, "POST", "apps", api_key, json_body=payload)
     if response.status == 409:
         raise NameTaken(f"the app name {name!r} is taken")
     if response.status != 200:
@@ -124,41 +114,24 @@ def create(provider: Provider, api_key: str, name: str, redirect_uri: str) -> Cr
             hint=f"look for the app with the {provider.display_name} API and delete it, "
             "then try again",
         )
-    uris = body.get("redirect_uris")
-    return CreatedApp(
-        app_id=app_id,
-        client_id=client_id,
-        client_secret=secret,
-        name=_text(body, "name") or name,
-        redirect_uris=tuple(u for u in uris if isinstance(u, str))
-        if isinstance(uris, list)
-        else (),
-    )
+    return CreatedApp(app_id, client_id, secret, _text(body, "name") or name)
 
 
-def remote_state(
-    provider: Provider, api_key: str | None, app_id: str
-) -> Literal["present", "gone", "unknown"]:
-    """Whether Chutes still has the app (``GET /idp/apps/{id}``); best effort."""
+def remote_state(provider: Provider, api_key: str | None, app_id: str) -> str:
+    """Whether Chutes still has the app (``GET /idp/apps/{id}``), best effort: ``present``,
+    ``gone`` or ``unknown``."""
     if not api_key:
         return "unknown"
     try:
-        response = http.request(
-            "GET", _url(provider, f"/{checked_app_id(provider, app_id)}"), headers=_headers(api_key)
-        )
+        response = _call(provider, "GET", f"apps/{checked_app_id(provider, app_id)}", api_key)
     except NetworkError:
         return "unknown"
-    if response.status == 200:
-        return "present"
-    if response.status == 404:
-        return "gone"
-    return "unknown"
+    return {200: "present", 404: "gone"}.get(response.status, "unknown")
 
 
 def delete(provider: Provider, api_key: str, app_id: str) -> bool:
     """``DELETE /idp/apps/{id}``: ``True`` when deleted, ``False`` when Chutes had no such app."""
-    url = _url(provider, f"/{checked_app_id(provider, app_id)}")
-    response = http.request("DELETE", url, headers=_headers(api_key))
+    response = _call(provider, "DELETE", f"apps/{checked_app_id(provider, app_id)}", api_key)
     if response.status == 404:
         return False
     if response.status != 200:
@@ -169,15 +142,11 @@ def delete(provider: Provider, api_key: str, app_id: str) -> bool:
 # --- authorizations: a user's grant of an app, every token of it -------------------------
 
 
-def _authorizations_url(provider: Provider, path: str = "") -> str:
-    return f"{provider.api_base_url()}/idp/authorizations{path}"
-
-
 def authorized_app_id(provider: Provider, api_key: str, client_id: str) -> str | None:
     """The app id of the user's authorization of ``client_id`` (``GET /idp/authorizations``);
     ``None`` when it is not listed or cannot be read. Best effort."""
     try:
-        response = http.request("GET", _authorizations_url(provider), headers=_headers(api_key))
+        response = _call(provider, "GET", "authorizations", api_key)
         body = response.json() if response.status == 200 else None
     except (NetworkError, ValueError):
         return None
@@ -191,9 +160,9 @@ def authorized_app_id(provider: Provider, api_key: str, client_id: str) -> str |
 def end_authorization(provider: Provider, api_key: str, app_id: str) -> bool:
     """``DELETE /idp/authorizations/{app_id}``: revoke every token of the user's authorization
     of the app, sessions forked by concurrent refreshes included. ``True`` when it is over."""
-    url = _authorizations_url(provider, f"/{checked_app_id(provider, app_id)}")
+    path = f"authorizations/{checked_app_id(provider, app_id)}"
     try:
-        response = http.request("DELETE", url, headers=_headers(api_key))
+        response = _call(provider, "DELETE", path, api_key)
     except NetworkError:
         return False
     return response.status in (200, 204, 404)  # 404: no authorization left to end

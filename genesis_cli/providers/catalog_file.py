@@ -1,0 +1,45 @@
+"""A provider's bundled catalog file: found, read once, and checked (it comes from disk)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from genesis_cli.errors import GenesisError
+
+_FIELDS = {"baseUrl": str, "api": str, "defaultModel": str, "aliases": dict, "models": list}
+
+
+def bundled_catalog_path(name: str) -> Path:
+    """A catalog file genesis ships: inside the installed package (``genesis_cli/catalogs``),
+    or at the top of a source checkout (``catalogs/``)."""
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "catalogs" / name
+    return installed if installed.is_file() else here.parent / "catalogs" / name
+
+
+@functools.cache
+def read_catalog(path: Path) -> dict[str, Any]:
+    import json  # not on the paths that never read the catalog (auth token)
+
+    try:
+        with path.open("rb") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise _unusable(path, str(getattr(exc, "strerror", None) or exc)) from None
+    if not isinstance(data, dict):
+        raise _unusable(path, "the top level is not an object")
+    for key, kind in _FIELDS.items():
+        if not isinstance(data.get(key), kind):
+            raise _unusable(path, f"{key!r} is missing or not a {kind.__name__}")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in data["aliases"].items()):
+        raise _unusable(path, "'aliases' maps names to model ids (strings)")
+    return data
+
+
+def _unusable(path: Path, problem: str) -> GenesisError:
+    return GenesisError(
+        f"the bundled catalog {path} is unusable: {problem}",
+        hint="reinstall genesis, or the package of the provider it belongs to",
+    )
