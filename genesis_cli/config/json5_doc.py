@@ -15,10 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def where(text: str, pos: int) -> tuple[int, int]:
+    """The line and column of ``text[pos]``, both counted from 1."""
+    return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+
+
 class JSON5Error(ValueError):
     def __init__(self, message: str, text: str, pos: int) -> None:
-        self.line = text.count("\n", 0, pos) + 1
-        self.column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        self.line, self.column = where(text, pos)
         self.pos = pos
         self.reason = message
         super().__init__(f"line {self.line}, column {self.column}: {message}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from genesis_cli.config.config_file import ShapeError, get_path
+from genesis_cli.config.config_file import ShapeError, aliases, get_path
 from genesis_cli.config.json5_edit import same
 from genesis_cli.providers import Provider
 from genesis_cli.records import Model
@@ -103,22 +103,15 @@ def merge_entry(entry: dict[str, Any], model: Model) -> bool:
     return changed
 
 
-def named_refs(defaults: dict[str, Any]) -> set[str]:
+def named_refs(data: dict[str, Any]) -> set[str]:
     """Model refs that the primary, a fallback or an alias names (a bare ``{}`` does not)."""
-    named: set[str] = set()
-    model = defaults.get("model")
-    if isinstance(model, dict):
-        if isinstance(model.get("primary"), str):
-            named.add(model["primary"])
-        fallbacks = model.get("fallbacks")
-        if isinstance(fallbacks, list):
-            named.update(f for f in fallbacks if isinstance(f, str))
-    entries = defaults.get("models")
-    if isinstance(entries, dict):
-        for key, entry in entries.items():
-            if isinstance(entry, dict) and isinstance(entry.get("alias"), str) and entry["alias"]:
-                named.add(key)
-    return named
+    model = get_path(data, "agents", "defaults", "model")
+    model = model if isinstance(model, dict) else {}
+    fallbacks = model.get("fallbacks")
+    named = {f for f in fallbacks if isinstance(f, str)} if isinstance(fallbacks, list) else set()
+    if isinstance(model.get("primary"), str):
+        named.add(model["primary"])
+    return named | aliases(data).keys()
 
 
 def merge_models(
@@ -296,14 +289,10 @@ def register(
         model["primary"] = provider.default_model_ref()
     registration = Registration(default=model["primary"])
 
-    defaults = object_at(data, "agents", "defaults")
     entries = object_at(data, "agents", "defaults", "models")
     targets = provider.default_aliases() if alias_targets is None else alias_targets
     for alias, target in targets.items():
-        holder = next(
-            (ref for ref, e in entries.items() if isinstance(e, dict) and e.get("alias") == alias),
-            None,
-        )
+        holder = next((ref for ref, name in aliases(data).items() if name == alias), None)
         if alias in moved_aliases and holder not in (None, target):
             old = entries[holder]
             del old["alias"]
@@ -337,7 +326,7 @@ def register(
                 (*keys, index), "is not an object (a model entry is { id, name, ... })"
             )
     block["models"], registration.models = merge_models(
-        provider, existing, models, prune=prune, named=named_refs(defaults)
+        provider, existing, models, prune=prune, named=named_refs(data)
     )
     registration.warnings += [
         f"{kept} left the live catalog but is kept in the config: the default, a fallback or "
