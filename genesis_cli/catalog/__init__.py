@@ -17,7 +17,7 @@ from genesis_cli.coerce import finite_number, structure_problem
 from genesis_cli.errors import GenesisError, NetworkError
 from genesis_cli.fsutil import atomic_write, ensure_private_dir, read_if_present
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, Model
+from genesis_cli.records import Catalog, Model, to_json
 
 CACHE_TTL_SECONDS = 600
 CACHE_VERSION = 1
@@ -125,7 +125,7 @@ def write_cache(provider: Provider, models: list[Model], fetched_at: float) -> N
         "provider": provider.id,
         "baseUrl": provider.base_url(),
         "fetchedAt": int(fetched_at),
-        "models": [m.to_dict() for m in models],
+        "models": to_json(models),
     }
     ensure_private_dir(path.parent)
     atomic_write(path, json.dumps(document, separators=(",", ":")) + "\n")

@@ -13,9 +13,10 @@ from genesis_cli.config import config_file
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import refresh
 from genesis_cli.providers import Provider
-from genesis_cli.records import Credential, sendable
+from genesis_cli.records import Credential
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
+from genesis_cli.text import sendable
 
 Warn = Callable[[str], None]
 

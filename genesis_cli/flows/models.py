@@ -10,7 +10,7 @@ from typing import Any
 from genesis_cli import catalog, paths
 from genesis_cli.config import config_file
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, Model
+from genesis_cli.records import Catalog, Model, to_json
 
 
 @dataclass
@@ -31,7 +31,7 @@ class ModelListing:
 
     def _model_json(self, model: Model) -> dict[str, Any]:
         model_ref = f"{self.catalog.provider}/{model.id}"
-        fields = model.to_dict()
+        fields = to_json(model)
         return {
             "ref": model_ref,
             "id": fields.pop("id"),

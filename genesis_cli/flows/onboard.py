@@ -18,9 +18,10 @@ from genesis_cli.flows.availability import Unavailable
 from genesis_cli.flows.credentials import is_oauth_token
 from genesis_cli.fsutil import check_private_dir
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, mask, sendable, shell_word
+from genesis_cli.records import Catalog
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
+from genesis_cli.text import mask, sendable, shell_word
 
 Warn = Callable[[str], None]
 
