@@ -28,7 +28,7 @@ from genesis_cli.fsutil import (
     write_target,
 )
 from genesis_cli.paths import lock_path
-from genesis_cli.records import one_line
+from genesis_cli.text import one_line
 
 T = TypeVar("T")
 _HINT_INVALID = "fix the file by hand (genesis never overwrites an invalid config)"

@@ -25,14 +25,6 @@ class ModelChanges:
     removed: int = 0
     kept: list[str] = field(default_factory=list)  # refs kept only because something names them
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "removed": self.removed,
-            "kept": self.kept,
-        }
-
 
 @dataclass
 class Registration:

@@ -18,7 +18,7 @@ from genesis_cli.flows.availability import Unavailable
 from genesis_cli.flows.credentials import is_oauth_token
 from genesis_cli.fsutil import check_private_dir
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog
+from genesis_cli.records import Catalog, to_json
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
 from genesis_cli.text import mask, sendable, shell_word
@@ -76,7 +76,7 @@ class OnboardResult:
             "skippedAliases": self.registration.skipped,
             "configPath": str(self.config_path),
             "warnings": self.warnings,
-            "models": self.registration.models.to_json(),
+            "models": to_json(self.registration.models),
             "unavailable": [u.to_json() for u in self.unavailable],
             "probe": self.probe,
         }

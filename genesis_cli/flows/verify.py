@@ -26,7 +26,8 @@ from genesis_cli.errors import (
     UsageError,
 )
 from genesis_cli.providers import Attestation, Provider
-from genesis_cli.records import Model, one_line
+from genesis_cli.records import Model
+from genesis_cli.text import one_line
 
 PCCS_ENV = "GENESIS_PCCS_URL"
 MAX_INSTANCES = 256

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from genesis_cli.records import one_line
+from genesis_cli.text import one_line
 
 INSTALL_LINE = "pip install 'genesis-cli[verify]'"
 
