@@ -13,6 +13,7 @@ from genesis_cli import http, paths
 from genesis_cli.config import config_file
 from genesis_cli.config.schema import inverted_aliases
 from genesis_cli.errors import GenesisError, NetworkError
+from genesis_cli.flows import openclaw
 from genesis_cli.flows.status import loose_mode, status
 from genesis_cli.providers import Provider
 from genesis_cli.store import auth_store
@@ -203,8 +204,6 @@ def _clock(provider: Provider, server_time: float | None) -> Check:
 def _openclaw(provider: Provider) -> list[Check]:
     """What OpenClaw needs: the exec reference in the config runs a genesis that is there,
     and no key OpenClaw stored itself shadows genesis's credential."""
-    from genesis_cli.flows import openclaw
-
     checks = []
     try:
         data = config_file.load(paths.config_path()).data
@@ -224,8 +223,7 @@ def _openclaw(provider: Provider) -> list[Check]:
 
 
 def _network_settings() -> Check:
-    names = [n for upper in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
-             for n in (upper, upper.lower())]  # fmt: skip
+    names = [n for upper in openclaw.PROXY_VARIABLES for n in (upper, upper.lower())]
     proxies = [f"{n}={http.masked_proxy(os.environ[n])}" for n in names if os.environ.get(n)]
     try:
         http.check_ca_bundles()
