@@ -160,9 +160,9 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
             text = json5_edit.apply(document.text, data, (document.data, document.tree))
             # A safety net, not a formality: never write a config that does not read back.
             try:
-                reread = json5_doc.loads(text)
+                reread, tree = json5_doc.parse(text)
             except JSON5Error:
-                reread = None
+                reread, tree = None, None
             if not json5_edit.same(reread, data):
                 raise GenesisError(
                     f"internal error: the edited {path.name} would not read back; nothing written",
@@ -172,6 +172,8 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
                 # A regular file beside the target; a link planted there is refused.
                 atomic_write(backup_path(target), document.raw)
             atomic_write(path, text, follow=True)
+            # The next load of these bytes in this command need not parse them again.
+            _last[:] = [ConfigDocument(path, text, reread, True, text.encode(), tree)]
             return result, True
 
 

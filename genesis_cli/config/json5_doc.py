@@ -28,7 +28,7 @@ class JSON5Error(ValueError):
         super().__init__(f"line {self.line}, column {self.column}: {message}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """Where a value sits: ``text[start:end]`` is its source."""
 
@@ -36,7 +36,7 @@ class Node:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     key: str
     key_start: int
@@ -48,7 +48,7 @@ class Member:
         return self.key_start
 
 
-@dataclass
+@dataclass(slots=True)
 class ObjectNode(Node):
     members: list[Member] = field(default_factory=list)
     trailing_comma: bool = False
@@ -61,7 +61,7 @@ class ObjectNode(Node):
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class ArrayNode(Node):
     items: list[Node] = field(default_factory=list)
     trailing_comma: bool = False
