@@ -98,10 +98,6 @@ def _flat(value: Any) -> bool:
     return not isinstance(value, dict)
 
 
-def _plain_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-
-
 def block(value: Any, style: Style, base: str) -> str:
     """``value`` written at a position whose line is indented by ``base``.
 
@@ -115,7 +111,9 @@ def block(value: Any, style: Style, base: str) -> str:
     tail = "," if style.trailing_commas else ""
     if isinstance(value, list):
         if all(isinstance(v, dict) for v in value):
-            lines = [inner + _plain_json(v) for v in value]
+            lines = [
+                inner + json.dumps(v, ensure_ascii=False, separators=(", ", ": ")) for v in value
+            ]
         else:
             # Only flat values may go on one line.
             if _flat(value) and len(flat := _inline(value, style)) <= _INLINE_LIMIT:
@@ -149,27 +147,32 @@ def detect_style(text: str, root: Node) -> Style:
         indent = "\t"
     else:
         indent = " " * min(min(len(i) for i in indents), 8)
-    quotes = {'"': 0, "'": 0}
-    keys = {"bare": 0, "quoted": 0}
-    trailing = {"yes": 0, "no": 0}
+    # Counts of what the file does: single vs double quotes, bare vs quoted keys, multi-line
+    # objects with vs without a trailing comma. The majority wins.
+    single = double = bare = quoted = with_comma = without = 0
     stack = [root]
     while stack:
         node = stack.pop()
         if isinstance(node, ObjectNode):
             for member in node.members:
-                keys["quoted" if text[member.key_start] in "\"'" else "bare"] += 1
+                if text[member.key_start] in "\"'":
+                    quoted += 1
+                else:
+                    bare += 1
                 stack.append(member.value)
             if node.members and "\n" in text[node.start : node.end]:
-                trailing["yes" if node.trailing_comma else "no"] += 1
+                with_comma += node.trailing_comma
+                without += not node.trailing_comma
         elif isinstance(node, ArrayNode):
             stack.extend(node.items)
-        elif text[node.start : node.start + 1] in quotes:
-            quotes[text[node.start]] += 1
+        else:
+            single += text.startswith("'", node.start)
+            double += text.startswith('"', node.start)
     return Style(
         indent=indent,
-        quote="'" if quotes["'"] > quotes['"'] else '"',
-        quote_keys=keys["quoted"] > 0 and keys["bare"] == 0,
-        trailing_commas=trailing["yes"] >= trailing["no"] if any(trailing.values()) else True,
+        quote="'" if single > double else '"',
+        quote_keys=quoted > 0 and bare == 0,
+        trailing_commas=with_comma >= without,
         newline=newline,
     )
 

@@ -53,7 +53,6 @@ class VerifyReport:
     verified_at: float
     instances: list[tee.InstanceResult] = field(default_factory=list)
     failed_instance_ids: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -90,7 +89,6 @@ class VerifyReport:
 
 
 def require_verifier() -> None:
-    """Exit 2 naming the install line when the optional verifier libraries are missing."""
     missing = tee.missing_verifier()
     if missing is not None:
         raise UsageError(

@@ -162,7 +162,7 @@ def b64(value: Any, what: str) -> bytes:
 
 
 def parse_quote(raw: bytes) -> Any:
-    """The library's parse of a TDX quote (never fixed offsets: a v5 quote shifts them)."""
+    """The library's parse (never fixed offsets: a v5 quote shifts them)."""
     import dcap_qvl  # the optional verifier; see missing_verifier
 
     try:
@@ -453,8 +453,7 @@ def header(headers: dict[str, str], *names: str) -> str:
 
 
 def _signed(body: bytes, key: str, what: str) -> tuple[str, bytes]:
-    """(the signed JSON as dcap-qvl re-serialises it, the signature) of a TCB info or QE
-    identity answer ``{"<key>": {...}, "signature": "<hex>"}``."""
+    """The signed JSON of ``{"<key>": {...}, "signature": "<hex>"}`` and its signature."""
     try:
         data = json.loads(body.decode("utf-8"))
         signed = data[key]
