@@ -107,8 +107,13 @@ def named_refs(data: dict[str, Any]) -> set[str]:
 
 
 def merge_models(
-    provider: Provider, existing: list[Any], models: list[Model], *, prune: bool, named: set[str]
-) -> tuple[list[Any], ModelChanges]:
+    provider: Provider,
+    existing: list[dict[str, Any]],
+    models: list[Model],
+    *,
+    prune: bool,
+    named: set[str],
+) -> tuple[list[dict[str, Any]], ModelChanges]:
     """The provider's model list merged by id with the catalog ``models``.
 
     Entries keep their order and every key genesis does not own; catalog models not yet there
@@ -120,7 +125,7 @@ def merge_models(
     merged: list[Any] = []
     seen: set[str] = set()
     for entry in existing:
-        model_id = entry.get("id") if isinstance(entry, dict) else None
+        model_id = entry.get("id")
         if not isinstance(model_id, str) or model_id in seen:
             merged.append(entry)
             continue
@@ -262,16 +267,14 @@ def register(
     exec_provider: tuple[str, dict[str, Any]] | None = None,
     moved_aliases: frozenset[str] = frozenset(),
 ) -> Registration:
-    """Mutate ``data`` (the config) to register ``provider``: catalog, aliases, default,
-    profile.
+    """Register ``provider`` in ``data`` (the config): catalog, aliases, default, profile.
+    Only genesis's keys change; other providers, entries and unknown keys stay.
 
-    Only genesis's keys change: other providers, other models' entries and unknown keys stay.
-    ``prune`` (the catalog is live) lets models that left the catalog be removed.
-    ``default_ref`` and ``alias_targets`` replace the product page's default and alias
-    targets (``onboard --default``, or a suggestion the user accepted). An alias in
-    ``moved_aliases`` (the user just accepted its new target) leaves the model that holds it
-    now; any other alias held elsewhere is the user's and is skipped. ``exec_provider``
-    (its name and entry) hands the credential over by reference (``link_credential``).
+    ``prune`` (the catalog is live) lets models that left it be removed. ``default_ref`` and
+    ``alias_targets`` replace the provider's defaults (``onboard --default``, an accepted
+    suggestion). An alias in ``moved_aliases`` (the user just accepted its new target) leaves
+    the model holding it; any other alias held elsewhere is the user's and is skipped.
+    ``exec_provider`` (name, entry) hands the credential over by reference.
     """
     model = object_at(data, "agents", "defaults", "model")
     primary = model.get("primary")
@@ -333,10 +336,7 @@ def register(
         registration.warnings += link_credential(data, provider, *exec_provider)
 
     profiles = object_at(data, "auth", "profiles")
-    entry = profiles.get(profile_id)
-    if isinstance(entry, dict):
-        entry["provider"] = provider.id
-        entry["mode"] = mode
-    else:
-        profiles[profile_id] = {"provider": provider.id, "mode": mode}
+    kept = profiles.get(profile_id)
+    kept = kept if isinstance(kept, dict) else {}
+    profiles[profile_id] = {**kept, "provider": provider.id, "mode": mode}
     return registration
