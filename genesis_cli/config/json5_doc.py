@@ -43,10 +43,6 @@ class Member:
     value: Node
     comma: int | None = None  # position of the comma after the value, if any
 
-    @property
-    def start(self) -> int:
-        return self.key_start
-
 
 @dataclass(slots=True)
 class ObjectNode(Node):
