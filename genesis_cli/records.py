@@ -41,23 +41,27 @@ def to_json(value: Any) -> Any:
 
 # --- warnings -----------------------------------------------------------------------------
 
-# Open collectors, outermost first: the first is the command's, which ``cli.ui`` prints.
-_collectors: list[list[str]] = [[]]
+# Open collectors, outermost first, each with whether it passes warnings on outwards. The
+# first is the command's, which ``cli.ui`` prints.
+_collectors: list[tuple[list[str], bool]] = [([], True)]
 
 
 def warn(message: str) -> None:
-    """Tell the user something went less well than it could have: every open collector gets
-    it (the result being built, the command's); ``cli.ui`` prints it once."""
-    for collector in _collectors:
-        collector.append(message)
+    """Tell the user something went less well than it could have: the innermost collector
+    gets it (the result being built) and, unless it keeps them, the ones around it up to the
+    command's; ``cli.ui`` prints it once."""
+    for collected, pass_on in reversed(_collectors):
+        collected.append(message)
+        if not pass_on:
+            return
 
 
 @contextlib.contextmanager
-def collect_warnings() -> Iterator[list[str]]:
-    """The warnings said inside the block, in order (a result's ``warnings``); they still
-    reach the command's collector too."""
+def collect_warnings(pass_on: bool = True) -> Iterator[list[str]]:
+    """The warnings said inside the block, in order (a result's ``warnings``). With
+    ``pass_on`` false they stop here: the caller decides whether and when to say them."""
     collected: list[str] = []
-    _collectors.append(collected)
+    _collectors.append((collected, pass_on))
     try:
         yield collected
     finally:
@@ -66,8 +70,9 @@ def collect_warnings() -> Iterator[list[str]]:
 
 def take_warnings() -> list[str]:
     """The command's warnings said since the last call (``cli.ui`` prints them)."""
-    taken = list(_collectors[0])
-    _collectors[0].clear()
+    command = _collectors[0][0]
+    taken = list(command)
+    command.clear()
     return taken
 
 

@@ -119,7 +119,7 @@ def show(provider: Provider, warn: Warn | None = None) -> AppReport | None:
         return None
     remote = "unknown"
     if app.app_id:
-        remote = apps.remote_state(provider, credentials.api_key(provider, warn), app.app_id)
+        remote = apps.remote_state(provider, credentials.api_key(provider), app.app_id)
     return AppReport(app, remote)
 
 
