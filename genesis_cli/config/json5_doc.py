@@ -83,20 +83,10 @@ _ESCAPE = re.compile(
     r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a UTF-16 surrogate pair
     r"|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])"
 )
-_SIMPLE_ESCAPES = {
-    "b": "\b",
-    "f": "\f",
-    "n": "\n",
-    "r": "\r",
-    "t": "\t",
-    "v": "\v",
-    "0": "\0",
-    "\n": "",
-    "\r\n": "",
-    "\r": "",
-    "\u2028": "",
-    "\u2029": "",
-}
+_SIMPLE_ESCAPES = dict(zip("bfnrtv0", "\b\f\n\r\t\v\0", strict=True))
+_SIMPLE_ESCAPES.update(
+    dict.fromkeys(("\n", "\r\n", "\r", "\u2028", "\u2029"), "")
+)  # line continuations
 _LITERALS = {"true": True, "false": False, "null": None}
 _MAX_DEPTH = 200
 _MAX_DIGITS = 4000  # Python refuses to convert longer integers (and nothing sane has them)
