@@ -84,9 +84,8 @@ _ESCAPE = re.compile(
     r"|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])"
 )
 _SIMPLE_ESCAPES = dict(zip("bfnrtv0", "\b\f\n\r\t\v\0", strict=True))
-_SIMPLE_ESCAPES.update(
-    dict.fromkeys(("\n", "\r\n", "\r", "\u2028", "\u2029"), "")
-)  # line continuations
+# A backslash before a line terminator continues the line: both vanish.
+_SIMPLE_ESCAPES.update(dict.fromkeys(("\n", "\r\n", "\r", "\u2028", "\u2029"), ""))
 _LITERALS = {"true": True, "false": False, "null": None}
 _MAX_DEPTH = 200
 _MAX_DIGITS = 4000  # Python refuses to convert longer integers (and nothing sane has them)
