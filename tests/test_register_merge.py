@@ -8,7 +8,7 @@ import pytest
 
 from genesis_cli.config.config_file import ShapeError
 from genesis_cli.config.schema import config_entry, inverted_aliases, register
-from genesis_cli.records import Cost, Model
+from genesis_cli.records import Cost, Model, to_json
 from tests.helpers import CHUTES
 
 
@@ -95,7 +95,7 @@ def test_an_existing_entry_keeps_every_key_genesis_does_not_own() -> None:
             "maxTokens": 100,
         }
     ]
-    assert registration.models.to_json() == {"added": 0, "updated": 1, "removed": 0, "kept": []}
+    assert to_json(registration.models) == {"added": 0, "updated": 1, "removed": 0, "kept": []}
 
 
 def test_onboarding_the_same_catalog_again_updates_nothing() -> None:
@@ -103,14 +103,14 @@ def test_onboarding_the_same_catalog_again_updates_nothing() -> None:
     catalog = [model("v/a"), model("v/b")]
     assert run(data, catalog, prune=True).models.added == 2
     again = run(data, catalog, prune=True).models
-    assert again.to_json() == {"added": 0, "updated": 0, "removed": 0, "kept": []}
+    assert to_json(again) == {"added": 0, "updated": 0, "removed": 0, "kept": []}
 
 
 def test_a_live_catalog_removes_models_nothing_names() -> None:
     data = openclaw_config("v/gone", "v/a")
     registration = run(data, [model("v/a"), model("v/new")], prune=True)
     assert [e["id"] for e in entries(data)] == ["v/a", "v/new"]
-    assert registration.models.to_json() == {"added": 1, "updated": 1, "removed": 1, "kept": []}
+    assert to_json(registration.models) == {"added": 1, "updated": 1, "removed": 1, "kept": []}
 
 
 def test_a_bundled_catalog_never_removes_anything() -> None:

@@ -381,4 +381,4 @@ def test_missing_end_to_end_key_is_not_run_not_passed() -> None:
 
 
 def test_reasons_never_carry_control_characters() -> None:
-    assert tee.fail("bad \x1b[31mred\x07 name\nnext").reason == "bad [31mred name next"
+    assert tee.fail("bad \x1b[31mred\x07 name\nnext").reason == "bad red name next"

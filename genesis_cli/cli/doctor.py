@@ -30,7 +30,7 @@ def doctor(json_mode: bool) -> None:
     with ui.spinner("Checking…"):
         report = run_checks(provider)
     if json_mode:
-        ui.emit_json(report.to_json())
+        ui.emit_json(report)
     else:
         colour = color_enabled(sys.stdout)
         for check in report.checks:

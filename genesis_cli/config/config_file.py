@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from genesis_cli import fsutil
-from genesis_cli.config.json5_doc import JSON5Error, Node
+from genesis_cli.config.json5_doc import ArrayNode, JSON5Error, Node, ObjectNode, where
 from genesis_cli.errors import ConfigError, GenesisError
 from genesis_cli.fsutil import (
     atomic_write,
@@ -28,6 +28,7 @@ from genesis_cli.fsutil import (
     write_target,
 )
 from genesis_cli.paths import lock_path
+from genesis_cli.text import one_line
 
 T = TypeVar("T")
 _HINT_INVALID = "fix the file by hand (genesis never overwrites an invalid config)"
@@ -62,21 +63,18 @@ def located(document: ConfigDocument) -> Iterator[None]:
 
 
 def _position(document: ConfigDocument, keys: tuple[str | int, ...]) -> str:
-    from genesis_cli.config.json5_doc import ArrayNode, ObjectNode
-
-    text, node = document.text, document.tree
+    node = document.tree
     if node is None:
         return ""
     for key in keys:
-        if isinstance(node, ObjectNode) and isinstance(key, str) and node.member(key):
-            node = node.member(key).value  # type: ignore[union-attr]
+        member = node.member(key) if isinstance(node, ObjectNode) and isinstance(key, str) else None
+        if member is not None:
+            node = member.value
         elif isinstance(node, ArrayNode) and isinstance(key, int) and key < len(node.items):
             node = node.items[key]
         else:
             break
-    line = text.count("\n", 0, node.start) + 1
-    column = node.start - (text.rfind("\n", 0, node.start) + 1) + 1
-    return f"line {line}, column {column}: "
+    return "line {}, column {}: ".format(*where(document.text, node.start))
 
 
 @dataclass
@@ -102,15 +100,10 @@ def parse(text: str, path: Path) -> tuple[dict[str, Any], Node | None]:
     try:
         data, tree = json5_doc.parse(text)
     except JSON5Error as exc:
-        raise ConfigError(f"{path}: {_one_line(str(exc))}", hint=_HINT_INVALID) from None
+        raise ConfigError(f"{path}: {one_line(str(exc))}", hint=_HINT_INVALID) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be an object {{ ... }}", hint=_HINT_INVALID)
     return data, tree
-
-
-def _one_line(text: str) -> str:
-    """Escape control characters so an error stays on one line ('\\n' rather than a break)."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 _last: list[ConfigDocument] = []  # the last parse, reused while the bytes are the same
@@ -167,9 +160,9 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
             text = json5_edit.apply(document.text, data, (document.data, document.tree))
             # A safety net, not a formality: never write a config that does not read back.
             try:
-                reread = json5_doc.loads(text)
+                reread, tree = json5_doc.parse(text)
             except JSON5Error:
-                reread = None
+                reread, tree = None, None
             if not json5_edit.same(reread, data):
                 raise GenesisError(
                     f"internal error: the edited {path.name} would not read back; nothing written",
@@ -179,6 +172,8 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
                 # A regular file beside the target; a link planted there is refused.
                 atomic_write(backup_path(target), document.raw)
             atomic_write(path, text, follow=True)
+            # The next load of these bytes in this command need not parse them again.
+            _last[:] = [ConfigDocument(path, text, reread, True, text.encode(), tree)]
             return result, True
 
 

@@ -15,16 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def where(text: str, pos: int) -> tuple[int, int]:
+    """The line and column of ``text[pos]``, both counted from 1."""
+    return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+
+
 class JSON5Error(ValueError):
     def __init__(self, message: str, text: str, pos: int) -> None:
-        self.line = text.count("\n", 0, pos) + 1
-        self.column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        self.line, self.column = where(text, pos)
         self.pos = pos
         self.reason = message
         super().__init__(f"line {self.line}, column {self.column}: {message}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """Where a value sits: ``text[start:end]`` is its source."""
 
@@ -32,19 +36,15 @@ class Node:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     key: str
     key_start: int
     value: Node
     comma: int | None = None  # position of the comma after the value, if any
 
-    @property
-    def start(self) -> int:
-        return self.key_start
 
-
-@dataclass
+@dataclass(slots=True)
 class ObjectNode(Node):
     members: list[Member] = field(default_factory=list)
     trailing_comma: bool = False
@@ -57,7 +57,7 @@ class ObjectNode(Node):
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class ArrayNode(Node):
     items: list[Node] = field(default_factory=list)
     trailing_comma: bool = False
@@ -83,20 +83,9 @@ _ESCAPE = re.compile(
     r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a UTF-16 surrogate pair
     r"|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])"
 )
-_SIMPLE_ESCAPES = {
-    "b": "\b",
-    "f": "\f",
-    "n": "\n",
-    "r": "\r",
-    "t": "\t",
-    "v": "\v",
-    "0": "\0",
-    "\n": "",
-    "\r\n": "",
-    "\r": "",
-    "\u2028": "",
-    "\u2029": "",
-}
+_SIMPLE_ESCAPES = dict(zip("bfnrtv0", "\b\f\n\r\t\v\0", strict=True))
+# A backslash before a line terminator continues the line: both vanish.
+_SIMPLE_ESCAPES.update(dict.fromkeys(("\n", "\r\n", "\r", "\u2028", "\u2029"), ""))
 _LITERALS = {"true": True, "false": False, "null": None}
 _MAX_DEPTH = 200
 _MAX_DIGITS = 4000  # Python refuses to convert longer integers (and nothing sane has them)

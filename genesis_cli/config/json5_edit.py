@@ -98,10 +98,6 @@ def _flat(value: Any) -> bool:
     return not isinstance(value, dict)
 
 
-def _plain_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-
-
 def block(value: Any, style: Style, base: str) -> str:
     """``value`` written at a position whose line is indented by ``base``.
 
@@ -115,7 +111,9 @@ def block(value: Any, style: Style, base: str) -> str:
     tail = "," if style.trailing_commas else ""
     if isinstance(value, list):
         if all(isinstance(v, dict) for v in value):
-            lines = [inner + _plain_json(v) for v in value]
+            lines = [
+                inner + json.dumps(v, ensure_ascii=False, separators=(", ", ": ")) for v in value
+            ]
         else:
             # Only flat values may go on one line.
             if _flat(value) and len(flat := _inline(value, style)) <= _INLINE_LIMIT:
@@ -149,27 +147,32 @@ def detect_style(text: str, root: Node) -> Style:
         indent = "\t"
     else:
         indent = " " * min(min(len(i) for i in indents), 8)
-    quotes = {'"': 0, "'": 0}
-    keys = {"bare": 0, "quoted": 0}
-    trailing = {"yes": 0, "no": 0}
+    # Counts of what the file does: single vs double quotes, bare vs quoted keys, multi-line
+    # objects with vs without a trailing comma. The majority wins.
+    single = double = bare = quoted = with_comma = without = 0
     stack = [root]
     while stack:
         node = stack.pop()
         if isinstance(node, ObjectNode):
             for member in node.members:
-                keys["quoted" if text[member.key_start] in "\"'" else "bare"] += 1
+                if text[member.key_start] in "\"'":
+                    quoted += 1
+                else:
+                    bare += 1
                 stack.append(member.value)
             if node.members and "\n" in text[node.start : node.end]:
-                trailing["yes" if node.trailing_comma else "no"] += 1
+                with_comma += node.trailing_comma
+                without += not node.trailing_comma
         elif isinstance(node, ArrayNode):
             stack.extend(node.items)
-        elif text[node.start : node.start + 1] in quotes:
-            quotes[text[node.start]] += 1
+        else:
+            single += text.startswith("'", node.start)
+            double += text.startswith('"', node.start)
     return Style(
         indent=indent,
-        quote="'" if quotes["'"] > quotes['"'] else '"',
-        quote_keys=keys["quoted"] > 0 and keys["bare"] == 0,
-        trailing_commas=trailing["yes"] >= trailing["no"] if any(trailing.values()) else True,
+        quote="'" if single > double else '"',
+        quote_keys=quoted > 0 and bare == 0,
+        trailing_commas=with_comma >= without,
         newline=newline,
     )
 
@@ -218,49 +221,61 @@ def _end_of_line_content(text: str, pos: int) -> int:
         return pos
 
 
-def _members_text(items: list[tuple[str, Any]], style: Style, indent: str) -> list[str]:
-    return [f"{indent}{_key(k, style)}: {block(v, style, indent)}" for k, v in items]
+def _entry(key: str | None, value: Any, style: Style, indent: str | None) -> str:
+    """A member (``key: value``) or an array item (``key`` None): on its own line indented
+    by ``indent``, or inline when ``indent`` is None."""
+    head = "" if key is None else _key(key, style) + ": "
+    if indent is None:
+        return head + _inline(value, style)
+    return indent + head + block(value, style, indent)
 
 
-def _insert(
-    text: str, node: ObjectNode, items: list[tuple[str, Any]], style: Style, edits: list[_Edit]
-) -> None:
-    nl = style.newline
-    if not node.members:
-        inside = text[node.start + 1 : node.end - 1]
-        if inside.strip() == "":
-            base = _indent_of_line(text, node.start)
-            edits.append(_Edit(node.start, node.end, block(dict(items), style, base)))
-            return
-        close = node.end - 1
-        if _starts_line(text, close):
-            closing_indent = _indent_of_line(text, close)
-            lines = _members_text(items, style, closing_indent + style.indent)
-            tail = "," if style.trailing_commas else ""
-            at = _line_start(text, close)
-            edits.append(_Edit(at, at, ("," + nl).join(lines) + tail + nl))
-        else:
-            inline = ", ".join(f"{_key(k, style)}: {_inline(v, style)}" for k, v in items)
-            edits.append(_Edit(close, close, " " + inline + " "))
-        return
-    last: Member = node.members[-1]
-    after = last.comma + 1 if last.comma is not None else last.value.end
+Items = list[tuple[str | None, Any]]
+
+
+def _add_after(
+    text: str, last: Node, start: int, comma: int | None, trailing: bool, items: Items,
+    style: Style, edits: list[_Edit],
+) -> None:  # fmt: skip
+    """Insert ``items`` after the member or item ``last`` (which begins at ``start``): one per
+    line in its indentation when it stands on its own line, else inline after it."""
+    after = comma + 1 if comma is not None else last.end
     stop = _end_of_line_content(text, after)
-    multiline = stop >= len(text) or text[stop] in "\r\n"
-    if multiline and _starts_line(text, last.key_start):
-        indent = _indent_of_line(text, last.key_start)
-        lines = _members_text(items, style, indent)
-        tail = "," if node.trailing_comma else ""
-        insertion = nl + ("," + nl).join(lines) + tail
-        if last.comma is None:
-            edits.append(_Edit(last.value.end, last.value.end, ","))
+    if (stop >= len(text) or text[stop] in "\r\n") and _starts_line(text, start):
+        indent = _indent_of_line(text, start)
+        lines = [_entry(k, v, style, indent) for k, v in items]
+        if comma is None:
+            edits.append(_Edit(last.end, last.end, ","))
+        insertion = style.newline + ("," + style.newline).join(lines) + ("," if trailing else "")
         edits.append(_Edit(stop, stop, insertion))
         return
-    inline = ", ".join(f"{_key(k, style)}: {_inline(v, style)}" for k, v in items)
-    if last.comma is None:
-        edits.append(_Edit(last.value.end, last.value.end, ", " + inline))
+    inline = ", ".join(_entry(k, v, style, None) for k, v in items)
+    if comma is None:
+        edits.append(_Edit(last.end, last.end, ", " + inline))
     else:
-        edits.append(_Edit(last.comma + 1, last.comma + 1, " " + inline + ","))
+        edits.append(_Edit(comma + 1, comma + 1, " " + inline + ","))
+
+
+def _insert(text: str, node: ObjectNode, items: Items, style: Style, edits: list[_Edit]) -> None:
+    if node.members:
+        last: Member = node.members[-1]
+        _add_after(text, last.value, last.key_start, last.comma, node.trailing_comma, items,
+                   style, edits)  # fmt: skip
+        return
+    if text[node.start + 1 : node.end - 1].strip() == "":
+        base = _indent_of_line(text, node.start)
+        edits.append(_Edit(node.start, node.end, block(dict(items), style, base)))
+        return
+    close = node.end - 1  # an object holding only comments
+    if _starts_line(text, close):
+        indent = _indent_of_line(text, close) + style.indent
+        lines = [_entry(k, v, style, indent) for k, v in items]
+        tail = "," if style.trailing_commas else ""
+        at = _line_start(text, close)
+        edits.append(_Edit(at, at, ("," + style.newline).join(lines) + tail + style.newline))
+    else:
+        inline = ", ".join(_entry(k, v, style, None) for k, v in items)
+        edits.append(_Edit(close, close, " " + inline + " "))
 
 
 def _delete(text: str, start: int, value_end: int, comma: int | None, edits: list[_Edit]) -> None:
@@ -276,29 +291,6 @@ def _delete(text: str, start: int, value_end: int, comma: int | None, edits: lis
         while end < len(text) and text[end] in " \t":
             end += 1
     edits.append(_Edit(start, end, ""))
-
-
-def _append(
-    text: str, node: ArrayNode, last: int, values: list[Any], style: Style, edits: list[_Edit]
-) -> None:
-    """Insert ``values`` after item ``last`` of ``node``, in the array's own layout."""
-    item, comma = node.items[last], node.commas[last]
-    after = comma + 1 if comma is not None else item.end
-    stop = _end_of_line_content(text, after)
-    nl = style.newline
-    if (stop >= len(text) or text[stop] in "\r\n") and _starts_line(text, item.start):
-        indent = _indent_of_line(text, item.start)
-        lines = [indent + block(v, style, indent) for v in values]
-        tail = "," if node.trailing_comma else ""
-        if comma is None:
-            edits.append(_Edit(item.end, item.end, ","))
-        edits.append(_Edit(stop, stop, nl + ("," + nl).join(lines) + tail))
-        return
-    inline = ", ".join(_inline(v, style) for v in values)
-    if comma is None:
-        edits.append(_Edit(item.end, item.end, ", " + inline))
-    else:
-        edits.append(_Edit(comma + 1, comma + 1, " " + inline + ","))
 
 
 def _item_key(value: Any) -> str | None:
@@ -346,7 +338,10 @@ def _patch_list(
         if index not in kept:
             _delete(text, node.items[index].start, node.items[index].end, node.commas[index], local)
     if appended:
-        _append(text, node, max(kept), appended, style, local)
+        last = max(kept)
+        items: Items = [(None, v) for v in appended]
+        _add_after(text, node.items[last], node.items[last].start, node.commas[last],
+                   node.trailing_comma, items, style, local)  # fmt: skip
     edits.extend(local)
     return True
 
@@ -357,7 +352,7 @@ def _patch(text: str, node: Node, old: Any, new: Any, style: Style, edits: list[
     if isinstance(old, dict) and isinstance(new, dict):
         assert isinstance(node, ObjectNode)
         removed = [m for m in node.members if m.key not in new]
-        added = [(k, v) for k, v in new.items() if k not in old]
+        added: Items = [(k, v) for k, v in new.items() if k not in old]
         if removed and added:
             # Both at once may touch the same line: rewrite this object whole (never happens
             # in genesis's own edits, which only add or only remove within one object).

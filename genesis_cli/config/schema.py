@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from genesis_cli.config.config_file import ShapeError, get_path
+from genesis_cli.config.config_file import ShapeError, aliases, get_path
 from genesis_cli.config.json5_edit import same
 from genesis_cli.providers import Provider
 from genesis_cli.records import Model, to_json
@@ -24,14 +24,6 @@ class ModelChanges:
     updated: int = 0
     removed: int = 0
     kept: list[str] = field(default_factory=list)  # refs kept only because something names them
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "removed": self.removed,
-            "kept": self.kept,
-        }
 
 
 @dataclass
@@ -103,27 +95,25 @@ def merge_entry(entry: dict[str, Any], model: Model) -> bool:
     return changed
 
 
-def named_refs(defaults: dict[str, Any]) -> set[str]:
+def named_refs(data: dict[str, Any]) -> set[str]:
     """Model refs that the primary, a fallback or an alias names (a bare ``{}`` does not)."""
-    named: set[str] = set()
-    model = defaults.get("model")
-    if isinstance(model, dict):
-        if isinstance(model.get("primary"), str):
-            named.add(model["primary"])
-        fallbacks = model.get("fallbacks")
-        if isinstance(fallbacks, list):
-            named.update(f for f in fallbacks if isinstance(f, str))
-    entries = defaults.get("models")
-    if isinstance(entries, dict):
-        for key, entry in entries.items():
-            if isinstance(entry, dict) and isinstance(entry.get("alias"), str) and entry["alias"]:
-                named.add(key)
-    return named
+    model = get_path(data, "agents", "defaults", "model")
+    model = model if isinstance(model, dict) else {}
+    fallbacks = model.get("fallbacks")
+    named = {f for f in fallbacks if isinstance(f, str)} if isinstance(fallbacks, list) else set()
+    if isinstance(model.get("primary"), str):
+        named.add(model["primary"])
+    return named | aliases(data).keys()
 
 
 def merge_models(
-    provider: Provider, existing: list[Any], models: list[Model], *, prune: bool, named: set[str]
-) -> tuple[list[Any], ModelChanges]:
+    provider: Provider,
+    existing: list[dict[str, Any]],
+    models: list[Model],
+    *,
+    prune: bool,
+    named: set[str],
+) -> tuple[list[dict[str, Any]], ModelChanges]:
     """The provider's model list merged by id with the catalog ``models``.
 
     Entries keep their order and every key genesis does not own; catalog models not yet there
@@ -135,7 +125,7 @@ def merge_models(
     merged: list[Any] = []
     seen: set[str] = set()
     for entry in existing:
-        model_id = entry.get("id") if isinstance(entry, dict) else None
+        model_id = entry.get("id")
         if not isinstance(model_id, str) or model_id in seen:
             merged.append(entry)
             continue
@@ -277,16 +267,14 @@ def register(
     exec_provider: tuple[str, dict[str, Any]] | None = None,
     moved_aliases: frozenset[str] = frozenset(),
 ) -> Registration:
-    """Mutate ``data`` (the config) to register ``provider``: catalog, aliases, default,
-    profile.
+    """Register ``provider`` in ``data`` (the config): catalog, aliases, default, profile.
+    Only genesis's keys change; other providers, entries and unknown keys stay.
 
-    Only genesis's keys change: other providers, other models' entries and unknown keys stay.
-    ``prune`` (the catalog is live) lets models that left the catalog be removed.
-    ``default_ref`` and ``alias_targets`` replace the product page's default and alias
-    targets (``onboard --default``, or a suggestion the user accepted). An alias in
-    ``moved_aliases`` (the user just accepted its new target) leaves the model that holds it
-    now; any other alias held elsewhere is the user's and is skipped. ``exec_provider``
-    (its name and entry) hands the credential over by reference (``link_credential``).
+    ``prune`` (the catalog is live) lets models that left it be removed. ``default_ref`` and
+    ``alias_targets`` replace the provider's defaults (``onboard --default``, an accepted
+    suggestion). An alias in ``moved_aliases`` (the user just accepted its new target) leaves
+    the model holding it; any other alias held elsewhere is the user's and is skipped.
+    ``exec_provider`` (name, entry) hands the credential over by reference.
     """
     model = object_at(data, "agents", "defaults", "model")
     primary = model.get("primary")
@@ -296,14 +284,10 @@ def register(
         model["primary"] = provider.default_model_ref()
     registration = Registration(default=model["primary"])
 
-    defaults = object_at(data, "agents", "defaults")
     entries = object_at(data, "agents", "defaults", "models")
     targets = provider.default_aliases() if alias_targets is None else alias_targets
     for alias, target in targets.items():
-        holder = next(
-            (ref for ref, e in entries.items() if isinstance(e, dict) and e.get("alias") == alias),
-            None,
-        )
+        holder = next((ref for ref, name in aliases(data).items() if name == alias), None)
         if alias in moved_aliases and holder not in (None, target):
             old = entries[holder]
             del old["alias"]
@@ -337,7 +321,7 @@ def register(
                 (*keys, index), "is not an object (a model entry is { id, name, ... })"
             )
     block["models"], registration.models = merge_models(
-        provider, existing, models, prune=prune, named=named_refs(defaults)
+        provider, existing, models, prune=prune, named=named_refs(data)
     )
     registration.warnings += [
         f"{kept} left the live catalog but is kept in the config: the default, a fallback or "
@@ -352,10 +336,7 @@ def register(
         registration.warnings += link_credential(data, provider, *exec_provider)
 
     profiles = object_at(data, "auth", "profiles")
-    entry = profiles.get(profile_id)
-    if isinstance(entry, dict):
-        entry["provider"] = provider.id
-        entry["mode"] = mode
-    else:
-        profiles[profile_id] = {"provider": provider.id, "mode": mode}
+    kept = profiles.get(profile_id)
+    kept = kept if isinstance(kept, dict) else {}
+    profiles[profile_id] = {**kept, "provider": provider.id, "mode": mode}
     return registration

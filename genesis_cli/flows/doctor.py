@@ -6,12 +6,14 @@ import os
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from pathlib import Path
+from typing import Literal
 
 from genesis_cli import http, paths
 from genesis_cli.config import config_file
 from genesis_cli.config.schema import inverted_aliases
 from genesis_cli.errors import GenesisError, NetworkError
+from genesis_cli.flows import openclaw
 from genesis_cli.flows.status import loose_mode, status
 from genesis_cli.providers import Provider
 from genesis_cli.store import auth_store
@@ -28,20 +30,22 @@ class Check:
     detail: str
     fix: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix}
-
 
 @dataclass
 class Report:
     checks: list[Check] = field(default_factory=list)
+    json_keys = ("ok", "checks")
 
     @property
     def ok(self) -> bool:
         return all(c.status != "fail" for c in self.checks)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "checks": [c.to_json() for c in self.checks]}
+
+def _loose(name: str, path: Path, wanted: str) -> Check | None:
+    mode = loose_mode(path)
+    if mode is None:
+        return None
+    return Check(name, "fail", f"{path} has mode {mode:o}", f"chmod {wanted} {path}")
 
 
 def _state_dir() -> Check:
@@ -52,10 +56,7 @@ def _state_dir() -> Check:
         )
     if not path.is_dir():
         return Check("state dir", "fail", f"{path} is not a directory", f"move {path} away")
-    mode = loose_mode(path)
-    if mode is not None:
-        return Check("state dir", "fail", f"{path} has mode {mode:o}", f"chmod 700 {path}")
-    return Check("state dir", "ok", f"{path} (700)")
+    return _loose("state dir", path, "700") or Check("state dir", "ok", f"{path} (700)")
 
 
 def _config() -> list[Check]:
@@ -66,29 +67,23 @@ def _config() -> list[Check]:
         return [Check("config", "fail", exc.message, exc.hint)]
     if not document.exists:
         return [Check("config", "warn", f"{path} does not exist yet", "run `genesis onboard`")]
-    mode = loose_mode(path)
-    if mode is not None:
-        return [Check("config", "fail", f"{path} has mode {mode:o}", f"chmod 600 {path}")]
+    loose = _loose("config", path, "600")
+    if loose:
+        return [loose]
     primary = config_file.primary_model(document.data) or "no default model"
     checks = [Check("config", "ok", f"{path} is valid JSON5 (default: {primary})")]
     reversed_aliases = inverted_aliases(document.data)
     if reversed_aliases:
-        checks.append(
-            Check(
-                "aliases",
-                "warn",
-                "; ".join(reversed_aliases),
-                "edit the config by hand (genesis does not rewrite these entries)",
-            )
-        )
+        fix = "edit the config by hand (genesis does not rewrite these entries)"
+        checks.append(Check("aliases", "warn", "; ".join(reversed_aliases), fix))
     return checks
 
 
 def _store() -> Check:
     path = paths.auth_store_path()
-    mode = loose_mode(path)
-    if mode is not None:
-        return Check("auth store", "fail", f"{path} has mode {mode:o}", f"chmod 600 {path}")
+    loose = _loose("auth store", path, "600")
+    if loose:
+        return loose
     try:
         store = auth_store.load()
     except GenesisError as exc:
@@ -209,28 +204,18 @@ def _clock(provider: Provider, server_time: float | None) -> Check:
 def _openclaw(provider: Provider) -> list[Check]:
     """What OpenClaw needs: the exec reference in the config runs a genesis that is there,
     and no key OpenClaw stored itself shadows genesis's credential."""
-    from genesis_cli.flows import openclaw
-
     checks = []
     try:
         data = config_file.load(paths.config_path()).data
     except GenesisError:
         data = {}  # the config check says why
     found = openclaw.reference_problem(data, provider)
-    if found is not None:
-        status, detail = found
-        if status == "ok":
-            checks.append(Check("openclaw", "ok", f"OpenClaw gets the credential from {detail}"))
-        else:
-            checks.append(
-                Check(
-                    "openclaw",
-                    "fail",
-                    f"OpenClaw cannot ask genesis for the credential: {detail}",
-                    "run `genesis onboard` again from the genesis you use, to point the "
-                    "config at it",
-                )
-            )
+    if found is not None and found[0] == "ok":
+        checks.append(Check("openclaw", "ok", f"OpenClaw gets the credential from {found[1]}"))
+    elif found is not None:
+        fix = "run `genesis onboard` again from the genesis you use, to point the config at it"
+        detail = f"OpenClaw cannot ask genesis for the credential: {found[1]}"
+        checks.append(Check("openclaw", "fail", detail, fix))
     shadowed = openclaw.shadowing_key(provider)
     if shadowed is not None:
         checks.append(Check("openclaw key", "warn", *shadowed))
@@ -238,20 +223,8 @@ def _openclaw(provider: Provider) -> list[Check]:
 
 
 def _network_settings() -> Check:
-    proxies = [
-        f"{n}={http.masked_proxy(os.environ[n])}"
-        for n in (
-            "HTTPS_PROXY",
-            "https_proxy",
-            "HTTP_PROXY",
-            "http_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-            "NO_PROXY",
-            "no_proxy",
-        )
-        if os.environ.get(n)
-    ]
+    names = [n for upper in openclaw.PROXY_VARIABLES for n in (upper, upper.lower())]
+    proxies = [f"{n}={http.masked_proxy(os.environ[n])}" for n in names if os.environ.get(n)]
     try:
         http.check_ca_bundles()
     except NetworkError as exc:

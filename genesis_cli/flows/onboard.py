@@ -76,7 +76,7 @@ class OnboardResult:
             "skippedAliases": self.registration.skipped,
             "configPath": str(self.config_path),
             "warnings": self.warnings,
-            "models": self.registration.models.to_json(),
+            "models": to_json(self.registration.models),
             "unavailable": to_json(self.unavailable),
             "probe": self.probe,
         }

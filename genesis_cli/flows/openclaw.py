@@ -34,24 +34,12 @@ Warn = Callable[[str], None]
 
 # Fixed values copied into ``env`` when set here (settings and paths, never secrets).
 _FIXED = ("GENESIS_HTTP_TIMEOUT", "PYTHON_KEYRING_BACKEND")
-_FIXED_PATHS = (
-    "REQUESTS_CA_BUNDLE",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "CURL_CA_BUNDLE",
-    "XDG_CONFIG_HOME",
-    "XDG_DATA_HOME",
-)
+_FIXED_PATHS = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE",
+                "XDG_CONFIG_HOME", "XDG_DATA_HOME")  # fmt: skip
 _PASSABLE = re.compile(r"[A-Z][A-Z0-9_]{0,127}\Z")  # the names OpenClaw's passEnv accepts
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
 # Names OpenClaw copies from its own environment (it accepts upper-case names only).
-_SESSION = (
-    "DBUS_SESSION_BUS_ADDRESS",
-    "XDG_RUNTIME_DIR",
-    "HTTPS_PROXY",
-    "HTTP_PROXY",
-    "ALL_PROXY",
-    "NO_PROXY",
-)
+_SESSION = ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", *PROXY_VARIABLES)
 # How long OpenClaw lets the command run: a refresh may wait for the network (its default
 # of 5 s is shorter than one of genesis's requests may take).
 TIMEOUT_MS = 30000
@@ -60,14 +48,6 @@ TIMEOUT_MS = 30000
 def secret_provider_name(provider: Provider) -> str:
     """The key under ``secrets.providers``: ``genesis`` for the default provider."""
     return "genesis" if provider.id == DEFAULT_ID else f"genesis-{provider.id}"
-
-
-def _cannot(problem: str) -> GenesisError:
-    return GenesisError(
-        f"OpenClaw could not run genesis to get the credential: {problem}",
-        hint="install genesis with pip or pipx so that its `genesis` script is a file of yours "
-        "(e.g. pipx install genesis-cli), and run onboard from it",
-    )
 
 
 def _fit_for_openclaw(path: Path) -> str | None:
@@ -119,7 +99,11 @@ def genesis_command() -> tuple[str, list[str]]:
         problems.append(why or f"{interpreter} -m genesis_cli does not run this genesis")
     elif not problems:
         problems.append(f"no `genesis` script beside {sys.executable} (a venv's python is a link)")
-    raise _cannot("; ".join(problems))
+    raise GenesisError(
+        f"OpenClaw could not run genesis to get the credential: {'; '.join(problems)}",
+        hint="install genesis with pip or pipx so that its `genesis` script is a file of yours "
+        "(e.g. pipx install genesis-cli), and run onboard from it",
+    )
 
 
 @functools.cache  # asked by the preflight and again when writing
@@ -149,8 +133,7 @@ def exec_provider(
     provider: Provider, profiles: dict[str, Profile], warn: Warn | None = None
 ) -> dict[str, Any]:
     """The ``secrets.providers`` entry that runs ``genesis auth token`` for ``provider``."""
-    command, prefix = genesis_command()
-    args = [*prefix]
+    command, args = genesis_command()
     if provider.id != DEFAULT_ID:
         args += ["--provider", provider.id]
     args += ["auth", "token"]
@@ -293,12 +276,10 @@ def reference_problem(data: dict[str, Any], provider: Provider) -> tuple[str, st
     entry = get_path(data, "secrets", "providers", secret_provider_name(provider))
     if not isinstance(entry, dict) or entry.get("source") != "exec":
         return None
-    command = entry.get("command")
-    args = entry.get("args")
-    args = args if isinstance(args, list) else []
+    command, args = entry.get("command"), entry.get("args")
     if not isinstance(command, str) or not os.path.isabs(command):
         return "fail", f"its command {command!r} is not an absolute path"
     why = _fit_for_openclaw(Path(command))
     if why is not None:
         return "fail", why
-    return "ok", " ".join([command, *(str(a) for a in args)])
+    return "ok", " ".join([command, *map(str, args if isinstance(args, list) else [])])

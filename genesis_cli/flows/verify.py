@@ -53,7 +53,6 @@ class VerifyReport:
     verified_at: float
     instances: list[tee.InstanceResult] = field(default_factory=list)
     failed_instance_ids: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -90,7 +89,6 @@ class VerifyReport:
 
 
 def require_verifier() -> None:
-    """Exit 2 naming the install line when the optional verifier libraries are missing."""
     missing = tee.missing_verifier()
     if missing is not None:
         raise UsageError(
@@ -161,19 +159,17 @@ def verify_model(
     collaterals = _collaterals(evidence)
     now = time.time()
     report = VerifyReport(ref, deployment, nonce, now, failed_instance_ids=failed)
-    for item in evidence:
+    for item, collateral in zip(evidence, collaterals, strict=True):
         result = tee.check_instance(
-            item, nonce, keys.get(item.instance_id), entries, _collateral_of(item, collaterals),
+            item, nonce, keys.get(item.instance_id), entries, collateral,
             now, measurement_problem=problem,
         )  # fmt: skip
         report.instances.append(result)
     seen = {item.instance_id for item in evidence}
-    for instance_id in keys:
-        if instance_id not in seen:
-            missing = tee.InstanceResult(instance_id)
-            for name in tee.CHECK_NAMES:
-                missing.checks[name] = tee.not_run("no evidence was returned for this instance")
-            report.instances.append(missing)
+    absent = tee.not_run("no evidence was returned for this instance")
+    report.instances += [
+        tee.InstanceResult(i, dict.fromkeys(tee.CHECK_NAMES, absent)) for i in keys if i not in seen
+    ]
     return report
 
 
@@ -214,24 +210,28 @@ def _json(response: http.Response) -> Any:
 
 
 def _instance_id(value: Any) -> str | None:
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
         return None
     return one_line(value)[:MAX_ID_CHARS] or None
 
 
+def _rows(provider: Provider, body: Any, key: str, what: str) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of ``body[key]`` that name an instance, with its id (at most MAX_INSTANCES)."""
+    rows = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(rows, list):
+        raise ProviderError(f"{provider.display_name} answered {what} with something unexpected")
+    return [
+        (instance_id, row)
+        for row in rows[:MAX_INSTANCES]
+        if isinstance(row, dict) and (instance_id := _instance_id(row.get("instance_id")))
+    ]
+
+
 def _instance_keys(provider: Provider, ref: str, response: http.Response) -> dict[str, Any]:
     """instance id -> its advertised end-to-end public key (untrusted, any type)."""
-    body = _json(response)
-    rows = body.get("instances") if isinstance(body, dict) else None
-    if not isinstance(rows, list):
-        raise ProviderError(
-            f"{provider.display_name} answered the instances' keys with something unexpected"
-        )
     keys: dict[str, Any] = {}
-    for row in rows[:MAX_INSTANCES]:
-        instance_id = _instance_id(row.get("instance_id")) if isinstance(row, dict) else None
-        if instance_id is not None and instance_id not in keys:
-            keys[instance_id] = row.get("e2e_pubkey")
+    for instance_id, row in _rows(provider, _json(response), "instances", "the instances' keys"):
+        keys.setdefault(instance_id, row.get("e2e_pubkey"))
     if not keys:
         raise UnverifiedError(f"no instance of {ref} is running now", hint="try again later")
     return keys
@@ -241,20 +241,8 @@ def _evidence(
     provider: Provider, ref: str, response: http.Response
 ) -> tuple[list[tee.Evidence], list[str]]:
     body = _json(response)
-    rows = body.get("evidence") if isinstance(body, dict) else None
-    if not isinstance(rows, list):
-        raise ProviderError(
-            f"{provider.display_name} answered the evidence with something unexpected"
-        )
-    failed_raw = body.get("failed_instance_ids") if isinstance(body, dict) else None
-    failed = [
-        i for i in (_instance_id(v) for v in (failed_raw or [])[:MAX_INSTANCES]) if i is not None
-    ] if isinstance(failed_raw, list) else []  # fmt: skip
     items = []
-    for row in rows[:MAX_INSTANCES]:
-        instance_id = _instance_id(row.get("instance_id")) if isinstance(row, dict) else None
-        if instance_id is None:
-            continue
+    for instance_id, row in _rows(provider, body, "evidence", "the evidence"):
         gpus = row.get("gpu_evidence")
         if isinstance(gpus, list):
             gpus = [
@@ -268,7 +256,9 @@ def _evidence(
             f"{provider.display_name} returned no evidence for any instance of {ref}",
             hint="try again later",
         )
-    return items, failed
+    failed = body.get("failed_instance_ids")
+    failed = failed[:MAX_INSTANCES] if isinstance(failed, list) else []
+    return items, [i for i in map(_instance_id, failed) if i is not None]
 
 
 def _measurements(url: str) -> tuple[list[tee.Measurement], str]:
@@ -312,20 +302,19 @@ def _platform(item: tee.Evidence) -> tuple[str, str] | None:
         return None  # the quote check says why
 
 
-def _collaterals(evidence: list[tee.Evidence]) -> dict[tuple[str, str], Any]:
-    """Intel's collateral per (FMSPC, CA) of the quotes: a ``QuoteCollateralV3``, or the
-    reason it could not be had. A network failure is exit 1, like any other."""
+def _collaterals(evidence: list[tee.Evidence]) -> list[Any]:
+    """Intel's collateral for each instance's quote (one fetch per FMSPC and CA): a
+    ``QuoteCollateralV3``, the reason it could not be had, or None for an unreadable quote.
+    A network failure is exit 1, like any other."""
     base = pccs_base()
-    found: dict[tuple[str, str], Any] = {}
-    for platform in filter(None, map(_platform, evidence)):
-        if platform not in found:
-            found[platform] = _fetch_collateral(base, *platform)
+    fetched: dict[tuple[str, str], Any] = {}
+    found = []
+    for item in evidence:
+        platform = _platform(item)
+        if platform is not None and platform not in fetched:
+            fetched[platform] = _fetch_collateral(base, *platform)
+        found.append(fetched.get(platform) if platform else None)
     return found
-
-
-def _collateral_of(item: tee.Evidence, collaterals: dict[tuple[str, str], Any]) -> Any:
-    platform = _platform(item)
-    return collaterals.get(platform) if platform else None
 
 
 def _fetch_collateral(base: str, fmspc: str, ca: str) -> Any:

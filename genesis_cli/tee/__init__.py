@@ -1,14 +1,12 @@
 """Checks of confidential-computing evidence: pure functions over bytes and parsed objects.
 
-No I/O and no clock: every function takes what it checks and, where time matters, ``now``
-(Unix seconds). Everything passed in is untrusted; a check returns a failed ``Check`` with its
-reason, never raises, for anything malformed. The provider's JSON shapes are turned into the
-records below by the caller (``flows.verify``); nothing here knows a provider.
+No I/O and no clock (``now`` is passed in). Everything passed in is untrusted: a check returns
+a failed ``Check`` with its reason, never raises, for anything malformed. Nothing here knows a
+provider (``flows.verify`` turns its JSON into these records).
 
 The verifier libraries are an optional extra (``genesis-cli[verify]``): ``dcap_qvl`` verifies
-Intel TDX quotes against Intel's root (built into its wheel), ``cryptography`` reads
-certificates. Both are imported inside the functions that need them: they cost start-up time
-and may be absent.
+TDX quotes against Intel's root, ``cryptography`` reads certificates. Both are imported inside
+the functions that need them: they cost start-up time and may be absent.
 
 What one instance's evidence binds (for a nonce the client chose):
 - ``d = sha256(nonce_hex + e2e_pubkey_b64)``; the quote's 64-byte ``report_data`` is ``d``
@@ -23,11 +21,14 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
+
+from genesis_cli.text import one_line
 
 INSTALL_LINE = "pip install 'genesis-cli[verify]'"
 
@@ -69,18 +70,13 @@ class Check:
 PASS = Check(True)
 
 
+# Reasons quote untrusted data (certificate names, library messages) and reach a terminal.
 def fail(reason: str) -> Check:
-    return Check(False, plain(reason))
+    return Check(False, one_line(reason)[:300])
 
 
 def not_run(reason: str) -> Check:
-    return Check(None, plain(reason))
-
-
-def plain(text: str, limit: int = 300) -> str:
-    """One line without control characters: reasons quote untrusted data (certificate
-    names, library messages about what was fetched) and end up on a terminal."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:limit]
+    return Check(None, one_line(reason)[:300])
 
 
 @dataclass(frozen=True)
@@ -122,12 +118,11 @@ class InstanceResult:
 
     @property
     def contradicted(self) -> bool:
-        """A check ran and failed (not merely could not run)."""
         return any(check.ok is False for check in self.checks.values())
 
     @property
     def reason(self) -> str | None:
-        """The first failed check and why; else the first that could not run; else None."""
+        """The first failed check and why; else the first that could not run."""
         for wanted in (False, None):
             for name in CHECK_NAMES:
                 check = self.checks.get(name, not_run("not run"))
@@ -140,8 +135,7 @@ class InstanceResult:
 
 
 def missing_verifier() -> str | None:
-    """The verifier library that cannot be imported, or None when all are there."""
-    import importlib.util
+    import importlib.util  # only for verify and doctor
 
     for module in ("dcap_qvl", "cryptography"):
         try:
@@ -157,7 +151,6 @@ def missing_verifier() -> str | None:
 
 
 def b64(value: Any, what: str) -> bytes:
-    """Standard base64 text -> bytes; ``Bad`` naming ``what`` otherwise."""
     if not isinstance(value, str) or not value:
         raise Bad(f"the {what} is missing or not text")
     if len(value) > MAX_FIELD_CHARS:
@@ -169,7 +162,7 @@ def b64(value: Any, what: str) -> bytes:
 
 
 def parse_quote(raw: bytes) -> Any:
-    """The library's parse of a TDX quote (never fixed offsets: a v5 quote shifts them)."""
+    """The library's parse (never fixed offsets: a v5 quote shifts them)."""
     import dcap_qvl  # the optional verifier; see missing_verifier
 
     try:
@@ -186,8 +179,8 @@ def parse_quote(raw: bytes) -> Any:
     return quote
 
 
-def _short(exc: BaseException, limit: int = 160) -> str:
-    return plain(str(exc), limit) or type(exc).__name__
+def _short(exc: BaseException) -> str:
+    return one_line(str(exc))[:160] or type(exc).__name__
 
 
 # --- the five checks ---------------------------------------------------------------------------
@@ -443,7 +436,7 @@ def platform_of(quote: Any) -> tuple[str, str]:
         fmspc, ca = str(quote.fmspc()), str(quote.ca())
     except Exception as exc:
         raise Bad(f"the quote names no platform ({_short(exc)})") from None
-    if len(fmspc) != 12 or not all(c in "0123456789abcdefABCDEF" for c in fmspc):
+    if not re.fullmatch("[0-9a-fA-F]{12}", fmspc):
         raise Bad("the quote's FMSPC is malformed")
     if ca not in ("processor", "platform"):
         raise Bad("the quote's PCK CA is neither 'processor' nor 'platform'")
@@ -460,8 +453,7 @@ def header(headers: dict[str, str], *names: str) -> str:
 
 
 def _signed(body: bytes, key: str, what: str) -> tuple[str, bytes]:
-    """(the signed JSON as dcap-qvl re-serialises it, the signature) of a TCB info or QE
-    identity answer ``{"<key>": {...}, "signature": "<hex>"}``."""
+    """The signed JSON of ``{"<key>": {...}, "signature": "<hex>"}`` and its signature."""
     try:
         data = json.loads(body.decode("utf-8"))
         signed = data[key]
@@ -477,9 +469,7 @@ def _signed(body: bytes, key: str, what: str) -> tuple[str, bytes]:
 def root_crl_bytes(body: bytes) -> bytes:
     """A PCCS serves the root CA CRL as hex text, Intel as DER: either becomes DER."""
     text = body.strip()
-    if text and all(c in b"0123456789abcdefABCDEF" for c in text):
-        return bytes.fromhex(text.decode("ascii"))
-    return body
+    return bytes.fromhex(text.decode()) if re.fullmatch(b"[0-9a-fA-F]+", text) else body
 
 
 def collateral_for(
