@@ -80,7 +80,7 @@ def create(
         entry = vault.entry_name(f"clients.{provider.id}", "client_secret")
         try:
             vault.put(entry, created.client_secret)
-            stored = replace(app, client_secret="", secret_ref=vault.keyring_ref(entry))
+            stored = replace(app, client_secret="", secret_ref=vault.SecretRef.keyring(entry))
         except vault.KeyringUnavailable as exc:
             if warn:
                 warn(f"{exc.message}; kept the app's secret in the auth store file instead")

@@ -106,7 +106,7 @@ def _keyring() -> Check | None:
         profiles = auth_store.load().profiles
     except GenesisError:
         return None  # the auth store check says why
-    users = [p for p in profiles.values() if any(r.startswith("keyring:") for _, r in p.refs)]
+    users = [p for p in profiles.values() if any(r.kind == "keyring" for _, r in p.refs)]
     if not users:
         return None
     for profile in users:

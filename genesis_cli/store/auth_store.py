@@ -28,11 +28,11 @@ from genesis_cli.fsutil import (
 )
 from genesis_cli.paths import lock_path
 from genesis_cli.records import sendable
+from genesis_cli.store.vault import SECRET_FIELDS, SecretRef
 
 T = TypeVar("T")
 STORE_VERSION = 1
 _LATEST_EXPIRY = 253402300799  # 9999-12-31T23:59:59Z
-_SECRET_FIELDS = ("key", "access", "refresh", "client_secret")
 _HINT_INVALID = "fix the file by hand or move it away (genesis never overwrites it)"
 
 # TOML key -> (attribute, accepted Python types), in the order they are written.
@@ -63,8 +63,7 @@ class Profile:
     client_secret: str | None = None
     scopes: tuple[str, ...] = ()
     username: str | None = None
-    # (field, "keyring:genesis/<name>" | "env:NAME"): secrets kept elsewhere (``vault``).
-    refs: tuple[tuple[str, str], ...] = ()
+    refs: tuple[tuple[str, SecretRef], ...] = ()  # (field, where it is kept instead)
 
     @property
     def secret(self) -> str | None:
@@ -87,7 +86,7 @@ class OAuthApp:
     app_id: str | None = None
     redirect_uri: str | None = None
     name: str | None = None
-    secret_ref: str | None = None  # "keyring:genesis/..." when the secret is kept there
+    secret_ref: SecretRef | None = None  # when the secret is kept in the keyring
 
     def __repr__(self) -> str:
         return f"OAuthApp(client_id={self.client_id!r}, app_id={self.app_id!r})"
@@ -113,13 +112,13 @@ def _profile_from(path: Path, profile_id: str, table: Any) -> Profile:
     if not isinstance(table, dict):
         raise _invalid(path, f"profile {profile_id!r} is not a table")
     values: dict[str, Any] = {}
-    refs: list[tuple[str, str]] = []
+    refs: list[tuple[str, SecretRef]] = []
     for toml_key, (attr, types) in _FIELDS.items():
         if toml_key not in table:
             continue
         value: Any = table[toml_key]
-        if toml_key in _SECRET_FIELDS and isinstance(value, dict):
-            refs.append((toml_key, _reference(value)))
+        if toml_key in SECRET_FIELDS and isinstance(value, dict):
+            refs.append((toml_key, SecretRef.parse(value)))
             continue
         if isinstance(value, bool) or not isinstance(value, types):
             raise _invalid(path, f"profile {profile_id!r}: {toml_key!r} has the wrong type")
@@ -139,21 +138,10 @@ def _profile_from(path: Path, profile_id: str, table: Any) -> Profile:
     needed = "key" if kind == "api_key" else "access"
     if not values.get(needed) and needed not in dict(refs):
         raise _invalid(path, f"profile {profile_id!r}: {needed!r} is missing")
-    for secret in ("key", "access", "refresh", "client_secret"):
+    for secret in SECRET_FIELDS:
         if secret in values and not sendable(values[secret]):
             raise _invalid(path, f"profile {profile_id!r}: {secret!r} is not a usable secret")
     return Profile(id=profile_id, refs=tuple(sorted(refs)), **values)
-
-
-def _reference(table: dict[str, Any]) -> str:
-    """``{ keyring = "..." }`` or ``{ env = "NAME" }`` as ``kind:target``; any other shape is
-    kept as ``invalid:`` and refused (exit 3, naming the profile) when the secret is used."""
-    if len(table) == 1:
-        ((kind, target),) = table.items()
-        usable = isinstance(target, str) and 0 < len(target) <= 256 and target.isprintable()
-        if kind in ("keyring", "env") and usable:
-            return f"{kind}:{target}"
-    return "invalid:"
 
 
 def _loose_mode_warning(path: Path, warn: Callable[[str], None] | None) -> None:
@@ -167,13 +155,17 @@ def _loose_mode_warning(path: Path, warn: Callable[[str], None] | None) -> None:
 
 
 def load(warn: Callable[[str], None] | None = None) -> Store:
-    path = paths.auth_store_path()
+    return _load(paths.auth_store_path(), warn)[0]
+
+
+def _load(path: Path, warn: Callable[[str], None] | None) -> tuple[Store, bytes | None]:
+    """The store and its bytes, read once through the hardened reader (no links, no FIFO)."""
     raw = read_if_present(path, follow=False)
     if raw is None:
-        return Store(path=path)
+        return Store(path=path), None
     _loose_mode_warning(path, warn)
     profiles, clients = _parse(path, raw)
-    return Store(path=path, profiles=profiles, exists=True, clients=clients)
+    return Store(path=path, profiles=profiles, exists=True, clients=clients), raw
 
 
 def _client_from(path: Path, provider: str, table: Any) -> OAuthApp:
@@ -186,7 +178,7 @@ def _client_from(path: Path, provider: str, table: Any) -> OAuthApp:
         if value is None:
             continue
         if key == "client_secret" and isinstance(value, dict):
-            secret_ref = _reference(value)
+            secret_ref = SecretRef.parse(value)
             values[key] = ""
             continue
         if not isinstance(value, str):
@@ -226,15 +218,10 @@ def _parse(path: Path, raw: bytes) -> tuple[dict[str, Profile], dict[str, OAuthA
 
 
 def _write_fields(table: Any, profile: Profile) -> None:
-    import tomlkit
-
     refs = dict(profile.refs)
     for toml_key, (attr, _types) in _FIELDS.items():
         if toml_key in refs:  # a reference, never the value it stands for
-            kind, _, target = refs[toml_key].partition(":")
-            reference = tomlkit.inline_table()
-            reference[kind] = target
-            table[toml_key] = reference
+            table[toml_key] = _inline(refs[toml_key])
             continue
         value = getattr(profile, attr)
         if value is None or (toml_key == "scopes" and not value):
@@ -293,9 +280,7 @@ def set_client(
         for key in _CLIENT_FIELDS:
             value = getattr(app, key)
             if key == "client_secret" and app.secret_ref:
-                kind, _, target = app.secret_ref.partition(":")
-                value = tomlkit.inline_table()
-                value[kind] = target
+                value = _inline(app.secret_ref)
             if value is not None:
                 table[key] = value
         tables[provider] = table
@@ -320,6 +305,14 @@ def check_writable(room: int = 16384) -> None:
         probe_write(path, size + room)
 
 
+def _inline(ref: SecretRef) -> Any:
+    import tomlkit
+
+    table = tomlkit.inline_table()
+    table.update(ref.table())
+    return table
+
+
 def _super_table(document: Any, name: str) -> Any:
     import tomlkit
 
@@ -339,10 +332,8 @@ def _edit(edit: Callable[[Store, Any], tuple[T, bool]], warn: Callable[[str], No
     with reported_write_errors(path):
         ensure_private_dir(path.parent)
         with locked(path):
-            store = load(warn)
-            document = (
-                tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
-            )
+            store, raw = _load(path, warn)
+            document = tomlkit.parse(raw.decode()) if raw is not None else tomlkit.document()
             if "version" not in document:
                 document["version"] = STORE_VERSION  # first, before any table
             result, changed = edit(store, document)
