@@ -11,7 +11,7 @@ import click
 
 from genesis_cli.cli.completion import complete_models
 from genesis_cli.cli.provider import current
-from genesis_cli.cli.signin import missing_secret, sign_in
+from genesis_cli.cli.signin import missing_secret, sign_in_at_terminal
 from genesis_cli.cli.ui import UI
 from genesis_cli.errors import UsageError
 
@@ -121,7 +121,7 @@ def onboard(
                 hint=f"use --auth-choice {provider.api_key_choice} with {provider.api_key_env}, "
                 f"or set {provider.oauth_token_env} to a ready access token",
             )
-        _report(provider, ui, sign_in(provider, ui, browser, choices))
+        _report(provider, ui, sign_in_at_terminal(provider, ui, browser, choices))
         return
     if api_key_stdin and choice != provider.api_key_choice:
         raise UsageError(f"--api-key-stdin goes with --auth-choice {provider.api_key_choice}")
