@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from genesis_cli import __version__
 from genesis_cli.errors import NetworkError, UsageError
-from genesis_cli.records import one_line
+from genesis_cli.text import one_line
 
 if TYPE_CHECKING:
     import requests
@@ -203,7 +203,7 @@ def _detail_text(detail: Any) -> str | None:
 
 
 def plain_text(text: str) -> str:
-    """Server text on one line, made terminal-safe: ``records.one_line`` under the name
+    """Server text on one line, made terminal-safe: ``text.one_line`` under the name
     callers of this module know."""
     return one_line(text)
 

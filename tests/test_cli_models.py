@@ -136,3 +136,14 @@ def test_debug_env_shows_the_traceback(state_dir, monkeypatch) -> None:
     result = run("models", "list")
     assert result.exit_code == 4
     assert "Traceback" in result.stderr
+
+
+def test_a_fresh_cache_answers_before_a_refresh_token_is_spent(models_server, auth_server) -> None:
+    from tests.helpers import store_oauth_profile
+
+    run("models", "list", "--refresh")  # no credential yet: the public list, cached
+    store_oauth_profile(auth_server, expires_in=30)  # due for a refresh
+    result = run("models", "list")
+    assert result.exit_code == 0, result.stderr
+    assert "source: cache, fetched" in result.stdout
+    assert auth_server.refresh_requests == 0

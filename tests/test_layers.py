@@ -28,6 +28,7 @@ LAYERS = {
     "tee": 1,
     "errors": 0,
     "records": 0,
+    "text": 0,
     "__init__": 0,
 }
 

@@ -9,7 +9,7 @@ import responses
 
 from genesis_cli.oauth import protocol
 from genesis_cli.oauth.loopback import CallbackServer
-from genesis_cli.records import mask, redact
+from genesis_cli.text import mask, redact
 from tests.helpers import CHUTES, GOOD_KEY, free_port, invoke
 
 

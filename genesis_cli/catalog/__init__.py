@@ -1,6 +1,7 @@
 """The model catalog: live ``GET <base>/models`` -> on-disk cache -> bundled file.
 
 How a row becomes a ``Model`` is ``catalog.rows``; this module fetches, caches and falls back.
+What went wrong on the way is said with ``records.warn`` and kept on ``Catalog.warnings``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from genesis_cli.coerce import finite_number, structure_problem
 from genesis_cli.errors import GenesisError, NetworkError
 from genesis_cli.fsutil import atomic_write, ensure_private_dir, read_if_present
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, Model
+from genesis_cli.records import Catalog, Model, collect_warnings, to_json, warn
 
 CACHE_TTL_SECONDS = 600
 CACHE_VERSION = 1
@@ -37,12 +38,9 @@ def bundled_catalog(provider: Provider, reason: str, *, fell_back: bool = False)
     )
 
 
-def fetch_live(
-    provider: Provider, credential: str | None, warnings: list[str] | None = None
-) -> list[Model]:
+def fetch_live(provider: Provider, credential: str | None) -> list[Model]:
     """``GET <base>/models``; raises ``CredentialRejected`` on 401/403, else
-    ``CatalogUnavailable`` with the reason when no usable catalog came back. Rows that were
-    skipped are said in ``warnings``."""
+    ``CatalogUnavailable`` with the reason when no usable catalog came back."""
     from genesis_cli import http
 
     url = f"{provider.base_url()}/models"
@@ -65,16 +63,18 @@ def fetch_live(
         body = response.json()
     except ValueError as exc:
         raise CatalogUnavailable(f"{url} did not answer with JSON") from exc
-    return parse_models_body(body, provider.rows, warnings)
+    skipped: list[str] = []
+    models = parse_models_body(body, provider.rows, skipped)
+    for message in skipped:
+        warn(message)
+    return models
 
 
-def read_cache(
-    provider: Provider, *, max_age: float | None, warnings: list[str] | None = None
-) -> Catalog | None:
+def read_cache(provider: Provider, *, max_age: float | None) -> Catalog | None:
     """The cached catalog for the current base URL, if there is one young enough.
 
     The cache is untrusted like everything on disk: anything odd about it (a link, a FIFO,
-    bad JSON, a NaN time) means no cache; a link or non-file is also said in ``warnings``.
+    bad JSON, a NaN time) means no cache, and a warning.
     """
     path = paths.catalog_cache_path(provider.id)
     try:
@@ -86,9 +86,8 @@ def read_cache(
     except (ValueError, RecursionError):
         problem = f"{path} is not JSON genesis wrote"
     if problem is not None:
-        if warnings is not None:
-            where = "" if str(path) in problem else f"{path} "
-            warnings.append(f"ignored the catalog cache: {where}{problem}")
+        where = "" if str(path) in problem else f"{path} "
+        warn(f"ignored the catalog cache: {where}{problem}")
         return None
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
         return None
@@ -106,32 +105,59 @@ def read_cache(
     )
 
 
-def save_cache(
-    provider: Provider, models: list[Model], fetched_at: float, warnings: list[str]
-) -> None:
+def save_cache(provider: Provider, models: list[Model], fetched_at: float) -> None:
     """Best effort: a cache that cannot be written (a link there, a full disk) is a warning."""
-    try:
-        write_cache(provider, models, fetched_at)
-    except GenesisError as exc:
-        warnings.append(f"did not write the catalog cache: {exc.message}")
-    except OSError as exc:
-        warnings.append(f"did not write the catalog cache: {exc.strerror or exc}")
-
-
-def write_cache(provider: Provider, models: list[Model], fetched_at: float) -> None:
     path = paths.catalog_cache_path(provider.id)
     document = {
         "version": CACHE_VERSION,
         "provider": provider.id,
         "baseUrl": provider.base_url(),
         "fetchedAt": int(fetched_at),
-        "models": [m.to_dict() for m in models],
+        "models": to_json(models),
     }
-    ensure_private_dir(path.parent)
-    atomic_write(path, json.dumps(document, separators=(",", ":")) + "\n")
+    try:
+        ensure_private_dir(path.parent)
+        atomic_write(path, json.dumps(document, separators=(",", ":")) + "\n")
+    except GenesisError as exc:
+        warn(f"did not write the catalog cache: {exc.message}")
+    except OSError as exc:
+        warn(f"did not write the catalog cache: {exc.strerror or exc}")
 
 
 # --- the resolver ------------------------------------------------------------------------
+
+Fetching = Callable[[], AbstractContextManager[None]]
+
+
+def _with_warnings(found: Catalog, said: list[str]) -> Catalog:
+    """``found`` carrying the warnings ``said`` while finding it, a fallback's first (it
+    explains what follows), each said on to the command."""
+    if found.fell_back:
+        said.insert(0, f"live catalog unavailable ({found.reason}); using the bundled catalog")
+    found.warnings = said
+    for message in said:
+        warn(message)
+    return found
+
+
+def _discover(
+    provider: Provider, credential: str | None, reject_is_fatal: bool, fetching: Fetching
+) -> Catalog:
+    try:
+        try:
+            with fetching():
+                models = fetch_live(provider, credential)
+        except CredentialRejected:
+            if reject_is_fatal:
+                raise
+            warn(
+                f"{provider.display_name} rejected the credential in use; listed models without it"
+            )
+            with fetching():
+                models = fetch_live(provider, None)
+    except CatalogUnavailable as exc:
+        return bundled_catalog(provider, exc.message, fell_back=True)
+    return Catalog(provider=provider.id, source="live", models=models, fetched_at=time.time())
 
 
 def discover(
@@ -139,73 +165,60 @@ def discover(
     credential: str | None,
     *,
     reject_is_fatal: bool = False,
-    fetching: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
+    fetching: Fetching = contextlib.nullcontext,
 ) -> Catalog:
-    """The live catalog fetched with ``credential``, else the bundled one (``fell_back``,
-    said in its warnings). The one discovery path: ``resolve`` and onboarding both use it.
+    """The live catalog fetched with ``credential``, else the bundled one (``fell_back``).
+    The one discovery path: ``resolve`` and onboarding both use it.
 
     A 401/403 raises ``CredentialRejected`` when ``reject_is_fatal`` (an API key being
     onboarded); otherwise it is a warning and the (public) list is fetched once more without
     the credential.
     """
-    warnings: list[str] = []
-    try:
-        try:
-            with fetching():
-                models = fetch_live(provider, credential, warnings)
-        except CredentialRejected:
-            if reject_is_fatal:
-                raise
-            warnings.append(
-                f"{provider.display_name} rejected the credential in use; listed models without it"
-            )
-            with fetching():
-                models = fetch_live(provider, None, warnings)
-    except CatalogUnavailable as exc:
-        found = bundled_catalog(provider, exc.message, fell_back=True)
-        # The fallback first: it explains what follows.
-        found.warnings = [
-            f"live catalog unavailable ({exc.message}); using the bundled catalog",
-            *warnings,
-        ]
-        return found
-    return Catalog(
-        provider=provider.id,
-        source="live",
-        models=models,
-        fetched_at=time.time(),
-        warnings=warnings,
-    )
+    with collect_warnings(pass_on=False) as said:
+        found = _discover(provider, credential, reject_is_fatal, fetching)
+    return _with_warnings(found, said)
 
 
 def resolve(
     provider: Provider,
-    credential: str | None,
+    credential: str | Callable[[], str | None] | None,
     *,
     refresh: bool = False,
     offline: bool = False,
     cache_ttl: float = CACHE_TTL_SECONDS,
-    fetching: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
+    fetching: Fetching = contextlib.nullcontext,
 ) -> Catalog:
-    """The catalog to show or register (docs/models.md). Never raises for network trouble."""
-    warnings: list[str] = []
+    """The catalog to show or register (docs/models.md). Never raises for network trouble.
+
+    ``credential`` may be a function, called only when the network is to be asked: a fresh
+    cache answers without a refresh token being spent.
+    """
+    with collect_warnings(pass_on=False) as said:
+        found = _resolve(provider, credential, refresh, offline, cache_ttl, fetching)
+    return _with_warnings(found, said)
+
+
+def _resolve(
+    provider: Provider,
+    credential: str | Callable[[], str | None] | None,
+    refresh: bool,
+    offline: bool,
+    cache_ttl: float,
+    fetching: Fetching,
+) -> Catalog:
     if offline:
-        cached = read_cache(provider, max_age=None, warnings=warnings)
-        found = cached or bundled_catalog(provider, "--offline and no cached catalog")
-        found.warnings = warnings
-        return found
+        cached = read_cache(provider, max_age=None)
+        return cached or bundled_catalog(provider, "--offline and no cached catalog")
     if not refresh:
-        cached = read_cache(provider, max_age=cache_ttl, warnings=warnings)
+        cached = read_cache(provider, max_age=cache_ttl)
         if cached is not None:
             return cached
-        if credential is None:
-            found = bundled_catalog(
-                provider, "no credential; run `genesis models list --refresh` to fetch"
-            )
-            found.warnings = warnings
-            return found
-    found = discover(provider, credential, fetching=fetching)
-    found.warnings[int(found.fell_back) : int(found.fell_back)] = warnings  # after a fallback
+    secret = credential() if callable(credential) else credential
+    if secret is None and not refresh:
+        return bundled_catalog(
+            provider, "no credential; run `genesis models list --refresh` to fetch"
+        )
+    found = _discover(provider, secret, False, fetching)
     if found.source == "live" and found.fetched_at is not None:
-        save_cache(provider, found.models, found.fetched_at, found.warnings)
+        save_cache(provider, found.models, found.fetched_at)
     return found

@@ -13,7 +13,8 @@ from typing import Any
 from genesis_cli.coerce import finite_number
 from genesis_cli.errors import GenesisError
 from genesis_cli.providers import RowMapping
-from genesis_cli.records import Cost, Model, one_line, shell_word
+from genesis_cli.records import Cost, Model
+from genesis_cli.text import one_line, shell_word
 
 # When the provider does not say: conservative values a client can always honour.
 DEFAULT_CONTEXT_WINDOW = 32768
@@ -60,7 +61,7 @@ def _string_list(value: Any) -> tuple[str, ...]:
 
 
 def _usable_id(value: Any) -> str | None:
-    """An id made only of ``[A-Za-z0-9._:/@+-]`` (``records.shell_word``): it is printed,
+    """An id made only of ``[A-Za-z0-9._:/@+-]`` (``text.shell_word``): it is printed,
     cached, written to the config and offered by shell completion, so nothing else gets in."""
     if not isinstance(value, str):
         return None

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 import click
 
 from genesis_cli import __version__
-from genesis_cli.cli.ui import UI, new_command
+from genesis_cli.cli.ui import UI, new_command, print_warnings
 from genesis_cli.errors import ExitCode, GenesisError
 
 
@@ -65,7 +65,9 @@ class GenesisGroup(click.Group):
         new_command()
         ui = UI()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            print_warnings()
+            return result
         except click.UsageError as exc:
             raise _usage_error(exc) from None
         except BrokenPipeError:
@@ -82,6 +84,7 @@ class GenesisGroup(click.Group):
             ui.error("interrupted")
             raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
         except (click.exceptions.Exit, click.ClickException):
+            print_warnings()
             raise
         except Exception as exc:
             if _debug():

@@ -30,7 +30,7 @@ def account(json_mode: bool) -> None:
     ui = UI(json_mode)
     provider = current()
     provider.api_base_url()  # a provider without a management API says so before anything
-    credential = credentials.required(provider, None, ui.warn, "to read the account with")
+    credential = credentials.required(provider, None, "to read the account with")
     with ui.spinner(f"Reading your {provider.display_name} account…"):
         found = read_account(provider, credential.secret, oauth=credential.type != "api_key")
     if found.answered == 0:

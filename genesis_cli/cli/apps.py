@@ -37,7 +37,7 @@ def require_api_key(provider: Provider, ui: UI) -> str:
     """``CHUTES_API_KEY``, the stored API-key profile, else a hidden prompt on a terminal."""
     from genesis_cli.flows.credentials import api_key
 
-    key = api_key(provider, ui.warn)
+    key = api_key(provider)
     if key:
         return key
     name = provider.display_name

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from genesis_cli.cli.completion import profile_option
 from genesis_cli.cli.provider import current
 from genesis_cli.cli.ui import UI
-from genesis_cli.errors import AuthError, ExitCode, UsageError
+from genesis_cli.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from genesis_cli.flows.status import Status
 
 
 @click.group()
@@ -37,43 +39,38 @@ def status_command(json_mode: bool) -> None:
     provider = current()
     found = status(provider)
     if json_mode:
-        ui.emit_json(found.to_json())
+        ui.emit_json(found)
     else:
-        _render_status(ui, provider.display_name, found.active, found.profiles, found.problems)
+        _render_status(ui, provider.display_name, found)
     if found.active is None:
         raise click.exceptions.Exit(int(ExitCode.AUTH))
 
 
-def _render_status(
-    ui: UI,
-    name: str,
-    active: dict[str, Any] | None,
-    profiles: list[dict[str, Any]],
-    problems: list[str],
-) -> None:
+def _render_status(ui: UI, name: str, found: Status) -> None:
+    active = found.active
     if active is None:
         ui.line(f"Not signed in to {name}: run `genesis onboard`.")
-    elif active["source"] == "profile":
-        expiry = f", {_left(active['expiresAt'])}" if active["expiresAt"] else ""
+    elif active.source == "profile":
+        expiry = f", {_left(active.expires_at)}" if active.expires_at else ""
         ui.line(
-            f"Active: profile {active['profile']} ({active['type']}, "
-            f"{active['masked'] or 'kept outside the file'}{expiry})"
+            f"Active: profile {active.profile} ({active.type}, "
+            f"{active.masked or 'kept outside the file'}{expiry})"
         )
     else:
         ui.line(
-            f"Active: {active['source'].removeprefix('env:')} from the environment "
-            f"({active['type']}, {active['masked']})"
+            f"Active: {active.source.removeprefix('env:')} from the environment "
+            f"({active.type}, {active.masked})"
         )
-    if profiles:
+    if found.profiles:
         ui.line("Profiles:")
-        width = max(len(p["id"]) for p in profiles)
-        for p in profiles:
-            expiry = _left(p["expiresAt"]) if p["expiresAt"] else "does not expire"
-            refresh = ", refreshes itself" if p["canRefresh"] else ""
-            user = f" as {p['username']}" if p["username"] else ""
-            secret = p["masked"] or _where(p["secrets"])
-            ui.line(f"  {p['id']:<{width}}  {p['type']:<7}  {secret}{user}, {expiry}{refresh}")
-    for problem in problems:
+        width = max(len(p.id) for p in found.profiles)
+        for p in found.profiles:
+            expiry = _left(p.expires_at) if p.expires_at else "does not expire"
+            refresh = ", refreshes itself" if p.can_refresh else ""
+            user = f" as {p.username}" if p.username else ""
+            secret = p.masked or _where(p.secrets)
+            ui.line(f"  {p.id:<{width}}  {p.type:<7}  {secret}{user}, {expiry}{refresh}")
+    for problem in found.problems:
         ui.warn(problem)
 
 
@@ -112,59 +109,18 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
       genesis auth refresh
       genesis auth refresh --profile chutes:alice --json
     """
-    from genesis_cli.flows import credentials
-    from genesis_cli.flows.credentials import check_provider
-    from genesis_cli.flows.refresh import refresh_profile
-    from genesis_cli.store import auth_store
+    from genesis_cli.flows.refresh import refresh_now
 
     ui = UI(json_mode)
-    provider = current()
-    profiles = auth_store.load(ui.warn).profiles
-    if profile_id is not None and profile_id not in profiles:
-        known = ", ".join(sorted(profiles)) or "none"
-        raise UsageError(f"there is no profile {profile_id!r} (stored: {known})")
-    if profile_id is not None:
-        check_provider(provider, profiles[profile_id])
-    chosen = (
-        [profiles[profile_id]]
-        if profile_id
-        else [p for p in profiles.values() if p.provider == provider.id]
-    )
-    refreshed: list[dict[str, str | int | None]] = []
-    skipped: list[dict[str, str]] = []
-    for name in (provider.api_key_env, provider.oauth_token_env):
-        value = os.environ.get(name, "").strip()
-        token = name == provider.oauth_token_env or credentials.is_oauth_token(provider, value)
-        if value and token and credentials.exported_profile(provider, profiles, value) is None:
-            skipped.append(
-                {
-                    "profile": f"env:{name}",
-                    "reason": "a token from the environment cannot be refreshed by genesis",
-                }
-            )
-    for profile in chosen:
-        if profile.type != "oauth":
-            skipped.append({"profile": profile.id, "reason": "api keys do not expire"})
-            continue
-        with ui.spinner(f"Refreshing {profile.id}…"):
-            result = refresh_profile(
-                provider, profile.id, force=True, seen_access=profile.access, warn=ui.warn
-            )
-        refreshed.append({"profile": profile.id, "expiresAt": result.profile.expires_at})
-    if not refreshed and not skipped:
-        raise AuthError(
-            f"there is nothing to refresh: no stored {provider.display_name} profile",
-            hint=f"sign in: genesis onboard --auth-choice {provider.id}",
-        )
+    report = refresh_now(current(), profile_id, ui.spinner)
     if json_mode:
-        ui.emit_json({"refreshed": refreshed, "skipped": skipped})
+        ui.emit_json(report)
         return
-    for item in refreshed:
-        expires = item["expiresAt"]
-        until = _when(expires) if isinstance(expires, int) else "an unknown time"
-        ui.line(f"Refreshed {item['profile']}: access token valid until {until}")
-    for skip in skipped:
-        ui.line(f"Skipped {skip['profile']}: {skip['reason']}")
+    for item in report.refreshed:
+        until = _when(item.expires_at) if item.expires_at is not None else "an unknown time"
+        ui.line(f"Refreshed {item.profile}: access token valid until {until}")
+    for skip in report.skipped:
+        ui.line(f"Skipped {skip.profile}: {skip.reason}")
 
 
 @auth.command("logout")
@@ -189,18 +145,16 @@ def logout_command(profile_id: str | None, everything: bool, json_mode: bool) ->
     ui = UI(json_mode)
     provider = current()
     with ui.spinner("Signing out…"):
-        result = logout(provider, profile_id, everything, warn=ui.warn)
-    for warning in result.warnings:
-        ui.warn(warning)
+        result = logout(provider, profile_id, everything)
     if json_mode:
-        ui.emit_json(result.to_json())
+        ui.emit_json(result)
         return
-    if not result.removed:
+    if not result.logged_out:
         ui.line(f"No stored {provider.display_name} profile: nothing to log out.")
-    for item in result.removed:
+    for item in result.logged_out:
         revoked = {
             True: f"tokens revoked at {provider.display_name}",
             False: "revocation failed",
             None: "nothing to revoke",
-        }[item["revoked"]]
-        ui.line(f"Logged out of {item['profile']} ({revoked}; deleted locally)")
+        }[item.revoked]
+        ui.line(f"Logged out of {item.profile} ({revoked}; deleted locally)")

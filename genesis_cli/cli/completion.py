@@ -47,9 +47,9 @@ def complete_profiles(ctx: click.Context, param: Any, incomplete: str) -> list[C
 
 def offered(items: list[CompletionItem], incomplete: str) -> list[CompletionItem]:
     """The candidates that start with ``incomplete`` and that a shell can take as one plain
-    word (``records.shell_word``), with a help made of such words: a value from the config,
+    word (``text.shell_word``), with a help made of such words: a value from the config,
     the store or the network that holds anything else (``$(...)``, quotes) is never offered."""
-    from genesis_cli.records import shell_word
+    from genesis_cli.text import shell_word
 
     return [
         i

@@ -16,7 +16,7 @@ import click
 from genesis_cli.cli.completion import profile_option
 from genesis_cli.cli.provider import current
 from genesis_cli.cli.shell import SHELLS, assignment
-from genesis_cli.cli.ui import UI
+from genesis_cli.cli.ui import UI, print_warnings
 from genesis_cli.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def credential_or_exit(provider: Provider, profile_id: str | None) -> str:
     """The secret to hand on; exit 3 (stdout untouched) when there is none."""
     from genesis_cli.flows import credentials
 
-    return credentials.required(provider, profile_id, warn=UI().warn).secret
+    return credentials.required(provider, profile_id).secret
 
 
 def handed_env(provider: Provider, secret: str, provider_vars: bool = False) -> dict[str, str]:
@@ -127,6 +127,7 @@ def exec_command(profile_id: str | None) -> None:
         UI().error(f"{command[0]}: command not found")
         raise click.exceptions.Exit(127)
     env: dict[str, Any] = {**os.environ, **handed_env(provider, secret, provider_vars=True)}
+    print_warnings()  # now: genesis is gone once CMD runs
     sys.stdout.flush()
     sys.stderr.flush()
     try:

@@ -46,17 +46,19 @@ def list_command(json_mode: bool, refresh: bool, offline: bool, wide: bool) -> N
 
     ui = UI(json_mode)
     provider = current()
-    credential = None if offline else credentials.active(provider, warn=ui.warn)
+
+    def secret() -> str | None:
+        credential = credentials.active(provider)
+        return credential.secret if credential else None
+
     listing = list_models(
         provider,
-        credential.secret if credential else None,
+        secret,
         refresh=refresh,
         offline=offline,
         # Drawn only while the network is really asked (not for a cache or --offline).
         fetching=lambda: ui.spinner(f"Fetching the {provider.display_name} model catalog…"),
     )
-    for warning in listing.warnings:  # the fallback reason, when there is one, comes first
-        ui.warn(warning)
     if json_mode:
         ui.emit_json(listing.to_json())
         return
@@ -193,16 +195,16 @@ def test_command(ref_or_alias: str | None, json_mode: bool) -> None:
       genesis models test chutes-pro --json
     """
     from genesis_cli.flows import credentials
-    from genesis_cli.flows.model_test import resolve_target, test_model
+    from genesis_cli.flows.probe import next_step, probe, resolve_target
 
     ui = UI(json_mode)
     provider = current()
     target = resolve_target(provider, ref_or_alias)
-    credential = credentials.required(provider, None, ui.warn, "to test with")
+    credential = credentials.required(provider, None, "to test with")
     with ui.spinner(f"Asking {target} for one token…"):
-        result = test_model(provider, target, credential.secret)
+        result = probe(provider, target, credential.secret)
     if json_mode:
-        ui.emit_json(result.to_json())
+        ui.emit_json(result)
     elif result.ok:
         ui.line(f"ok: {target} answered in {result.latency_ms} ms")
     else:
@@ -212,7 +214,7 @@ def test_command(ref_or_alias: str | None, json_mode: bool) -> None:
             ui.line(f"  retry after {result.retry_after}s")
         if result.suggestions:
             ui.line(f"  served now: {', '.join(result.suggestions)}")
-        ui.info(f"  {result.hint}")
+        ui.info(f"  {next_step(provider, result.reason or 'bad_response')}")
     if not result.ok:
         raise click.exceptions.Exit(int(result.exit_code))
 
@@ -245,10 +247,8 @@ def default_command(ref_or_alias: str | None, json_mode: bool) -> None:
             ui.line(default if configured else f"{default} (not set yet: onboarding sets it)")
         return
     result = set_default(provider, ref_or_alias)
-    for warning in result.warnings:
-        ui.warn(warning)
     if json_mode:
-        ui.emit_json(result.to_json())
+        ui.emit_json(result)
     elif result.changed:
         ui.line(f"Default model: {result.default} (was {result.previous or 'unset'})")
     else:
@@ -276,14 +276,14 @@ def verify_command(ref_or_alias: str | None, json_mode: bool) -> None:
       genesis models verify chutes/zai-org/GLM-5-TEE --json
     """
     from genesis_cli.flows import credentials
-    from genesis_cli.flows.model_test import resolve_target
+    from genesis_cli.flows.probe import resolve_target
     from genesis_cli.flows.verify import DOES_NOT_PROVE, PROVES, require_verifier, verify_model
 
     ui = UI(json_mode)
     require_verifier()  # before any network: exit 2 with the install line
     provider = current()
     target = resolve_target(provider, ref_or_alias)
-    credential = credentials.required(provider, None, ui.warn, "to fetch the instances' keys")
+    credential = credentials.required(provider, None, "to fetch the instances' keys")
     with ui.spinner(f"Fetching and checking the evidence of {target}…"):
         report = verify_model(provider, target, credential.secret)
     if json_mode:

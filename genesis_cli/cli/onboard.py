@@ -215,7 +215,7 @@ def _read_api_key(provider: Provider, from_stdin: bool, interactive: bool, ui: U
             "no API key given in a non-interactive run",
             hint=f"set {provider.api_key_env} or pipe the key with --api-key-stdin",
         )
-    from genesis_cli.records import mask
+    from genesis_cli.text import mask
 
     if env_key and ui.confirm(
         f"Use the API key from {provider.api_key_env} ({mask(env_key)})?", default=True

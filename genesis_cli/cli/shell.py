@@ -2,7 +2,7 @@
 
 Each value is quoted so that any printable value comes back exactly: single quotes, the
 only quoting none of these shells looks inside of, with each shell's own escape for the
-quote itself. Values with control characters never get here (``records.sendable``).
+quote itself. Values with control characters never get here (``text.sendable``).
 """
 
 from __future__ import annotations

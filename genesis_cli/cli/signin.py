@@ -129,7 +129,7 @@ def _offer_new_app(provider: Provider, ui: UI) -> tuple[str, str, str | None] | 
 
     if provider.api_base_url_default is None:
         return None  # no management API to register an app with
-    key = credentials.api_key(provider, ui.warn)
+    key = credentials.api_key(provider)
     if not key or not click.confirm(
         f"You have no Sign in with {provider.display_name} app yet. Create one now with your "
         "API key?",

@@ -1,9 +1,12 @@
 """The one place that writes to the terminal: stdout for results, stderr for the rest.
 
 Knows about TTYs, ``NO_COLOR`` and ``--json``. rich is imported only when a table, panel or
-spinner is actually drawn. Every string leaves through ``records.terminal_safe`` (text,
+spinner is actually drawn. Every string leaves through ``text.terminal_safe`` (text,
 warnings, errors, rich output) or is JSON-escaped (``--json``), so text from a server, the
 config or the environment cannot drive the terminal; rich markup is never interpreted.
+
+Warnings are said anywhere below with ``records.warn``; they are printed here, each once per
+command, before whatever is printed next (so in the order they happened) or when it ends.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from genesis_cli.records import one_line, terminal_safe
+from genesis_cli.records import take_warnings, to_json, warn
+from genesis_cli.text import one_line, terminal_safe
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
@@ -26,7 +30,20 @@ _warned: set[str] = set()  # the warnings this command has printed
 
 def new_command() -> None:
     """A command starts: no warning printed yet (each is printed once per command)."""
+    take_warnings()
     _warned.clear()
+
+
+def print_warnings() -> None:
+    """The warnings said since the last output (``records.warn``), each once per command."""
+    for message in take_warnings():
+        text = one_line(message)  # one line: a newline from outside cannot forge another
+        if text not in _warned:
+            _warned.add(text)
+            prefix = "warning:"
+            if color_enabled(sys.stderr):
+                prefix = click.style(prefix, fg="yellow")
+            click.echo(f"{prefix} {text}", err=True)
 
 
 def _is_tty(stream: Any) -> bool:
@@ -47,18 +64,16 @@ class UI:
 
     # stderr: progress, warnings, errors
     def info(self, message: str, nl: bool = True) -> None:
+        print_warnings()
         click.echo(terminal_safe(message), err=True, nl=nl)
 
-    # A warning or an error is one line: a newline from outside cannot forge another.
     def warn(self, message: str) -> None:
-        text = one_line(message)
-        if text in _warned:
-            return
-        _warned.add(text)
-        prefix = click.style("warning:", fg="yellow") if color_enabled(sys.stderr) else "warning:"
-        click.echo(f"{prefix} {text}", err=True)
+        """A warning of the cli itself, printed now (``records.warn`` below cli)."""
+        warn(message)
+        print_warnings()
 
     def error(self, message: str, hint: str | None = None) -> None:
+        print_warnings()
         prefix = (
             click.style("error:", fg="red", bold=True) if color_enabled(sys.stderr) else "error:"
         )
@@ -67,12 +82,14 @@ class UI:
             click.echo(f"  {one_line(hint)}", err=True)
 
     # stdout: results
-    def emit_json(self, document: dict[str, Any]) -> None:
-        """One JSON document; characters a terminal would act on are left as ``\\uXXXX``
-        escapes (json escapes C0 itself; DEL, C1, bidi and surrogates are done here)."""
+    def emit_json(self, document: Any) -> None:
+        """One JSON document (a record goes through ``records.to_json``); characters a
+        terminal would act on are left as ``\\uXXXX`` escapes (json escapes C0 itself; DEL,
+        C1, bidi and surrogates are done here)."""
         import json
 
-        text = json.dumps(document, indent=2, ensure_ascii=False)
+        print_warnings()
+        text = json.dumps(to_json(document), indent=2, ensure_ascii=False)
         if not text.replace("\n", "").isprintable():
             text = "".join(
                 ch if ch == "\n" or ch.isprintable() else _json_escape(ch) for ch in text
@@ -81,6 +98,7 @@ class UI:
 
     def line(self, text: str = "") -> None:
         """One line of a result: a newline from outside cannot start another."""
+        print_warnings()
         click.echo(terminal_safe(text).replace("\n", " "))
 
     def summary(self, title: str, rows: list[tuple[str, str]]) -> None:
@@ -105,6 +123,7 @@ class UI:
     def console(self) -> Console:
         """A rich console on stdout that reads no markup and prints every renderable's text
         through ``terminal_safe`` (its own styling sequences are left alone)."""
+        print_warnings()
         from rich.console import Console, RenderHook
 
         class Safe(RenderHook):
@@ -133,6 +152,7 @@ class UI:
     @contextlib.contextmanager
     def spinner(self, message: str) -> Iterator[None]:
         """A spinner on stderr while waiting, only when stderr is a terminal."""
+        print_warnings()
         if self.json_mode or not _is_tty(sys.stderr) or os.environ.get("TERM") == "dumb":
             yield
             return
@@ -149,6 +169,7 @@ class UI:
 
     def confirm(self, question: str, default: bool = False) -> bool:
         """A yes/no question on stderr; a spinner being drawn is paused while it is asked."""
+        print_warnings()
         status = self._status
         if status is not None:
             status.stop()

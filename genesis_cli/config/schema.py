@@ -8,7 +8,7 @@ from typing import Any
 from genesis_cli.config.config_file import ShapeError, get_path
 from genesis_cli.config.json5_edit import same
 from genesis_cli.providers import Provider
-from genesis_cli.records import Model
+from genesis_cli.records import Model, to_json
 
 # The modalities OpenClaw's runtime model registry accepts in ``input`` (its config schema
 # takes video and audio too, but an agent then reports "model catalog load issue"); others
@@ -69,7 +69,7 @@ def owned_fields(model: Model) -> dict[str, Any]:
         "contextWindow": model.context_window,
         "maxTokens": model.max_tokens,
     }
-    cost = {k: v for k, v in model.cost.to_dict().items() if v is not None}
+    cost = {k: v for k, v in to_json(model.cost).items() if v is not None}
     if cost:
         fields["cost"] = cost
     fields["compat"] = {"supportsTools": model.tools}

@@ -19,7 +19,7 @@ from genesis_cli import http
 from genesis_cli.coerce import finite_number
 from genesis_cli.errors import NetworkError
 from genesis_cli.providers import Provider
-from genesis_cli.records import one_line
+from genesis_cli.text import one_line
 
 TEE_SENTENCE = "TEE models need an active subscription or a positive balance"
 MAX_QUOTAS = 20

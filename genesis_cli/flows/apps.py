@@ -15,9 +15,9 @@ from genesis_cli.errors import GenesisError
 from genesis_cli.flows import credentials
 from genesis_cli.oauth import apps
 from genesis_cli.providers import Provider
-from genesis_cli.records import mask
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import OAuthApp
+from genesis_cli.text import mask
 
 Warn = Callable[[str], None]
 
@@ -119,7 +119,7 @@ def show(provider: Provider, warn: Warn | None = None) -> AppReport | None:
         return None
     remote = "unknown"
     if app.app_id:
-        remote = apps.remote_state(provider, credentials.api_key(provider, warn), app.app_id)
+        remote = apps.remote_state(provider, credentials.api_key(provider), app.app_id)
     return AppReport(app, remote)
 
 

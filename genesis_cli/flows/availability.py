@@ -26,9 +26,6 @@ class Unavailable:
     role: str  # "primary" or "alias:<name>"
     suggestions: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"ref": self.ref, "role": self.role, "suggestions": self.suggestions}
-
     def warning(self, source: str) -> str:
         what = (
             "the default model"

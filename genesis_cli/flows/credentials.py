@@ -13,11 +13,10 @@ from genesis_cli.config import config_file
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import refresh
 from genesis_cli.providers import Provider
-from genesis_cli.records import Credential, sendable
+from genesis_cli.records import Credential, warn
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
-
-Warn = Callable[[str], None]
+from genesis_cli.text import sendable
 
 
 def _from_env(name: str) -> str | None:
@@ -127,25 +126,23 @@ def as_credential(profile: Profile) -> Credential:
     )
 
 
-def _usable(provider: Provider, profile: Profile, warn: Warn | None) -> Credential | None:
+def _usable(provider: Provider, profile: Profile) -> Credential | None:
     """A stored profile as the credential in force: refreshed when OAuth and due, its
     referenced secrets read; ``None`` when it has no secret."""
-    profile = vault.resolve(refresh.ensure_fresh(provider, profile, warn))
+    profile = vault.resolve(refresh.ensure_fresh(provider, profile))
     return as_credential(profile) if profile.secret else None
 
 
-def chosen(
-    provider: Provider, profile_id: str | None, warn: Warn | None = None
-) -> Credential | None:
+def chosen(provider: Provider, profile_id: str | None) -> Credential | None:
     """The credential to use or hand on: the stored ``profile_id`` when given (refreshed
     first when it is OAuth and due), else the active one."""
     if profile_id is None:
-        return active(provider, warn)
+        return active(provider)
     profile = auth_store.load(warn).profiles.get(profile_id)
     if profile is None:
         return None
     check_provider(provider, profile)
-    return _usable(provider, profile, warn)
+    return _usable(provider, profile)
 
 
 def check_provider(provider: Provider, profile: Profile) -> None:
@@ -157,11 +154,23 @@ def check_provider(provider: Provider, profile: Profile) -> None:
         )
 
 
-def required(
-    provider: Provider, profile_id: str | None, warn: Warn | None = None, purpose: str = ""
-) -> Credential:
+def named_profiles(
+    provider: Provider, profiles: dict[str, Profile], profile_id: str | None
+) -> list[Profile]:
+    """The stored profile ``--profile`` names (exit 2 when there is none, or it is another
+    provider's), else every profile of ``provider``."""
+    if profile_id is None:
+        return [p for p in profiles.values() if p.provider == provider.id]
+    if profile_id not in profiles:
+        known = ", ".join(sorted(profiles)) or "none"
+        raise UsageError(f"there is no profile {profile_id!r} (stored: {known})")
+    check_provider(provider, profiles[profile_id])
+    return [profiles[profile_id]]
+
+
+def required(provider: Provider, profile_id: str | None, purpose: str = "") -> Credential:
     """``chosen``, or exit 3 saying there is none (``purpose``: "to test with", ...)."""
-    found = chosen(provider, profile_id, warn)
+    found = chosen(provider, profile_id)
     if found is not None:
         return found
     if profile_id is not None:
@@ -174,7 +183,7 @@ def required(
     )
 
 
-def active(provider: Provider, warn: Warn | None = None) -> Credential | None:
+def active(provider: Provider) -> Credential | None:
     """The credential in force, by ``pick``; the config is read only when a profile is stored."""
     from_env = env_credential(provider)
     if from_env is not None and not _may_be_exported(provider, from_env):
@@ -183,10 +192,10 @@ def active(provider: Provider, warn: Warn | None = None) -> Credential | None:
     if not store.profiles:
         return from_env
     config = config_file.load(paths.config_path()).data
-    return pick(provider, store.profiles, config, lambda p: _usable(provider, p, warn))
+    return pick(provider, store.profiles, config, lambda p: _usable(provider, p))
 
 
-def api_key(provider: Provider, warn: Warn | None = None) -> str | None:
+def api_key(provider: Provider) -> str | None:
     """The API key at hand, without asking (the management API takes an API key, not an
     OAuth token): ``<PREFIX>_API_KEY`` when it holds one, else the first stored API-key
     profile in the run-time order, its key read wherever it is kept (file, keyring, env)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from genesis_cli import catalog, paths
@@ -10,6 +10,7 @@ from genesis_cli.config import config_file
 from genesis_cli.config.schema import object_at
 from genesis_cli.errors import UsageError
 from genesis_cli.providers import Provider
+from genesis_cli.records import collect_warnings, warn
 
 
 @dataclass
@@ -17,15 +18,7 @@ class DefaultResult:
     default: str
     previous: str | None
     changed: bool
-    warnings: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "default": self.default,
-            "previous": self.previous,
-            "changed": self.changed,
-            "warnings": self.warnings,
-        }
+    warnings: list[str]
 
 
 def resolve_ref(provider: Provider, text: str, config: dict[str, Any], known_ids: set[str]) -> str:
@@ -56,13 +49,13 @@ def set_default(provider: Provider, text: str) -> DefaultResult:
     current = catalog.resolve(provider, None, offline=True)
     known = current.ids()
     wanted = resolve_ref(provider, text, config_file.load(path).data, known)
-    warnings: list[str] = []
-    model_id = provider.model_id(wanted)
-    if model_id is not None and model_id not in known:
-        warnings.append(
-            f"{wanted} is not in the current ({current.source}) catalog; "
-            "check the spelling with `genesis models list --refresh`"
-        )
+    with collect_warnings() as warnings:
+        model_id = provider.model_id(wanted)
+        if model_id is not None and model_id not in known:
+            warn(
+                f"{wanted} is not in the current ({current.source}) catalog; "
+                "check the spelling with `genesis models list --refresh`"
+            )
     previous: dict[str, str | None] = {}
 
     def change(data: dict[str, Any]) -> None:

@@ -130,9 +130,9 @@ def _credential(provider: Provider) -> Check:
             f"no usable {provider.display_name} credential",
             f"run `genesis onboard` or set {provider.api_key_env}",
         )
-    where = found.active["profile"] or found.active["source"]
+    where = found.active.profile or found.active.source
     return Check(
-        "credential", "ok", f"{found.active['type']} from {where} ({found.active['masked']})"
+        "credential", "ok", f"{found.active.type} from {where} ({found.active.masked})"
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,36 +10,32 @@ from genesis_cli import paths
 from genesis_cli.config import config_file
 from genesis_cli.errors import AuthError, GenesisError, UsageError
 from genesis_cli.flows import credentials
-from genesis_cli.flows.credentials import check_provider
 from genesis_cli.flows.refresh import client_for, profile_lock
 from genesis_cli.oauth import protocol
 from genesis_cli.providers import Provider
+from genesis_cli.records import collect_warnings, warn
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
 
-Warn = Callable[[str], None]
+
+@dataclass
+class LoggedOut:
+    profile: str
+    type: str
+    revoked: bool | None  # None: nothing to revoke
 
 
 @dataclass
 class LogoutResult:
-    removed: list[dict[str, Any]] = field(default_factory=list)
+    logged_out: list[LoggedOut] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"loggedOut": self.removed, "warnings": self.warnings}
 
 
 def choose(
     provider: Provider, profiles: dict[str, Profile], profile_id: str | None, everything: bool
 ) -> list[Profile]:
-    mine = [p for p in profiles.values() if p.provider == provider.id]
-    if profile_id is not None:
-        if profile_id not in profiles:
-            known = ", ".join(sorted(profiles)) or "none"
-            raise UsageError(f"there is no profile {profile_id!r} (stored: {known})")
-        check_provider(provider, profiles[profile_id])
-        return [profiles[profile_id]]
-    if everything or len(mine) <= 1:
+    mine = credentials.named_profiles(provider, profiles, profile_id)
+    if profile_id is not None or everything or len(mine) <= 1:
         return mine
     raise UsageError(
         f"{len(mine)} profiles are stored ({', '.join(p.id for p in mine)})",
@@ -75,55 +70,55 @@ def _end_authorization(provider: Provider, profile: Profile, api_key: str | None
     return apps.end_authorization(provider, api_key, app_id) if app_id else False
 
 
-def _api_key(provider: Provider, chosen: list[Profile], warn: Warn | None) -> str | None:
+def _api_key(provider: Provider, chosen: list[Profile]) -> str | None:
     """The API key at hand, read before anything is deleted; only when an OAuth profile is
     logged out of a provider with a management API."""
     if provider.api_base_url_default is None or all(p.type != "oauth" for p in chosen):
         return None
     try:
-        return credentials.api_key(provider, warn)
+        return credentials.api_key(provider)
     except GenesisError:
         return None  # a keyring that cannot be read: the tokens are still revoked one by one
 
 
-def logout(
-    provider: Provider, profile_id: str | None, everything: bool, warn: Warn | None = None
-) -> LogoutResult:
+def logout(provider: Provider, profile_id: str | None, everything: bool) -> LogoutResult:
     """Under the profile lock, so that a refresh in flight finishes first and cannot write
     its new tokens back afterwards."""
-    auth_store.load(warn)  # an unreadable store is exit 4 before anything is created
-    with profile_lock():
-        return _logout(provider, profile_id, everything, warn)
+    result = LogoutResult()
+    with collect_warnings() as result.warnings:
+        auth_store.load(warn)  # an unreadable store is exit 4 before anything is created
+        with profile_lock():
+            _logout(provider, profile_id, everything, result)
+    return result
 
 
 def _logout(
-    provider: Provider, profile_id: str | None, everything: bool, warn: Warn | None
-) -> LogoutResult:
+    provider: Provider, profile_id: str | None, everything: bool, result: LogoutResult
+) -> None:
     chosen = choose(provider, auth_store.load(warn).profiles, profile_id, everything)
-    result = LogoutResult()
-    api_key = _api_key(provider, chosen, warn)
+    api_key = _api_key(provider, chosen)
     for profile in chosen:
         # The authorization first, while it is still listed; then the tokens one by one.
         ended = _end_authorization(provider, profile, api_key)
         revoked = _revoke(provider, profile)
         if ended is False:
-            result.warnings.append(
+            warn(
                 f"could not end the whole authorization of {profile.id} at "
                 f"{provider.display_name}; its other sessions (forked by concurrent refreshes) "
                 "expire on their own"
             )
         if revoked is False:
-            result.warnings.append(
+            warn(
                 f"could not revoke the tokens of {profile.id} at "
                 f"{provider.display_name}; they were deleted here and expire "
                 "on their own"
             )
         if profile.type == "api_key":
-            result.warnings.append(
+            warn(
                 f"the API key of {profile.id} still works until you delete "
                 f"it at {provider.api_keys_url}"
             )
-        result.removed.append({"profile": profile.id, "type": profile.type, "revoked": revoked})
+        result.logged_out.append(LoggedOut(profile.id, profile.type, revoked))
     ids = {p.id for p in chosen}
     if ids:
 
@@ -134,9 +129,7 @@ def _logout(
         auth_store.update(drop, warn)
         for profile in chosen:  # after the store: a kill here leaves orphans, never dangling refs
             for left in vault.forget(profile):
-                result.warnings.append(
-                    f"could not delete the keyring entry of {profile.id}'s {left}"
-                )
+                warn(f"could not delete the keyring entry of {profile.id}'s {left}")
         path = paths.config_path()
 
         def forget(data: dict[str, Any]) -> None:
@@ -149,5 +142,4 @@ def _logout(
             config_file.update(path, forget)
     for name in (provider.api_key_env, provider.oauth_token_env):
         if os.environ.get(name, "").strip():
-            result.warnings.append(f"{name} is set in your environment and still signs you in")
-    return result
+            warn(f"{name} is set in your environment and still signs you in")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from genesis_cli import catalog, paths
 from genesis_cli.config import config_file
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, Model
+from genesis_cli.records import Catalog, collect_warnings, to_json, warn
 
 
 @dataclass
@@ -18,40 +17,37 @@ class ModelListing:
     catalog: Catalog
     default: str
     aliases: dict[str, list[str]]  # model ref -> alias names
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
+        provider = self.catalog.provider
         return {
-            "provider": self.catalog.provider,
+            "provider": provider,
             "source": self.catalog.source,
             "default": self.default,
             "warnings": self.warnings,
-            "models": [self._model_json(m) for m in self.catalog.models],
-        }
-
-    def _model_json(self, model: Model) -> dict[str, Any]:
-        model_ref = f"{self.catalog.provider}/{model.id}"
-        fields = model.to_dict()
-        return {
-            "ref": model_ref,
-            "id": fields.pop("id"),
-            "aliases": self.aliases.get(model_ref, []),
-            **fields,
+            "models": [
+                {
+                    "ref": f"{provider}/{model.id}",
+                    "id": model.id,
+                    "aliases": self.aliases.get(f"{provider}/{model.id}", []),
+                    **{k: v for k, v in to_json(model).items() if k != "id"},
+                }
+                for model in self.catalog.models
+            ],
         }
 
 
 def list_models(
     provider: Provider,
-    credential: str | None,
+    credential: Callable[[], str | None],
     *,
     refresh: bool,
     offline: bool,
     fetching: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> ModelListing:
+    """``credential`` is asked for only when the network is (see ``catalog.resolve``)."""
     config = config_file.load(paths.config_path()).data
-    result = catalog.resolve(
-        provider, credential, refresh=refresh, offline=offline, fetching=fetching
-    )
     default = config_file.primary_model(config) or provider.default_model_ref()
     by_ref: dict[str, list[str]] = {}
     for model_ref, alias in config_file.aliases(config).items():
@@ -60,14 +56,21 @@ def list_models(
         # Not onboarded yet: show what onboarding would register.
         for alias, model_ref in provider.default_aliases().items():
             by_ref.setdefault(model_ref, []).append(alias)
-    warnings = list(result.warnings)
-    refs = {provider.ref(model_id) for model_id in result.ids()}
-    if default not in refs:
-        warnings.append(f"default model {default} is not in the {result.source} catalog")
-    for model_ref, names in sorted(by_ref.items()):
-        if provider.model_id(model_ref) is not None and model_ref not in refs:
-            warnings.append(
-                f"alias {', '.join(names)} points to {model_ref}, "
-                f"which is not in the {result.source} catalog"
-            )
-    return ModelListing(catalog=result, default=default, aliases=by_ref, warnings=warnings)
+    with collect_warnings() as warnings:
+        found = catalog.resolve(
+            provider,
+            None if offline else credential,
+            refresh=refresh,
+            offline=offline,
+            fetching=fetching,
+        )
+        refs = {provider.ref(model_id) for model_id in found.ids()}
+        if default not in refs:
+            warn(f"default model {default} is not in the {found.source} catalog")
+        for model_ref, names in sorted(by_ref.items()):
+            if provider.model_id(model_ref) is not None and model_ref not in refs:
+                warn(
+                    f"alias {', '.join(names)} points to {model_ref}, "
+                    f"which is not in the {found.source} catalog"
+                )
+    return ModelListing(catalog=found, default=default, aliases=by_ref, warnings=warnings)

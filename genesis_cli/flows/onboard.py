@@ -18,9 +18,10 @@ from genesis_cli.flows.availability import Unavailable
 from genesis_cli.flows.credentials import is_oauth_token
 from genesis_cli.fsutil import check_private_dir
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, mask, sendable, shell_word
+from genesis_cli.records import Catalog, to_json
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
+from genesis_cli.text import mask, sendable, shell_word
 
 Warn = Callable[[str], None]
 
@@ -76,7 +77,7 @@ class OnboardResult:
             "configPath": str(self.config_path),
             "warnings": self.warnings,
             "models": self.registration.models.to_json(),
-            "unavailable": [u.to_json() for u in self.unavailable],
+            "unavailable": to_json(self.unavailable),
             "probe": self.probe,
         }
 
@@ -276,7 +277,7 @@ def write_everything(
     if shadowed is not None:
         warnings.append(f"{shadowed[0]}; to use genesis's: {shadowed[1]}")
     if found.source == "live" and found.fetched_at is not None:
-        catalog.save_cache(provider, found.models, found.fetched_at, warnings)
+        catalog.save_cache(provider, found.models, found.fetched_at)
     return registration, changed, path, plan
 
 
@@ -285,9 +286,9 @@ def finish(
 ) -> OnboardResult:
     """``--probe``: one `models test` of the new default; never fails the onboarding."""
     if choices.probe:
-        from genesis_cli.flows.model_test import test_model
+        from genesis_cli.flows.probe import probe
 
-        result.probe = test_model(provider, result.registration.default, secret).to_json()
+        result.probe = to_json(probe(provider, result.registration.default, secret))
     return result
 
 

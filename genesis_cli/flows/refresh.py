@@ -9,15 +9,17 @@ may have spent the token, so the next attempt starts again from what the store s
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from genesis_cli import paths
 from genesis_cli.errors import AuthError, ConfigError, GenesisError, NetworkError
 from genesis_cli.fsutil import lock_file
 from genesis_cli.providers import Provider
+from genesis_cli.records import warn
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
 
@@ -29,9 +31,6 @@ REFRESH_MARGIN_SECONDS = 300
 
 def sign_in_again(provider: Provider) -> str:
     return f"sign in again: genesis onboard --auth-choice {provider.id}"
-
-
-Warn = Callable[[str], None]
 
 
 class RefreshUnavailable(NetworkError):
@@ -99,7 +98,6 @@ def refresh_profile(
     *,
     force: bool,
     seen_access: str | None,
-    warn: Warn | None = None,
 ) -> RefreshResult:
     """Refresh ``profile_id`` (when ``force`` or expiring), or adopt another process's work.
 
@@ -184,7 +182,7 @@ def refresh_profile(
         return RefreshResult(in_memory, refreshed=True, adopted=False)
 
 
-def ensure_fresh(provider: Provider, profile: Profile, warn: Warn | None = None) -> Profile:
+def ensure_fresh(provider: Provider, profile: Profile) -> Profile:
     """The profile with an access token good for at least the margin, refreshing if needed.
 
     A transient failure (network, 5xx) or a store that cannot be written now keeps a
@@ -194,16 +192,67 @@ def ensure_fresh(provider: Provider, profile: Profile, warn: Warn | None = None)
         return profile
     try:
         return refresh_profile(
-            provider, profile.id, force=False, seen_access=profile.access, warn=warn
+            provider, profile.id, force=False, seen_access=profile.access
         ).profile
     except (RefreshUnavailable, StoreUnwritable) as exc:
         if profile.expires_at is not None and profile.expires_at > time.time():
-            if warn:
-                warn(
-                    f"could not refresh {profile.id} ({exc.reason}); using the current "
-                    "access token while it lasts"
-                )
+            warn(
+                f"could not refresh {profile.id} ({exc.reason}); using the current "
+                "access token while it lasts"
+            )
             return profile
         if isinstance(exc, StoreUnwritable):
             raise
         raise RefreshUnavailable(exc.reason, profile.id, expired=True) from None
+
+
+@dataclass
+class Refreshed:
+    profile: str
+    expires_at: int | None
+
+
+@dataclass
+class Skipped:
+    profile: str
+    reason: str
+
+
+@dataclass
+class RefreshReport:
+    refreshed: list[Refreshed] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def refresh_now(
+    provider: Provider,
+    profile_id: str | None,
+    progress: Callable[[str], contextlib.AbstractContextManager[None]],
+) -> RefreshReport:
+    """``genesis auth refresh``: every OAuth profile of ``provider`` (or ``profile_id``)
+    refreshed whatever its expiry, what cannot be refreshed said as skipped. ``progress``
+    is entered around each refresh."""
+    from genesis_cli.flows import credentials  # it imports this module: it refreshes
+
+    profiles = auth_store.load(warn).profiles
+    chosen = credentials.named_profiles(provider, profiles, profile_id)
+    report = RefreshReport()
+    for name in (provider.api_key_env, provider.oauth_token_env):
+        value = os.environ.get(name, "").strip()
+        token = name == provider.oauth_token_env or credentials.is_oauth_token(provider, value)
+        if value and token and credentials.exported_profile(provider, profiles, value) is None:
+            reason = "a token from the environment cannot be refreshed by genesis"
+            report.skipped.append(Skipped(f"env:{name}", reason))
+    for profile in chosen:
+        if profile.type != "oauth":
+            report.skipped.append(Skipped(profile.id, "api keys do not expire"))
+            continue
+        with progress(f"Refreshing {profile.id}…"):
+            result = refresh_profile(provider, profile.id, force=True, seen_access=profile.access)
+        report.refreshed.append(Refreshed(profile.id, result.profile.expires_at))
+    if not report.refreshed and not report.skipped:
+        raise AuthError(
+            f"there is nothing to refresh: no stored {provider.display_name} profile",
+            hint=f"sign in: genesis onboard --auth-choice {provider.id}",
+        )
+    return report

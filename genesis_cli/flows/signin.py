@@ -20,8 +20,8 @@ from genesis_cli.errors import AuthError, GenesisError
 from genesis_cli.flows.onboard import Choices, OnboardResult, finish, preflight, write_everything
 from genesis_cli.oauth import protocol, redirect
 from genesis_cli.providers import Provider
-from genesis_cli.records import mask
 from genesis_cli.store.auth_store import Profile
+from genesis_cli.text import mask
 
 CALLBACK_TIMEOUT_SECONDS = 300.0
 PASTE_ATTEMPTS = 3

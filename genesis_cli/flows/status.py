@@ -5,40 +5,47 @@ from __future__ import annotations
 import os
 import stat
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from genesis_cli import paths
 from genesis_cli.config import config_file
 from genesis_cli.flows.credentials import as_credential, pick, ranked_profiles
 from genesis_cli.flows.refresh import can_refresh, sign_in_again
 from genesis_cli.providers import Provider
-from genesis_cli.records import Credential, mask
+from genesis_cli.records import Credential, collect_warnings, warn
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
+from genesis_cli.text import mask
+
+
+@dataclass
+class InForce:
+    """The credential in force: where from (``profile`` or ``env:NAME``), masked."""
+
+    source: str
+    profile: str | None
+    type: str
+    masked: str | None
+    expires_at: int | None
+
+
+@dataclass
+class ProfileStatus:
+    id: str
+    type: str
+    username: str | None
+    masked: str | None
+    expires_at: int | None
+    can_refresh: bool
+    secrets: dict[str, str]  # where each secret lives: file, keyring, env:NAME
 
 
 @dataclass
 class Status:
-    active: dict[str, Any] | None
-    profiles: list[dict[str, Any]]
-    problems: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"active": self.active, "profiles": self.profiles, "problems": self.problems}
-
-
-def _profile_json(profile: Profile) -> dict[str, Any]:
-    return {
-        "id": profile.id,
-        "type": profile.type,
-        "username": profile.username,
-        "masked": mask(profile.secret) if profile.secret else None,
-        "expiresAt": profile.expires_at,
-        "canRefresh": can_refresh(profile),
-        "secrets": vault.where(profile),  # where each secret lives: file, keyring, env:NAME
-    }
+    active: InForce | None
+    profiles: list[ProfileStatus]
+    problems: list[str]
 
 
 def loose_mode(path: Path) -> int | None:
@@ -50,41 +57,49 @@ def loose_mode(path: Path) -> int | None:
     return mode if mode & 0o077 else None
 
 
-def file_mode_problems() -> list[str]:
-    problems = []
+def status(provider: Provider) -> Status:
+    with collect_warnings(pass_on=False) as problems:
+        active, mine = _look(provider)
+    profiles = [
+        ProfileStatus(
+            p.id,
+            p.type,
+            p.username,
+            mask(p.secret),
+            p.expires_at,
+            can_refresh(p),
+            vault.where(p),
+        )
+        for p in mine
+    ]
+    return Status(active, profiles, problems)
+
+
+def _look(provider: Provider) -> tuple[InForce | None, list[Profile]]:
+    """The credential in force and the provider's profiles; what looks wrong is warned."""
     for path, wanted in ((paths.state_dir(), "700"), (paths.config_path(), "600")):
         mode = loose_mode(path)
         if mode is not None:
-            problems.append(
-                f"{path} is accessible to other users (mode {mode:o}); fix: chmod {wanted} {path}"
-            )
-    return problems
-
-
-def status(provider: Provider) -> Status:
-    problems = file_mode_problems()
-    store = auth_store.load(lambda message: problems.append(message))
+            warn(f"{path} is accessible to other users (mode {mode:o}); fix: chmod {wanted} {path}")
+    store = auth_store.load(warn)
     config = config_file.load(paths.config_path()).data
     mine = ranked_profiles(provider, store.profiles, config)
     now = time.time()
     for profile in mine:
-        if profile.type != "oauth" or profile.expires_at is None or profile.expires_at > now:
-            continue
-        if can_refresh(profile):
-            continue
-        problems.append(
-            f"{profile.id}: the access token expired and cannot be refreshed; "
-            + sign_in_again(provider)
-        )
+        expired = profile.expires_at is not None and profile.expires_at <= now
+        if profile.type == "oauth" and expired and not can_refresh(profile):
+            warn(
+                f"{profile.id}: the access token expired and cannot be refreshed; "
+                + sign_in_again(provider)
+            )
     registered = config_file.get_path(config, "auth", "profiles")
-    if isinstance(registered, dict):
-        for profile_id, entry in registered.items():
-            is_mine = isinstance(entry, dict) and entry.get("provider") == provider.id
-            if is_mine and profile_id not in store.profiles:
-                problems.append(
-                    f"the config names profile {profile_id} but the auth store has "
-                    f"no credential for it; sign in again or remove it"
-                )
+    for profile_id, entry in registered.items() if isinstance(registered, dict) else ():
+        mine_but_gone = profile_id not in store.profiles
+        if mine_but_gone and isinstance(entry, dict) and entry.get("provider") == provider.id:
+            warn(
+                f"the config names profile {profile_id} but the auth store has "
+                f"no credential for it; sign in again or remove it"
+            )
 
     def would_use(profile: Profile) -> Credential | None:
         # As ``credentials.active`` would, without refreshing or reading the keyring.
@@ -92,28 +107,19 @@ def status(provider: Provider) -> Status:
         usable = profile.type == "api_key" or can_refresh(profile) or fresh
         return as_credential(profile) if usable else None
 
-    in_force = pick(provider, store.profiles, config, would_use)
-    active: dict[str, Any] | None = None
-    if in_force is not None:
-        active = {
-            "source": in_force.source,
-            "profile": in_force.profile,
-            "type": in_force.type,
-            "masked": mask(in_force.secret) if in_force.secret else None,
-            "expiresAt": in_force.expires_at,
-        }
-    if in_force is not None and in_force.source != "profile":
+    found = pick(provider, store.profiles, config, would_use)
+    if found is None:
+        return None, mine
+    if found.source != "profile":
         for profile in mine:
-            problems.append(
-                f"{in_force.source.removeprefix('env:')} is set and overrides the "
+            warn(
+                f"{found.source.removeprefix('env:')} is set and overrides the "
                 f"stored profile {profile.id}"
             )
-        if (
-            os.environ.get(provider.api_key_env, "").strip()
-            and os.environ.get(provider.oauth_token_env, "").strip()
-        ):
-            problems.append(
-                f"both {provider.api_key_env} and {provider.oauth_token_env} are set; "
-                f"{provider.api_key_env} wins"
-            )
-    return Status(active=active, profiles=[_profile_json(p) for p in mine], problems=problems)
+        key, token = provider.api_key_env, provider.oauth_token_env
+        if os.environ.get(key, "").strip() and os.environ.get(token, "").strip():
+            warn(f"both {key} and {token} are set; {key} wins")
+    in_force = InForce(
+        found.source, found.profile, found.type, mask(found.secret), found.expires_at
+    )
+    return in_force, mine

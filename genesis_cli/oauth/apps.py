@@ -16,7 +16,7 @@ from typing import Any, Literal
 from genesis_cli import http
 from genesis_cli.errors import AuthError, GenesisError, NetworkError
 from genesis_cli.providers import Provider
-from genesis_cli.records import sendable
+from genesis_cli.text import sendable
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 _MAX_FIELD = 512

@@ -21,7 +21,7 @@ from genesis_cli import http
 from genesis_cli.coerce import finite_number
 from genesis_cli.errors import AuthError, NetworkError, UsageError
 from genesis_cli.providers import Provider
-from genesis_cli.records import sendable
+from genesis_cli.text import sendable
 
 DEFAULT_EXPIRES_IN = 3600
 MAX_EXPIRES_IN = 366 * 86400

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from genesis_cli.errors import AuthError
 from genesis_cli.oauth.protocol import OAuthError, SignInDenied
 from genesis_cli.providers import Provider
-from genesis_cli.records import one_line
+from genesis_cli.text import one_line
 
 
 class BadRedirect(AuthError):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from genesis_cli.errors import GenesisError, UsageError
-from genesis_cli.records import redact
+from genesis_cli.text import redact
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -150,7 +150,7 @@ class Provider:
 
     def redact(self, text: str, secrets: tuple[str | None, ...], limit: int = 300) -> str:
         """Server text made fit to show: ``secrets`` and anything shaped like one of this
-        provider's keys or tokens replaced, then cut to ``limit`` (``records.redact``)."""
+        provider's keys or tokens replaced, then cut to ``limit`` (``text.redact``)."""
         return redact(text, secrets, self.token_prefixes, limit)
 
     # --- the bundled catalog ------------------------------------------------------------

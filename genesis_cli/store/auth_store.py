@@ -27,8 +27,8 @@ from genesis_cli.fsutil import (
     reported_write_errors,
 )
 from genesis_cli.paths import lock_path
-from genesis_cli.records import sendable
 from genesis_cli.store.vault import SECRET_FIELDS, SecretRef
+from genesis_cli.text import sendable
 
 T = TypeVar("T")
 STORE_VERSION = 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from genesis_cli.errors import AuthError, GenesisError
-from genesis_cli.records import sendable
+from genesis_cli.text import sendable
 
 if TYPE_CHECKING:
     from genesis_cli.store.auth_store import Profile

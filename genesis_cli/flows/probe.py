@@ -1,4 +1,4 @@
-"""``genesis models test``: ask a model for one token. Does it answer, how fast, and if not why.
+"""Probing a model (``genesis models test``): does it answer one token, how fast, if not why.
 
 One ``POST <base>/chat/completions`` with ``max_tokens: 1`` (one request of quota), bounded by
 ``GENESIS_HTTP_TIMEOUT`` and never retried. Chutes' answers are mapped to a reason (docs/models.md).
@@ -7,7 +7,6 @@ One ``POST <base>/chat/completions`` with ``max_tokens: 1`` (one request of quot
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from genesis_cli import catalog, http
 from genesis_cli.errors import ExitCode, NetworkError, UsageError
@@ -56,34 +55,19 @@ def next_step(provider: Provider, reason: str) -> str:
 
 
 @dataclass
-class TestResult:
+class ProbeResult:
     ref: str
     ok: bool
     status: int | None = None
     latency_ms: int | None = None
-    reason: str | None = None
+    reason: str | None = None  # a key of REASONS when it failed
     detail: str | None = None
     retry_after: int | None = None
     suggestions: list[str] = field(default_factory=list)
-    hint: str | None = None  # what to do next, when it failed
-
-    __test__ = False  # not a pytest class
 
     @property
     def exit_code(self) -> ExitCode:
         return ExitCode.OK if self.ok else REASONS[self.reason or "bad_response"][0]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ref": self.ref,
-            "ok": self.ok,
-            "status": self.status,
-            "latencyMs": self.latency_ms,
-            "reason": self.reason,
-            "detail": self.detail,
-            "retryAfter": self.retry_after,
-            "suggestions": self.suggestions,
-        }
 
 
 def _reason(status: int) -> str:
@@ -102,7 +86,7 @@ def _reason(status: int) -> str:
     return "bad_response"
 
 
-def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
+def probe(provider: Provider, model_ref: str, secret: str) -> ProbeResult:
     """Send the one-token request for ``model_ref`` (``<provider>/<id>``) with ``secret``."""
     model_id = provider.model_id(model_ref) or model_ref
     body = {
@@ -121,15 +105,9 @@ def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
             max_bytes=1024 * 1024,
         )
     except NetworkError as exc:
-        return TestResult(
-            model_ref,
-            False,
-            reason="network",
-            detail=exc.message,
-            hint=next_step(provider, "network"),
-        )
+        return ProbeResult(model_ref, False, reason="network", detail=exc.message)
     latency = round(response.elapsed * 1000)
-    result = TestResult(model_ref, False, status=response.status, latency_ms=latency)
+    result = ProbeResult(model_ref, False, status=response.status, latency_ms=latency)
     if response.status == 200:
         try:
             answer = response.json()
@@ -140,10 +118,8 @@ def test_model(provider: Provider, model_ref: str, secret: str) -> TestResult:
             return result
         result.reason = "bad_response"
         result.detail = "HTTP 200 without a 'choices' list"
-        result.hint = next_step(provider, result.reason)
         return result
     result.reason = _reason(response.status)
-    result.hint = next_step(provider, result.reason)
     result.detail = provider.redact(response.detail(), (secret,))
     if result.reason == "rate_limited":
         result.retry_after = response.retry_after()
