@@ -113,8 +113,10 @@ def test_a_store_readable_by_others_is_reported_and_made_private_by_the_next_wri
     put(API)
     path = state_dir / "auth-profiles.toml"
     path.chmod(0o644)
-    warnings: list[str] = []
-    auth_store.load(warnings.append)
+    from genesis_cli.records import collect_warnings
+
+    with collect_warnings() as warnings:
+        auth_store.load()
     assert mode(path) == 0o644  # reading never changes a file's mode
     assert len(warnings) == 1 and "chmod 600" in warnings[0] and "644" in warnings[0]
     put(OAUTH)

@@ -95,7 +95,7 @@ def test_local_sign_in_completes_through_the_browser(idp, models_server, state_d
     terminal = FakeTerminal()
     result = sign_in(client(), remote=False, io=terminal)
     assert result.profile == "chutes:alice" and result.username == "alice"
-    assert result.catalog.source == "live"
+    assert result.found.source == "live"
     assert terminal.pages == [(200, terminal.pages[0][1])]
     assert "Signed in to Chutes" in terminal.pages[0][1]
     form = idp.token_forms[0]

@@ -129,7 +129,7 @@ def onboard(
 
     raw_key = _read_api_key(provider, api_key_stdin, interactive, ui)
     with ui.spinner(f"Checking the key with {provider.display_name}…"):
-        result = onboard_api_key(provider, raw_key, warn=ui.warn, choices=choices)
+        result = onboard_api_key(provider, raw_key, choices)
     _report(provider, ui, result)
 
 
@@ -229,10 +229,8 @@ def _read_api_key(provider: Provider, from_stdin: bool, interactive: bool, ui: U
 
 
 def _report(provider: Provider, ui: UI, result: OnboardResult) -> None:
-    for warning in result.warnings:
-        ui.warn(warning)
     if ui.json_mode:
-        ui.emit_json(result.to_json())
+        ui.emit_json(result)
         return
     if result.expires_at:
         minutes = max(0, round((result.expires_at - time.time()) / 60))
@@ -240,7 +238,7 @@ def _report(provider: Provider, ui: UI, result: OnboardResult) -> None:
     who = f" as {result.username}" if result.username else ""
     name = provider.display_name
     kind = "API key" if result.type == "api_key" else f"Sign in with {name}"
-    found = result.catalog
+    found = result.found
     source = found.source if not found.fell_back else f"bundled: {found.reason}"
     rows = [
         ("profile", f"{result.profile} ({result.masked})"),

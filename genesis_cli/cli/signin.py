@@ -170,4 +170,4 @@ def sign_in_at_terminal(
             )
     else:
         remote = not browser
-    return sign_in(client, remote=remote, io=TerminalInteraction(ui), warn=ui.warn, choices=choices)
+    return sign_in(client, remote=remote, io=TerminalInteraction(ui), choices=choices)

@@ -34,7 +34,7 @@ def redirect_uri(provider: Provider, explicit: str | None) -> str:
 
 def stored_app(provider: Provider, warn: Warn | None = None) -> OAuthApp | None:
     """The stored app, its secret read from the keyring when it is kept there."""
-    app = auth_store.load(warn).clients.get(provider.id)
+    app = auth_store.load().clients.get(provider.id)
     if app is None or not app.secret_ref:
         return app
     secret = vault.resolve_ref(f"[clients.{provider.id}]", "client_secret", app.secret_ref)
@@ -54,7 +54,7 @@ def create(
     user) it tries once more with a new random name. With ``secret_store="keyring"`` the
     client secret goes to the OS keyring, which is checked before Chutes is asked; if it
     fails after Chutes answered, the secret is kept in the file (Chutes shows it only once)."""
-    auth_store.load(warn)  # an unreadable store fails (exit 4) before Chutes is asked
+    auth_store.load()  # an unreadable store fails (exit 4) before Chutes is asked
     if secret_store == "keyring":
         vault.probe()
     try:
@@ -85,7 +85,7 @@ def create(
             if warn:
                 warn(f"{exc.message}; kept the app's secret in the auth store file instead")
     try:
-        auth_store.set_client(provider.id, stored, warn)
+        auth_store.set_client(provider.id, stored)
     except GenesisError as exc:
         raise GenesisError(
             f"{provider.display_name} created the app {created.app_id}, but genesis could not "
@@ -126,7 +126,7 @@ def show(provider: Provider, warn: Warn | None = None) -> AppReport | None:
 def delete(provider: Provider, api_key: str, app: OAuthApp, warn: Warn | None = None) -> bool:
     """Delete the app at Chutes, then the stored client. ``False`` when Chutes had none."""
     existed = apps.delete(provider, api_key, app.app_id) if app.app_id else False
-    auth_store.set_client(provider.id, None, warn)
+    auth_store.set_client(provider.id, None)
     if app.secret_ref:
         vault.forget_ref(app.secret_ref)
     return existed

@@ -27,6 +27,7 @@ from genesis_cli.fsutil import (
     reported_write_errors,
 )
 from genesis_cli.paths import lock_path
+from genesis_cli.records import warn
 from genesis_cli.store.vault import SECRET_FIELDS, SecretRef
 from genesis_cli.text import sendable
 
@@ -35,18 +36,18 @@ STORE_VERSION = 1
 _LATEST_EXPIRY = 253402300799  # 9999-12-31T23:59:59Z
 _HINT_INVALID = "fix the file by hand or move it away (genesis never overwrites it)"
 
-# TOML key -> (attribute, accepted Python types), in the order they are written.
-_FIELDS: dict[str, tuple[str, tuple[type, ...]]] = {
-    "type": ("type", (str,)),
-    "provider": ("provider", (str,)),
-    "key": ("key", (str,)),
-    "access": ("access", (str,)),
-    "refresh": ("refresh", (str,)),
-    "expires_at": ("expires_at", (int,)),
-    "client_id": ("client_id", (str,)),
-    "client_secret": ("client_secret", (str,)),
-    "scopes": ("scopes", (list,)),
-    "username": ("username", (str,)),
+# A profile's TOML keys (its attributes too) and their types, in the order they are written.
+_FIELDS: dict[str, type] = {
+    "type": str,
+    "provider": str,
+    "key": str,
+    "access": str,
+    "refresh": str,
+    "expires_at": int,
+    "client_id": str,
+    "client_secret": str,
+    "scopes": list,
+    "username": str,
 }
 
 
@@ -92,7 +93,7 @@ class OAuthApp:
         return f"OAuthApp(client_id={self.client_id!r}, app_id={self.app_id!r})"
 
 
-# TOML key -> attribute of an OAuthApp, in the order they are written.
+# An OAuthApp's TOML keys (its attributes too), in the order they are written.
 _CLIENT_FIELDS = ("app_id", "client_id", "client_secret", "redirect_uri", "name")
 
 
@@ -113,20 +114,20 @@ def _profile_from(path: Path, profile_id: str, table: Any) -> Profile:
         raise _invalid(path, f"profile {profile_id!r} is not a table")
     values: dict[str, Any] = {}
     refs: list[tuple[str, SecretRef]] = []
-    for toml_key, (attr, types) in _FIELDS.items():
-        if toml_key not in table:
+    for key, expected in _FIELDS.items():
+        if key not in table:
             continue
-        value: Any = table[toml_key]
-        if toml_key in SECRET_FIELDS and isinstance(value, dict):
-            refs.append((toml_key, SecretRef.parse(value)))
+        value: Any = table[key]
+        if key in SECRET_FIELDS and isinstance(value, dict):
+            refs.append((key, SecretRef.parse(value)))
             continue
-        if isinstance(value, bool) or not isinstance(value, types):
-            raise _invalid(path, f"profile {profile_id!r}: {toml_key!r} has the wrong type")
+        if isinstance(value, bool) or not isinstance(value, expected):
+            raise _invalid(path, f"profile {profile_id!r}: {key!r} has the wrong type")
         if isinstance(value, list):
             if not all(isinstance(s, str) for s in value):
                 raise _invalid(path, f"profile {profile_id!r}: 'scopes' must be strings")
             value = tuple(value)
-        values[attr] = value
+        values[key] = value
     expires_at = values.get("expires_at")
     if expires_at is not None and not 0 <= expires_at <= _LATEST_EXPIRY:
         raise _invalid(path, f"profile {profile_id!r}: 'expires_at' is not a time genesis wrote")
@@ -144,26 +145,26 @@ def _profile_from(path: Path, profile_id: str, table: Any) -> Profile:
     return Profile(id=profile_id, refs=tuple(sorted(refs)), **values)
 
 
-def _loose_mode_warning(path: Path, warn: Callable[[str], None] | None) -> None:
+def _loose_mode_warning(path: Path) -> None:
     """Reading never changes a file's mode; the next write makes the store 0600 again."""
     try:
         mode = stat.S_IMODE(os.lstat(path).st_mode)
     except OSError:
         return
-    if mode & 0o077 and warn:
+    if mode & 0o077:
         warn(f"{path} is readable by others (mode {mode:o}): run `chmod 600 {path}`")
 
 
-def load(warn: Callable[[str], None] | None = None) -> Store:
-    return _load(paths.auth_store_path(), warn)[0]
+def load() -> Store:
+    return _load(paths.auth_store_path())[0]
 
 
-def _load(path: Path, warn: Callable[[str], None] | None) -> tuple[Store, bytes | None]:
+def _load(path: Path) -> tuple[Store, bytes | None]:
     """The store and its bytes, read once through the hardened reader (no links, no FIFO)."""
     raw = read_if_present(path, follow=False)
     if raw is None:
         return Store(path=path), None
-    _loose_mode_warning(path, warn)
+    _loose_mode_warning(path)
     profiles, clients = _parse(path, raw)
     return Store(path=path, profiles=profiles, exists=True, clients=clients), raw
 
@@ -219,21 +220,17 @@ def _parse(path: Path, raw: bytes) -> tuple[dict[str, Profile], dict[str, OAuthA
 
 def _write_fields(table: Any, profile: Profile) -> None:
     refs = dict(profile.refs)
-    for toml_key, (attr, _types) in _FIELDS.items():
-        if toml_key in refs:  # a reference, never the value it stands for
-            table[toml_key] = _inline(refs[toml_key])
-            continue
-        value = getattr(profile, attr)
-        if value is None or (toml_key == "scopes" and not value):
-            if toml_key in table:
-                del table[toml_key]
-            continue
-        table[toml_key] = list(value) if toml_key == "scopes" else value
+    for key in _FIELDS:
+        value = getattr(profile, key)
+        if key in refs:  # a reference, never the value it stands for
+            table[key] = _inline(refs[key])
+        elif value is None or (key == "scopes" and not value):
+            table.pop(key, None)
+        else:
+            table[key] = list(value) if key == "scopes" else value
 
 
-def update(
-    change: Callable[[dict[str, Profile]], T], warn: Callable[[str], None] | None = None
-) -> T:
+def update(change: Callable[[dict[str, Profile]], T]) -> T:
     """Change the profiles under the store's lock (re-read there) and write them atomically.
 
     ``change`` mutates a dict of profiles; only the profiles it added, changed or removed
@@ -259,12 +256,10 @@ def update(
             _write_fields(tables[profile_id], profile)
         return result, True
 
-    return _edit(edit, warn)
+    return _edit(edit)
 
 
-def set_client(
-    provider: str, app: OAuthApp | None, warn: Callable[[str], None] | None = None
-) -> None:
+def set_client(provider: str, app: OAuthApp | None) -> None:
     """Store (or, with ``None``, remove) the OAuth app of ``provider`` under the store's lock."""
 
     def edit(store: Store, document: Any) -> tuple[None, bool]:
@@ -286,7 +281,7 @@ def set_client(
         tables[provider] = table
         return None, True
 
-    _edit(edit, warn)
+    _edit(edit)
 
 
 def check_paths() -> None:
@@ -323,7 +318,7 @@ def _super_table(document: Any, name: str) -> Any:
     return tables
 
 
-def _edit(edit: Callable[[Store, Any], tuple[T, bool]], warn: Callable[[str], None] | None) -> T:
+def _edit(edit: Callable[[Store, Any], tuple[T, bool]]) -> T:
     """Run ``edit(store, tomlkit document)`` under the store's lock (the store re-read there)
     and write the document atomically when ``edit`` says it changed it."""
     import tomlkit
@@ -332,7 +327,7 @@ def _edit(edit: Callable[[Store, Any], tuple[T, bool]], warn: Callable[[str], No
     with reported_write_errors(path):
         ensure_private_dir(path.parent)
         with locked(path):
-            store, raw = _load(path, warn)
+            store, raw = _load(path)
             document = tomlkit.parse(raw.decode()) if raw is not None else tomlkit.document()
             if "version" not in document:
                 document["version"] = STORE_VERSION  # first, before any table

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from genesis_cli.errors import AuthError, GenesisError
+from genesis_cli.records import warn
 from genesis_cli.text import sendable
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ def where(profile: Profile) -> dict[str, str]:
     return found
 
 
-def stash(profile: Profile, *, all_fields: bool, warn: Any = None) -> Profile:
+def stash(profile: Profile, *, all_fields: bool) -> Profile:
     """Move secrets of ``profile`` into the keyring, leaving references.
 
     With ``all_fields`` (onboarding with ``--secret-store keyring``) every secret goes; a
@@ -233,8 +234,7 @@ def stash(profile: Profile, *, all_fields: bool, warn: Any = None) -> Profile:
                     delete(done)
                 raise
             refs.pop(field, None)
-            if warn:
-                warn(f"{exc.message}; kept the new {field} of {profile.id} in the auth store file")
+            warn(f"{exc.message}; kept the new {field} of {profile.id} in the auth store file")
             continue
         written.append(name)
         refs[field] = SecretRef.keyring(name)
