@@ -152,14 +152,14 @@ def test_eight_processes_send_one_refresh_request_between_them(
 ) -> None:
     store_oauth_profile(idp, expires_in=60)
     idp.refresh_delay = 0.3  # keep the first refresh in flight while the others queue up
-    invoke("models", "list", "--refresh")  # a fresh cache: the processes only need the token
+    invoke("models", "list", "--refresh")  # the network is asked: one refresh
     assert idp.refresh_requests == 1
     store_oauth_profile(idp, expires_in=60)
     before = idp.refresh_requests
     env = {**os.environ}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "genesis_cli", "models", "list", "--json"],
+            [sys.executable, "-m", "genesis_cli", "auth", "token"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

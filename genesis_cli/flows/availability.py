@@ -16,7 +16,6 @@ from genesis_cli.providers import Provider
 from genesis_cli.records import Model
 
 MAX_SUGGESTIONS = 3
-MAX_SCORED = 200  # full similarity scores computed per missing model, at most
 _DIGITS = re.compile(r"\d+")
 
 
@@ -57,28 +56,14 @@ def suggest(
     shape = _DIGITS.sub("#", model_id.lower())
     matcher = difflib.SequenceMatcher(None, shape, "")
 
-    def bound(candidate: str) -> float:
-        """An upper bound of ``closeness`` that is cheap to compute."""
-        matcher.set_seq2(_DIGITS.sub("#", candidate.lower()))
-        return matcher.quick_ratio()
-
-    def closeness(candidate: str) -> float:
-        matcher.set_seq2(_DIGITS.sub("#", candidate.lower()))
-        return matcher.ratio()
-
     def ranked(names: list[str], floor: float, wanted: int) -> list[str]:
-        """The ``wanted`` closest of ``names`` (at least ``floor``), newest first among equals.
-        Candidates are scored in order of their upper bound, and scoring stops once no bound
-        can beat the best found, or after ``MAX_SCORED``: a 10,000-model catalog stays fast."""
-        scored: dict[str, float] = {}
-        for upper, name in sorted(((bound(n), n) for n in names), reverse=True):
-            kth = sorted(scored.values(), reverse=True)[wanted - 1] if len(scored) >= wanted else -1
-            if upper < max(floor, kth) or len(scored) >= MAX_SCORED:
-                break
-            scored[name] = closeness(name)
-        keep = [n for n, score in scored.items() if score >= floor]
-        newest_first = sorted(keep, key=_natural, reverse=True)
-        return sorted(newest_first, key=scored.__getitem__, reverse=True)[:wanted]
+        """The ``wanted`` closest of ``names`` (at least ``floor``), newest first among equals."""
+        scored = {}
+        for name in names:
+            matcher.set_seq2(_DIGITS.sub("#", name.lower()))
+            scored[name] = matcher.ratio()
+        keep = sorted((n for n in names if scored[n] >= floor), key=_natural, reverse=True)
+        return sorted(keep, key=scored.__getitem__, reverse=True)[:wanted]
 
     candidates = [c for c in live_ids if c != model_id]
     same = [c for c in candidates if vendor is not None and c.split("/", 1)[0].lower() == vendor]

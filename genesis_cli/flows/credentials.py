@@ -1,6 +1,9 @@
-"""Which credential is in force at run time (docs/signin.md). One precedence, used by every command:
-``<PREFIX>_API_KEY``, then ``<PREFIX>_OAUTH_TOKEN``, then the stored profiles of the provider
-(``auth.order.<id>`` first, then OAuth before API key, each in file order)."""
+"""Which credential is in force (docs/signin.md): the one precedence every command uses.
+
+``<PREFIX>_API_KEY``, then ``<PREFIX>_OAUTH_TOKEN``, then the provider's stored profiles
+(``auth.order.<id>`` first, then OAuth before API key, each in file order). An OAuth token
+in ``<PREFIX>_API_KEY`` that genesis exported from a profile stands for that profile.
+"""
 
 from __future__ import annotations
 
@@ -36,11 +39,11 @@ def is_oauth_token(provider: Provider, value: str) -> bool:
 
 
 def env_credential(provider: Provider) -> Credential | None:
-    """``<PREFIX>_API_KEY``, else ``<PREFIX>_OAUTH_TOKEN``. An OAuth access token (``cak_...``)
-    in ``<PREFIX>_API_KEY`` (genesis exports one there) is a token, not an API key."""
+    """``<PREFIX>_API_KEY`` (an OAuth access token there is a token), else
+    ``<PREFIX>_OAUTH_TOKEN``."""
     key = _from_env(provider.api_key_env)
     if key:
-        kind: Literal["api_key", "token"] = "token" if is_oauth_token(provider, key) else "api_key"
+        kind: Literal["token", "api_key"] = "token" if is_oauth_token(provider, key) else "api_key"
         return Credential(source=f"env:{provider.api_key_env}", type=kind, secret=key)
     token = _from_env(provider.oauth_token_env)
     if token:
@@ -48,12 +51,10 @@ def env_credential(provider: Provider) -> Credential | None:
     return None
 
 
-def _may_be_exported(provider: Provider, credential: Credential | None) -> bool:
-    """An OAuth token in ``<PREFIX>_API_KEY``: perhaps one genesis exported from a profile."""
-    return (
-        credential is not None
-        and credential.type == "token"
-        and credential.source == f"env:{provider.api_key_env}"
+def _maybe_exported(provider: Provider, found: Credential | None) -> bool:
+    return found is not None and (found.type, found.source) == (
+        "token",
+        f"env:{provider.api_key_env}",
     )
 
 
@@ -61,7 +62,7 @@ def exported_profile(
     provider: Provider, profiles: dict[str, Profile], token: str
 ) -> Profile | None:
     """The stored OAuth profile whose access token ``token`` is (wherever it is kept)."""
-    import hmac
+    import hmac  # only when a token is compared
 
     for profile in profiles.values():
         if profile.provider != provider.id or profile.type != "oauth":
@@ -82,13 +83,12 @@ def ranked_profiles(
     provider: Provider, profiles: dict[str, Profile], config: dict[str, Any]
 ) -> list[Profile]:
     """The provider's stored profiles in the order they are tried."""
-    mine = [p for p in profiles.values() if p.provider == provider.id]
+    mine = sorted(
+        (p for p in profiles.values() if p.provider == provider.id), key=lambda p: p.type != "oauth"
+    )
     order = config_file.auth_order(config, provider.id) if isinstance(config, dict) else None
-    default = sorted(mine, key=lambda p: p.type != "oauth")
-    if not order:
-        return default
-    listed = [profiles[pid] for pid in order if pid in profiles and profiles[pid] in mine]
-    return listed + [p for p in default if p not in listed]
+    listed = [profiles[pid] for pid in order or () if pid in profiles and profiles[pid] in mine]
+    return listed + [p for p in mine if p not in listed]
 
 
 def pick(
@@ -98,12 +98,10 @@ def pick(
     usable: Callable[[Profile], Credential | None],
 ) -> Credential | None:
     """The precedence itself: the env credential, else the first profile ``usable`` accepts.
-
-    ``active`` passes a ``usable`` that refreshes and reads the keyring; ``auth status``
-    one that only looks, so that showing the status changes nothing.
-    """
+    ``active`` passes a ``usable`` that refreshes and reads the keyring; ``auth status`` one
+    that only looks, so that showing the status changes nothing."""
     from_env = env_credential(provider)
-    if from_env is not None and _may_be_exported(provider, from_env):
+    if from_env is not None and _maybe_exported(provider, from_env):
         exported = exported_profile(provider, profiles, from_env.secret)
         if exported is not None:
             return usable(exported) or from_env
@@ -117,13 +115,7 @@ def pick(
 
 
 def as_credential(profile: Profile) -> Credential:
-    return Credential(
-        source="profile",
-        type=profile.type,
-        secret=profile.secret or "",
-        profile=profile.id,
-        expires_at=profile.expires_at,
-    )
+    return Credential("profile", profile.type, profile.secret or "", profile.id, profile.expires_at)
 
 
 def _usable(provider: Provider, profile: Profile) -> Credential | None:
@@ -133,9 +125,22 @@ def _usable(provider: Provider, profile: Profile) -> Credential | None:
     return as_credential(profile) if profile.secret else None
 
 
+def active(provider: Provider) -> Credential | None:
+    """The credential in force, by ``pick``; the store is read only when the environment
+    does not decide, the config only when a profile is stored."""
+    from_env = env_credential(provider)
+    if from_env is not None and not _maybe_exported(provider, from_env):
+        return from_env
+    store = auth_store.load()
+    if not store.profiles:
+        return from_env
+    config = config_file.load(paths.config_path()).data
+    return pick(provider, store.profiles, config, lambda p: _usable(provider, p))
+
+
 def chosen(provider: Provider, profile_id: str | None) -> Credential | None:
-    """The credential to use or hand on: the stored ``profile_id`` when given (refreshed
-    first when it is OAuth and due), else the active one."""
+    """The stored ``profile_id`` when given (refreshed first when OAuth and due), else the
+    active credential."""
     if profile_id is None:
         return active(provider)
     profile = auth_store.load().profiles.get(profile_id)
@@ -143,6 +148,35 @@ def chosen(provider: Provider, profile_id: str | None) -> Credential | None:
         return None
     check_provider(provider, profile)
     return _usable(provider, profile)
+
+
+def required(provider: Provider, profile_id: str | None, purpose: str = "") -> Credential:
+    """``chosen``, or exit 3 saying there is none (``purpose``: "to test with", ...)."""
+    found = chosen(provider, profile_id)
+    if found is not None:
+        return found
+    if profile_id is not None:
+        raise AuthError(
+            f"there is no usable profile {profile_id!r}", hint="see `genesis auth status`"
+        )
+    raise AuthError(
+        f"no {provider.display_name} credential{' ' + purpose if purpose else ''}",
+        hint=f"run `genesis onboard`, or set {provider.api_key_env}",
+    )
+
+
+def api_key(provider: Provider) -> str | None:
+    """The API key at hand (the management API takes no OAuth token): ``<PREFIX>_API_KEY``
+    when it holds one, else the first stored API-key profile in the same order."""
+    from_env = env_credential(provider)
+    if from_env is not None and from_env.type == "api_key":
+        return from_env.secret
+    store = auth_store.load()
+    config = config_file.load(paths.config_path()).data if store.profiles else {}
+    for profile in ranked_profiles(provider, store.profiles, config):
+        if profile.type == "api_key":
+            return vault.resolve(profile).key
+    return None
 
 
 def check_provider(provider: Provider, profile: Profile) -> None:
@@ -166,45 +200,3 @@ def named_profiles(
         raise UsageError(f"there is no profile {profile_id!r} (stored: {known})")
     check_provider(provider, profiles[profile_id])
     return [profiles[profile_id]]
-
-
-def required(provider: Provider, profile_id: str | None, purpose: str = "") -> Credential:
-    """``chosen``, or exit 3 saying there is none (``purpose``: "to test with", ...)."""
-    found = chosen(provider, profile_id)
-    if found is not None:
-        return found
-    if profile_id is not None:
-        raise AuthError(
-            f"there is no usable profile {profile_id!r}", hint="see `genesis auth status`"
-        )
-    raise AuthError(
-        f"no {provider.display_name} credential{' ' + purpose if purpose else ''}",
-        hint=f"run `genesis onboard`, or set {provider.api_key_env}",
-    )
-
-
-def active(provider: Provider) -> Credential | None:
-    """The credential in force, by ``pick``; the config is read only when a profile is stored."""
-    from_env = env_credential(provider)
-    if from_env is not None and not _may_be_exported(provider, from_env):
-        return from_env  # the store is not even read
-    store = auth_store.load()
-    if not store.profiles:
-        return from_env
-    config = config_file.load(paths.config_path()).data
-    return pick(provider, store.profiles, config, lambda p: _usable(provider, p))
-
-
-def api_key(provider: Provider) -> str | None:
-    """The API key at hand, without asking (the management API takes an API key, not an
-    OAuth token): ``<PREFIX>_API_KEY`` when it holds one, else the first stored API-key
-    profile in the run-time order, its key read wherever it is kept (file, keyring, env)."""
-    from_env = env_credential(provider)
-    if from_env is not None and from_env.type == "api_key":
-        return from_env.secret
-    store = auth_store.load()
-    config = config_file.load(paths.config_path()).data if store.profiles else {}
-    for profile in ranked_profiles(provider, store.profiles, config):
-        if profile.type == "api_key":
-            return vault.resolve(profile).key
-    return None
