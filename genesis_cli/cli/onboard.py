@@ -123,8 +123,6 @@ def onboard(
             )
         _report(provider, ui, sign_in_at_terminal(provider, ui, browser, choices))
         return
-    if api_key_stdin and choice != provider.api_key_choice:
-        raise UsageError(f"--api-key-stdin goes with --auth-choice {provider.api_key_choice}")
     from genesis_cli.flows.onboard import onboard_api_key
 
     raw_key = _read_api_key(provider, api_key_stdin, interactive, ui)
@@ -243,30 +241,18 @@ def _report(provider: Provider, ui: UI, result: OnboardResult) -> None:
     rows = [
         ("profile", f"{result.profile} ({result.masked})"),
         ("catalog", f"{len(found.models)} models ({source})"),
-        ("default", result.registration.default),
+        ("default", result.default),
     ]
-    rows += [
-        ("alias", f"{alias} -> {target}") for alias, target in result.registration.aliases.items()
-    ]
-    rows += [("skipped", f"{s['alias']}: {s['reason']}") for s in result.registration.skipped]
-    changes = result.registration.models
-    rows.append(
-        (
-            "models",
-            f"{changes.added} added, {changes.updated} updated, {changes.removed} removed"
-            + (f", {len(changes.kept)} kept because something names them" if changes.kept else ""),
-        )
-    )
-    if result.probe is not None:
-        probe = result.probe
-        rows.append(
-            (
-                "probe",
-                f"ok in {probe['latencyMs']} ms"
-                if probe["ok"]
-                else f"failed: {probe['reason']} ({probe['detail']})",
-            )
-        )
+    rows += [("alias", f"{alias} -> {target}") for alias, target in result.aliases.items()]
+    rows += [("skipped", f"{s['alias']}: {s['reason']}") for s in result.skipped_aliases]
+    changes = result.models
+    kept = f", {len(changes.kept)} kept because something names them" if changes.kept else ""
+    done = f"{changes.added} added, {changes.updated} updated, {changes.removed} removed{kept}"
+    rows.append(("models", done))
+    probe = result.probe
+    if probe is not None:
+        said = f"failed: {probe['reason']} ({probe['detail']})"
+        rows.append(("probe", f"ok in {probe['latencyMs']} ms" if probe["ok"] else said))
     state = "updated" if result.config_changed else "already up to date"
     rows.append(("config", f"{result.config_path} ({state})"))
     ui.summary(f"Connected to {name}{who} ({kind})", rows)

@@ -11,12 +11,11 @@ from typing import Any
 
 from genesis_cli import catalog, http, paths
 from genesis_cli.config import config_file
-from genesis_cli.config.schema import Registration, register
+from genesis_cli.config.schema import ModelChanges, register
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import availability, openclaw
 from genesis_cli.flows.availability import Unavailable
 from genesis_cli.flows.credentials import is_oauth_token
-from genesis_cli.fsutil import check_private_dir
 from genesis_cli.providers import Provider
 from genesis_cli.records import Catalog, collect_warnings, to_json, warn
 from genesis_cli.store import auth_store, vault
@@ -51,52 +50,27 @@ class Plan:
 class OnboardResult:
     profile: str
     type: str
+    username: str | None
     masked: str
     found: Catalog
-    registration: Registration
+    default: str
+    aliases: dict[str, str]  # alias -> model ref, now in place
+    skipped_aliases: list[dict[str, str]]
     config_path: Path
-    username: str | None = None
+    warnings: list[str]
+    models: ModelChanges
+    unavailable: list[Unavailable]
     expires_at: int | None = None
     config_changed: bool = False
-    warnings: list[str] = field(default_factory=list)
-    unavailable: list[Unavailable] = field(default_factory=list)
     probe: dict[str, Any] | None = None
 
-    json_keys = (
-        "profile",
-        "type",
-        "username",
-        "masked",
-        "catalog",
-        "default",
-        "aliases",
-        "skipped_aliases",
-        "config_path",
-        "warnings",
-        "models",
-        "unavailable",
-        "probe",
-    )
+    json_keys = ("profile", "type", "username", "masked", "catalog", "default", "aliases",
+                 "skipped_aliases", "config_path", "warnings", "models", "unavailable",
+                 "probe")  # fmt: skip
 
     @property
     def catalog(self) -> dict[str, Any]:
         return {"source": self.found.source, "count": len(self.found.models)}
-
-    @property
-    def default(self) -> str:
-        return self.registration.default
-
-    @property
-    def aliases(self) -> dict[str, str]:
-        return self.registration.aliases
-
-    @property
-    def skipped_aliases(self) -> list[dict[str, str]]:
-        return self.registration.skipped
-
-    @property
-    def models(self) -> Any:
-        return self.registration.models
 
 
 def normalize_api_key(provider: Provider, raw: str) -> str:
@@ -154,8 +128,6 @@ def preflight(provider: Provider, choices: Choices) -> None:
             exec_provider=(openclaw.secret_provider_name(provider), {}),  # its shape only
         )
     auth_store.load()
-    if paths.state_dir().exists():
-        check_private_dir(paths.state_dir())  # where the secrets will go
     openclaw.exec_provider(provider, {})  # OpenClaw can run this genesis
 
 
@@ -283,15 +255,18 @@ def onboard(
     result = OnboardResult(
         profile=profile.id,
         type=profile.type,
+        username=profile.username,
         masked=mask(secret) or "",
         found=found,
-        registration=registration,
+        default=registration.default,
+        aliases=registration.aliases,
+        skipped_aliases=registration.skipped,
         config_path=path,
-        username=profile.username,
+        warnings=warnings,
+        models=registration.models,
+        unavailable=plan.unavailable,
         expires_at=profile.expires_at,
         config_changed=changed,
-        warnings=warnings,
-        unavailable=plan.unavailable,
     )
     if choices.probe:  # one `models test` of the new default; never fails the onboarding
         from genesis_cli.flows.probe import probe
