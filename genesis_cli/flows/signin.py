@@ -96,13 +96,11 @@ def _paste_loop(
             ) from None
         try:
             return redirect.parse_pasted(provider, line, request.state)
-        except protocol.SignInDenied:
-            raise
         except redirect.BadRedirect as exc:
             if attempt == PASTE_ATTEMPTS:
                 raise
             io.notify(f"{exc.message}." + (f" {exc.hint}." if exc.hint else "") + " Try again.")
-    raise AssertionError("unreachable")
+    raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
 def _paste_reader(

@@ -1,9 +1,7 @@
 """OAuth sign-in, the protocol part: PKCE, the authorize URL, token requests, userinfo.
 
-Silent and stateless: no disk, no printing. Every request goes through ``http.request``
-(total deadline, size cap, TLS verified, errors redacted). Not requests-oauthlib: its
-import cost is small (~12 ms over requests), but its session retries and refreshes on its own
-terms, while genesis must classify every failure itself and never resend a refresh blindly.
+Silent and stateless: no disk, no printing; every request goes through ``http.request``.
+Why not requests-oauthlib: CONTRIBUTING.md, "Design reasons".
 """
 
 from __future__ import annotations
@@ -195,10 +193,13 @@ def _transient(status: int, error: Any) -> bool:
     return status >= 500 or status == 429 or error in _TRANSIENT_ERRORS
 
 
+def _with_client(client: Client, form: dict[str, str]) -> dict[str, str]:
+    secret = {"client_secret": client.client_secret} if client.client_secret else {}
+    return {**form, "client_id": client.client_id, **secret}
+
+
 def _token_request(client: Client, form: dict[str, str], requested: tuple[str, ...]) -> Tokens:
-    form = {**form, "client_id": client.client_id}
-    if client.client_secret:
-        form["client_secret"] = client.client_secret
+    form = _with_client(client, form)
     sent_at = time.time()
     response = http.request("POST", client.endpoint("token"), data=form)
     try:
@@ -303,9 +304,7 @@ def userinfo(base_url: str, access: str) -> dict[str, Any] | None:
 
 def revoke(client: Client, token: str) -> bool:
     """Best effort revocation; ``True`` when the server accepted it."""
-    form = {"token": token, "client_id": client.client_id}
-    if client.client_secret:
-        form["client_secret"] = client.client_secret
+    form = _with_client(client, {"token": token})
     try:
         response = http.request("POST", client.endpoint("token/revoke"), data=form)
     except NetworkError:
