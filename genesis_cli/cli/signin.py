@@ -83,16 +83,12 @@ def _client_credentials(provider: Provider, ui: UI) -> tuple[str, str, str | Non
     client_secret = os.environ.get(provider.client_secret_env, "").strip()
     stored = apps.stored_app(provider, ui.warn)
     if client_id:
-        same = stored is not None and stored.client_id == client_id
-        redirect = stored.redirect_uri if same and stored else None
-        if not client_secret and same and stored:
-            client_secret = stored.client_secret
+        same = stored if stored is not None and stored.client_id == client_id else None
+        redirect = same.redirect_uri if same else None
+        client_secret = client_secret or (same.client_secret if same else "")
     elif stored is not None:
-        client_id, client_secret, redirect = (
-            stored.client_id,
-            stored.client_secret,
-            stored.redirect_uri,
-        )
+        client_id, client_secret = stored.client_id, stored.client_secret
+        redirect = stored.redirect_uri
     else:
         created = _offer_new_app(provider, ui)
         if created is not None:

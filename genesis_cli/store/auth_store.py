@@ -231,11 +231,8 @@ def _write_fields(table: Any, profile: Profile) -> None:
 
 
 def update(change: Callable[[dict[str, Profile]], T]) -> T:
-    """Change the profiles under the store's lock (re-read there) and write them atomically.
-
-    ``change`` mutates a dict of profiles; only the profiles it added, changed or removed
-    are touched in the file.
-    """
+    """Let ``change`` mutate the profiles, under the store's lock; only the profiles it
+    added, changed or removed are touched in the file."""
 
     def edit(store: Store, document: Any) -> tuple[T, bool]:
         before = store.profiles
@@ -260,7 +257,6 @@ def update(change: Callable[[dict[str, Profile]], T]) -> T:
 
 
 def set_client(provider: str, app: OAuthApp | None) -> None:
-    """Store (or, with ``None``, remove) the OAuth app of ``provider`` under the store's lock."""
 
     def edit(store: Store, document: Any) -> tuple[None, bool]:
         if store.clients.get(provider) == app:
@@ -319,8 +315,8 @@ def _super_table(document: Any, name: str) -> Any:
 
 
 def _edit(edit: Callable[[Store, Any], tuple[T, bool]]) -> T:
-    """Run ``edit(store, tomlkit document)`` under the store's lock (the store re-read there)
-    and write the document atomically when ``edit`` says it changed it."""
+    """``edit(store, tomlkit document)`` under the store's lock; the document is written
+    atomically when ``edit`` says it changed it."""
     import tomlkit
 
     path = paths.auth_store_path()

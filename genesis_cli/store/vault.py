@@ -68,7 +68,6 @@ class KeyringUnavailable(GenesisError):
 
 
 def chosen_store(flag: str | None) -> str:
-    """``--secret-store``, else ``GENESIS_SECRET_STORE``, else ``file``."""
     from genesis_cli.errors import UsageError
 
     value = (flag or os.environ.get(STORE_ENV, "") or "file").strip()
