@@ -275,6 +275,25 @@ def test_a_connection_reset_mid_request_prints_nothing(capfd) -> None:
     assert results.empty()
 
 
+def test_a_head_request_even_with_the_code_gets_404_and_no_result() -> None:
+    import queue
+
+    from genesis_cli.oauth.loopback import CallbackServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    results: queue.Queue = queue.Queue()
+    server = CallbackServer(CHUTES, f"http://127.0.0.1:{port}/oauth-callback", "s", results)
+    server.start()
+    try:
+        url = f"http://127.0.0.1:{port}/oauth-callback?code=c&state=s"
+        assert requests.head(url, timeout=10).status_code == 404
+    finally:
+        server.close()
+    assert results.empty()
+
+
 def test_a_username_default_never_replaces_the_api_key_profile(idp, state_dir) -> None:
     from genesis_cli.store.auth_store import Profile
 
