@@ -168,13 +168,8 @@ def atomic_write(
     path: Path, data: str | bytes, mode: int = PRIVATE_FILE_MODE, *, follow: bool = False
 ) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file.
-
-    A symlink or non-regular file at ``path`` is refused (exit 4), except with ``follow``
-    (the config), where a symlink is resolved and its target replaced.
-
-    The temporary file is created in the same directory with ``mode`` from the start,
-    fsynced, renamed over the target, and the directory is fsynced after the rename.
-    """
+    A symlink or non-regular file there is refused (exit 4), except with ``follow`` (the
+    config), where a symlink's target is replaced."""
     target = write_target(path) if follow else path
     regular_or_absent(target)
     payload = data.encode("utf-8") if isinstance(data, str) else data

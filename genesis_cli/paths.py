@@ -24,12 +24,8 @@ def auth_store_path() -> Path:
     return state_dir() / "auth-profiles.toml"
 
 
-def cache_dir() -> Path:
-    return state_dir() / "cache"
-
-
 def catalog_cache_path(provider: str) -> Path:
-    return cache_dir() / f"{provider}-models.json"
+    return state_dir() / "cache" / f"{provider}-models.json"
 
 
 def locks_dir() -> Path:

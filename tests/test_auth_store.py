@@ -93,6 +93,13 @@ def test_removing_a_profile_leaves_the_others(state_dir) -> None:
         b'[profiles."x"]\ntype = "oauth"\nprovider = "chutes"\n',  # no access token
         b'[profiles."x"]\ntype = "oauth"\nprovider = "chutes"\naccess = "a"\nexpires_at = "soon"\n',
         b'[profiles."x"]\ntype = "oauth"\nprovider = "chutes"\naccess = "a"\nscopes = [1]\n',
+        b'[profiles]\nx = "not a table"\n',
+        b'[profiles."x"]\ntype = "api_key"\nkey = "k"\n',  # no provider
+        b'[profiles."x"]\ntype = "api_key"\nprovider = "chutes"\nkey = "k\\u00e9y"\n',
+        b'clients = "nope"\n',
+        b'[clients]\nchutes = "not a table"\n',
+        b'[clients.chutes]\nclient_id = 5\nclient_secret = "s"\n',
+        b'[clients.chutes]\nclient_id = "cid_x"\n',  # no secret
     ],
 )
 def test_an_invalid_store_is_reported_and_never_overwritten(state_dir, content) -> None:
@@ -113,8 +120,10 @@ def test_a_store_readable_by_others_is_reported_and_made_private_by_the_next_wri
     put(API)
     path = state_dir / "auth-profiles.toml"
     path.chmod(0o644)
-    warnings: list[str] = []
-    auth_store.load(warnings.append)
+    from genesis_cli.records import collect_warnings
+
+    with collect_warnings() as warnings:
+        auth_store.load()
     assert mode(path) == 0o644  # reading never changes a file's mode
     assert len(warnings) == 1 and "chmod 600" in warnings[0] and "644" in warnings[0]
     put(OAUTH)
@@ -123,3 +132,32 @@ def test_a_store_readable_by_others_is_reported_and_made_private_by_the_next_wri
 
 def test_profile_repr_hides_secrets() -> None:
     assert "cak_a" not in repr(OAUTH) and "csc_y" not in repr(OAUTH) and "r1" not in repr(OAUTH)
+
+
+def test_a_referenced_secret_that_cannot_be_sent_is_exit_3_naming_the_profile(
+    state_dir, monkeypatch
+) -> None:
+    from genesis_cli.errors import AuthError
+    from genesis_cli.store import vault
+    from genesis_cli.store.vault import SecretRef
+
+    monkeypatch.setenv("MY_KEY", "cpk_caf\u00e9")
+    profile = Profile(id="chutes:default", type="api_key", provider="chutes",
+                      refs=(("key", SecretRef("env", "MY_KEY")),))  # fmt: skip
+    with pytest.raises(AuthError) as info:
+        vault.resolve(profile)
+    assert "chutes:default" in info.value.message and "not a usable secret" in info.value.message
+    assert info.value.exit_code == 3
+    assert "caf" not in info.value.message
+
+
+def test_secret_references_read_and_write_as_the_store_spells_them() -> None:
+    from genesis_cli.store.vault import SecretRef
+
+    ref = SecretRef.parse({"keyring": "genesis/chutes:alice/refresh"})
+    assert ref == SecretRef.keyring("chutes:alice/refresh")
+    assert ref.entry == "chutes:alice/refresh" and ref.table() == {"keyring": ref.target}
+    assert SecretRef.parse({"env": "MY_KEY"}).entry is None
+    for odd in ({"file": "x"}, {"env": ""}, {"env": 5}, {"env": "A", "keyring": "B"}, "env:A"):
+        assert SecretRef.parse(odd).kind == "invalid"
+    assert SecretRef.parse({"keyring": "other/x"}).entry is None  # not one of genesis's

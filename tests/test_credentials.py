@@ -90,10 +90,11 @@ def test_an_env_credential_with_whitespace_or_a_control_char_is_exit_2_at_use() 
 
 def test_an_api_key_kept_by_reference_is_the_key_at_hand(chutes_api, monkeypatch) -> None:
     from genesis_cli.flows import credentials as creds
+    from genesis_cli.store.vault import SecretRef
     from tests.helpers import GOOD_KEY, invoke
 
     store(Profile(id="chutes:default", type="api_key", provider="chutes",
-                  refs=(("key", "env:MY_CHUTES_KEY"),)))  # fmt: skip
+                  refs=(("key", SecretRef("env", "MY_CHUTES_KEY")),)))  # fmt: skip
     monkeypatch.setenv("MY_CHUTES_KEY", GOOD_KEY)
     assert creds.api_key(CHUTES) == GOOD_KEY
     result = invoke("auth", "app", "create", "--json")

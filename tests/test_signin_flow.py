@@ -95,7 +95,7 @@ def test_local_sign_in_completes_through_the_browser(idp, models_server, state_d
     terminal = FakeTerminal()
     result = sign_in(client(), remote=False, io=terminal)
     assert result.profile == "chutes:alice" and result.username == "alice"
-    assert result.catalog.source == "live"
+    assert result.found.source == "live"
     assert terminal.pages == [(200, terminal.pages[0][1])]
     assert "Signed in to Chutes" in terminal.pages[0][1]
     form = idp.token_forms[0]
@@ -272,6 +272,25 @@ def test_a_connection_reset_mid_request_prints_nothing(capfd) -> None:
     finally:
         server.close()
     assert capfd.readouterr().err == ""
+    assert results.empty()
+
+
+def test_a_head_request_even_with_the_code_gets_404_and_no_result() -> None:
+    import queue
+
+    from genesis_cli.oauth.loopback import CallbackServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    results: queue.Queue = queue.Queue()
+    server = CallbackServer(CHUTES, f"http://127.0.0.1:{port}/oauth-callback", "s", results)
+    server.start()
+    try:
+        url = f"http://127.0.0.1:{port}/oauth-callback?code=c&state=s"
+        assert requests.head(url, timeout=10).status_code == 404
+    finally:
+        server.close()
     assert results.empty()
 
 

@@ -37,7 +37,7 @@ def path_command(json_mode: bool) -> None:
     absolute = {name: str(path.expanduser().absolute()) for name, path in where.items()}
     ui = UI(json_mode)
     # Where each stored secret lives: the store file, the OS keyring or an env variable.
-    secrets = {p.id: vault.where(p) for p in auth_store.load(ui.warn).profiles.values()}
+    secrets = {p.id: vault.where(p) for p in auth_store.load().profiles.values()}
     if json_mode:
         ui.emit_json({**absolute, "secrets": secrets})
         return

@@ -11,7 +11,7 @@ import click
 
 from genesis_cli.cli.completion import complete_models
 from genesis_cli.cli.provider import current
-from genesis_cli.cli.signin import missing_secret, sign_in
+from genesis_cli.cli.signin import missing_secret, sign_in_at_terminal
 from genesis_cli.cli.ui import UI
 from genesis_cli.errors import UsageError
 
@@ -121,15 +121,13 @@ def onboard(
                 hint=f"use --auth-choice {provider.api_key_choice} with {provider.api_key_env}, "
                 f"or set {provider.oauth_token_env} to a ready access token",
             )
-        _report(provider, ui, sign_in(provider, ui, browser, choices))
+        _report(provider, ui, sign_in_at_terminal(provider, ui, browser, choices))
         return
-    if api_key_stdin and choice != provider.api_key_choice:
-        raise UsageError(f"--api-key-stdin goes with --auth-choice {provider.api_key_choice}")
     from genesis_cli.flows.onboard import onboard_api_key
 
     raw_key = _read_api_key(provider, api_key_stdin, interactive, ui)
     with ui.spinner(f"Checking the key with {provider.display_name}…"):
-        result = onboard_api_key(provider, raw_key, warn=ui.warn, choices=choices)
+        result = onboard_api_key(provider, raw_key, choices)
     _report(provider, ui, result)
 
 
@@ -229,10 +227,8 @@ def _read_api_key(provider: Provider, from_stdin: bool, interactive: bool, ui: U
 
 
 def _report(provider: Provider, ui: UI, result: OnboardResult) -> None:
-    for warning in result.warnings:
-        ui.warn(warning)
     if ui.json_mode:
-        ui.emit_json(result.to_json())
+        ui.emit_json(result)
         return
     if result.expires_at:
         minutes = max(0, round((result.expires_at - time.time()) / 60))
@@ -240,35 +236,23 @@ def _report(provider: Provider, ui: UI, result: OnboardResult) -> None:
     who = f" as {result.username}" if result.username else ""
     name = provider.display_name
     kind = "API key" if result.type == "api_key" else f"Sign in with {name}"
-    found = result.catalog
+    found = result.found
     source = found.source if not found.fell_back else f"bundled: {found.reason}"
     rows = [
         ("profile", f"{result.profile} ({result.masked})"),
         ("catalog", f"{len(found.models)} models ({source})"),
-        ("default", result.registration.default),
+        ("default", result.default),
     ]
-    rows += [
-        ("alias", f"{alias} -> {target}") for alias, target in result.registration.aliases.items()
-    ]
-    rows += [("skipped", f"{s['alias']}: {s['reason']}") for s in result.registration.skipped]
-    changes = result.registration.models
-    rows.append(
-        (
-            "models",
-            f"{changes.added} added, {changes.updated} updated, {changes.removed} removed"
-            + (f", {len(changes.kept)} kept because something names them" if changes.kept else ""),
-        )
-    )
-    if result.probe is not None:
-        probe = result.probe
-        rows.append(
-            (
-                "probe",
-                f"ok in {probe['latencyMs']} ms"
-                if probe["ok"]
-                else f"failed: {probe['reason']} ({probe['detail']})",
-            )
-        )
+    rows += [("alias", f"{alias} -> {target}") for alias, target in result.aliases.items()]
+    rows += [("skipped", f"{s['alias']}: {s['reason']}") for s in result.skipped_aliases]
+    changes = result.models
+    kept = f", {len(changes.kept)} kept because something names them" if changes.kept else ""
+    done = f"{changes.added} added, {changes.updated} updated, {changes.removed} removed{kept}"
+    rows.append(("models", done))
+    probe = result.probe
+    if probe is not None:
+        said = f"failed: {probe['reason']} ({probe['detail']})"
+        rows.append(("probe", f"ok in {probe['latencyMs']} ms" if probe["ok"] else said))
     state = "updated" if result.config_changed else "already up to date"
     rows.append(("config", f"{result.config_path} ({state})"))
     ui.summary(f"Connected to {name}{who} ({kind})", rows)

@@ -70,15 +70,12 @@ def missing_secret(provider: Provider) -> UsageError:
     )
 
 
-def _client_credentials(
-    provider: Provider, ui: UI, interactive: bool
-) -> tuple[str, str, str | None]:
+def _client_credentials(provider: Provider, ui: UI) -> tuple[str, str, str | None]:
     """(client id, client secret, the stored app's redirect URI), all before anything opens.
 
-    From ``CHUTES_CLIENT_ID`` + ``CHUTES_CLIENT_SECRET``, else the stored app, else (on a
-    terminal) a new app made now with an API key at hand, else prompts. The Chutes token
-    endpoint refuses an exchange without the secret, so a missing one is asked for (hidden)
-    or, non-interactive, exit 2 naming ``CHUTES_CLIENT_SECRET``.
+    From ``CHUTES_CLIENT_ID`` + ``CHUTES_CLIENT_SECRET``, else the stored app, else a new app
+    made now with an API key at hand, else prompts. The Chutes token endpoint refuses an
+    exchange without the secret, so a missing one is asked for (hidden).
     """
     from genesis_cli.flows import apps
 
@@ -86,24 +83,13 @@ def _client_credentials(
     client_secret = os.environ.get(provider.client_secret_env, "").strip()
     stored = apps.stored_app(provider)
     if client_id:
-        same = stored is not None and stored.client_id == client_id
-        redirect = stored.redirect_uri if same and stored else None
-        if not client_secret and same and stored:
-            client_secret = stored.client_secret
+        same = stored if stored is not None and stored.client_id == client_id else None
+        redirect = same.redirect_uri if same else None
+        client_secret = client_secret or (same.client_secret if same else "")
     elif stored is not None:
-        client_id, client_secret, redirect = (
-            stored.client_id,
-            stored.client_secret,
-            stored.redirect_uri,
-        )
+        client_id, client_secret = stored.client_id, stored.client_secret
+        redirect = stored.redirect_uri
     else:
-        if not interactive:
-            raise UsageError(
-                f"Sign in with {provider.display_name} needs an OAuth app of your own, and none "
-                "is set up",
-                hint="run `genesis auth app create`, or set "
-                f"{provider.client_id_env} and {provider.client_secret_env}",
-            )
         created = _offer_new_app(provider, ui)
         if created is not None:
             return created
@@ -124,8 +110,6 @@ def _client_credentials(
     if not client_id:
         raise UsageError("an OAuth client id is required", hint=f"set {provider.client_id_env}")
     if not client_secret:
-        if not interactive:
-            raise missing_secret(provider)
         client_secret = click.prompt(
             "Client secret (csc_..., input hidden)", hide_input=True, err=True
         ).strip()
@@ -164,21 +148,22 @@ def _offer_new_app(provider: Provider, ui: UI) -> tuple[str, str, str | None] | 
     return app.client_id, app.client_secret, app.redirect_uri
 
 
-def sign_in(provider: Provider, ui: UI, browser: bool | None, choices: Choices) -> OnboardResult:
+def sign_in_at_terminal(
+    provider: Provider, ui: UI, browser: bool | None, choices: Choices
+) -> OnboardResult:
+    """Sign in with the provider (OAuth) from ``genesis onboard``, on a terminal."""
     from genesis_cli.flows.signin import detect_remote, sign_in
     from genesis_cli.oauth import protocol
 
-    client = protocol.client_from_env(
-        provider, *_client_credentials(provider, ui, interactive=True)
-    )
+    client = protocol.client_from_env(provider, *_client_credentials(provider, ui))
     if browser is None:
         reason = detect_remote()
         remote = reason is not None
-        if reason is not None:
+        if remote:
             ui.info(
                 f"Using the paste flow because {reason}. "
                 "Pass --browser to open a browser here instead."
             )
     else:
         remote = not browser
-    return sign_in(client, remote=remote, io=TerminalInteraction(ui), warn=ui.warn, choices=choices)
+    return sign_in(client, remote=remote, io=TerminalInteraction(ui), choices=choices)

@@ -31,7 +31,7 @@ def redirect_uri(provider: Provider, explicit: str | None) -> str:
 
 def stored_app(provider: Provider) -> OAuthApp | None:
     """The stored app, its secret read from the keyring when it is kept there."""
-    app = auth_store.load(warn).clients.get(provider.id)
+    app = auth_store.load().clients.get(provider.id)
     if app is None or not app.secret_ref:
         return app
     secret = vault.resolve_ref(f"[clients.{provider.id}]", "client_secret", app.secret_ref)
@@ -46,7 +46,7 @@ def create(
     keyring, which is checked before the provider is asked; if it fails after the provider
     answered, the secret is kept in the file (it is shown only once)."""
     apps = provider.apps()
-    auth_store.load(warn)  # an unreadable store fails (exit 4) before the provider is asked
+    auth_store.load()  # an unreadable store fails (exit 4) before the provider is asked
     if secret_store == "keyring":
         vault.probe()
     try:
@@ -72,11 +72,11 @@ def create(
         entry = vault.entry_name(f"clients.{provider.id}", "client_secret")
         try:
             vault.put(entry, created.client_secret)
-            stored = replace(app, client_secret="", secret_ref=vault.keyring_ref(entry))
+            stored = replace(app, client_secret="", secret_ref=vault.SecretRef.keyring(entry))
         except vault.KeyringUnavailable as exc:
             warn(f"{exc.message}; kept the app's secret in the auth store file instead")
     try:
-        auth_store.set_client(provider.id, stored, warn)
+        auth_store.set_client(provider.id, stored)
     except GenesisError as exc:
         raise GenesisError(
             f"{provider.display_name} created the app {created.app_id}, but genesis could not "
@@ -117,7 +117,7 @@ def show(provider: Provider) -> AppReport | None:
 def delete(provider: Provider, api_key: str, app: OAuthApp) -> bool:
     """Delete the app at the provider, then the stored client. ``False`` when it had none."""
     existed = provider.apps().delete(provider, api_key, app.app_id) if app.app_id else False
-    auth_store.set_client(provider.id, None, warn)
+    auth_store.set_client(provider.id, None)
     if app.secret_ref:
         vault.forget_ref(app.secret_ref)
     return existed

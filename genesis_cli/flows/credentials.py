@@ -16,7 +16,7 @@ from genesis_cli.config import config_file
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import refresh
 from genesis_cli.providers import Provider
-from genesis_cli.records import Credential, warn
+from genesis_cli.records import Credential
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
 from genesis_cli.text import sendable
@@ -131,7 +131,7 @@ def active(provider: Provider) -> Credential | None:
     from_env = env_credential(provider)
     if from_env is not None and not _maybe_exported(provider, from_env):
         return from_env
-    store = auth_store.load(warn)
+    store = auth_store.load()
     if not store.profiles:
         return from_env
     config = config_file.load(paths.config_path()).data
@@ -143,7 +143,7 @@ def chosen(provider: Provider, profile_id: str | None) -> Credential | None:
     active credential."""
     if profile_id is None:
         return active(provider)
-    profile = auth_store.load(warn).profiles.get(profile_id)
+    profile = auth_store.load().profiles.get(profile_id)
     if profile is None:
         return None
     check_provider(provider, profile)
@@ -171,7 +171,7 @@ def api_key(provider: Provider) -> str | None:
     from_env = env_credential(provider)
     if from_env is not None and from_env.type == "api_key":
         return from_env.secret
-    store = auth_store.load(warn)
+    store = auth_store.load()
     config = config_file.load(paths.config_path()).data if store.profiles else {}
     for profile in ranked_profiles(provider, store.profiles, config):
         if profile.type == "api_key":

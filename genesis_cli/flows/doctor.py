@@ -101,7 +101,7 @@ def _keyring() -> Check | None:
         profiles = auth_store.load().profiles
     except GenesisError:
         return None  # the auth store check says why
-    users = [p for p in profiles.values() if any(r.startswith("keyring:") for _, r in p.refs)]
+    users = [p for p in profiles.values() if any(r.kind == "keyring" for _, r in p.refs)]
     if not users:
         return None
     for profile in users:
@@ -126,9 +126,7 @@ def _credential(provider: Provider) -> Check:
             f"run `genesis onboard` or set {provider.api_key_env}",
         )
     where = found.active.profile or found.active.source
-    return Check(
-        "credential", "ok", f"{found.active.type} from {where} ({found.active.masked})"
-    )
+    return Check("credential", "ok", f"{found.active.type} from {where} ({found.active.masked})")
 
 
 def _account(provider: Provider) -> Check:

@@ -85,7 +85,7 @@ def logout(provider: Provider, profile_id: str | None, everything: bool) -> Logo
     its new tokens back afterwards."""
     result = LogoutResult()
     with collect_warnings() as result.warnings:
-        auth_store.load(warn)  # an unreadable store is exit 4 before anything is created
+        auth_store.load()  # an unreadable store is exit 4 before anything is created
         with profile_lock():
             _logout(provider, profile_id, everything, result)
     return result
@@ -94,7 +94,7 @@ def logout(provider: Provider, profile_id: str | None, everything: bool) -> Logo
 def _logout(
     provider: Provider, profile_id: str | None, everything: bool, result: LogoutResult
 ) -> None:
-    chosen = choose(provider, auth_store.load(warn).profiles, profile_id, everything)
+    chosen = choose(provider, auth_store.load().profiles, profile_id, everything)
     api_key = _api_key(provider, chosen)
     for profile in chosen:
         # The authorization first, while it is still listed; then the tokens one by one.
@@ -125,7 +125,7 @@ def _logout(
             for profile_id_ in ids:
                 profiles.pop(profile_id_, None)
 
-        auth_store.update(drop, warn)
+        auth_store.update(drop)
         for profile in chosen:  # after the store: a kill here leaves orphans, never dangling refs
             for left in vault.forget(profile):
                 warn(f"could not delete the keyring entry of {profile.id}'s {left}")

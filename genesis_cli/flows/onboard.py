@@ -11,19 +11,16 @@ from typing import Any
 
 from genesis_cli import catalog, http, paths
 from genesis_cli.config import config_file
-from genesis_cli.config.schema import Registration, register
+from genesis_cli.config.schema import ModelChanges, register
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import availability, openclaw
 from genesis_cli.flows.availability import Unavailable
 from genesis_cli.flows.credentials import is_oauth_token
-from genesis_cli.fsutil import check_private_dir
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, to_json
+from genesis_cli.records import Catalog, collect_warnings, to_json, warn
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
 from genesis_cli.text import mask, sendable, shell_word
-
-Warn = Callable[[str], None]
 
 
 @dataclass
@@ -53,33 +50,27 @@ class Plan:
 class OnboardResult:
     profile: str
     type: str
+    username: str | None
     masked: str
-    catalog: Catalog
-    registration: Registration
+    found: Catalog
+    default: str
+    aliases: dict[str, str]  # alias -> model ref, now in place
+    skipped_aliases: list[dict[str, str]]
     config_path: Path
-    username: str | None = None
+    warnings: list[str]
+    models: ModelChanges
+    unavailable: list[Unavailable]
     expires_at: int | None = None
     config_changed: bool = False
-    warnings: list[str] = field(default_factory=list)
-    unavailable: list[Unavailable] = field(default_factory=list)
     probe: dict[str, Any] | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "profile": self.profile,
-            "type": self.type,
-            "username": self.username,
-            "masked": self.masked,
-            "catalog": {"source": self.catalog.source, "count": len(self.catalog.models)},
-            "default": self.registration.default,
-            "aliases": self.registration.aliases,
-            "skippedAliases": self.registration.skipped,
-            "configPath": str(self.config_path),
-            "warnings": self.warnings,
-            "models": to_json(self.registration.models),
-            "unavailable": to_json(self.unavailable),
-            "probe": self.probe,
-        }
+    json_keys = ("profile", "type", "username", "masked", "catalog", "default", "aliases",
+                 "skipped_aliases", "config_path", "warnings", "models", "unavailable",
+                 "probe")  # fmt: skip
+
+    @property
+    def catalog(self) -> dict[str, Any]:
+        return {"source": self.found.source, "count": len(self.found.models)}
 
 
 def normalize_api_key(provider: Provider, raw: str) -> str:
@@ -115,61 +106,45 @@ def normalize_api_key(provider: Provider, raw: str) -> str:
     return key
 
 
-def key_shape_warning(provider: Provider, key: str) -> str | None:
-    if provider.key_pattern is None or provider.key_pattern.fullmatch(key):
-        return None
-    return (
-        f"the key does not look like a {provider.display_name} API key ({provider.key_shape}); "
-        "storing it anyway"
-    )
-
-
-def preflight(
-    provider: Provider, keep_default: bool, warn: Warn | None, secret_store: str = "file"
-) -> None:
+def preflight(provider: Provider, choices: Choices) -> None:
     """Fail on an unreadable config or store (exit 4), a CA bundle named in the environment
     that does not exist (exit 1), or a keyring that cannot keep the secrets
     (``--secret-store keyring``), before anything is sent or written."""
     http.check_ca_bundles()
-    if secret_store == "keyring":
+    if choices.secret_store == "keyring":
         vault.probe()
     path = paths.config_path()
     document = config_file.load(path)
-    # Everything that would refuse a write later is refused now, before the store is written.
     config_file.check_writable(path)
     auth_store.check_paths()
-    with config_file.located(document):
+    with config_file.located(document):  # a config genesis cannot change, on a copy
         register(
             provider,
             copy.deepcopy(document.data),
             [],
             profile_id=provider.default_profile,
             mode="api_key",
-            keep_default=keep_default,
+            keep_default=choices.keep_default,
             exec_provider=(openclaw.secret_provider_name(provider), {}),  # its shape only
         )
-    auth_store.load(warn)
-    if paths.state_dir().exists():
-        check_private_dir(paths.state_dir())  # where the secrets will go
-    credential_reference(provider, {})  # OpenClaw can run this genesis
+    auth_store.load()
+    openclaw.exec_provider(provider, {})  # OpenClaw can run this genesis
 
 
 def credential_reference(
-    provider: Provider, profiles: dict[str, Profile], warnings: list[str] | None = None
+    provider: Provider, profiles: dict[str, Profile]
 ) -> tuple[str, dict[str, Any]]:
     """The exec secret provider through which OpenClaw asks genesis for the credential."""
-    entry = openclaw.exec_provider(
-        provider, profiles, warn=warnings.append if warnings is not None else None
-    )
+    entry = openclaw.exec_provider(provider, profiles, warn=warn)
     return openclaw.secret_provider_name(provider), entry
 
 
-def plan_models(provider: Provider, found: Catalog, choices: Choices, warnings: list[str]) -> Plan:
+def plan_models(provider: Provider, found: Catalog, choices: Choices) -> Plan:
     """The default and alias targets to register, decided before anything is written.
 
     ``--default`` must name a model of the catalog in use (else exit 2, nothing written).
     After a live discovery, the default and each alias target the catalog lacks are offered
-    a substitute (``choices.substitute``) or reported in ``warnings`` and ``unavailable``.
+    a substitute (``choices.substitute``) or warned about and listed in ``unavailable``.
     The user's earlier choices stay (an accepted suggestion is never asked or warned about
     again): an alias the config points elsewhere than the product page keeps its target, and
     a configured default in the live catalog stays while the product page's is gone from it.
@@ -223,109 +198,104 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices, warnings: 
         missing = [m for m in missing if not m.suggestions]
     for item in missing:
         plan.unavailable.append(item)
-        warnings.append(item.warning(found.source))
+        warn(item.warning(found.source))
     return plan
 
 
-def write_everything(
-    provider: Provider,
-    profile: Profile,
-    found: Catalog,
-    *,
-    choices: Choices,
-    warn: Warn | None,
-    warnings: list[str],
-) -> tuple[Registration, bool, Path, Plan]:
-    """Plan the models, store the profile, register it in the config, cache a live catalog.
-
-    What registering found worth saying (kept models, reversed aliases, missing models)
-    goes to ``warnings``.
-    """
+def onboard(
+    provider: Provider, choices: Choices, verify: Callable[[], tuple[Profile, Catalog]]
+) -> OnboardResult:
+    """Check everything that could refuse a write, then ``verify`` (the credential, the
+    catalog: the only part that reaches the network), then write the store, the config and
+    the cache, in that order. Warnings on the way end up on the result."""
     from genesis_cli.flows.refresh import profile_lock
 
-    plan = plan_models(provider, found, choices, warnings)
-    with profile_lock():  # a refresh of the old profile in flight cannot undo this sign-in
-        old = auth_store.load(warn).profiles.get(profile.id)
-        if choices.secret_store == "keyring":
-            # The entries first, then the store that refers to them: a kill in between
-            # leaves the old profile, whose entries (same names) now hold the new secrets.
-            profile = vault.stash(profile, all_fields=True)
-        auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile), warn)
-        if old is not None and choices.secret_store == "file":
-            vault.forget(old)  # it moved back to the file: no stale copy in the keyring
-    reference = credential_reference(provider, auth_store.load(warn).profiles, warnings)
-    path = paths.config_path()
-    mode = "api_key" if profile.type == "api_key" else "oauth"
-    registration, changed = config_file.update(
-        path,
-        lambda data: register(
-            provider,
-            data,
-            found.models,
-            profile_id=profile.id,
-            mode=mode,
-            keep_default=choices.keep_default,
-            prune=found.source == "live",
-            default_ref=plan.default_ref,
-            alias_targets=plan.alias_targets,
-            exec_provider=reference,
-            moved_aliases=plan.moved,
-        ),
+    with collect_warnings() as warnings:
+        preflight(provider, choices)
+        profile, found = verify()
+        for message in found.warnings:
+            warn(message)
+        plan = plan_models(provider, found, choices)
+        secret = profile.secret or ""
+        stored = profile
+        with profile_lock():  # a refresh of the old profile in flight cannot undo this sign-in
+            old = auth_store.load().profiles.get(profile.id)
+            if choices.secret_store == "keyring":
+                # The entries first, then the store that refers to them: a kill in between
+                # leaves the old profile, whose entries (same names) now hold the new secrets.
+                stored = vault.stash(profile, all_fields=True)
+            auth_store.update(lambda profiles: profiles.__setitem__(profile.id, stored))
+            if old is not None and choices.secret_store == "file":
+                vault.forget(old)  # it moved back to the file: no stale copy in the keyring
+        reference = credential_reference(provider, auth_store.load().profiles)
+        path = paths.config_path()
+        registration, changed = config_file.update(
+            path,
+            lambda data: register(
+                provider,
+                data,
+                found.models,
+                profile_id=profile.id,
+                mode=profile.type,
+                keep_default=choices.keep_default,
+                prune=found.source == "live",
+                default_ref=plan.default_ref,
+                alias_targets=plan.alias_targets,
+                exec_provider=reference,
+                moved_aliases=plan.moved,
+            ),
+        )
+        for message in registration.warnings:
+            warn(message)
+        shadowed = openclaw.shadowing_key(provider)
+        if shadowed is not None:
+            warn(f"{shadowed[0]}; to use genesis's: {shadowed[1]}")
+        if found.source == "live" and found.fetched_at is not None:
+            catalog.save_cache(provider, found.models, found.fetched_at)
+    result = OnboardResult(
+        profile=profile.id,
+        type=profile.type,
+        username=profile.username,
+        masked=mask(secret) or "",
+        found=found,
+        default=registration.default,
+        aliases=registration.aliases,
+        skipped_aliases=registration.skipped,
+        config_path=path,
+        warnings=warnings,
+        models=registration.models,
+        unavailable=plan.unavailable,
+        expires_at=profile.expires_at,
+        config_changed=changed,
     )
-    warnings += registration.warnings
-    shadowed = openclaw.shadowing_key(provider)
-    if shadowed is not None:
-        warnings.append(f"{shadowed[0]}; to use genesis's: {shadowed[1]}")
-    if found.source == "live" and found.fetched_at is not None:
-        catalog.save_cache(provider, found.models, found.fetched_at)
-    return registration, changed, path, plan
-
-
-def finish(
-    provider: Provider, result: OnboardResult, secret: str, choices: Choices
-) -> OnboardResult:
-    """``--probe``: one `models test` of the new default; never fails the onboarding."""
-    if choices.probe:
+    if choices.probe:  # one `models test` of the new default; never fails the onboarding
         from genesis_cli.flows.probe import probe
 
-        result.probe = to_json(probe(provider, result.registration.default, secret))
+        result.probe = to_json(probe(provider, registration.default, secret))
     return result
 
 
 def onboard_api_key(
-    provider: Provider,
-    raw_key: str,
-    *,
-    warn: Warn | None = None,
-    choices: Choices | None = None,
+    provider: Provider, raw_key: str, choices: Choices | None = None
 ) -> OnboardResult:
-    choices = choices or Choices()
     key = normalize_api_key(provider, raw_key)
-    warnings = [w for w in [key_shape_warning(provider, key)] if w]
-    preflight(provider, choices.keep_default, warn, choices.secret_store)
-    try:
-        found = catalog.discover(provider, key, reject_is_fatal=True)
-    except catalog.CredentialRejected:
-        raise AuthError(
-            f"{provider.display_name} rejected this API key (nothing was saved)",
-            hint=f"check the key, or create a new one at {provider.api_keys_url}",
-        ) from None
-    warnings += found.warnings
-    if found.fell_back:
-        warnings.append("could not verify the API key; stored it anyway")
-    profile = Profile(id=provider.default_profile, type="api_key", provider=provider.id, key=key)
-    registration, changed, path, plan = write_everything(
-        provider, profile, found, choices=choices, warn=warn, warnings=warnings
-    )
-    result = OnboardResult(
-        profile=profile.id,
-        type="api_key",
-        masked=mask(key) or "",
-        catalog=found,
-        registration=registration,
-        config_path=path,
-        config_changed=changed,
-        warnings=warnings,
-        unavailable=plan.unavailable,
-    )
-    return finish(provider, result, key, choices)
+
+    def verify() -> tuple[Profile, Catalog]:
+        if provider.key_pattern is not None and not provider.key_pattern.fullmatch(key):
+            warn(
+                f"the key does not look like a {provider.display_name} API key "
+                f"({provider.key_shape}); storing it anyway"
+            )
+        try:
+            found = catalog.discover(provider, key, reject_is_fatal=True)
+        except catalog.CredentialRejected:
+            raise AuthError(
+                f"{provider.display_name} rejected this API key (nothing was saved)",
+                hint=f"check the key, or create a new one at {provider.api_keys_url}",
+            ) from None
+        if found.fell_back:
+            found.warnings.append("could not verify the API key; stored it anyway")
+        profile = Profile(provider.default_profile, "api_key", provider.id, key=key)
+        return profile, found
+
+    return onboard(provider, choices or Choices(), verify)

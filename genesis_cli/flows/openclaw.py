@@ -165,8 +165,8 @@ def exec_provider(
         if profile.provider != provider.id:
             continue
         for _, ref in profile.refs:
-            kind, _, name = ref.partition(":")
-            if kind != "env" or name in pass_env:
+            name = ref.target
+            if ref.kind != "env" or name in pass_env:
                 continue
             if _PASSABLE.match(name):
                 pass_env.append(name)

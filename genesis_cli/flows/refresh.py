@@ -101,7 +101,7 @@ def refresh_profile(
     holds a different one now, another process refreshed it and that result is used.
     """
     with profile_lock():
-        current = auth_store.load(warn).profiles.get(profile_id)
+        current = auth_store.load().profiles.get(profile_id)
         if current is None or current.type != "oauth":
             raise AuthError(
                 f"there is no OAuth profile {profile_id!r} any more",
@@ -149,7 +149,7 @@ def refresh_profile(
         )
         # Secrets kept in the keyring go back there; one the keyring refuses now stays in
         # the file (with a warning) rather than be lost.
-        updated = vault.stash(fresh, all_fields=False, warn=warn)
+        updated = vault.stash(fresh, all_fields=False)
 
         # Saved before the new access token is handed to anyone: the old refresh token is
         # spent now, and losing the new one would mean signing in again. Only onto the very
@@ -161,7 +161,7 @@ def refresh_profile(
             return True
 
         try:
-            saved = auth_store.update(save, warn)
+            saved = auth_store.update(save)
         except (GenesisError, ValueError) as exc:  # a full disk, a failing file system
             why = exc.message if isinstance(exc, GenesisError) else type(exc).__name__
             raise AuthError(
@@ -230,7 +230,7 @@ def refresh_now(
     is entered around each refresh."""
     from genesis_cli.flows import credentials  # it imports this module: it refreshes
 
-    profiles = auth_store.load(warn).profiles
+    profiles = auth_store.load().profiles
     chosen = credentials.named_profiles(provider, profiles, profile_id)
     report = RefreshReport()
     for name in (provider.api_key_env, provider.oauth_token_env):

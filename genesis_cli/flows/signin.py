@@ -17,11 +17,11 @@ from typing import Any, Protocol
 
 from genesis_cli import catalog
 from genesis_cli.errors import AuthError, GenesisError
-from genesis_cli.flows.onboard import Choices, OnboardResult, finish, preflight, write_everything
+from genesis_cli.flows.onboard import Choices, OnboardResult, onboard
 from genesis_cli.oauth import protocol, redirect
 from genesis_cli.providers import Provider
+from genesis_cli.records import Catalog, warn
 from genesis_cli.store.auth_store import Profile
-from genesis_cli.text import mask
 
 CALLBACK_TIMEOUT_SECONDS = 300.0
 PASTE_ATTEMPTS = 3
@@ -96,13 +96,11 @@ def _paste_loop(
             ) from None
         try:
             return redirect.parse_pasted(provider, line, request.state)
-        except protocol.SignInDenied:
-            raise
         except redirect.BadRedirect as exc:
             if attempt == PASTE_ATTEMPTS:
                 raise
             io.notify(f"{exc.message}." + (f" {exc.hint}." if exc.hint else "") + " Try again.")
-    raise AssertionError("unreachable")
+    raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
 def _paste_reader(
@@ -206,54 +204,36 @@ def sign_in(
     *,
     remote: bool,
     io: Interaction,
-    warn: Any = None,
     timeout: float = CALLBACK_TIMEOUT_SECONDS,
     choices: Choices | None = None,
 ) -> OnboardResult:
+    """Onboarding with Sign in with the provider: the browser's code, the tokens, the user."""
     provider = client.provider
-    choices = choices or Choices()
-    preflight(provider, choices.keep_default, warn, choices.secret_store)
-    request = protocol.start(client)
-    code = obtain_code(client, request, remote=remote, io=io, timeout=timeout)
-    io.notify("Signed in; exchanging the code for tokens…")
-    tokens = protocol.exchange_code(client, code, request.verifier)
-    warnings: list[str] = []
-    info = protocol.userinfo(client.base_url, tokens.access)
-    username = info.get("username") if info else None
-    profile_id = profile_id_for(provider, username)
-    if info is None:
-        warnings.append(
-            f"could not read your {provider.display_name} username; the profile is "
-            + provider.oauth_fallback_profile
+
+    def verify() -> tuple[Profile, Catalog]:
+        request = protocol.start(client)
+        code = obtain_code(client, request, remote=remote, io=io, timeout=timeout)
+        io.notify("Signed in; exchanging the code for tokens…")
+        tokens = protocol.exchange_code(client, code, request.verifier)
+        info = protocol.userinfo(client.base_url, tokens.access)
+        username = info.get("username") if info else None
+        if info is None:
+            warn(
+                f"could not read your {provider.display_name} username; the profile is "
+                + provider.oauth_fallback_profile
+            )
+        profile = Profile(
+            id=profile_id_for(provider, username),
+            type="oauth",
+            provider=provider.id,
+            access=tokens.access,
+            refresh=tokens.refresh,
+            expires_at=tokens.expires_at,
+            client_id=client.client_id,
+            client_secret=client.client_secret,
+            scopes=tokens.scopes,
+            username=plain_username(username),
         )
-    found = catalog.discover(provider, tokens.access)
-    warnings += found.warnings
-    profile = Profile(
-        id=profile_id,
-        type="oauth",
-        provider=provider.id,
-        access=tokens.access,
-        refresh=tokens.refresh,
-        expires_at=tokens.expires_at,
-        client_id=client.client_id,
-        client_secret=client.client_secret,
-        scopes=tokens.scopes,
-        username=plain_username(username),
-    )
-    registration, changed, path, plan = write_everything(
-        provider, profile, found, choices=choices, warn=warn, warnings=warnings
-    )
-    result = OnboardResult(
-        profile=profile_id,
-        type="oauth",
-        masked=mask(tokens.access) or "",
-        catalog=found,
-        registration=registration,
-        config_path=path,
-        username=profile.username,
-        expires_at=tokens.expires_at,
-        config_changed=changed,
-        warnings=warnings,
-        unavailable=plan.unavailable,
-    )
-    return finish(provider, result, tokens.access, choices)
+        return profile, catalog.discover(provider, tokens.access)
+
+    return onboard(provider, choices or Choices(), verify)

@@ -76,7 +76,7 @@ def _look(provider: Provider) -> tuple[InForce | None, list[Profile]]:
         mode = loose_mode(path)
         if mode is not None:
             warn(f"{path} is accessible to other users (mode {mode:o}); fix: chmod {wanted} {path}")
-    store = auth_store.load(warn)
+    store = auth_store.load()
     config = config_file.load(paths.config_path()).data
     mine = ranked_profiles(provider, store.profiles, config)
     now = time.time()

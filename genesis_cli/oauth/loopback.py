@@ -25,19 +25,6 @@ if TYPE_CHECKING:
 
     from genesis_cli.providers import Provider
 
-_SUCCESS = (
-    "Signed in to {name}",
-    "Genesis has your sign-in. You can close this tab and return to the terminal.",
-)
-_DENIED = (
-    "Sign-in was not completed",
-    "{name} reported: {reason}. Return to the terminal for details.",
-)
-_BAD = (
-    "This link does not belong to the current sign-in",
-    "{reason}. Genesis is still waiting: start the sign-in again from the link in your terminal.",
-)
-
 
 class PortInUse(GenesisError):
     pass
@@ -142,12 +129,14 @@ class CallbackServer:
         try:
             code = code_from_params(self.provider, params, self.expected_state)
         except OAuthError as exc:  # a denial, or a refused scope: both end this sign-in
-            text = _DENIED[1].format(name=name, reason=exc.message)
-            request._send(200, _page(_DENIED[0], text))
+            text = f"{name} reported: {exc.message}. Return to the terminal for details."
+            request._send(200, _page("Sign-in was not completed", text))
             self.results.put(("error", exc))
             return
         except BadRedirect as exc:
-            request._send(400, _page(_BAD[0], _BAD[1].format(reason=exc.message)))
+            text = f"{exc.message}. Genesis is still waiting: start the sign-in again from "
+            text += "the link in your terminal."
+            request._send(400, _page("This link does not belong to the current sign-in", text))
             note = (
                 "ignored a callback with the wrong state (not from this sign-in); still waiting"
                 if exc.wrong_state
@@ -155,7 +144,8 @@ class CallbackServer:
             )
             self.results.put(("ignored", note))
             return
-        request._send(200, _page(_SUCCESS[0].format(name=name), _SUCCESS[1]))
+        text = "Genesis has your sign-in. You can close this tab and return to the terminal."
+        request._send(200, _page(f"Signed in to {name}", text))
         self.results.put(("code", code))
 
     def close(self) -> None:

@@ -1,9 +1,7 @@
 """OAuth sign-in, the protocol part: PKCE, the authorize URL, token requests, userinfo.
 
-Silent and stateless: no disk, no printing. Every request goes through ``http.request``
-(total deadline, size cap, TLS verified, errors redacted). Not requests-oauthlib: its
-import cost is small (~12 ms over requests), but its session retries and refreshes on its own
-terms, while genesis must classify every failure itself and never resend a refresh blindly.
+Silent and stateless: no disk, no printing; every request goes through ``http.request``.
+Why not requests-oauthlib: CONTRIBUTING.md, "Design reasons".
 """
 
 from __future__ import annotations
@@ -154,16 +152,12 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def pkce_pair() -> tuple[str, str]:
-    """(verifier, S256 challenge): 64 random bytes -> an 86-character verifier."""
-    verifier = _b64url(secrets.token_bytes(64))
-    return verifier, _b64url(hashlib.sha256(verifier.encode("ascii")).digest())
-
-
 def start(client: Client) -> AuthRequest:
-    """A fresh authorization request: random state (256 bits) and PKCE S256."""
+    """A fresh authorization request: random state (256 bits) and PKCE S256 (64 random bytes
+    make an 86-character verifier)."""
     state = secrets.token_urlsafe(32)
-    verifier, challenge = pkce_pair()
+    verifier = _b64url(secrets.token_bytes(64))
+    challenge = _b64url(hashlib.sha256(verifier.encode("ascii")).digest())
     query = urlencode(
         {
             "response_type": "code",
@@ -187,18 +181,17 @@ def _expires_in(value: Any) -> int:
     return int(min(max(number, 0), MAX_EXPIRES_IN))
 
 
+# OAuth errors that mean "not now", whatever the HTTP status.
 _TRANSIENT_ERRORS = ("temporarily_unavailable", "server_error", "slow_down")
 
 
-def _transient(status: int, error: Any) -> bool:
-    """A 5xx, a 429 or an OAuth error that means "not now" (whatever the status)."""
-    return status >= 500 or status == 429 or error in _TRANSIENT_ERRORS
+def _with_client(client: Client, form: dict[str, str]) -> dict[str, str]:
+    secret = {"client_secret": client.client_secret} if client.client_secret else {}
+    return {**form, "client_id": client.client_id, **secret}
 
 
 def _token_request(client: Client, form: dict[str, str], requested: tuple[str, ...]) -> Tokens:
-    form = {**form, "client_id": client.client_id}
-    if client.client_secret:
-        form["client_secret"] = client.client_secret
+    form = _with_client(client, form)
     sent_at = time.time()
     response = http.request("POST", client.endpoint("token"), data=form)
     try:
@@ -207,7 +200,7 @@ def _token_request(client: Client, form: dict[str, str], requested: tuple[str, .
         body = None
     if response.status != 200 or not isinstance(body, dict):
         oauth_error = body.get("error") if isinstance(body, dict) else None
-        if _transient(response.status, oauth_error):
+        if response.status >= 500 or response.status == 429 or oauth_error in _TRANSIENT_ERRORS:
             # The server could not answer now: never taken for a dead refresh token.
             said = f" ({oauth_error[:40]})" if isinstance(oauth_error, str) else ""
             raise NetworkError(
@@ -303,9 +296,7 @@ def userinfo(base_url: str, access: str) -> dict[str, Any] | None:
 
 def revoke(client: Client, token: str) -> bool:
     """Best effort revocation; ``True`` when the server accepted it."""
-    form = {"token": token, "client_id": client.client_id}
-    if client.client_secret:
-        form["client_secret"] = client.client_secret
+    form = _with_client(client, {"token": token})
     try:
         response = http.request("POST", client.endpoint("token/revoke"), data=form)
     except NetworkError:

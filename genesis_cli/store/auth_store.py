@@ -27,26 +27,27 @@ from genesis_cli.fsutil import (
     reported_write_errors,
 )
 from genesis_cli.paths import lock_path
+from genesis_cli.records import warn
+from genesis_cli.store.vault import SECRET_FIELDS, SecretRef
 from genesis_cli.text import sendable
 
 T = TypeVar("T")
 STORE_VERSION = 1
 _LATEST_EXPIRY = 253402300799  # 9999-12-31T23:59:59Z
-_SECRET_FIELDS = ("key", "access", "refresh", "client_secret")
 _HINT_INVALID = "fix the file by hand or move it away (genesis never overwrites it)"
 
-# TOML key -> (attribute, accepted Python types), in the order they are written.
-_FIELDS: dict[str, tuple[str, tuple[type, ...]]] = {
-    "type": ("type", (str,)),
-    "provider": ("provider", (str,)),
-    "key": ("key", (str,)),
-    "access": ("access", (str,)),
-    "refresh": ("refresh", (str,)),
-    "expires_at": ("expires_at", (int,)),
-    "client_id": ("client_id", (str,)),
-    "client_secret": ("client_secret", (str,)),
-    "scopes": ("scopes", (list,)),
-    "username": ("username", (str,)),
+# A profile's TOML keys (its attributes too) and their types, in the order they are written.
+_FIELDS: dict[str, type] = {
+    "type": str,
+    "provider": str,
+    "key": str,
+    "access": str,
+    "refresh": str,
+    "expires_at": int,
+    "client_id": str,
+    "client_secret": str,
+    "scopes": list,
+    "username": str,
 }
 
 
@@ -63,8 +64,7 @@ class Profile:
     client_secret: str | None = None
     scopes: tuple[str, ...] = ()
     username: str | None = None
-    # (field, "keyring:genesis/<name>" | "env:NAME"): secrets kept elsewhere (``vault``).
-    refs: tuple[tuple[str, str], ...] = ()
+    refs: tuple[tuple[str, SecretRef], ...] = ()  # (field, where it is kept instead)
 
     @property
     def secret(self) -> str | None:
@@ -87,13 +87,13 @@ class OAuthApp:
     app_id: str | None = None
     redirect_uri: str | None = None
     name: str | None = None
-    secret_ref: str | None = None  # "keyring:genesis/..." when the secret is kept there
+    secret_ref: SecretRef | None = None  # when the secret is kept in the keyring
 
     def __repr__(self) -> str:
         return f"OAuthApp(client_id={self.client_id!r}, app_id={self.app_id!r})"
 
 
-# TOML key -> attribute of an OAuthApp, in the order they are written.
+# An OAuthApp's TOML keys (its attributes too), in the order they are written.
 _CLIENT_FIELDS = ("app_id", "client_id", "client_secret", "redirect_uri", "name")
 
 
@@ -113,21 +113,21 @@ def _profile_from(path: Path, profile_id: str, table: Any) -> Profile:
     if not isinstance(table, dict):
         raise _invalid(path, f"profile {profile_id!r} is not a table")
     values: dict[str, Any] = {}
-    refs: list[tuple[str, str]] = []
-    for toml_key, (attr, types) in _FIELDS.items():
-        if toml_key not in table:
+    refs: list[tuple[str, SecretRef]] = []
+    for key, expected in _FIELDS.items():
+        if key not in table:
             continue
-        value: Any = table[toml_key]
-        if toml_key in _SECRET_FIELDS and isinstance(value, dict):
-            refs.append((toml_key, _reference(value)))
+        value: Any = table[key]
+        if key in SECRET_FIELDS and isinstance(value, dict):
+            refs.append((key, SecretRef.parse(value)))
             continue
-        if isinstance(value, bool) or not isinstance(value, types):
-            raise _invalid(path, f"profile {profile_id!r}: {toml_key!r} has the wrong type")
+        if isinstance(value, bool) or not isinstance(value, expected):
+            raise _invalid(path, f"profile {profile_id!r}: {key!r} has the wrong type")
         if isinstance(value, list):
             if not all(isinstance(s, str) for s in value):
                 raise _invalid(path, f"profile {profile_id!r}: 'scopes' must be strings")
             value = tuple(value)
-        values[attr] = value
+        values[key] = value
     expires_at = values.get("expires_at")
     if expires_at is not None and not 0 <= expires_at <= _LATEST_EXPIRY:
         raise _invalid(path, f"profile {profile_id!r}: 'expires_at' is not a time genesis wrote")
@@ -139,41 +139,34 @@ def _profile_from(path: Path, profile_id: str, table: Any) -> Profile:
     needed = "key" if kind == "api_key" else "access"
     if not values.get(needed) and needed not in dict(refs):
         raise _invalid(path, f"profile {profile_id!r}: {needed!r} is missing")
-    for secret in ("key", "access", "refresh", "client_secret"):
+    for secret in SECRET_FIELDS:
         if secret in values and not sendable(values[secret]):
             raise _invalid(path, f"profile {profile_id!r}: {secret!r} is not a usable secret")
     return Profile(id=profile_id, refs=tuple(sorted(refs)), **values)
 
 
-def _reference(table: dict[str, Any]) -> str:
-    """``{ keyring = "..." }`` or ``{ env = "NAME" }`` as ``kind:target``; any other shape is
-    kept as ``invalid:`` and refused (exit 3, naming the profile) when the secret is used."""
-    if len(table) == 1:
-        ((kind, target),) = table.items()
-        usable = isinstance(target, str) and 0 < len(target) <= 256 and target.isprintable()
-        if kind in ("keyring", "env") and usable:
-            return f"{kind}:{target}"
-    return "invalid:"
-
-
-def _loose_mode_warning(path: Path, warn: Callable[[str], None] | None) -> None:
+def _loose_mode_warning(path: Path) -> None:
     """Reading never changes a file's mode; the next write makes the store 0600 again."""
     try:
         mode = stat.S_IMODE(os.lstat(path).st_mode)
     except OSError:
         return
-    if mode & 0o077 and warn:
+    if mode & 0o077:
         warn(f"{path} is readable by others (mode {mode:o}): run `chmod 600 {path}`")
 
 
-def load(warn: Callable[[str], None] | None = None) -> Store:
-    path = paths.auth_store_path()
+def load() -> Store:
+    return _load(paths.auth_store_path())[0]
+
+
+def _load(path: Path) -> tuple[Store, bytes | None]:
+    """The store and its bytes, read once through the hardened reader (no links, no FIFO)."""
     raw = read_if_present(path, follow=False)
     if raw is None:
-        return Store(path=path)
-    _loose_mode_warning(path, warn)
+        return Store(path=path), None
+    _loose_mode_warning(path)
     profiles, clients = _parse(path, raw)
-    return Store(path=path, profiles=profiles, exists=True, clients=clients)
+    return Store(path=path, profiles=profiles, exists=True, clients=clients), raw
 
 
 def _client_from(path: Path, provider: str, table: Any) -> OAuthApp:
@@ -186,7 +179,7 @@ def _client_from(path: Path, provider: str, table: Any) -> OAuthApp:
         if value is None:
             continue
         if key == "client_secret" and isinstance(value, dict):
-            secret_ref = _reference(value)
+            secret_ref = SecretRef.parse(value)
             values[key] = ""
             continue
         if not isinstance(value, str):
@@ -226,32 +219,20 @@ def _parse(path: Path, raw: bytes) -> tuple[dict[str, Profile], dict[str, OAuthA
 
 
 def _write_fields(table: Any, profile: Profile) -> None:
-    import tomlkit
-
     refs = dict(profile.refs)
-    for toml_key, (attr, _types) in _FIELDS.items():
-        if toml_key in refs:  # a reference, never the value it stands for
-            kind, _, target = refs[toml_key].partition(":")
-            reference = tomlkit.inline_table()
-            reference[kind] = target
-            table[toml_key] = reference
-            continue
-        value = getattr(profile, attr)
-        if value is None or (toml_key == "scopes" and not value):
-            if toml_key in table:
-                del table[toml_key]
-            continue
-        table[toml_key] = list(value) if toml_key == "scopes" else value
+    for key in _FIELDS:
+        value = getattr(profile, key)
+        if key in refs:  # a reference, never the value it stands for
+            table[key] = _inline(refs[key])
+        elif value is None or (key == "scopes" and not value):
+            table.pop(key, None)
+        else:
+            table[key] = list(value) if key == "scopes" else value
 
 
-def update(
-    change: Callable[[dict[str, Profile]], T], warn: Callable[[str], None] | None = None
-) -> T:
-    """Change the profiles under the store's lock (re-read there) and write them atomically.
-
-    ``change`` mutates a dict of profiles; only the profiles it added, changed or removed
-    are touched in the file.
-    """
+def update(change: Callable[[dict[str, Profile]], T]) -> T:
+    """Let ``change`` mutate the profiles, under the store's lock; only the profiles it
+    added, changed or removed are touched in the file."""
 
     def edit(store: Store, document: Any) -> tuple[T, bool]:
         before = store.profiles
@@ -272,13 +253,10 @@ def update(
             _write_fields(tables[profile_id], profile)
         return result, True
 
-    return _edit(edit, warn)
+    return _edit(edit)
 
 
-def set_client(
-    provider: str, app: OAuthApp | None, warn: Callable[[str], None] | None = None
-) -> None:
-    """Store (or, with ``None``, remove) the OAuth app of ``provider`` under the store's lock."""
+def set_client(provider: str, app: OAuthApp | None) -> None:
 
     def edit(store: Store, document: Any) -> tuple[None, bool]:
         if store.clients.get(provider) == app:
@@ -293,15 +271,13 @@ def set_client(
         for key in _CLIENT_FIELDS:
             value = getattr(app, key)
             if key == "client_secret" and app.secret_ref:
-                kind, _, target = app.secret_ref.partition(":")
-                value = tomlkit.inline_table()
-                value[kind] = target
+                value = _inline(app.secret_ref)
             if value is not None:
                 table[key] = value
         tables[provider] = table
         return None, True
 
-    _edit(edit, warn)
+    _edit(edit)
 
 
 def check_paths() -> None:
@@ -320,6 +296,14 @@ def check_writable(room: int = 16384) -> None:
         probe_write(path, size + room)
 
 
+def _inline(ref: SecretRef) -> Any:
+    import tomlkit
+
+    table = tomlkit.inline_table()
+    table.update(ref.table())
+    return table
+
+
 def _super_table(document: Any, name: str) -> Any:
     import tomlkit
 
@@ -330,19 +314,17 @@ def _super_table(document: Any, name: str) -> Any:
     return tables
 
 
-def _edit(edit: Callable[[Store, Any], tuple[T, bool]], warn: Callable[[str], None] | None) -> T:
-    """Run ``edit(store, tomlkit document)`` under the store's lock (the store re-read there)
-    and write the document atomically when ``edit`` says it changed it."""
+def _edit(edit: Callable[[Store, Any], tuple[T, bool]]) -> T:
+    """``edit(store, tomlkit document)`` under the store's lock; the document is written
+    atomically when ``edit`` says it changed it."""
     import tomlkit
 
     path = paths.auth_store_path()
     with reported_write_errors(path):
         ensure_private_dir(path.parent)
         with locked(path):
-            store = load(warn)
-            document = (
-                tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
-            )
+            store, raw = _load(path)
+            document = tomlkit.parse(raw.decode()) if raw is not None else tomlkit.document()
             if "version" not in document:
                 document["version"] = STORE_VERSION  # first, before any table
             result, changed = edit(store, document)

@@ -1,19 +1,19 @@
 """Where a secret lives: in the auth store file, in the OS keyring, or in an environment variable.
 
 The store keeps either the value or a reference
-(``key = { keyring = "genesis/chutes:default/key" }`` or ``key = { env = "NAME" }``). The
-``keyring`` package (an optional extra) is imported only
-when a keyring reference is read or written, so commands that need no secret never pay for it.
-Everything that can go wrong with a keyring (no backend, locked, headless) is said plainly.
+(``key = { keyring = "genesis/chutes:default/key" }`` or ``key = { env = "NAME" }``).
+The ``keyring`` package (an optional extra) is imported only when a keyring reference is read
+or written, so commands that need no secret never pay for it.
 """
 
 from __future__ import annotations
 
 import os
-import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from genesis_cli.errors import AuthError, GenesisError
+from genesis_cli.records import warn
 from genesis_cli.text import sendable
 
 if TYPE_CHECKING:
@@ -25,12 +25,49 @@ STORES = ("file", "keyring")
 STORE_ENV = "GENESIS_SECRET_STORE"
 
 
+@dataclass(frozen=True, order=True)
+class SecretRef:
+    """A secret kept outside the store: ``keyring`` (target ``genesis/<entry>``) or ``env``
+    (target a variable name). Any other shape read from the store is kind ``invalid``, refused
+    (exit 3, naming the profile) only when the secret is used."""
+
+    kind: str
+    target: str = ""
+
+    @classmethod
+    def parse(cls, table: Any) -> SecretRef:
+        """From the store's ``{ keyring = "..." }`` or ``{ env = "NAME" }``."""
+        if isinstance(table, dict) and len(table) == 1:
+            ((kind, target),) = table.items()
+            usable = isinstance(target, str) and 0 < len(target) <= 256 and target.isprintable()
+            if kind in ("keyring", "env") and usable:
+                return cls(kind, target)
+        return cls("invalid")
+
+    def table(self) -> dict[str, str]:
+        """As the store writes it."""
+        return {self.kind: self.target}
+
+    @classmethod
+    def keyring(cls, entry: str) -> SecretRef:
+        return cls("keyring", f"{SERVICE}/{entry}")
+
+    @property
+    def entry(self) -> str | None:
+        """The name of one of genesis's keyring entries; ``None`` for anything else."""
+        if self.kind == "keyring" and self.target.startswith(f"{SERVICE}/"):
+            return self.target.removeprefix(f"{SERVICE}/")
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.target}"
+
+
 class KeyringUnavailable(GenesisError):
     """The OS keyring cannot be used here; the message says why."""
 
 
 def chosen_store(flag: str | None) -> str:
-    """``--secret-store``, else ``GENESIS_SECRET_STORE``, else ``file``."""
     from genesis_cli.errors import UsageError
 
     value = (flag or os.environ.get(STORE_ENV, "") or "file").strip()
@@ -43,26 +80,12 @@ def chosen_store(flag: str | None) -> str:
 
 
 def entry_name(profile_id: str, field: str) -> str:
-    """The keyring entry of one secret: service ``genesis``, user ``<profile>/<field>``."""
     return f"{profile_id}/{field}"
-
-
-def keyring_ref(name: str) -> str:
-    """How the store refers to keyring entry ``name``: ``keyring:genesis/<name>``."""
-    return f"keyring:{SERVICE}/{name}"
-
-
-def _keyring_entry(ref: str) -> str | None:
-    """The entry name of one of genesis's keyring references; ``None`` for anything else."""
-    kind, _, target = ref.partition(":")
-    if kind == "keyring" and target.startswith(f"{SERVICE}/"):
-        return target.removeprefix(f"{SERVICE}/")
-    return None
 
 
 def _backend() -> Any:
     try:
-        import keyring
+        import keyring  # lazy: ~200 ms of backend discovery, only for keyring users
     except ImportError:
         raise KeyringUnavailable(
             "the keyring package is not installed",
@@ -96,46 +119,7 @@ def put(name: str, value: str) -> None:
         raise _keyring_error(exc, "storing a secret") from None
 
 
-def _fast_get(name: str) -> str | None:
-    """Read an entry straight from the Secret Service with SecretStorage, the library the
-    keyring package's SecretService backend is built on, and with that backend's attributes
-    (``service``, ``username``): ~40 ms instead of the ~220 ms that importing the keyring
-    package and discovering its backends cost. Only where keyring would choose that backend
-    anyway (Linux, no PYTHON_KEYRING_BACKEND, no keyringrc); ``LookupError`` means "ask the
-    keyring package"."""
-    if not sys.platform.startswith("linux") or os.environ.get("PYTHON_KEYRING_BACKEND"):
-        raise LookupError
-    config = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
-    if os.path.exists(os.path.join(config, "python_keyring", "keyringrc.cfg")):
-        raise LookupError
-    try:
-        import secretstorage
-
-        connection = secretstorage.dbus_init()
-    except Exception:
-        raise LookupError from None
-    try:
-        collection = secretstorage.get_default_collection(connection)
-        if collection.is_locked():
-            raise LookupError  # the keyring package says "locked" in its own words
-        for item in collection.search_items({"service": SERVICE, "username": name}):
-            if item.is_locked():
-                raise LookupError
-            return str(item.get_secret().decode("utf-8"))
-        return None
-    except LookupError:
-        raise
-    except Exception:
-        raise LookupError from None
-    finally:
-        connection.close()
-
-
 def get(name: str) -> str | None:
-    try:
-        return _fast_get(name)
-    except LookupError:
-        pass
     backend = _backend()
     try:
         value = backend.get_password(SERVICE, name)
@@ -147,8 +131,7 @@ def get(name: str) -> str | None:
 def delete(name: str) -> bool:
     """Best effort: ``False`` when the entry was not there or could not be deleted."""
     try:
-        backend = _backend()
-        backend.delete_password(SERVICE, name)
+        _backend().delete_password(SERVICE, name)
     except Exception:
         return False
     return True
@@ -169,30 +152,26 @@ def probe() -> None:
 
 
 def resolve(profile: Profile) -> Profile:
-    """``profile`` with every referenced secret read (env or keyring), references kept.
-
-    A reference of unknown shape, a missing entry or an unset variable is exit 3 naming the
-    profile and the fix.
-    """
-    values: dict[str, str] = {}
-    for field, ref in profile.refs:
-        if not getattr(profile, field, None):  # not read yet in this process
-            values[field] = resolve_ref(profile.id, field, ref)
+    """``profile`` with every referenced secret read (env or keyring), references kept."""
+    values = {
+        field: resolve_ref(profile.id, field, ref)
+        for field, ref in profile.refs
+        if not getattr(profile, field, None)  # not read yet in this process
+    }
     return profile.with_changes(**values) if values else profile
 
 
-def resolve_ref(profile_id: str, field: str, ref: str) -> str:
-    """The secret ``ref`` stands for; ``profile_id`` (or ``[clients.chutes]``) names whose it
-    is in the errors."""
-    kind, _, target = ref.partition(":")
-    entry = _keyring_entry(ref)
+def resolve_ref(profile_id: str, field: str, ref: SecretRef) -> str:
+    """The secret ``ref`` stands for; a missing one is exit 3 naming ``profile_id`` (or
+    ``[clients.chutes]``) and the fix."""
     fix = "sign in again: genesis onboard"
-    if kind == "env":
-        value = os.environ.get(target, "").strip()
+    entry = ref.entry
+    if ref.kind == "env":
+        value = os.environ.get(ref.target, "").strip()
         if not value:
             raise AuthError(
-                f"profile {profile_id}: its {field} comes from ${target}, which is not set",
-                hint=f"set {target}, or {fix}",
+                f"profile {profile_id}: its {field} comes from ${ref.target}, which is not set",
+                hint=f"set {ref.target}, or {fix}",
             )
     elif entry is not None:
         try:
@@ -201,7 +180,7 @@ def resolve_ref(profile_id: str, field: str, ref: str) -> str:
             raise AuthError(f"profile {profile_id}: {exc.message}", hint=exc.hint) from None
         if found is None:
             raise AuthError(
-                f"profile {profile_id}: its {field} should be in the OS keyring ({target}), "
+                f"profile {profile_id}: its {field} should be in the OS keyring ({ref.target}), "
                 "and is not",
                 hint=fix,
             )
@@ -223,14 +202,13 @@ def where(profile: Profile) -> dict[str, str]:
     for field in SECRET_FIELDS:
         ref = refs.get(field)
         if ref is not None:
-            kind, _, target = ref.partition(":")
-            found[field] = f"env:{target}" if kind == "env" else kind
+            found[field] = str(ref) if ref.kind == "env" else ref.kind
         elif getattr(profile, field, None):
             found[field] = "file"
     return found
 
 
-def stash(profile: Profile, *, all_fields: bool, warn: Any = None) -> Profile:
+def stash(profile: Profile, *, all_fields: bool) -> Profile:
     """Move secrets of ``profile`` into the keyring, leaving references.
 
     With ``all_fields`` (onboarding with ``--secret-store keyring``) every secret goes; a
@@ -243,8 +221,8 @@ def stash(profile: Profile, *, all_fields: bool, warn: Any = None) -> Profile:
     written: list[str] = []
     for field in SECRET_FIELDS:
         value = getattr(profile, field)
-        current = refs.get(field, "")
-        if not value or not (all_fields or current.startswith("keyring:")):
+        current = refs.get(field)
+        if not value or not (all_fields or (current and current.kind == "keyring")):
             continue
         name = entry_name(profile.id, field)
         try:
@@ -255,23 +233,19 @@ def stash(profile: Profile, *, all_fields: bool, warn: Any = None) -> Profile:
                     delete(done)
                 raise
             refs.pop(field, None)
-            if warn:
-                warn(f"{exc.message}; kept the new {field} of {profile.id} in the auth store file")
+            warn(f"{exc.message}; kept the new {field} of {profile.id} in the auth store file")
             continue
         written.append(name)
-        refs[field] = keyring_ref(name)
+        refs[field] = SecretRef.keyring(name)
         changes[field] = None
     return profile.with_changes(refs=tuple(sorted(refs.items())), **changes)
 
 
-def forget_ref(ref: str) -> bool:
+def forget_ref(ref: SecretRef) -> bool:
     """Delete the keyring entry ``ref`` names, if it names one; ``False`` when that failed."""
-    entry = _keyring_entry(ref)
-    return entry is None or delete(entry)
+    return ref.entry is None or delete(ref.entry)
 
 
 def forget(profile: Profile) -> list[str]:
     """Delete the keyring entries of ``profile``; the references that could not be deleted."""
-    return [
-        f"{field} ({ref.partition(':')[2]})" for field, ref in profile.refs if not forget_ref(ref)
-    ]
+    return [f"{field} ({ref.target})" for field, ref in profile.refs if not forget_ref(ref)]
