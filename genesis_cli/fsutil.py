@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from genesis_cli.errors import ConfigError, GenesisError
-from genesis_cli.paths import lock_path
+from genesis_cli.paths import lock_path, state_dir
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -217,13 +217,15 @@ def locked(target: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None
 
 @contextlib.contextmanager
 def lock_file(lock_file: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
-    """Hold the cross-process lock ``lock_file`` (created 0600 in a private directory)."""
+    """Hold the cross-process lock ``lock_file`` (created 0600 in a private directory: the
+    state dir's ``locks``, where OpenClaw never looks; the state dir is checked first)."""
     # filelock costs ~120 ms to import: only commands that write pay for it.
     import filelock
 
     lock = filelock.FileLock(str(lock_file), timeout=timeout, mode=PRIVATE_FILE_MODE)
     try:
         with reported_write_errors(lock_file):
+            ensure_private_dir(state_dir())
             ensure_private_dir(lock_file.parent)
             regular_or_absent(lock_file)
             lock.acquire()

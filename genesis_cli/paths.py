@@ -32,11 +32,23 @@ def catalog_cache_path(provider: str) -> Path:
     return cache_dir() / f"{provider}-models.json"
 
 
+def locks_dir() -> Path:
+    """Where every lock file of genesis lives (and stays: a released lock file is kept)."""
+    return state_dir() / "locks"
+
+
 def lock_path(target: Path) -> Path:
-    """The lock file guarding read-modify-write of ``target``."""
-    return target.with_name(target.name + ".lock")
+    """The lock file guarding read-modify-write of ``target``: in the state dir, named for
+    genesis and ``target``'s absolute path. Never ``<target>.lock`` beside it: OpenClaw 9.x
+    locks its config with that name and takes any file of that name for a lock held by
+    someone else (and the lock file stays after release)."""
+    import hashlib
+
+    where = os.path.abspath(target).encode("utf-8", "surrogateescape")
+    digest = hashlib.sha256(where).hexdigest()[:20]
+    return locks_dir() / f"genesis-{target.name[:64]}-{digest}.lock"
 
 
 def refresh_lock_path() -> Path:
     """Held while a refresh token is spent: one refresh at a time across processes."""
-    return state_dir() / "auth-refresh.lock"
+    return locks_dir() / "genesis-auth-refresh.lock"

@@ -19,14 +19,25 @@ UPDATE = os.environ.get("GENESIS_UPDATE_GOLDEN") == "1"
 
 @pytest.fixture
 def chutes_api(monkeypatch, sample_body):
-    """The public base URL, answered by ``responses``: nothing leaves the process."""
+    """The public base URL, answered by ``responses``: nothing leaves the process. The
+    program OpenClaw is told to run is fixed, and no CA bundle or XDG setting comes from
+    the machine, so the golden text is the same everywhere."""
+    from genesis_cli.flows import openclaw
+
     monkeypatch.delenv("CHUTES_BASE_URL")
+    monkeypatch.setattr(openclaw, "genesis_command", lambda: ("/opt/genesis/bin/genesis", []))
+    for name in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYTHON_KEYRING_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
     with responses.RequestsMock() as rsps:
         rsps.get("https://llm.chutes.ai/v1/models", json=sample_body)
         yield rsps
 
 
-def check_golden(actual: str, name: str) -> None:
+def check_golden(actual: str, name: str, tmp: Path) -> None:
+    """``actual`` with the test's temporary folder written ``/tmp/t``, against the file."""
+    actual = actual.replace(str(tmp), "/tmp/t")
     path = GOLDEN / name
     if UPDATE:
         path.write_text(actual)
@@ -44,7 +55,7 @@ def test_onboarding_a_commented_config_keeps_everything_else(chutes_api, state_d
     original = (GOLDEN / "commented.json5").read_text()
     config.write_text(original)
     first = onboard_into(config)
-    check_golden(first, "commented.onboarded.json5")
+    check_golden(first, "commented.onboarded.json5", state_dir.parent)
     assert (state_dir / "genesis.json.bak").read_text() == original
 
 
@@ -61,13 +72,18 @@ def test_onboarding_twice_changes_nothing_the_second_time(chutes_api, state_dir)
 
 def test_onboarding_with_no_config_writes_the_spec_shape(chutes_api, state_dir) -> None:
     text = onboard_into(state_dir / "genesis.json")
-    check_golden(text, "fresh.onboarded.json5")
+    check_golden(text, "fresh.onboarded.json5", state_dir.parent)
     data = loads(text)
     assert data["agents"]["defaults"]["model"]["primary"] == "chutes/zai-org/GLM-4.7-TEE"
     assert data["agents"]["defaults"]["models"] == {
         "chutes/zai-org/GLM-4.7-FP8": {"alias": "chutes-fast"},
         "chutes/deepseek-ai/DeepSeek-V3.2-TEE": {"alias": "chutes-pro"},
         "chutes/chutesai/Mistral-Small-3.2-24B-Instruct-2506": {"alias": "chutes-vision"},
+        # Every registered model is allowed, the primary included (OpenClaw's allowlist).
+        "chutes/zai-org/GLM-4.7-TEE": {},
+        "chutes/zai-org/GLM-5-TEE": {},
+        "chutes/moonshotai/Kimi-K2.5-TEE": {},
+        "chutes/unsloth/Mistral-Nemo-Instruct-2407-TEE": {},
     }
     provider = data["models"]["providers"]["chutes"]
     assert provider["baseUrl"] == "https://llm.chutes.ai/v1"

@@ -28,6 +28,7 @@ def test_a_healthy_setup_passes(models_server, auth_server, state_dir) -> None:
         "config": "ok",
         "auth store": "ok",
         "credential": "ok",
+        "openclaw": "ok",  # the config's exec reference runs this genesis
         "proxy / CA": "ok",
         "models API": "ok",
         "sign-in (IdP)": "ok",

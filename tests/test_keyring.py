@@ -274,3 +274,20 @@ def test_a_kill_at_any_moment_of_a_keyring_refresh_leaves_references_that_resolv
             assert lookup(reference["keyring"].removeprefix("genesis/")), field
     final = genesis("auth", "refresh")
     assert final.returncode in (0, 3), final.stderr  # 3: a kill came after Chutes spent it
+
+
+def test_openclaw_running_the_exec_reference_reads_the_keyring(
+    secret_service, models_server, state_dir
+) -> None:
+    """OpenClaw runs the command with nothing but the reference's env and the passEnv
+    names it has itself: the D-Bus address must reach genesis that way."""
+    from tests.test_openclaw_config import run_as_openclaw
+
+    assert onboard_key("--secret-store", "keyring").returncode == 0
+    config = state_dir / "genesis.json"
+    assert GOOD_KEY not in config.read_text()
+    result = run_as_openclaw(config, dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == GOOD_KEY + "\n"
+    without = run_as_openclaw(config, {})  # no session bus: said plainly, nothing printed
+    assert without.returncode != 0 and without.stdout == ""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from genesis_cli.config.config_file import ShapeError
 from genesis_cli.config.schema import config_entry, inverted_aliases, register
 from genesis_cli.records import Cost, Model
 from tests.helpers import CHUTES
@@ -141,3 +144,87 @@ def test_reversed_aliases_are_reported_with_the_fix_and_left_alone() -> None:
     assert "'chutes-pro'" in warning
     assert '"chutes/deepseek-ai/DeepSeek-V3.2-TEE": { alias: "chutes-pro" }' in warning
     assert inverted_aliases({"agents": {"defaults": {"models": {"x/y": {"alias": "z"}}}}}) == []
+
+
+def allowlist(data: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = data["agents"]["defaults"]["models"]
+    return result
+
+
+def test_every_registered_model_is_in_the_allowlist_primary_and_alias_targets_included() -> None:
+    data: dict[str, Any] = {}
+    run(data, [model("v/a"), model("v/b")], prune=True)
+    assert allowlist(data) == {
+        "chutes/zai-org/GLM-4.7-FP8": {"alias": "chutes-fast"},
+        "chutes/deepseek-ai/DeepSeek-V3.2-TEE": {"alias": "chutes-pro"},
+        "chutes/chutesai/Mistral-Small-3.2-24B-Instruct-2506": {"alias": "chutes-vision"},
+        "chutes/zai-org/GLM-4.7-TEE": {},
+        "chutes/v/a": {},
+        "chutes/v/b": {},
+    }
+
+
+def test_allowlist_entries_are_never_removed_and_their_keys_are_kept() -> None:
+    data = openclaw_config(
+        "v/gone",
+        models={"chutes/v/gone": {}, "chutes/v/a": {"params": {"temperature": 0.2}}, "x/y": {}},
+    )
+    run(data, [model("v/a")], prune=True)
+    assert [e["id"] for e in entries(data)] == ["v/a"]  # the provider entry left the catalog
+    assert allowlist(data)["chutes/v/gone"] == {}  # its allowlist entry stays (harmless)
+    assert allowlist(data)["chutes/v/a"] == {"params": {"temperature": 0.2}}
+    assert allowlist(data)["x/y"] == {}
+
+
+def test_a_model_policy_allow_list_gets_every_ref_too() -> None:
+    data = openclaw_config(modelPolicy={"allow": ["chutes/zai-org/GLM-4.7-FP8", "openai/gpt-5"]})
+    run(data, [model("v/a")], prune=True)
+    allow = data["agents"]["defaults"]["modelPolicy"]["allow"]
+    assert allow == [
+        "chutes/zai-org/GLM-4.7-FP8",
+        "openai/gpt-5",
+        "chutes/zai-org/GLM-4.7-TEE",
+        "chutes/deepseek-ai/DeepSeek-V3.2-TEE",
+        "chutes/chutesai/Mistral-Small-3.2-24B-Instruct-2506",
+        "chutes/v/a",
+    ]
+    run(data, [model("v/a")], prune=True)
+    assert data["agents"]["defaults"]["modelPolicy"]["allow"] == allow  # nothing twice
+
+
+def test_a_provider_wildcard_in_model_policy_covers_every_ref() -> None:
+    data = openclaw_config(modelPolicy={"allow": ["chutes/*"], "deny": []})
+    run(data, [model("v/a")], prune=True)
+    assert data["agents"]["defaults"]["modelPolicy"] == {"allow": ["chutes/*"], "deny": []}
+
+
+def test_model_policy_is_never_created() -> None:
+    data: dict[str, Any] = {}
+    run(data, [model("v/a")], prune=True)
+    assert "modelPolicy" not in data["agents"]["defaults"]
+    data = openclaw_config(modelPolicy={"deny": ["x/y"]})
+    run(data, [model("v/a")], prune=True)
+    assert data["agents"]["defaults"]["modelPolicy"] == {"deny": ["x/y"]}
+
+
+@pytest.mark.parametrize(
+    ("policy", "where"),
+    [
+        ({"allow": "chutes/*"}, "agents.defaults.modelPolicy.allow"),
+        ("all", "agents.defaults.modelPolicy"),
+    ],
+)
+def test_a_model_policy_of_another_shape_is_a_shape_error(policy: Any, where: str) -> None:
+    with pytest.raises(ShapeError) as caught:
+        run(openclaw_config(modelPolicy=policy), [model("v/a")], prune=True)
+    assert caught.value.message.startswith(f"'{where}' ")
+
+
+def test_input_keeps_only_what_openclaw_runtime_accepts() -> None:
+    entry = config_entry(model("v/m", input=("text", "image", "video", "audio")))
+    assert entry["input"] == ["text", "image"]
+    assert config_entry(model("v/n", input=("video",)))["input"] == ["text"]
+    data = openclaw_config("v/m")
+    entries(data)[0]["input"] = ["text", "video"]
+    run(data, [model("v/m", input=("text", "video"))], prune=True)
+    assert entries(data)[0]["input"] == ["text"]

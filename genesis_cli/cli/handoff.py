@@ -32,9 +32,14 @@ def credential_or_exit(provider: Provider, profile_id: str | None) -> str:
     return credentials.required(provider, profile_id, warn=UI().warn).secret
 
 
-def handed_env(provider: Provider, secret: str) -> dict[str, str]:
-    """What other OpenAI-compatible tools read: the base URL in use and the credential."""
-    return {"OPENAI_BASE_URL": provider.base_url(), "OPENAI_API_KEY": secret}
+def handed_env(provider: Provider, secret: str, provider_vars: bool = False) -> dict[str, str]:
+    """What other OpenAI-compatible tools read: the base URL in use and the credential; with
+    ``provider_vars``, the provider's own key variable too (``CHUTES_API_KEY``: opencode,
+    LiteLLM)."""
+    handed = {"OPENAI_BASE_URL": provider.base_url(), "OPENAI_API_KEY": secret}
+    if provider_vars:
+        handed[provider.api_key_env] = secret
+    return handed
 
 
 @click.command("token")
@@ -60,19 +65,27 @@ def token_command(profile_id: str | None) -> None:
     show_default=True,
     help="Whose syntax to print.",
 )
+@click.option(
+    "--provider-vars",
+    is_flag=True,
+    help="Also print the provider's own key variable (CHUTES_API_KEY), which tools such as "
+    "opencode read.",
+)
 @PROFILE_OPTION
-def env_command(shell: str, profile_id: str | None) -> None:
+def env_command(shell: str, provider_vars: bool, profile_id: str | None) -> None:
     """Print OPENAI_BASE_URL and OPENAI_API_KEY for other tools, as shell assignments.
 
     \b
     Examples:
       eval "$(genesis env)"                     # sh, bash, zsh
+      eval "$(genesis env --provider-vars)"     # CHUTES_API_KEY too
       genesis env --shell fish | source
       genesis env --shell powershell | Invoke-Expression
       genesis env --shell dotenv > .env
     """
     provider = current()
-    for name, value in handed_env(provider, credential_or_exit(provider, profile_id)).items():
+    secret = credential_or_exit(provider, profile_id)
+    for name, value in handed_env(provider, secret, provider_vars).items():
         click.echo(assignment(shell, name, value))
 
 
@@ -93,14 +106,15 @@ class ExecCommand(click.Command):
 @click.command("exec", cls=ExecCommand)
 @PROFILE_OPTION
 def exec_command(profile_id: str | None) -> None:
-    """Run CMD with OPENAI_BASE_URL and OPENAI_API_KEY set to a fresh credential.
+    """Run CMD with OPENAI_BASE_URL, OPENAI_API_KEY and CHUTES_API_KEY set to the credential.
 
     CMD replaces genesis (its exit code and signals are its own); nothing else in the
-    environment changes, except that those two variables are overridden if set.
+    environment changes, except that those variables are overridden if set.
 
     \b
     Examples:
       genesis exec -- aider --model openai/zai-org/GLM-5.2-TEE
+      genesis exec -- opencode run "explain this repository"
       genesis exec --profile chutes:alice -- python my_script.py
     """
     command: list[str] = click.get_current_context().meta["genesis_exec_command"]
@@ -112,7 +126,7 @@ def exec_command(profile_id: str | None) -> None:
     if program is None or not os.path.exists(program):
         sys.stderr.write(f"error: {command[0]}: command not found\n")
         raise click.exceptions.Exit(127)
-    env: dict[str, Any] = {**os.environ, **handed_env(provider, secret)}
+    env: dict[str, Any] = {**os.environ, **handed_env(provider, secret, provider_vars=True)}
     sys.stdout.flush()
     sys.stderr.flush()
     try:

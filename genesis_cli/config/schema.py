@@ -10,8 +10,10 @@ from genesis_cli.config.json5_edit import same
 from genesis_cli.providers import Provider
 from genesis_cli.records import Model
 
-# The modalities OpenClaw's model schema accepts in ``input``; others are left out.
-OPENCLAW_INPUTS = ("text", "image", "video", "audio")
+# The modalities OpenClaw's runtime model registry accepts in ``input`` (its config schema
+# takes video and audio too, but an agent then reports "model catalog load issue"); others
+# are left out of the config and kept in the cache and ``models list``.
+OPENCLAW_INPUTS = ("text", "image")
 
 
 @dataclass
@@ -156,6 +158,90 @@ def merge_models(
     return merged, changes
 
 
+def allow(data: dict[str, Any], refs: list[str]) -> None:
+    """Let OpenClaw's agents use ``refs``: OpenClaw takes the keys of
+    ``agents.defaults.models`` as the allowed models, and OpenClaw 9.x, once it has migrated
+    the file, reads ``agents.defaults.modelPolicy.allow`` instead.
+
+    Entries are added, never removed (genesis cannot tell its own ``{}`` from one the user
+    or OpenClaw wrote). ``modelPolicy`` is never created: OpenClaw 2026.6.8 rejects the key.
+    A ``<provider>/*`` item of ``allow`` covers that provider's refs.
+    """
+    entries = object_at(data, "agents", "defaults", "models")
+    for ref in refs:
+        entries.setdefault(ref, {})
+    defaults = object_at(data, "agents", "defaults")
+    if "modelPolicy" not in defaults:
+        return
+    policy = object_at(data, "agents", "defaults", "modelPolicy")
+    allowed = policy.get("allow")
+    if allowed is None and "allow" not in policy:
+        return
+    if not isinstance(allowed, list):
+        raise ShapeError(
+            ("agents", "defaults", "modelPolicy", "allow"),
+            "is not a list of model refs, so genesis cannot add to it",
+        )
+    for ref in refs:
+        wildcard = ref.split("/", 1)[0] + "/*"
+        if ref not in allowed and wildcard not in allowed:
+            allowed.append(ref)
+
+
+_REF_SOURCES = ("env", "file", "exec")
+
+
+def secret_ref(name: str, provider: Provider) -> dict[str, str]:
+    """The ``apiKey`` that asks the exec secret provider ``name`` for ``provider``'s credential."""
+    return {"source": "exec", "provider": name, "id": provider.id}
+
+
+def link_credential(
+    data: dict[str, Any], provider: Provider, name: str, exec_provider: dict[str, Any]
+) -> list[str]:
+    """Hand OpenClaw the credential by reference: ``secrets.providers.<name>`` (genesis's
+    own exec provider, updated on every onboarding; keys genesis does not set are kept) and
+    the provider's ``apiKey`` pointing at it. An ``apiKey`` the user set (a key or another
+    reference) is kept, with one warning. Returns the warnings."""
+    secrets = object_at(data, "secrets", "providers")
+    where = ("secrets", "providers", name)
+    current = secrets.get(name)
+    if current is None:
+        secrets[name] = dict(exec_provider)
+    elif isinstance(current, dict) and current.get("source") == "exec":
+        current.update({k: v for k, v in exec_provider.items() if k != "timeoutMs"})
+        current.setdefault("timeoutMs", exec_provider.get("timeoutMs"))
+    else:
+        raise ShapeError(where, "is not genesis's exec secret provider (source: exec)")
+    block = object_at(data, "models", "providers", provider.id)
+    wanted = secret_ref(name, provider)
+    key = block.get("apiKey")
+    if key is None or (isinstance(key, str) and not key.strip()) or same(key, wanted):
+        block["apiKey"] = wanted
+        return []
+    if not _is_key_or_reference(key):
+        raise ShapeError(
+            ("models", "providers", provider.id, "apiKey"),
+            "is neither a key nor a secret reference { source, provider, id }",
+        )
+    return [
+        f"models.providers.{provider.id}.apiKey is already set (your key or reference), so "
+        f"OpenClaw will use it, not genesis's credential; to hand over genesis's, remove that "
+        "apiKey and run genesis onboard again"
+    ]
+
+
+def _is_key_or_reference(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    return (
+        isinstance(value, dict)
+        and value.get("source") in _REF_SOURCES
+        and isinstance(value.get("id"), str)
+        and isinstance(value.get("provider", ""), str)
+    )
+
+
 def inverted_aliases(data: dict[str, Any]) -> list[str]:
     """Warnings for ``agents.defaults.models`` entries of the reversed shape some tools write
     (``"chutes-pro": {alias: "chutes/..."}``): a key that is not a ref whose alias is one."""
@@ -186,6 +272,7 @@ def register(
     prune: bool = False,
     default_ref: str | None = None,
     alias_targets: dict[str, str] | None = None,
+    exec_provider: tuple[str, dict[str, Any]] | None = None,
 ) -> Registration:
     """Mutate ``data`` (the config) to register ``provider``: catalog, aliases, default,
     profile.
@@ -193,7 +280,8 @@ def register(
     Only genesis's keys change: other providers, other models' entries and unknown keys stay.
     ``prune`` (the catalog is live) lets models that left the catalog be removed.
     ``default_ref`` and ``alias_targets`` replace the product page's default and alias
-    targets (``onboard --default``, or a suggestion the user accepted).
+    targets (``onboard --default``, or a suggestion the user accepted). ``exec_provider``
+    (its name and entry) hands the credential over by reference (``link_credential``).
     """
     model = object_at(data, "agents", "defaults", "model")
     primary = model.get("primary")
@@ -246,6 +334,11 @@ def register(
         for kept in registration.models.kept
     ]
     registration.warnings += inverted_aliases(data)
+    primary = [registration.default] if provider.model_id(registration.default) else []
+    aliased = list(registration.aliases.values())
+    allow(data, list(dict.fromkeys([*primary, *aliased, *(provider.ref(m.id) for m in models)])))
+    if exec_provider is not None:
+        registration.warnings += link_credential(data, provider, *exec_provider)
 
     profiles = object_at(data, "auth", "profiles")
     entry = profiles.get(profile_id)

@@ -205,6 +205,37 @@ def _clock(provider: Provider, server_time: float | None) -> Check:
     return Check("clock", "ok", f"within {abs(skew):.0f}s of {name}'s clock")
 
 
+def _openclaw(provider: Provider) -> list[Check]:
+    """What OpenClaw needs: the exec reference in the config runs a genesis that is there,
+    and no key OpenClaw stored itself shadows genesis's credential."""
+    from genesis_cli.flows import openclaw
+
+    checks = []
+    try:
+        data = config_file.load(paths.config_path()).data
+    except GenesisError:
+        data = {}  # the config check says why
+    found = openclaw.reference_problem(data, provider)
+    if found is not None:
+        status, detail = found
+        if status == "ok":
+            checks.append(Check("openclaw", "ok", f"OpenClaw gets the credential from {detail}"))
+        else:
+            checks.append(
+                Check(
+                    "openclaw",
+                    "fail",
+                    f"OpenClaw cannot ask genesis for the credential: {detail}",
+                    "run `genesis onboard` again from the genesis you use, to point the "
+                    "config at it",
+                )
+            )
+    shadowed = openclaw.shadowing_key(provider)
+    if shadowed is not None:
+        checks.append(Check("openclaw key", "warn", *shadowed))
+    return checks
+
+
 def _network_settings() -> Check:
     proxies = [
         f"{n}={os.environ[n]}"
@@ -240,7 +271,7 @@ def run_checks(provider: Provider) -> Report:
     report = Report()
     keyring = _keyring()
     report.checks += [_state_dir(), *_config(), _store(), *([keyring] if keyring else [])]
-    report.checks += [_credential(provider), _network_settings()]
+    report.checks += [_credential(provider), *_openclaw(provider), _network_settings()]
     try:
         models_url = f"{provider.base_url()}/models"
         idp_url = f"{provider.oauth_base_url()}/userinfo" if provider.sign_in else None

@@ -15,6 +15,7 @@ from genesis_cli.config.schema import Registration, register
 from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import availability
 from genesis_cli.flows.availability import Unavailable
+from genesis_cli.fsutil import check_private_dir
 from genesis_cli.providers import Provider
 from genesis_cli.records import Catalog, mask, sendable
 from genesis_cli.store import auth_store, vault
@@ -121,6 +122,8 @@ def preflight(
     secrets (``--secret-store keyring``), before anything is sent or written."""
     if secret_store == "keyring":
         vault.probe()
+    from genesis_cli.flows import openclaw
+
     path = paths.config_path()
     document = config_file.load(path)
     with config_file.located(document):
@@ -131,8 +134,24 @@ def preflight(
             profile_id=provider.default_profile,
             mode="api_key",
             keep_default=keep_default,
+            exec_provider=(openclaw.secret_provider_name(provider), {}),  # its shape only
         )
     auth_store.load(warn)
+    if paths.state_dir().exists():
+        check_private_dir(paths.state_dir())  # where the secrets will go
+    credential_reference(provider, {})  # OpenClaw can run this genesis
+
+
+def credential_reference(
+    provider: Provider, profiles: dict[str, Profile], warnings: list[str] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The exec secret provider through which OpenClaw asks genesis for the credential."""
+    from genesis_cli.flows import openclaw
+
+    entry = openclaw.exec_provider(
+        provider, profiles, warn=warnings.append if warnings is not None else None
+    )
+    return openclaw.secret_provider_name(provider), entry
 
 
 def plan_models(provider: Provider, found: Catalog, choices: Choices, warnings: list[str]) -> Plan:
@@ -192,6 +211,7 @@ def write_everything(
     What registering found worth saying (kept models, reversed aliases, missing models)
     goes to ``warnings``.
     """
+    from genesis_cli.flows import openclaw
     from genesis_cli.flows.refresh import profile_lock
 
     plan = plan_models(provider, found, choices, warnings)
@@ -204,6 +224,7 @@ def write_everything(
         auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile), warn)
         if old is not None and choices.secret_store == "file":
             vault.forget(old)  # it moved back to the file: no stale copy in the keyring
+    reference = credential_reference(provider, auth_store.load(warn).profiles, warnings)
     path = paths.config_path()
     mode = "api_key" if profile.type == "api_key" else "oauth"
     registration, changed = config_file.update(
@@ -218,9 +239,13 @@ def write_everything(
             prune=found.source == "live",
             default_ref=plan.default_ref,
             alias_targets=plan.alias_targets,
+            exec_provider=reference,
         ),
     )
     warnings += registration.warnings
+    shadowed = openclaw.shadowing_key(provider)
+    if shadowed is not None:
+        warnings.append(f"{shadowed[0]}; to use genesis's: {shadowed[1]}")
     if found.source == "live" and found.fetched_at is not None:
         catalog.save_cache(provider, found.models, found.fetched_at, warnings)
     return registration, changed, path, plan

@@ -1,0 +1,296 @@
+"""How OpenClaw asks genesis for the credential: an exec secret provider that runs this genesis.
+
+OpenClaw runs the command (absolute, a regular file, not a symlink, owned by the user and
+writable by nobody else) with an empty environment apart from the provider's ``env`` (fixed
+values) and ``passEnv`` (names it copies from its own environment). So:
+
+- ``env`` holds what genesis knows for sure when onboarding and what is no secret: ``HOME``,
+  the state dir and config path (absolute), the provider's URL variables and
+  ``GENESIS_HTTP_TIMEOUT`` when set, the CA bundle and keyring settings when set.
+- ``passEnv`` holds what belongs to the session or may hold a secret: the D-Bus address and
+  ``XDG_RUNTIME_DIR`` (a keyring profile), the proxy variables (a proxy URL can carry a
+  password; OpenClaw must reach the provider through the same proxy anyway), and the
+  variables that a ``{ env = "NAME" }`` reference in the auth store names.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from genesis_cli import paths
+from genesis_cli.config.config_file import get_path
+from genesis_cli.errors import GenesisError
+from genesis_cli.providers import DEFAULT_ID, Provider
+from genesis_cli.store.auth_store import Profile
+
+Warn = Callable[[str], None]
+
+# Fixed values copied into ``env`` when set here (settings and paths, never secrets).
+_FIXED = ("GENESIS_HTTP_TIMEOUT", "PYTHON_KEYRING_BACKEND")
+_FIXED_PATHS = (
+    "REQUESTS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "CURL_CA_BUNDLE",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+)
+_PASSABLE = re.compile(r"[A-Z][A-Z0-9_]{0,127}\Z")  # the names OpenClaw's passEnv accepts
+# Names OpenClaw copies from its own environment (it accepts upper-case names only).
+_SESSION = (
+    "DBUS_SESSION_BUS_ADDRESS",
+    "XDG_RUNTIME_DIR",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+)
+# How long OpenClaw lets the command run: a refresh may wait for the network (its default
+# of 5 s is shorter than one of genesis's requests may take).
+TIMEOUT_MS = 30000
+
+
+def secret_provider_name(provider: Provider) -> str:
+    """The key under ``secrets.providers``: ``genesis`` for the default provider."""
+    return "genesis" if provider.id == DEFAULT_ID else f"genesis-{provider.id}"
+
+
+def _cannot(problem: str) -> GenesisError:
+    return GenesisError(
+        f"OpenClaw could not run genesis to get the credential: {problem}",
+        hint="install genesis with pip or pipx so that its `genesis` script is a file of yours "
+        "(e.g. pipx install genesis-cli), and run onboard from it",
+    )
+
+
+def _fit_for_openclaw(path: Path) -> str | None:
+    """Why OpenClaw would refuse to run ``path`` (what it checks), or ``None``."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        return f"{path}: {exc.strerror or type(exc).__name__}"
+    if stat.S_ISLNK(info.st_mode):
+        return f"{path} is a symlink"
+    if not stat.S_ISREG(info.st_mode):
+        return f"{path} is not a regular file"
+    if info.st_uid != os.getuid():
+        return f"{path} belongs to another user (uid {info.st_uid})"
+    if info.st_mode & 0o022:
+        return f"{path} is writable by group or others"
+    if not os.access(path, os.X_OK):
+        return f"{path} is not executable"
+    return None
+
+
+def _console_scripts() -> list[Path]:
+    """Where this genesis's ``genesis`` script may be: the program that runs now when it is
+    one, then the one beside the interpreter (a venv's ``bin``)."""
+    found = []
+    argv0 = sys.argv[0] if sys.argv else ""
+    if os.path.basename(argv0) == "genesis" and os.path.exists(argv0):
+        found.append(argv0)
+    found.append(os.path.join(os.path.dirname(sys.executable), "genesis"))
+    return [Path(os.path.realpath(p)) for p in dict.fromkeys(found) if os.path.isfile(p)]
+
+
+def genesis_command() -> tuple[str, list[str]]:
+    """An absolute, non-symlink program that runs this genesis, and the arguments that come
+    before genesis's own: the ``genesis`` console script (its link resolved), else the real
+    interpreter with ``-m genesis_cli`` where that interpreter finds genesis by itself (not
+    a venv's interpreter, which is a link whose target sees no venv)."""
+    problems = []
+    for script in _console_scripts():
+        why = _fit_for_openclaw(script)
+        if why is None:
+            return str(script), []
+        problems.append(why)
+    if sys.prefix == sys.base_prefix and sys.executable:
+        interpreter = Path(os.path.realpath(sys.executable))
+        why = _fit_for_openclaw(interpreter)
+        if why is None and _runs_genesis(str(interpreter)):
+            return str(interpreter), ["-m", "genesis_cli"]
+        problems.append(why or f"{interpreter} -m genesis_cli does not run this genesis")
+    elif not problems:
+        problems.append(f"no `genesis` script beside {sys.executable} (a venv's python is a link)")
+    raise _cannot("; ".join(problems))
+
+
+def _runs_genesis(interpreter: str) -> bool:
+    """Does ``interpreter -m genesis_cli`` run this very genesis from anywhere, with nothing
+    but HOME in its environment (as OpenClaw would run it)?"""
+    import subprocess
+
+    from genesis_cli import __version__
+
+    try:
+        done = subprocess.run(
+            [interpreter, "-m", "genesis_cli", "--version"],
+            env={"HOME": str(Path.home())},
+            cwd="/",
+            capture_output=True,
+            text=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and __version__ in done.stdout
+
+
+def exec_provider(
+    provider: Provider, profiles: dict[str, Profile], warn: Warn | None = None
+) -> dict[str, Any]:
+    """The ``secrets.providers`` entry that runs ``genesis auth token`` for ``provider``."""
+    command, prefix = genesis_command()
+    args = [*prefix]
+    if provider.id != DEFAULT_ID:
+        args += ["--provider", provider.id]
+    args += ["auth", "token"]
+    env = {
+        "HOME": str(Path.home().absolute()),
+        "GENESIS_STATE_DIR": os.path.abspath(paths.state_dir()),
+        "GENESIS_CONFIG_PATH": os.path.abspath(paths.config_path()),
+    }
+    urls = [("BASE_URL", provider.base_url)]
+    if provider.api_base_url_default is not None:
+        urls.append(("API_BASE_URL", provider.api_base_url))
+    if provider.sign_in is not None:
+        urls.append(("OAUTH_BASE_URL", provider.oauth_base_url))
+    for suffix, in_effect in urls:  # only those set: the defaults are the child's too
+        if os.environ.get(provider.env(suffix), "").strip():
+            env[provider.env(suffix)] = in_effect()
+    for variable in (*_FIXED, *_FIXED_PATHS):
+        value = os.environ.get(variable, "").strip()
+        if value:
+            env[variable] = os.path.abspath(value) if variable in _FIXED_PATHS else value
+    pass_env = list(_SESSION)
+    for profile in profiles.values():
+        if profile.provider != provider.id:
+            continue
+        for _, ref in profile.refs:
+            kind, _, name = ref.partition(":")
+            if kind != "env" or name in pass_env:
+                continue
+            if _PASSABLE.match(name):
+                pass_env.append(name)
+            elif warn:
+                warn(
+                    f"profile {profile.id} reads its secret from ${name}, which OpenClaw "
+                    "cannot pass on (it passes upper-case names only): rename the variable"
+                )
+    return {
+        "source": "exec",
+        "command": command,
+        "args": args,
+        "passEnv": pass_env,
+        "env": env,
+        "jsonOnly": False,
+        "timeoutMs": TIMEOUT_MS,
+    }
+
+
+# --- what doctor looks at ----------------------------------------------------------------------
+
+_MAX_AGENTS = 64
+
+
+def state_dir() -> Path:
+    """OpenClaw's state dir: ``OPENCLAW_STATE_DIR``, else ``~/.openclaw``."""
+    configured = os.environ.get("OPENCLAW_STATE_DIR", "").strip()
+    return Path(configured).expanduser() if configured else Path.home() / ".openclaw"
+
+
+def stored_profiles(provider: Provider) -> list[tuple[Path, list[str]]]:
+    """The auth profiles of ``provider`` that OpenClaw keeps in its own state (each agent's
+    ``openclaw-agent.sqlite``, or a legacy ``auth-profiles.json``), by file. OpenClaw
+    2026.6.8 uses such a key before the config's ``apiKey``. Ids only, never the secrets;
+    a file that cannot be read is skipped."""
+    agents = state_dir() / "agents"
+    try:
+        folders = sorted(p / "agent" for p in agents.iterdir() if (p / "agent").is_dir())
+    except OSError:
+        return []
+    found = []
+    for folder in folders[:_MAX_AGENTS]:
+        for path, read in (
+            (folder / "openclaw-agent.sqlite", _sqlite_store),
+            (folder / "auth-profiles.json", _json_store),
+        ):
+            document = read(path) if path.is_file() else None
+            profiles = document.get("profiles") if isinstance(document, dict) else None
+            ids = [
+                key
+                for key, entry in (profiles.items() if isinstance(profiles, dict) else [])
+                if isinstance(entry, dict) and entry.get("provider") == provider.id
+            ]
+            if ids:
+                found.append((path, ids))
+    return found
+
+
+def shadowing_key(provider: Provider) -> tuple[str, str] | None:
+    """When OpenClaw keeps its own key of ``provider``: what to say and the fix."""
+    stored = stored_profiles(provider)
+    if not stored:
+        return None
+    where = "; ".join(f"{', '.join(ids)} in {path}" for path, ids in stored)
+    return (
+        f"OpenClaw keeps its own {provider.display_name} key ({where}); OpenClaw 2026.6.8 "
+        "uses it instead of genesis's credential",
+        f"openclaw infer model auth logout --provider {provider.id} (removes OpenClaw's "
+        "saved profiles of that provider; genesis keeps yours)",
+    )
+
+
+def _sqlite_store(path: Path) -> Any:
+    import json
+    import sqlite3  # only when OpenClaw has a store to look at
+
+    try:
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=1)
+    except sqlite3.Error:
+        return None
+    try:
+        row = db.execute(
+            "SELECT store_json FROM auth_profile_store WHERE store_key = 'primary'"
+        ).fetchone()
+        return json.loads(row[0]) if row and isinstance(row[0], str) else None
+    except (sqlite3.Error, ValueError, RecursionError):
+        return None
+    finally:
+        db.close()
+
+
+def _json_store(path: Path) -> Any:
+    import json
+
+    from genesis_cli.fsutil import read_if_present
+
+    try:
+        raw = read_if_present(path)
+        return json.loads(raw) if raw else None
+    except (GenesisError, ValueError, RecursionError):
+        return None
+
+
+def reference_problem(data: dict[str, Any], provider: Provider) -> tuple[str, str] | None:
+    """``None`` when the config has no exec reference of genesis's for ``provider``; else
+    ("ok", what it runs) or ("fail", why OpenClaw could not run it)."""
+    entry = get_path(data, "secrets", "providers", secret_provider_name(provider))
+    if not isinstance(entry, dict) or entry.get("source") != "exec":
+        return None
+    command = entry.get("command")
+    args = entry.get("args")
+    args = args if isinstance(args, list) else []
+    if not isinstance(command, str) or not os.path.isabs(command):
+        return "fail", f"its command {command!r} is not an absolute path"
+    why = _fit_for_openclaw(Path(command))
+    if why is not None:
+        return "fail", why
+    return "ok", " ".join([command, *(str(a) for a in args)])
