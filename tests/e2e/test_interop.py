@@ -255,17 +255,19 @@ def test_openclaws_own_onboarding_onboarded_again(genesis_bin, user_env, chutes,
 
     2026.6.8 keeps the key it was given in its state dir (the ``chutes:default`` auth profile in
     ``agents/main/agent/openclaw-agent.sqlite``) and prefers it to the config's ``apiKey``: in
-    that state dir its agent sends OpenClaw's key, whatever genesis wrote (measured here). No
-    2026.6.8 command removes a stored profile (``models auth`` adds, lists, orders); removing
-    that file (or using a fresh state dir) does, and then genesis's key is used. 2026.9.6
-    rejects 2026.6.8's onboarding output as invalid (keys it dropped): a 2026.6.8 case."""
+    that state its agent sends OpenClaw's key, whatever genesis wrote. genesis says so when it
+    onboards, with the fix (``openclaw infer model auth logout --provider chutes``); after it,
+    genesis's key is used. 2026.9.6 rejects 2026.6.8's onboarding output as invalid (keys it
+    dropped), so this is a 2026.6.8 case."""
     config = config_of(user_env)
     config.parent.mkdir(mode=0o700, parents=True)
     claw = claw_for(openclaw.OLD, user_env, tmp_path / "openclaw")
     claw.onboard_api_key(config, OPENCLAWS_KEY)
     if helpers.GUARD is not None:
         helpers.GUARD.add(OPENCLAWS_KEY)
-    onboard_key(genesis_bin, user_env)
+    document = onboard_key(genesis_bin, {**user_env, "OPENCLAW_STATE_DIR": str(claw.state)})
+    fix = "openclaw infer model auth logout --provider chutes"
+    assert any("OpenClaw keeps its own Chutes key" in w and fix in w for w in document["warnings"])
 
     seen = len(chutes.chats)
     stale = claw.run(
@@ -277,11 +279,8 @@ def test_openclaws_own_onboarding_onboarded_again(genesis_bin, user_env, chutes,
     assert {c["authorization"] for c in chutes.chats[seen:]} == {f"Bearer {OPENCLAWS_KEY}"}
     assert stale.returncode != 0 and ANSWER not in stale.stdout  # refused by the server
 
-    stored = claw.state / "agents" / "main" / "agent"
-    removed = [p for p in stored.glob("openclaw-agent.sqlite*") if p.is_file()]
-    assert removed, "OpenClaw stored its key elsewhere"
-    for path in removed:  # what the user does: drop the profile OpenClaw stored
-        path.unlink()
+    logout = claw.run(config, *fix.split()[1:], "--json")
+    assert logout.returncode == 0, logout.stderr[-2000:]
     assert_reads(claw, config)
     assert_agent_answers(claw, config, chutes, lambda: API_KEY)
     assert_clean(claw, config, API_KEY, OPENCLAWS_KEY)
