@@ -29,6 +29,7 @@ from tests.e2e.conftest import API_KEY, IdP, missing
 from tests.e2e.test_e2e import AUTHORIZE_URL, finish, follow_to_redirect, run, spawn
 from tests.e2e.test_openclaw import ALIASES, DEFAULT, config_of
 from tests.servers import ModelsServer
+from tests.test_keyring import secret_service  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.interop]
 
@@ -98,13 +99,13 @@ def claw_for(version: str, user_env: dict[str, str], root: Path) -> openclaw.Ope
     return openclaw.OpenClaw(launcher, root, user_env)
 
 
-def onboard_key(genesis_bin: Path, env: dict[str, str], key: str = API_KEY) -> dict[str, Any]:
+def onboard_key(genesis_bin: Path, env: dict[str, str], *extra: str) -> dict[str, Any]:
     result = run(
         genesis_bin,
         env,
         *("onboard", "--auth-choice", "chutes-api-key", "--api-key-stdin"),
-        *("--non-interactive", "--json"),
-        stdin=key,
+        *("--non-interactive", "--json", *extra),
+        stdin=API_KEY,
     )
     assert result.returncode == 0, result.stderr
     document: dict[str, Any] = json.loads(result.stdout)
@@ -284,6 +285,32 @@ def test_openclaws_own_onboarding_onboarded_again(genesis_bin, user_env, chutes,
     assert_reads(claw, config)
     assert_agent_answers(claw, config, chutes, lambda: API_KEY)
     assert_clean(claw, config, API_KEY, OPENCLAWS_KEY)
+
+
+@pytest.mark.usefixtures("secret_service")
+def test_a_keyring_profile_and_openclaws_own_config_path(
+    genesis_bin, user_env, chutes, tmp_path
+) -> None:
+    """The key in the OS keyring (a real Secret Service) and genesis pointed at OpenClaw's
+    usual file with ``GENESIS_CONFIG_PATH``: OpenClaw runs genesis with an empty environment
+    but what the reference passes, so the D-Bus address and the config path must get there."""
+    config = Path(user_env["HOME"]) / ".openclaw" / "openclaw.json"
+    env = {
+        **user_env,
+        "GENESIS_CONFIG_PATH": str(config),
+        **{
+            k: os.environ[k]
+            for k in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")
+            if k in os.environ
+        },
+    }
+    claw = claw_for(openclaw.NEW, env, tmp_path / "openclaw")
+    onboard_key(genesis_bin, env, "--secret-store", "keyring")
+    store = (Path(env["GENESIS_STATE_DIR"]) / "auth-profiles.toml").read_text()
+    assert API_KEY not in store and "keyring" in store
+    assert_reads(claw, config)
+    assert_agent_answers(claw, config, chutes, lambda: API_KEY)
+    assert_clean(claw, config, API_KEY)
 
 
 NEW_MODEL = "acme/Brand-New-Model-TEE"
