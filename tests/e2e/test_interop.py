@@ -204,6 +204,15 @@ def test_a_fresh_api_key_config(version, genesis_bin, user_env, chutes, tmp_path
     config = config_of(user_env)
     assert_reads(claw, config)
     assert_agent_answers(claw, config, chutes, lambda: API_KEY)
+    if version == openclaw.OLD:  # its bundled Chutes plugin probes (2026.9.6 has no target)
+        seen = len(chutes.chats)
+        status = claw.json(
+            config,
+            *("models", "status", "--probe", "--probe-provider", "chutes", "--json"),
+        )
+        results = status["auth"]["probes"]["results"]
+        assert [r["status"] for r in results] == ["ok"], results
+        assert {c["authorization"] for c in chutes.chats[seen:]} == {f"Bearer {API_KEY}"}
     assert_clean(claw, config, API_KEY)
 
 
