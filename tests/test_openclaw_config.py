@@ -177,9 +177,12 @@ def test_openclaw_running_the_reference_gets_the_stored_api_key(api, state_dir, 
     assert result.stdout == f"{GOOD_KEY}\n"
 
 
-def test_the_reference_hands_over_a_refreshed_oauth_token(api, auth_server, state_dir) -> None:
+@pytest.mark.parametrize("expires_in", [30, -120])  # about to expire, expired
+def test_the_reference_hands_over_a_refreshed_oauth_token(
+    api, auth_server, state_dir, expires_in
+) -> None:
     assert onboard().exit_code == 0
-    old = store_oauth_profile(auth_server, expires_in=30)  # OAuth comes before an API key
+    old = store_oauth_profile(auth_server, expires_in=expires_in)  # OAuth before an API key
     result = run_as_openclaw(state_dir / "genesis.json")
     assert result.returncode == 0, result.stderr
     new = auth_store.load().profiles["chutes:alice"]
@@ -349,3 +352,36 @@ def test_onboarding_where_openclaw_could_not_run_genesis_writes_nothing(
     assert "OpenClaw could not run genesis" in result.stderr
     assert not state_dir.exists()
     assert api.requests == []
+
+
+def test_relative_paths_become_absolute_and_lower_case_proxies_are_pointed_out(
+    api, state_dir, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    openclaw_dir(tmp_path)
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:3128")
+    result = onboard(env={"GENESIS_CONFIG_PATH": "openclaw/openclaw.json"})
+    assert result.exit_code == 0, result.stderr
+    entry, _ = reference_of(tmp_path / "openclaw" / "openclaw.json")
+    assert entry["env"]["GENESIS_CONFIG_PATH"] == str(tmp_path / "openclaw" / "openclaw.json")
+    assert result.stderr.count("export HTTPS_PROXY too") == 1
+
+
+def test_run_as_python_dash_m_the_venvs_console_script_is_named(api, state_dir) -> None:
+    import sys
+
+    script = Path(sys.executable).parent / "genesis"
+    if not script.is_file():
+        pytest.skip("genesis is not installed in this interpreter's environment")
+    result = subprocess.run(
+        [sys.executable, "-m", "genesis_cli", "onboard", "--auth-choice", "chutes-api-key"],
+        input=GOOD_KEY,
+        env={**os.environ, "CHUTES_API_KEY": GOOD_KEY},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    record("stderr", result.stderr)
+    assert result.returncode == 0, result.stderr
+    entry, _ = reference_of(state_dir / "genesis.json")
+    assert entry["command"] == os.path.realpath(script) and entry["args"] == ["auth", "token"]

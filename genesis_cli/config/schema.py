@@ -209,8 +209,10 @@ def link_credential(
     if current is None:
         secrets[name] = dict(exec_provider)
     elif isinstance(current, dict) and current.get("source") == "exec":
-        current.update({k: v for k, v in exec_provider.items() if k != "timeoutMs"})
-        current.setdefault("timeoutMs", exec_provider.get("timeoutMs"))
+        # genesis's own keys are rewritten; a timeout the user chose is theirs.
+        current.update(
+            {k: v for k, v in exec_provider.items() if k != "timeoutMs" or k not in current}
+        )
     else:
         raise ShapeError(where, "is not genesis's exec secret provider (source: exec)")
     block = object_at(data, "models", "providers", provider.id)
@@ -334,9 +336,9 @@ def register(
         for kept in registration.models.kept
     ]
     registration.warnings += inverted_aliases(data)
-    primary = [registration.default] if provider.model_id(registration.default) else []
+    default = [registration.default] if provider.model_id(registration.default) else []
     aliased = list(registration.aliases.values())
-    allow(data, list(dict.fromkeys([*primary, *aliased, *(provider.ref(m.id) for m in models)])))
+    allow(data, list(dict.fromkeys([*default, *aliased, *(provider.ref(m.id) for m in models)])))
     if exec_provider is not None:
         registration.warnings += link_credential(data, provider, *exec_provider)
 

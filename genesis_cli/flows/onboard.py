@@ -13,7 +13,7 @@ from genesis_cli import catalog, paths
 from genesis_cli.config import config_file
 from genesis_cli.config.schema import Registration, register
 from genesis_cli.errors import AuthError, UsageError
-from genesis_cli.flows import availability
+from genesis_cli.flows import availability, openclaw
 from genesis_cli.flows.availability import Unavailable
 from genesis_cli.fsutil import check_private_dir
 from genesis_cli.providers import Provider
@@ -122,8 +122,6 @@ def preflight(
     secrets (``--secret-store keyring``), before anything is sent or written."""
     if secret_store == "keyring":
         vault.probe()
-    from genesis_cli.flows import openclaw
-
     path = paths.config_path()
     document = config_file.load(path)
     with config_file.located(document):
@@ -146,8 +144,6 @@ def credential_reference(
     provider: Provider, profiles: dict[str, Profile], warnings: list[str] | None = None
 ) -> tuple[str, dict[str, Any]]:
     """The exec secret provider through which OpenClaw asks genesis for the credential."""
-    from genesis_cli.flows import openclaw
-
     entry = openclaw.exec_provider(
         provider, profiles, warn=warnings.append if warnings is not None else None
     )
@@ -211,7 +207,6 @@ def write_everything(
     What registering found worth saying (kept models, reversed aliases, missing models)
     goes to ``warnings``.
     """
-    from genesis_cli.flows import openclaw
     from genesis_cli.flows.refresh import profile_lock
 
     plan = plan_models(provider, found, choices, warnings)

@@ -15,6 +15,7 @@ values) and ``passEnv`` (names it copies from its own environment). So:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -121,6 +122,7 @@ def genesis_command() -> tuple[str, list[str]]:
     raise _cannot("; ".join(problems))
 
 
+@functools.cache  # asked by the preflight and again when writing
 def _runs_genesis(interpreter: str) -> bool:
     """Does ``interpreter -m genesis_cli`` run this very genesis from anywhere, with nothing
     but HOME in its environment (as OpenClaw would run it)?"""
@@ -170,6 +172,12 @@ def exec_provider(
         if value:
             env[variable] = os.path.abspath(value) if variable in _FIXED_PATHS else value
     pass_env = list(_SESSION)
+    for name in _SESSION:
+        if warn and os.environ.get(name.lower()) and not os.environ.get(name):
+            warn(
+                f"{name.lower()} is set but {name} is not; OpenClaw passes upper-case names "
+                f"only, so export {name} too for OpenClaw to reach genesis's endpoints"
+            )
     for profile in profiles.values():
         if profile.provider != provider.id:
             continue
