@@ -35,6 +35,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.interop]
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SNAPSHOT = json.loads((DATA / "chutes-models-2026-08-22.json").read_text())  # 2 video models
+ANSWER = "pong, from the local Chutes server"
+# The key OpenClaw's own onboarding stores: not genesis's, so the server refuses it.
+OPENCLAWS_KEY = "cpk_" + "ab" * 16 + "." + "cd" * 16 + "." + "Xy9" * 10 + "Qq"
+CATALOG_ISSUE = "model catalog load issue"
+BOTH = pytest.mark.parametrize("version", [openclaw.OLD, openclaw.NEW])
 
 
 def live_catalog(*extra: str) -> dict[str, Any]:
@@ -49,13 +54,6 @@ def live_catalog(*extra: str) -> dict[str, Any]:
         row["input_modalities"] = ["text", "image"] if vision else ["text"]
         body["data"].append(row)
     return body
-
-
-ANSWER = "pong, from the local Chutes server"
-# The key OpenClaw's own onboarding stores: not genesis's, so the server refuses it.
-OPENCLAWS_KEY = "cpk_" + "ab" * 16 + "." + "cd" * 16 + "." + "Xy9" * 10 + "Qq"
-CATALOG_ISSUE = "model catalog load issue"
-BOTH = pytest.mark.parametrize("version", [openclaw.OLD, openclaw.NEW])
 
 
 @pytest.fixture
