@@ -1,4 +1,5 @@
-"""Real HTTP servers on 127.0.0.1 for tests: a Chutes-shaped models API with switchable faults."""
+"""Real HTTP servers on 127.0.0.1 for tests: a Chutes-shaped models API with switchable faults,
+and its chat completions (JSON, or server-sent events when the request asks to stream)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -100,6 +101,11 @@ class ModelsServer(LocalServer):
 
     Modes: ok, 500, 429 (with Retry-After), html, drip (one byte every ``drip_interval`` s,
     bounded), huge (past the 8 MiB cap), reset (TCP reset mid-body), reject-bearer.
+
+    ``POST /v1/chat/completions`` answers ``chat_text`` (see ``chat_answer``), as server-sent
+    events when the body says ``"stream": true``. ``chat_accepts``, when set, is the one judge
+    of its bearer token: anything else (or no token) gets Chutes' 401. ``chats`` records each
+    call's Authorization header and body.
     """
 
     def __init__(self, body: dict[str, Any]) -> None:
@@ -113,6 +119,8 @@ class ModelsServer(LocalServer):
         self.chat_mode = "ok"  # see chat_answer
         self.chat_error: tuple[int, Any] | None = None  # (status, JSON body) served instead
         self.chat_delay = 0.0
+        self.chat_text = "p"
+        self.chat_accepts: Callable[[str], bool] | None = None
         self.chats: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         super().__init__(self._handler())
@@ -214,11 +222,23 @@ class ModelsServer(LocalServer):
                     return
                 if outer.chat_delay:
                     time.sleep(outer.chat_delay)
+                auth = self.headers.get("Authorization", "")
+                if outer.chat_accepts is not None and not (
+                    auth.startswith("Bearer ") and outer.chat_accepts(auth.removeprefix("Bearer "))
+                ):
+                    status, detail = CHAT_ERRORS["401"]
+                    self.reply(status, json.dumps(detail).encode())
+                    return
                 status, payload, headers = (
                     (outer.chat_error[0], json.dumps(outer.chat_error[1]).encode(), {})
                     if outer.chat_error is not None
-                    else chat_answer(outer.chat_mode, body)
+                    else chat_answer(outer.chat_mode, body, outer.chat_text)
                 )
+                if status == 200 and isinstance(body, dict) and body.get("stream") is True:
+                    payload = stream_of(json.loads(payload))
+                    headers = {**headers, "Cache-Control": "no-cache"}
+                    self.reply(status, payload, headers, content_type="text/event-stream")
+                    return
                 self.reply(status, payload, headers)
 
         return Handler
@@ -244,17 +264,19 @@ CHAT_ERRORS: dict[str, tuple[int, Any]] = {
 }
 
 
-def chat_answer(mode: str, body: Any) -> tuple[int, bytes, dict[str, str]]:
-    """Status, body and headers of ``POST /v1/chat/completions`` in ``mode``."""
+def chat_answer(mode: str, body: Any, text: str = "p") -> tuple[int, bytes, dict[str, str]]:
+    """Status, body and headers of ``POST /v1/chat/completions`` in ``mode``; mode ok answers
+    ``text`` (the one-token probe answer "p" stops for length, any other text stops)."""
     model = body.get("model") if isinstance(body, dict) else None
     if mode == "ok":
         answer = {
             "id": "chatcmpl-1",
             "object": "chat.completion",
+            "created": int(time.time()),
             "model": model,
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": "p"},
-                 "finish_reason": "length"}
+                {"index": 0, "message": {"role": "assistant", "content": text},
+                 "finish_reason": "length" if text == "p" else "stop"}
             ],
             "usage": {"prompt_tokens": 9, "completion_tokens": 1, "total_tokens": 10},
         }  # fmt: skip
@@ -272,3 +294,24 @@ def chat_answer(mode: str, body: Any) -> tuple[int, bytes, dict[str, str]]:
         return 200, b"<html>oops</html>", {}
     status, detail = CHAT_ERRORS[mode]
     return status, json.dumps(detail).encode(), {}
+
+
+def stream_of(answer: dict[str, Any]) -> bytes:
+    """A chat completion as OpenAI's server-sent events: a role chunk, a content chunk, a
+    finish chunk, a usage chunk (what ``stream_options.include_usage`` asks for), ``[DONE]``."""
+    choice = answer["choices"][0]
+    base = {k: answer[k] for k in ("id", "created", "model") if k in answer}
+    base["object"] = "chat.completion.chunk"
+    deltas = [
+        {"role": "assistant", "content": ""},
+        {"content": choice["message"]["content"]},
+        {},
+    ]
+    chunks = [
+        {**base, "choices": [{"index": 0, "delta": delta,
+                              "finish_reason": choice["finish_reason"] if not delta else None}]}
+        for delta in deltas
+    ]  # fmt: skip
+    chunks.append({**base, "choices": [], "usage": answer["usage"]})
+    lines = [f"data: {json.dumps(chunk)}\n\n" for chunk in chunks]
+    return ("".join(lines) + "data: [DONE]\n\n").encode()

@@ -66,7 +66,7 @@ def start_idp(tmp_path: Path) -> Iterator[Any]:
         missing("Authlib with Flask")
     started: list[IdP] = []
 
-    def start(access_ttl: int = 3600) -> IdP:
+    def start(access_ttl: int = 3600, refreshed_ttl: int = 0) -> IdP:
         redirect_uri = f"http://127.0.0.1:{free_port()}/oauth-callback"
         log = (tmp_path / "idp.log").open("wb")
         process = subprocess.Popen(
@@ -81,6 +81,8 @@ def start_idp(tmp_path: Path) -> Iterator[Any]:
                 redirect_uri,
                 "--access-ttl",
                 str(access_ttl),
+                "--refreshed-ttl",
+                str(refreshed_ttl),
                 "--api-key",
                 API_KEY,
             ],

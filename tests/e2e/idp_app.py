@@ -2,7 +2,7 @@
 plus the models API beside it. Run as a subprocess by the end-to-end tests:
 
     python idp_app.py --client-id cid_... --client-secret csc_... --redirect-uri URI \\
-        [--access-ttl 3600] [--api-key cpk_...]
+        [--access-ttl 3600] [--refreshed-ttl SECONDS] [--api-key cpk_...]
 
 It prints ``READY <port>`` once it listens on 127.0.0.1. Configured like Chutes' server code
 (chutes-api-facts.md, "How the real IdP behaves"): routes under /idp, a confidential client
@@ -247,10 +247,15 @@ class Validator(BearerTokenValidator):
         return next((t for t in TOKENS if t.access_token == token_string), None)
 
 
-def build(client: Client, access_ttl: int, api_keys: set[str]) -> Flask:
+def build(client: Client, access_ttl: int, api_keys: set[str], refreshed_ttl: int = 0) -> Flask:
+    """``access_ttl``: the lifetime of a signed-in access token; ``refreshed_ttl`` that of a
+    refreshed one (the same when 0)."""
     app = Flask(__name__)
     app.config.update(
-        OAUTH2_TOKEN_EXPIRES_IN={"authorization_code": access_ttl, "refresh_token": access_ttl},
+        OAUTH2_TOKEN_EXPIRES_IN={
+            "authorization_code": access_ttl,
+            "refresh_token": refreshed_ttl or access_ttl,
+        },
         OAUTH2_ACCESS_TOKEN_GENERATOR=lambda *a, **k: "cak_" + secrets.token_urlsafe(30),
         OAUTH2_REFRESH_TOKEN_GENERATOR=lambda *a, **k: secrets.token_urlsafe(40),
     )
@@ -351,12 +356,14 @@ def main() -> None:
     parser.add_argument("--client-secret", required=True)
     parser.add_argument("--redirect-uri", required=True)
     parser.add_argument("--access-ttl", type=int, default=3600)
+    parser.add_argument("--refreshed-ttl", type=int, default=0)
     parser.add_argument("--api-key", action="append", default=[])
     args = parser.parse_args()
     app = build(
         Client(args.client_id, args.client_secret, args.redirect_uri),
         args.access_ttl,
         set(args.api_key),
+        args.refreshed_ttl,
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print(f"READY {server.port}", flush=True)
