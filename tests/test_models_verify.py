@@ -186,10 +186,11 @@ def test_every_run_sends_a_new_nonce(world: World) -> None:
     assert first != second
 
 
-def test_a_model_not_in_the_catalog_exits_6(world: World) -> None:
+def test_a_model_not_in_the_catalog_exits_2_with_suggestions(world: World) -> None:
     result = invoke("models", "verify")  # the default model, which this catalog lacks
-    assert result.exit_code == 6
+    assert result.exit_code == 2, result.output
     assert "is not in the live Chutes catalog" in result.stderr
+    assert "try chutes/zai-org/GLM-5-TEE" in result.stderr
     assert not any("/evidence" in path for path in world.api.paths())
 
 
@@ -295,6 +296,23 @@ def test_a_model_that_is_not_a_tee_model_exits_6(world: World) -> None:
     assert "is not a TEE model" in result.stderr
 
 
+def test_an_early_exit_still_prints_one_json_document(world: World) -> None:
+    for row in world.models.body["data"]:
+        row["confidential_compute"] = False
+    document = run_json(MODEL, code=6)
+    assert document["ref"] == MODEL and document["chuteId"] is None
+    assert len(document["nonce"]) == 64 and document["verifiedAt"].endswith("Z")
+    assert document["instances"] == [] and document["failedInstanceIds"] == []
+    assert "is not a TEE model" in document["reason"] and document["ok"] is False
+
+
+def test_no_running_instance_prints_the_deployment_in_json(world: World) -> None:
+    world.api.tee_chute = "another"
+    document = run_json(MODEL, code=6)
+    assert document["chuteId"] == CHUTE and document["instances"] == []
+    assert document["reason"].startswith(f"no running instance of {MODEL}")
+
+
 def test_no_running_instance_exits_6(world: World) -> None:
     world.api.tee_instances = []
     result = invoke("models", "verify", MODEL)
@@ -306,7 +324,7 @@ def test_an_unknown_deployment_exits_6(world: World) -> None:
     world.api.tee_chute = "another"
     result = invoke("models", "verify", MODEL)
     assert result.exit_code == 6
-    assert "no running instance" in result.stderr
+    assert f"error: no running instance of {MODEL} (Chutes answered HTTP 404" in result.stderr
 
 
 def test_a_refused_credential_exits_3(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -259,8 +259,8 @@ def verify_command(ref_or_alias: str | None, json_mode: bool) -> None:
     under NVIDIA's root. Needs the verifier extra: pip install 'genesis-cli[verify]'.
 
     Exits 0 when at least one instance passed every check and none failed one, 6 when
-    nothing verified (or the model is no TEE model, or has no running instance), 3 when the
-    credential was refused, 1 for network trouble.
+    nothing verified (or the model is no TEE model, or has no running instance), 2 when the
+    catalog lacks the model, 3 when the credential was refused, 1 for network trouble.
 
     \b
     Examples:
@@ -269,7 +269,13 @@ def verify_command(ref_or_alias: str | None, json_mode: bool) -> None:
     """
     from genesis_cli.flows import credentials
     from genesis_cli.flows.probe import resolve_target
-    from genesis_cli.flows.verify import DOES_NOT_PROVE, PROVES, require_verifier, verify_model
+    from genesis_cli.flows.verify import (
+        DOES_NOT_PROVE,
+        PROVES,
+        NothingVerified,
+        require_verifier,
+        verify_model,
+    )
 
     ui = UI(json_mode)
     require_verifier()  # before any network: exit 2 with the install line
@@ -277,7 +283,12 @@ def verify_command(ref_or_alias: str | None, json_mode: bool) -> None:
     target = resolve_target(provider, ref_or_alias)
     credential = credentials.required(provider, None, "to fetch the instances' keys")
     with ui.spinner(f"Fetching and checking the evidence of {target}…"):
-        report = verify_model(provider, target, credential.secret)
+        try:
+            report = verify_model(provider, target, credential.secret)
+        except NothingVerified as exc:
+            if json_mode:  # still the one document --json promises; the error goes to stderr
+                ui.emit_json(exc.report.to_json())
+            raise
     if json_mode:
         ui.emit_json(report.to_json())
     else:

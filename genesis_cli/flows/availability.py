@@ -75,6 +75,12 @@ def suggest(
     return [provider.ref(c) for c in picked]
 
 
+def hint(provider: Provider, ref: str, live_ids: list[str]) -> str:
+    """The next step for a ``ref`` the catalog lacks: the closest models, or the list."""
+    tips = suggest(provider, provider.model_id(ref) or ref, live_ids)
+    return f"try {', '.join(tips)}" if tips else "see `genesis models list --refresh`"
+
+
 def check(
     provider: Provider, live: list[Model], default: str, aliases: dict[str, str]
 ) -> list[Unavailable]:

@@ -165,11 +165,10 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices) -> Plan:
     if choices.default is not None:
         default_ref = resolve_ref(provider, choices.default, config, set(ids))
         if provider.model_id(default_ref) not in ids:
-            tips = availability.suggest(provider, default_ref.split("/", 1)[-1], ids)
             raise UsageError(
                 f"--default {choices.default}: {default_ref} is not in the {found.source} "
                 "catalog (nothing was written)",
-                hint=f"try {', '.join(tips)}" if tips else "see `genesis models list --refresh`",
+                hint=availability.hint(provider, default_ref, ids),
             )
     plan = Plan(default_ref, dict(targets))
     if found.source != "live":

@@ -25,6 +25,7 @@ from genesis_cli.errors import (
     UnverifiedError,
     UsageError,
 )
+from genesis_cli.flows import availability
 from genesis_cli.providers import Attestation, Provider
 from genesis_cli.records import Model
 from genesis_cli.text import one_line
@@ -48,11 +49,12 @@ DOES_NOT_PROVE = (
 @dataclass
 class VerifyReport:
     ref: str
-    chute_id: str
+    chute_id: str | None
     nonce: str
     verified_at: float
     instances: list[tee.InstanceResult] = field(default_factory=list)
     failed_instance_ids: list[str] = field(default_factory=list)
+    reason: str | None = None  # why no evidence was checked (no TEE model, no instance)
 
     @property
     def ok(self) -> bool:
@@ -84,8 +86,17 @@ class VerifyReport:
                 for i in self.instances
             ],
             "failedInstanceIds": self.failed_instance_ids,
+            "reason": self.reason,
             "ok": self.ok,
         }
+
+
+class NothingVerified(UnverifiedError):
+    """An early exit 6, with the report as far as it got (for ``--json``)."""
+
+    def __init__(self, error: UnverifiedError, report: VerifyReport) -> None:
+        super().__init__(error.message, error.hint)
+        self.report = report
 
 
 def require_verifier() -> None:
@@ -108,7 +119,8 @@ def attestation_of(provider: Provider) -> Attestation:
 
 def find_model(provider: Provider, ref: str, secret: str) -> Model:
     """The catalog entry of ``ref``, with its deployment id; a live fetch when the cached or
-    bundled catalog does not know the id. Exit 6 when it is no TEE model."""
+    bundled catalog does not know the id. Exit 2 (with suggestions) when the catalog lacks
+    it, 6 when it is no TEE model."""
     model_id = provider.model_id(ref) or ref
     found = catalog.resolve(provider, secret)
     model = next((m for m in found.models if m.id == model_id), None)
@@ -121,9 +133,9 @@ def find_model(provider: Provider, ref: str, secret: str) -> Model:
             hint="check the network and the credential (`genesis doctor`)",
         )
     if model is None:
-        raise UnverifiedError(
+        raise UsageError(
             f"{ref} is not in the {found.source} {provider.display_name} catalog",
-            hint="see `genesis models list --refresh`",
+            hint=availability.hint(provider, ref, [m.id for m in found.models]),
         )
     if not model.confidential:
         raise UnverifiedError(
@@ -142,26 +154,30 @@ def find_model(provider: Provider, ref: str, secret: str) -> Model:
 def verify_model(
     provider: Provider, ref: str, secret: str, *, nonce: str | None = None
 ) -> VerifyReport:
-    """Fetch and check the evidence of ``ref``'s running instances."""
+    """Fetch and check the evidence of ``ref``'s running instances. An exit 6 before any
+    evidence is checked is a ``NothingVerified`` carrying the report so far."""
     require_verifier()
     routes = attestation_of(provider)
-    model = find_model(provider, ref, secret)
-    deployment = str(model.deployment_id)
-    nonce = nonce or secrets.token_hex(32)
-    api = provider.api_base_url()
-    auth = {"Authorization": f"Bearer {secret}"}
-    keys = _instance_keys(provider, ref, _get(provider, api + _path(routes.instances, deployment),
-                                              "the instances' keys", auth, secret))  # fmt: skip
-    evidence_url = f"{api}{_path(routes.evidence, deployment)}?nonce={nonce}"
-    evidence, failed = _evidence(provider, ref, _get(provider, evidence_url, "the evidence",
-                                                     auth, secret))  # fmt: skip
+    report = VerifyReport(ref, None, nonce or secrets.token_hex(32), time.time())
+    try:
+        report.chute_id = deployment = str(find_model(provider, ref, secret).deployment_id)
+        api = provider.api_base_url()
+        auth = {"Authorization": f"Bearer {secret}"}
+        keys = _instance_keys(provider, ref, _get(provider, ref, api + _path(routes.instances,
+                              deployment), "the instances' keys", auth, secret))  # fmt: skip
+        evidence_url = f"{api}{_path(routes.evidence, deployment)}?nonce={report.nonce}"
+        evidence, failed = _evidence(provider, ref, _get(provider, ref, evidence_url,
+                                                         "the evidence", auth, secret))  # fmt: skip
+    except UnverifiedError as exc:
+        report.reason = exc.message
+        raise NothingVerified(exc, report) from None
     entries, problem = _measurements(api + routes.measurements)
     collaterals = _collaterals(evidence)
-    now = time.time()
-    report = VerifyReport(ref, deployment, nonce, now, failed_instance_ids=failed)
+    now = report.verified_at = time.time()
+    report.failed_instance_ids = failed
     for item, collateral in zip(evidence, collaterals, strict=True):
         result = tee.check_instance(
-            item, nonce, keys.get(item.instance_id), entries, collateral,
+            item, report.nonce, keys.get(item.instance_id), entries, collateral,
             now, measurement_problem=problem,
         )  # fmt: skip
         report.instances.append(result)
@@ -178,7 +194,7 @@ def _path(template: str, deployment: str) -> str:
 
 
 def _get(
-    provider: Provider, url: str, what: str, headers: dict[str, str], secret: str
+    provider: Provider, ref: str, url: str, what: str, headers: dict[str, str], secret: str
 ) -> http.Response:
     """A 200 answer; exit 3 for a refused credential, 6 for no such deployment, 5 otherwise."""
     response = http.request("GET", url, headers=headers)
@@ -193,7 +209,7 @@ def _get(
         )
     if response.status == 404:
         raise UnverifiedError(
-            f"{name} has no running instance to give {what} for (HTTP 404: {detail})",
+            f"no running instance of {ref} ({name} answered HTTP 404 for {what})",
             hint="try again when the model is served (`genesis models test`)",
         )
     raise ProviderError(
