@@ -106,8 +106,12 @@ def test_rejected_key_exits_3_and_leaves_every_file_as_it_was(api, state_dir) ->
 
 
 def test_rejected_key_does_not_even_create_the_state_dir(api, state_dir) -> None:
-    assert onboard(key="cpk_wrong").exit_code == 3
+    result = onboard(key="cpk_wrong.key")
+    assert result.exit_code == 3
     assert not state_dir.exists()
+    # The shape warning comes before the check: it must not claim the key was stored.
+    assert "does not look like a Chutes API key" in result.stderr
+    assert "storing" not in result.stderr and "stored" not in result.stderr
 
 
 def test_unreachable_api_keeps_the_key_with_a_warning(state_dir) -> None:

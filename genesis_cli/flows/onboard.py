@@ -283,7 +283,7 @@ def onboard_api_key(
         if provider.key_pattern is not None and not provider.key_pattern.fullmatch(key):
             warn(
                 f"the key does not look like a {provider.display_name} API key "
-                f"({provider.key_shape}); storing it anyway"
+                f"({provider.key_shape}); using it anyway"
             )
         try:
             found = catalog.discover(provider, key, reject_is_fatal=True)
