@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from genesis_cli.config import config_file
 from genesis_cli.store import auth_store
 from tests.helpers import GOOD_KEY, invoke, store_oauth_profile
 
@@ -201,6 +202,27 @@ def test_default_accepts_refs_aliases_and_bare_ids(onboarded, typed, expected) -
     text = (onboarded / "genesis.json").read_text()
     assert f"primary: '{expected}'" in text
     assert "// my old default" in text
+
+
+def test_the_new_default_is_allowed_and_no_model_policy_is_made(onboarded) -> None:
+    assert invoke("models", "default", "openai/gpt-9").exit_code == 0
+    defaults = config_file.load(onboarded / "genesis.json").data["agents"]["defaults"]
+    assert defaults["model"]["primary"] == "openai/gpt-9"
+    assert "openai/gpt-9" in defaults["models"]  # OpenClaw's allowlist
+    assert "modelPolicy" not in defaults
+
+
+def test_the_new_default_joins_an_existing_model_policy(state_dir) -> None:
+    state_dir.mkdir(mode=0o700)
+    policy = '{agents: {defaults: {modelPolicy: {allow: ["chutes/*"]}}}}'
+    (state_dir / "genesis.json").write_text(policy)
+    assert invoke("models", "default", "openai/gpt-5.1").exit_code == 0
+    defaults = config_file.load(state_dir / "genesis.json").data["agents"]["defaults"]
+    assert defaults["modelPolicy"]["allow"] == ["chutes/*", "openai/gpt-5.1"]
+    assert invoke("models", "default", "chutes-pro").exit_code == 0  # chutes/* covers it
+    defaults = config_file.load(state_dir / "genesis.json").data["agents"]["defaults"]
+    assert defaults["modelPolicy"]["allow"] == ["chutes/*", "openai/gpt-5.1"]
+    assert "chutes/deepseek-ai/DeepSeek-V3.2-TEE" in defaults["models"]
 
 
 def test_default_warns_when_the_model_is_not_in_the_catalog(onboarded) -> None:

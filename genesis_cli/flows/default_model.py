@@ -1,4 +1,5 @@
-"""``genesis models default``: set ``agents.defaults.model.primary`` to a ref or an alias."""
+"""``genesis models default``: set ``agents.defaults.model.primary`` to a ref or an alias,
+and allow it (``agents.defaults.models``, and ``modelPolicy.allow`` when that list exists)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from genesis_cli import catalog, paths
 from genesis_cli.config import config_file
-from genesis_cli.config.schema import object_at
+from genesis_cli.config.schema import allow, object_at
 from genesis_cli.errors import UsageError
 from genesis_cli.providers import Provider
 from genesis_cli.records import collect_warnings, warn
@@ -63,6 +64,7 @@ def set_default(provider: Provider, text: str) -> DefaultResult:
         old = model.get("primary")
         previous["value"] = old if isinstance(old, str) else None
         model["primary"] = wanted
+        allow(data, [wanted])  # OpenClaw refuses a primary its allowlist lacks
 
     _, changed = config_file.update(path, change)
     return DefaultResult(
