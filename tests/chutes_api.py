@@ -40,7 +40,8 @@ class ChutesAPI(LocalServer):
     ``create_mode``: ok, 422, nonjson, wrongtypes, 500. ``next_client``: the (id, secret)
     the next created app gets (the e2e tests hand out the real test IdP's client).
     ``taken``: names (lower case) some other user holds. ``hang``: path prefixes that do not
-    answer for ``hang_seconds``. Account values: ``balance``, ``subscription``, ``quotas``.
+    answer for ``hang_seconds``. Account values: ``balance``, ``subscription``, ``quotas``;
+    ``account_status``: when set, every ``/users/me`` path answers that HTTP status.
     """
 
     def __init__(self, keys: set[str]) -> None:
@@ -53,6 +54,7 @@ class ChutesAPI(LocalServer):
         self.apps: dict[str, dict[str, Any]] = {}
         self.hang: set[str] = set()
         self.hang_seconds = 5.0
+        self.account_status: int | None = None
         self.balance: Any = 4.25
         self.subscription: dict[str, Any] = {"subscription": False}
         self.quotas: Any = [
@@ -252,7 +254,9 @@ class ChutesAPI(LocalServer):
                 self.reply_json(200, app)
 
             def account_route(self, path: str) -> None:
-                if path == "/users/me":
+                if outer.account_status is not None:
+                    self.reply_json(outer.account_status, {"detail": "Not Found"})
+                elif path == "/users/me":
                     self.reply_json(200, {"username": "alice", "user_id": "u-1",
                                      "created_at": "2026-01-01T00:00:00Z",
                                      "balance": outer.balance, "permissions": [],

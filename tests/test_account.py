@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from tests.helpers import GOOD_KEY, invoke
 
 ENV = {"CHUTES_API_KEY": GOOD_KEY}
@@ -100,3 +102,21 @@ def test_a_chute_id_that_is_not_an_id_never_reaches_a_url(chutes_api) -> None:
     assert result.exit_code == 0
     assert json.loads(result.stdout)["quotas"] == []
     assert not any("idp" in p for p in chutes_api.paths())
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_an_http_error_everywhere_is_no_network_trouble(chutes_api, status: int) -> None:
+    chutes_api.account_status = status
+    result = account()
+    assert result.exit_code == 5, result.stderr
+    assert f"HTTP {status}" in result.stderr and "check the network" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_doctor_names_the_account_once_and_gives_a_next_step(chutes_api) -> None:
+    chutes_api.account_status = 404
+    doctor = invoke("doctor", "--json", env=ENV)
+    check = next(c for c in json.loads(doctor.stdout)["checks"] if c["name"] == "account")
+    assert check["status"] == "warn" and "HTTP 404" in check["detail"]
+    assert check["detail"].count("account") == 1, check["detail"]
+    assert check["fix"]

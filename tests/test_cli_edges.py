@@ -7,14 +7,14 @@ import subprocess
 
 import pytest
 
-from tests.helpers import genesis_command, invoke
+from tests.helpers import GOOD_KEY, genesis_command, invoke
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_exec_help_prints_help(flag: str) -> None:
     result = invoke("exec", flag)
     assert result.exit_code == 0, result.output
-    assert "exec [OPTIONS]" in result.stdout
+    assert " exec [OPTIONS] -- CMD [ARG]...\n" in result.stdout
     assert "Run CMD" in result.stdout
     assert result.stderr == ""
 
@@ -33,6 +33,8 @@ def test_exec_without_the_separator_is_still_a_usage_error() -> None:
         ["no-such-command"],
         ["env", "--shell", "tcsh"],
         ["models", "default", "a", "b"],
+        ["completion", "tcsh"],
+        ["onboard", "--auth-choice", "chutes-api-key", "--default", "x", "--keep-default"],
     ],
 )
 def test_usage_errors_are_one_error_line_and_exit_2(args: list[str]) -> None:
@@ -92,3 +94,18 @@ def test_stdout_and_stderr_into_one_closed_pipe_end_quietly(state_dir) -> None:
     finally:
         os.close(write_end)
     assert done.returncode in (0, 141)
+
+
+def test_an_unknown_completion_shell_names_the_choices() -> None:
+    result = invoke("completion", "tcsh")
+    assert result.stderr.splitlines()[0] == "error: unknown shell 'tcsh': choose bash, zsh or fish"
+
+
+def test_default_and_keep_default_together_are_refused(state_dir) -> None:
+    result = invoke(
+        "onboard", "--auth-choice", "chutes-api-key", "--non-interactive",
+        "--default", "chutes-pro", "--keep-default", env={"CHUTES_API_KEY": GOOD_KEY},
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--default and --keep-default contradict each other" in result.stderr
+    assert not state_dir.exists()

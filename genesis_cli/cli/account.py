@@ -8,7 +8,6 @@ import click
 
 from genesis_cli.cli.provider import current
 from genesis_cli.cli.ui import UI
-from genesis_cli.errors import AuthError, GenesisError
 
 
 @click.command()
@@ -35,17 +34,7 @@ def account(json_mode: bool) -> None:
     if found.answered == 0:
         for problem in found.problems[1:]:
             ui.warn(problem)
-        why = f" ({found.problems[0]})" if found.problems else ""
-        message = f"could not read the {provider.display_name} account{why}"
-        if not found.refused:
-            raise GenesisError(message, hint="check the network and try again")
-        raise AuthError(
-            message,
-            hint="an OAuth sign-in needs the account:read scope; sign in with an API key "
-            f"instead: genesis onboard --auth-choice {provider.api_key_choice}"
-            if found.oauth
-            else f"check the API key, or create a new one at {provider.api_keys_url}",
-        )
+        raise account.unreadable(provider, found)
     if json_mode:
         for problem in found.problems:
             ui.warn(problem)

@@ -67,8 +67,20 @@ def profile_option(help: str) -> Callable[[FC], FC]:
     )
 
 
+class ShellChoice(click.Choice):  # type: ignore[type-arg]  # generic from click 8.2
+    """A shell genesis has a script for; another one is one line naming the choices."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value in self.choices:
+            return value
+        *first, last = self.choices
+        raise click.UsageError(
+            f"unknown shell {value!r}: choose {', '.join(map(str, first))} or {last}", ctx
+        )
+
+
 @click.command("completion")
-@click.argument("shell", type=click.Choice(COMPLETION_SHELLS))
+@click.argument("shell", type=ShellChoice(COMPLETION_SHELLS))
 def completion_command(shell: str) -> None:
     """Print the shell completion script for bash, zsh or fish.
 

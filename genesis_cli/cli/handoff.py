@@ -102,6 +102,9 @@ class ExecCommand(click.Command):
         ctx.meta["genesis_exec_command"] = args[split + 1 :]
         return super().parse_args(ctx, args[:split])
 
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [*super().collect_usage_pieces(ctx), "--", "CMD", "[ARG]..."]
+
 
 @click.command("exec", cls=ExecCommand)
 @PROFILE_OPTION

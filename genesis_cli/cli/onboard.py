@@ -97,6 +97,10 @@ def onboard(
     from genesis_cli.flows.onboard import Choices
     from genesis_cli.store.vault import chosen_store
 
+    if keep_default and default_model is not None:
+        raise UsageError(
+            "--default and --keep-default contradict each other", hint="pass one of them"
+        )
     ui = UI(json_mode)
     provider, choice = _provider_for(auth_choice)
     interactive = not non_interactive and sys.stdin.isatty()

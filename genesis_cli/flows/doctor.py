@@ -145,8 +145,8 @@ def _account(provider: Provider) -> Check:
     oauth = credential.type != "api_key"
     found = account.read(provider, credential.secret, timeout=timeout, oauth=oauth)
     if found.answered == 0:
-        detail = found.problems[0] if found.problems else "no answer"
-        return Check("account", "warn", f"could not read the account: {detail}")
+        error = account.unreadable(provider, found)
+        return Check("account", "warn", error.message, error.hint)
     if found.tee_ready is False:
         return Check(
             "account",

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from genesis_cli import http
 from genesis_cli.coerce import finite_number
-from genesis_cli.errors import NetworkError
+from genesis_cli.errors import AuthError, GenesisError, NetworkError, ProviderError
 from genesis_cli.providers import Provider
 from genesis_cli.text import one_line
 
@@ -41,6 +41,7 @@ class Account:
     quotas: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     refused: int = 0  # answers of 401/403
+    bad_answers: int = 0  # other answers genesis could not use (404, 5xx, not JSON)
     answered: int = 0  # answers genesis could read
     oauth: bool = False  # read with an OAuth token (whose scopes may not allow it)
 
@@ -98,11 +99,13 @@ def _body(provider: Provider, account: Account, what: str, outcome: Outcome, sec
         )
         problem = f"HTTP {outcome.status} ({detail}); {why}"
     elif outcome.status != 200:
+        account.bad_answers += 1
         problem = f"HTTP {outcome.status}"
     else:
         try:
             body = outcome.json()
         except ValueError:
+            account.bad_answers += 1
             problem = "the answer is not JSON"
         else:
             account.answered += 1
@@ -125,6 +128,28 @@ def _window(value: Any) -> dict[str, Any] | None:
     }
 
 
+def unreadable(provider: Provider, account: Account) -> GenesisError:
+    """Why nothing of the account could be read (``account.answered == 0``), with the next
+    step: a refused credential (exit 3), an error answer (5), else the network (1)."""
+    why = f" ({account.problems[0]})" if account.problems else ""
+    message = f"could not read the {provider.display_name} account{why}"
+    if account.refused:
+        return AuthError(
+            message,
+            hint="an OAuth sign-in needs the account:read scope; sign in with an API key "
+            f"instead: genesis onboard --auth-choice {provider.api_key_choice}"
+            if account.oauth
+            else f"check the API key, or create a new one at {provider.api_keys_url}",
+        )
+    if account.bad_answers:
+        return ProviderError(
+            message,
+            hint=f"{provider.display_name} answered with an error: try again in a minute; "
+            "`genesis doctor` checks the service URLs",
+        )
+    return GenesisError(message, hint="check the network and try again")
+
+
 def read(
     provider: Provider, secret: str, timeout: float | None = None, *, oauth: bool = False
 ) -> Account:
@@ -138,7 +163,7 @@ def read(
         "/users/me/quotas",
     )
     first = _fetch_all(provider, [me_path, usage_path, quotas_path], secret, deadline)
-    me = _body(provider, account, "account", first.get(me_path), secret)
+    me = _body(provider, account, "username and balance", first.get(me_path), secret)
     if isinstance(me, dict):
         name = me.get("username")
         account.username = one_line(name)[:100] if isinstance(name, str) else None
