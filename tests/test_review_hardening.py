@@ -1,0 +1,105 @@
+"""Hardening found by an adversarial review: debug tracebacks, undecodable environment
+values, OpenClaw's exec reference, the refresh write probe, verify's server text, TEE checks."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from tests.helpers import GOOD_KEY
+from tests.helpers import invoke as run
+
+_HOSTILE_STATUS = b"HTTP/1.1 502 \x1b]52;c;SGFja2Vk\x07\x1b[2JEVIL cpk_abcdef0123456789\r\n"
+
+
+@pytest.fixture
+def hostile_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """An HTTP proxy on 127.0.0.1 that answers every CONNECT with a status line carrying
+    terminal escapes (OSC 52 clipboard write, CSI clear screen) and a key-shaped word."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(10)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        for _ in range(20):  # bounded: a test makes a few connections at most
+            if stop.is_set():
+                return
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(_HOSTILE_STATUS + b"Content-Length: 0\r\n\r\n")
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("CHUTES_BASE_URL", "https://127.0.0.1:9/v1")
+    monkeypatch.setenv("CHUTES_API_BASE_URL", "https://127.0.0.1:9")
+    yield port
+    stop.set()
+    server.close()
+    thread.join(5)
+
+
+def _clean(text: str) -> bool:
+    return "\x1b" not in text and "\x07" not in text and "cpk_abcdef0123456789" not in text
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_a_proxy_status_line_with_escapes_reaches_stderr_clean(
+    hostile_proxy: int, monkeypatch: pytest.MonkeyPatch, debug: str
+) -> None:
+    monkeypatch.setenv("GENESIS_DEBUG", debug)
+    monkeypatch.setenv("CHUTES_API_KEY", GOOD_KEY)
+    result = run("account")
+    assert result.exit_code != 0
+    assert _clean(result.stderr), repr(result.stderr)
+    assert "proxy" in result.stderr
+    if debug:
+        assert "Traceback" in result.stderr
+        assert "\n" in result.stderr.strip()  # still a traceback: lines kept
+
+
+_HOSTILE_MESSAGE = (
+    "Tunnel connection failed: 502 \x1b]52;c;SGFja2Vk\x07\x1b[2JEVIL cpk_abcdef0123456789"
+)
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_a_debug_traceback_is_sanitised_and_redacted(
+    monkeypatch: pytest.MonkeyPatch, wrapped: bool
+) -> None:
+    """GENESIS_DEBUG=1 shows the traceback, but an exception message quoting a server (a
+    proxy's status line) or a key passes the terminal filter and the redaction first."""
+    from genesis_cli.errors import GenesisError
+    from genesis_cli.flows import credentials
+
+    def fails(*args: object, **kwargs: object) -> None:
+        if not wrapped:
+            raise OSError(_HOSTILE_MESSAGE)
+        try:
+            raise OSError(_HOSTILE_MESSAGE)
+        except OSError as exc:
+            raise GenesisError("could not connect") from exc
+
+    monkeypatch.setattr(credentials, "required", fails)
+    monkeypatch.setenv("GENESIS_DEBUG", "1")
+    result = run("account")
+    assert result.exit_code == 1
+    assert "Traceback" in result.stderr and "Tunnel connection failed: 502" in result.stderr
+    assert result.stderr.count("\n") > 3  # the traceback keeps its lines
+    assert _clean(result.stderr), repr(result.stderr)
+    assert "cpk_[redacted]" in result.stderr
