@@ -31,6 +31,11 @@ def reported_write_errors(path: Path) -> Iterator[None]:
     every write is atomic, so the old file is still whole)."""
     try:
         yield
+    except UnicodeError as exc:  # a name the file system's encoding cannot hold
+        raise ConfigError(
+            f"cannot write {path}: {type(exc).__name__}",
+            hint="use a path of plain UTF-8 text; nothing was changed",
+        ) from None
     except OSError as exc:
         where = exc.filename or path
         raise ConfigError(

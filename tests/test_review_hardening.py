@@ -103,3 +103,66 @@ def test_a_debug_traceback_is_sanitised_and_redacted(
     assert result.stderr.count("\n") > 3  # the traceback keeps its lines
     assert _clean(result.stderr), repr(result.stderr)
     assert "cpk_[redacted]" in result.stderr
+
+
+# --- environment values that are no path: undecodable bytes, control characters ----------
+
+_ONBOARD = (
+    "onboard",
+    "--auth-choice",
+    "chutes-api-key",
+    "--api-key-stdin",
+    "--non-interactive",
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GENESIS_STATE_DIR", "/st\udcffx"),  # the byte 0xff, as Python reads it
+        ("GENESIS_STATE_DIR", "/st\x1b[2Jx"),
+        ("GENESIS_CONFIG_PATH", "/cfg\udcff.json"),
+        ("GENESIS_CONFIG_PATH", "/cfg\n.json"),
+        ("HOME", "/home\udcffx"),
+    ],
+)
+def test_a_path_variable_that_is_no_text_is_refused_before_anything_is_written(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    from tests.helpers import snapshot
+
+    if name == "HOME":
+        monkeypatch.delenv("GENESIS_STATE_DIR")
+    monkeypatch.setenv(name, str(tmp_path) + value)
+    before = snapshot(tmp_path)
+    result = run(*_ONBOARD, input=GOOD_KEY + "\n")
+    assert result.exit_code == 2, result.stderr
+    assert name in result.stderr
+    assert "\x1b" not in result.stderr and "bug in genesis" not in result.stderr
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+def test_a_unicode_error_while_writing_is_a_write_error(tmp_path) -> None:
+    from genesis_cli.errors import ConfigError, ExitCode
+    from genesis_cli.fsutil import reported_write_errors
+
+    with pytest.raises(ConfigError) as caught, reported_write_errors(tmp_path / "f"):
+        "\udcff".encode()
+    assert caught.value.exit_code == ExitCode.CONFIG
+    assert str(tmp_path / "f") in caught.value.message
+
+
+@pytest.mark.parametrize("scopes", ["openid \udcff", "openid \x1b[2J", 'openid "x"'])
+def test_scopes_from_the_environment_are_checked(
+    monkeypatch: pytest.MonkeyPatch, scopes: str
+) -> None:
+    from genesis_cli.errors import UsageError
+    from genesis_cli.oauth import protocol
+    from genesis_cli.providers.chutes import PROVIDER as CHUTES
+
+    monkeypatch.setenv("CHUTES_OAUTH_SCOPES", scopes)
+    with pytest.raises(UsageError) as caught:
+        protocol.client_from_env(CHUTES, "cid_x", None)
+    assert "CHUTES_OAUTH_SCOPES" in caught.value.message
+    assert "\x1b" not in caught.value.message and "\udcff" not in caught.value.message
