@@ -270,6 +270,17 @@ def _json_store(path: Path) -> Any:
         return None
 
 
+# Keys of an exec secret provider that make OpenClaw run a command it would refuse.
+LOOSENING_KEYS = ("allowSymlinkCommand", "allowInsecurePath", "trustedDirs")
+
+
+def loosening_keys(data: dict[str, Any], provider: Provider) -> list[str]:
+    """The keys of genesis's exec reference that loosen OpenClaw's checks of its command
+    (genesis never writes them; onboarding again removes them)."""
+    entry = get_path(data, "secrets", "providers", secret_provider_name(provider))
+    return [k for k in LOOSENING_KEYS if isinstance(entry, dict) and k in entry]
+
+
 def reference_problem(data: dict[str, Any], provider: Provider) -> tuple[str, str] | None:
     """``None`` when the config has no exec reference of genesis's for ``provider``; else
     ("ok", what it runs) or ("fail", why OpenClaw could not run it)."""
