@@ -3,6 +3,7 @@ values, OpenClaw's exec reference, the refresh write probe, verify's server text
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -166,3 +167,56 @@ def test_scopes_from_the_environment_are_checked(
         protocol.client_from_env(CHUTES, "cid_x", None)
     assert "CHUTES_OAUTH_SCOPES" in caught.value.message
     assert "\x1b" not in caught.value.message and "\udcff" not in caught.value.message
+
+
+# --- the program OpenClaw runs: its folders too -----------------------------------------------
+
+
+def _script(folder) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "genesis"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def _reference(command: str) -> tuple[str, str] | None:
+    from genesis_cli.flows import openclaw
+    from genesis_cli.providers.chutes import PROVIDER as CHUTES
+
+    entry = {"source": "exec", "command": command, "args": ["auth", "token"]}
+    return openclaw.reference_problem({"secrets": {"providers": {"genesis": entry}}}, CHUTES)
+
+
+def test_a_program_in_a_safe_folder_chain_is_fit(tmp_path) -> None:
+    command = _script(tmp_path / "venv" / "bin")
+    assert _reference(command) == ("ok", f"{command} auth token")
+
+
+@pytest.mark.parametrize("level", ["bin", "venv"])
+def test_a_program_below_a_group_or_world_writable_folder_is_refused(tmp_path, level) -> None:
+    command = _script(tmp_path / "venv" / "bin")
+    loose = tmp_path / "venv" / "bin" if level == "bin" else tmp_path / "venv"
+    loose.chmod(0o777)
+    found = _reference(command)
+    assert found is not None and found[0] == "fail"
+    assert str(loose) in found[1] and "writable" in found[1]
+
+
+def test_a_program_below_a_folder_of_another_user_is_refused(tmp_path) -> None:
+    command = _script(tmp_path / "venv" / "bin")
+    os.chown(tmp_path / "venv", 65534, 65534)
+    found = _reference(command)
+    assert found is not None and found[0] == "fail"
+    assert str(tmp_path / "venv") in found[1] and "another user" in found[1]
+
+
+def test_a_sticky_shared_folder_is_fit_only_above_a_private_one(tmp_path) -> None:
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)  # as /tmp
+    found = _reference(_script(shared))
+    assert found is not None and found[0] == "fail" and str(shared) in found[1]
+    private = shared / "me"
+    private.mkdir(mode=0o700)
+    assert _reference(_script(private / "bin"))[0] == "ok"  # type: ignore[index]
