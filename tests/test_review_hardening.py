@@ -220,3 +220,61 @@ def test_a_sticky_shared_folder_is_fit_only_above_a_private_one(tmp_path) -> Non
     private = shared / "me"
     private.mkdir(mode=0o700)
     assert _reference(_script(private / "bin"))[0] == "ok"  # type: ignore[index]
+
+
+# --- a store that cannot be replaced (immutable, append-only) -----------------------------------
+
+
+@pytest.fixture
+def chattr() -> Iterator[list]:
+    """``chattr`` set on files; the flag is taken off again so pytest can clean up."""
+    import shutil
+    import subprocess
+
+    if shutil.which("chattr") is None and not os.environ.get("CI"):
+        pytest.skip("chattr (e2fsprogs) is not installed")
+    flagged: list = []
+
+    def set_flag(flag: str, path) -> None:
+        done = subprocess.run(["chattr", f"+{flag}", str(path)], capture_output=True, timeout=10)
+        if done.returncode != 0 and not os.environ.get("CI"):
+            pytest.skip(f"chattr +{flag} is not supported here")
+        assert done.returncode == 0, done.stderr
+        flagged.append((flag, path))
+
+    yield set_flag  # type: ignore[misc]
+    for flag, path in flagged:
+        subprocess.run(["chattr", f"-{flag}", str(path)], capture_output=True, timeout=10)
+
+
+@pytest.mark.parametrize("flag", ["i", "a"])
+def test_a_store_that_cannot_be_replaced_is_found_before_the_refresh_token_is_spent(
+    auth_server, models_server, chattr, flag: str
+) -> None:
+    from genesis_cli.paths import auth_store_path
+    from tests.helpers import store_oauth_profile
+
+    store_oauth_profile(auth_server, expires_in=3000)
+    store = auth_store_path()
+    before = store.read_bytes()
+    chattr(flag, store)
+    result = run("auth", "refresh")
+    assert result.exit_code == 4, result.stderr
+    assert auth_server.refresh_requests == 0
+    assert str(store) in result.stderr and ".tmp" not in result.stderr
+    assert store.read_bytes() == before
+
+
+def test_a_failed_replace_names_the_store_not_its_temporary_file(tmp_path, chattr) -> None:
+    from genesis_cli.errors import ConfigError
+    from genesis_cli.fsutil import atomic_write, reported_write_errors
+
+    (tmp_path / "state").mkdir()
+    store = tmp_path / "state" / "auth-profiles.toml"
+    store.write_text("old\n")
+    chattr("i", store)
+    with pytest.raises(ConfigError) as caught, reported_write_errors(store):
+        atomic_write(store, "new\n")
+    assert str(store) in caught.value.message and ".tmp" not in caught.value.message
+    assert store.read_text() == "old\n"
+    assert [p.name for p in store.parent.iterdir()] == ["auth-profiles.toml"]
