@@ -10,8 +10,10 @@ Reads never hang on a FIFO and never take more than ``MAX_FILE_BYTES``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,8 +33,17 @@ def reported_write_errors(path: Path) -> Iterator[None]:
     every write is atomic, so the old file is still whole)."""
     try:
         yield
+    except UnicodeError as exc:  # a name the file system's encoding cannot hold
+        raise ConfigError(
+            f"cannot write {path}: {type(exc).__name__}",
+            hint="use a path of plain UTF-8 text; nothing was changed",
+        ) from None
     except OSError as exc:
-        where = exc.filename or path
+        # The file named: a rename's target over its source, and never a temporary file
+        # of genesis's (``.<name>.<random>.tmp``), which the user never sees.
+        where = exc.filename2 or exc.filename or path
+        if os.path.basename(where).startswith(".") and str(where).endswith(".tmp"):
+            where = path
         raise ConfigError(
             f"cannot write {where}: {exc.strerror or type(exc).__name__}",
             hint="check the owner and permissions of the file and its directory; "
@@ -192,8 +203,14 @@ def atomic_write(
 def probe_write(path: Path, size: int) -> None:
     """Raise ``OSError`` unless ``path`` could be replaced now with ``size`` bytes: the same
     temporary file, write and fsync as ``atomic_write``, then removed. For a write that must
-    not fail after something irrevocable (a refresh token spent at the server)."""
+    not fail after something irrevocable (a refresh token spent at the server). A file with
+    the immutable or append-only flag (``chattr +i``/``+a``, ``chflags uchg``) is refused
+    too: no rename may replace it, though its folder is writable."""
     regular_or_absent(path)
+    if _flagged_unreplaceable(path):
+        raise PermissionError(
+            errno.EPERM, "it is immutable or append-only (see lsattr; chattr -i -a)", str(path)
+        )
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -203,6 +220,40 @@ def probe_write(path: Path, size: int) -> None:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+def _flagged_unreplaceable(path: Path) -> bool:
+    """``path`` has the immutable or append-only flag: read from ``st_flags`` where the
+    system has it (BSD, macOS), else on Linux with the ``FS_IOC_GETFLAGS`` ioctl (what
+    ``lsattr`` reads); a file system without such flags answers no."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    flags = getattr(info, "st_flags", None)
+    if flags is not None:
+        return bool(
+            flags & (stat.UF_IMMUTABLE | stat.UF_APPEND | stat.SF_IMMUTABLE | stat.SF_APPEND)
+        )
+    if not sys.platform.startswith("linux") or not stat.S_ISREG(info.st_mode):
+        return False
+    import fcntl  # only on the refresh path
+    import struct
+
+    get_flags = 0x80006601 | (struct.calcsize("l") << 16)  # _IOR('f', 1, long)
+    immutable, append_only = 0x10, 0x20  # FS_IMMUTABLE_FL, FS_APPEND_FL
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        buffer = bytearray(8)
+        fcntl.ioctl(fd, get_flags, buffer)
+    except OSError:  # no such flags here (tmpfs of old kernels, network file systems)
+        return False
+    finally:
+        os.close(fd)
+    return bool(struct.unpack("i", buffer[:4])[0] & (immutable | append_only))
 
 
 def _fsync_dir(directory: Path) -> None:

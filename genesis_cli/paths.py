@@ -5,18 +5,36 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from genesis_cli.errors import UsageError
+
+
+def _path_from_env(name: str) -> Path | None:
+    """``$name`` as a path (``~`` expanded), ``None`` when unset or empty. A value holding
+    bytes that are not UTF-8 (lone surrogates to Python) or control characters is refused
+    (exit 2) before anything is written: it could not be written into a config or shown."""
+    value = os.environ.get(name)
+    if not value:
+        return None
+    if not value.isprintable():
+        raise UsageError(
+            f"${name} holds bytes that are not UTF-8 text or control characters",
+            hint=f"set {name} to a plain path (or unset it)",
+        )
+    return Path(value)
+
 
 def state_dir() -> Path:
-    env = os.environ.get("GENESIS_STATE_DIR")
+    env = _path_from_env("GENESIS_STATE_DIR")
     if env:
-        return Path(env).expanduser()
-    return Path.home() / ".genesis"
+        return env.expanduser()
+    home = _path_from_env("HOME")
+    return (home or Path.home()) / ".genesis"
 
 
 def config_path() -> Path:
-    env = os.environ.get("GENESIS_CONFIG_PATH")
+    env = _path_from_env("GENESIS_CONFIG_PATH")
     if env:
-        return Path(env).expanduser()
+        return env.expanduser()
     return state_dir() / "genesis.json"
 
 

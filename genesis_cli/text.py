@@ -28,12 +28,18 @@ def redact(
     like a key or token of the provider (``prefixes``: ``cpk`` for ``cpk_...``), replaced;
     then made one line and cut to ``limit`` characters. In that order: a secret cut short
     first would no longer match and be shown less its tail."""
+    return one_line(unsecret(text, secrets, prefixes))[:limit]
+
+
+def unsecret(text: str, secrets: tuple[str | None, ...], prefixes: tuple[str, ...]) -> str:
+    """``text`` with every known secret and every word shaped like a key or token of the
+    provider replaced, nothing else changed (lines kept: for a traceback)."""
     for secret in secrets:
         if secret and len(secret) >= 6:
             text = text.replace(secret, "[redacted]")
     if prefixes:
         text = _token_like(prefixes).sub(lambda m: f"{m.group(1)}_[redacted]", text)
-    return one_line(text)[:limit]
+    return text
 
 
 def mask(secret: str | None) -> str | None:

@@ -59,6 +59,16 @@ def test_an_exec_reference_to_a_missing_program_fails_with_the_fix(onboarded) ->
     assert "genesis onboard" in check["fix"]
 
 
+def test_keys_that_loosen_openclaws_checks_are_warned_about(onboarded) -> None:
+    text = onboarded.read_text()
+    onboarded.write_text(text.replace("timeoutMs:", "allowInsecurePath: true, timeoutMs:", 1))
+    found = checks(invoke("doctor", "--json"))
+    assert found["openclaw"]["status"] == "ok"
+    check = found["openclaw exec"]
+    assert check["status"] == "warn"
+    assert "allowInsecurePath" in check["detail"] and "genesis onboard" in check["fix"]
+
+
 def test_no_openclaw_check_before_onboarding(state_dir) -> None:
     assert "openclaw" not in checks(invoke("doctor", "--json"))
 

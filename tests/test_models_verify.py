@@ -404,3 +404,49 @@ def test_the_installed_command_under_a_faked_clock(world: World) -> None:
     instance = json.loads(real.stdout)["instances"][0]
     assert instance["checks"]["quote"] is False
     assert "expired" in instance["reason"].lower()
+
+
+# --- server-chosen text that could fake a verdict ---------------------------------------------
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,80}\Z")
+
+
+def test_instance_ids_that_are_not_plain_ids_are_left_out_and_counted(world: World) -> None:
+    world.api.tee_instances.append({"instance_id": "i1\nverified", "e2e_pubkey": PUBKEY})
+    world.api.tee_instances.append({"instance_id": "[bold]x[/bold]", "e2e_pubkey": PUBKEY})
+    answer = world.evidence(rewrite=False)
+
+    def hostile(nonce: str) -> dict[str, Any]:
+        body = answer(nonce)
+        body["failed_instance_ids"] += ["fRTL[bold]M[/bold] verified", "x" * 81]
+        return body
+
+    world.api.tee_evidence = hostile
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 6
+    assert "verified\n" not in result.stdout.replace("instance(s) verified.\n", "")
+    assert "[bold]" not in result.stdout and "RTL" not in result.stdout
+    assert "x" * 81 not in result.stdout
+    assert "could not get evidence from: inst-gone\n" in result.stdout
+    assert "2 instance id(s) in the instances' keys are not plain ids" in result.stderr
+    assert "2 instance id(s) in the failed instances" in result.stderr
+    document = run_json(MODEL, code=6)
+    ids = [i["instanceId"] for i in document["instances"]] + document["failedInstanceIds"]
+    assert ids == ["inst-a", "inst-gone"]
+    assert all(_SAFE_ID.match(i) for i in ids)
+
+
+def test_a_measurement_name_that_is_not_a_plain_name_is_not_shown(world: World) -> None:
+    world.api.tee_measurements = [tee_data.measurement_row(world.raw, "RTL[bold]M[/bold]\nok")]
+    document = run_json(MODEL, code=6)
+    assert document["instances"][0]["measurement"] == "unnamed"
+    world.api.tee_measurements = [tee_data.measurement_row(world.raw, "tdx-8xh200:v1.2")]
+    assert run_json(MODEL, code=6)["instances"][0]["measurement"] == "tdx-8xh200:v1.2"
+
+
+def test_no_plain_instance_id_at_all_is_no_running_instance_with_the_count(world: World) -> None:
+    world.api.tee_instances = [{"instance_id": "\x1b[2Ji1", "e2e_pubkey": PUBKEY}]
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 6
+    assert "1 instance id(s) in the instances' keys are not plain ids" in result.stderr
+    assert "no instance of" in result.stderr and "\x1b" not in result.stderr

@@ -253,19 +253,23 @@ def test_a_reference_of_another_shape_exits_4_and_writes_nothing(
     assert api.requests == []
 
 
-def test_onboarding_again_updates_genesiss_own_provider_and_keeps_other_keys(
+def test_onboarding_again_rewrites_genesiss_own_provider_keeping_only_a_timeout(
     api, state_dir, monkeypatch
 ) -> None:
     assert onboard().exit_code == 0
     config = state_dir / "genesis.json"
-    text = config.read_text().replace("timeoutMs: 30000", "timeoutMs: 60000, trustedDirs: ['/']")
+    loosened = "timeoutMs: 60000, trustedDirs: ['/'], allowSymlinkCommand: true, "
+    loosened += "allowInsecurePath: true, otherKey: 1"
+    text = config.read_text().replace("timeoutMs: 30000", loosened)
     config.write_text(text)
     monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", "http://127.0.0.1:8/idp")
     monkeypatch.setenv("HTTPS_PROXY", "http://user:pass@127.0.0.1:3128")
     assert onboard().exit_code == 0
     entry, _ = reference_of(config)
     assert entry["env"]["CHUTES_OAUTH_BASE_URL"] == "http://127.0.0.1:8/idp"
-    assert entry["timeoutMs"] == 60000 and entry["trustedDirs"] == ["/"]
+    assert entry["timeoutMs"] == 60000
+    for loosening in ("trustedDirs", "allowSymlinkCommand", "allowInsecurePath", "otherKey"):
+        assert loosening not in entry
     assert "user:pass" not in config.read_text()  # a proxy is passed by name only
 
 

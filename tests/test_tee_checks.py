@@ -382,3 +382,25 @@ def test_missing_end_to_end_key_is_not_run_not_passed() -> None:
 
 def test_reasons_never_carry_control_characters() -> None:
     assert tee.fail("bad \x1b[31mred\x07 name\nnext").reason == "bad red name next"
+
+
+def test_a_non_ascii_end_to_end_key_is_refused_not_bound() -> None:
+    # With the non-ASCII characters replaced, both keys would bind the same quote.
+    one, other = PUBKEY + "\u00e9", PUBKEY + "\u00e8"
+    replaced = hashlib.sha256((NONCE + PUBKEY + "?").encode()).digest() + bytes(32)
+    for key in (one, other):
+        check = tee.key_bound(replaced, NONCE, key)
+        assert check.ok is False and "ASCII" in check.reason
+
+
+def test_a_gpu_chain_through_a_certificate_that_is_no_ca_fails() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ca = GpuCA()
+    # The intermediate is an end-entity certificate (BasicConstraints ca=False) that signs.
+    root_name = "Test Device Identity CA"
+    ca.ica = tee_data._cert("Test GPU ICA", ca.ica_key, root_name, ca.root_key, ca=False)
+    ca.leaf_key = ec.generate_private_key(ec.SECP384R1())
+    ca.leaf = tee_data._cert("Test GPU", ca.leaf_key, "Test GPU ICA", ca.ica_key, ca=False)
+    check = tee.gpus_bound([_gpu(ca)], D, ca.root_pem, NOW)
+    assert check.ok is False and "not a CA" in check.reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Any, NoReturn
@@ -14,10 +15,21 @@ from genesis_cli.errors import ExitCode, GenesisError
 
 
 def _traceback_if_asked() -> None:
+    """With GENESIS_DEBUG set, the traceback on stderr: its messages may quote a server (a
+    proxy's status line) or a setting, so it passes the terminal filter and the redaction of
+    the provider's key and token shapes like all other output (its lines kept)."""
     if os.environ.get("GENESIS_DEBUG", "") not in ("", "0"):
         import traceback  # ~7 ms: only on the error path
 
-        traceback.print_exc()
+        from genesis_cli.cli.provider import current
+        from genesis_cli.providers import lookup
+        from genesis_cli.text import terminal_safe, unsecret
+
+        prefixes = lookup.get("chutes").token_prefixes
+        with contextlib.suppress(Exception):  # an unknown provider (maybe the error shown)
+            prefixes += current().token_prefixes
+        text = unsecret(traceback.format_exc(), (), tuple(dict.fromkeys(prefixes)))
+        sys.stderr.write(terminal_safe(text))
 
 
 def _closed_pipe() -> NoReturn:

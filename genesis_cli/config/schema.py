@@ -190,7 +190,7 @@ def link_credential(
     data: dict[str, Any], provider: Provider, name: str, exec_provider: dict[str, Any]
 ) -> list[str]:
     """Hand OpenClaw the credential by reference: ``secrets.providers.<name>`` (genesis's
-    own exec provider, updated on every onboarding; keys genesis does not set are kept) and
+    own exec provider, rewritten on every onboarding but for a ``timeoutMs`` set there) and
     the provider's ``apiKey`` pointing at it. An ``apiKey`` the user set (a key or another
     reference) is kept, with one warning. Returns the warnings."""
     secrets = object_at(data, "secrets", "providers")
@@ -199,10 +199,15 @@ def link_credential(
     if current is None:
         secrets[name] = dict(exec_provider)
     elif isinstance(current, dict) and current.get("source") == "exec":
-        # genesis's own keys are rewritten; a timeout the user chose is theirs.
-        current.update(
-            {k: v for k, v in exec_provider.items() if k != "timeoutMs" or k not in current}
-        )
+        # genesis owns this entry: rewritten whole, so no key that loosens OpenClaw's checks
+        # of the command (allowSymlinkCommand, allowInsecurePath, trustedDirs) survives;
+        # only a timeout the user chose is theirs.
+        timeout = current.get("timeoutMs")
+        for key in [k for k in current if k not in exec_provider]:
+            del current[key]
+        current.update(exec_provider)
+        if timeout is not None:
+            current["timeoutMs"] = timeout
     else:
         raise ShapeError(where, "is not genesis's exec secret provider (source: exec)")
     block = object_at(data, "models", "providers", provider.id)

@@ -214,6 +214,14 @@ def _openclaw(provider: Provider) -> list[Check]:
         fix = "run `genesis onboard` again from the genesis you use, to point the config at it"
         detail = f"OpenClaw cannot ask genesis for the credential: {found[1]}"
         checks.append(Check("openclaw", "fail", detail, fix))
+    loosened = openclaw.loosening_keys(data, provider)
+    if loosened:
+        detail = (
+            f"genesis's exec reference sets {', '.join(loosened)}, which let OpenClaw run a "
+            "command it would otherwise refuse"
+        )
+        fix = "run `genesis onboard` again (it rewrites genesis's entry without them)"
+        checks.append(Check("openclaw exec", "warn", detail, fix))
     shadowed = openclaw.shadowing_key(provider)
     if shadowed is not None:
         checks.append(Check("openclaw key", "warn", *shadowed))

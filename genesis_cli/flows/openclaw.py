@@ -66,6 +66,26 @@ def _fit_for_openclaw(path: Path) -> str | None:
         return f"{path} is writable by group or others"
     if not os.access(path, os.X_OK):
         return f"{path} is not executable"
+    return _unsafe_folder(path)
+
+
+def _unsafe_folder(path: Path) -> str | None:
+    """Why a folder above ``path`` (as written and with links resolved) would let someone
+    else swap the program, or ``None``. Each must belong to the user or root and be
+    writable by nobody else; a shared folder with the sticky bit (``/tmp``) passes only
+    above another folder, since others cannot rename or remove what is not theirs there
+    (and the folders below it are checked the same way)."""
+    real = Path(os.path.realpath(path))
+    for folder in dict.fromkeys([*path.parents, *real.parents]):
+        try:
+            info = os.stat(folder)
+        except OSError as exc:
+            return f"{folder}: {exc.strerror or type(exc).__name__}"
+        if info.st_uid not in (0, os.getuid()):
+            return f"{folder} belongs to another user (uid {info.st_uid})"
+        sticky_above = info.st_mode & stat.S_ISVTX and folder not in (path.parent, real.parent)
+        if info.st_mode & 0o022 and not sticky_above:
+            return f"{folder} is writable by group or others"
     return None
 
 
@@ -268,6 +288,17 @@ def _json_store(path: Path) -> Any:
         return json.loads(raw) if raw else None
     except (GenesisError, ValueError, RecursionError):
         return None
+
+
+# Keys of an exec secret provider that make OpenClaw run a command it would refuse.
+LOOSENING_KEYS = ("allowSymlinkCommand", "allowInsecurePath", "trustedDirs")
+
+
+def loosening_keys(data: dict[str, Any], provider: Provider) -> list[str]:
+    """The keys of genesis's exec reference that loosen OpenClaw's checks of its command
+    (genesis never writes them; onboarding again removes them)."""
+    entry = get_path(data, "secrets", "providers", secret_provider_name(provider))
+    return [k for k in LOOSENING_KEYS if isinstance(entry, dict) and k in entry]
 
 
 def reference_problem(data: dict[str, Any], provider: Provider) -> tuple[str, str] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -27,12 +28,11 @@ from genesis_cli.errors import (
 )
 from genesis_cli.flows import availability
 from genesis_cli.providers import Attestation, Provider
-from genesis_cli.records import Model
-from genesis_cli.text import one_line
+from genesis_cli.records import Model, warn
 
 PCCS_ENV = "GENESIS_PCCS_URL"
 MAX_INSTANCES = 256
-MAX_ID_CHARS = 80
+_PLAIN_ID = re.compile(r"[A-Za-z0-9._:-]{1,80}\Z")
 # What a pass proves and what it does not; printed after the instances.
 PROVES = (
     "A pass proves that a genuine Intel TDX guest with NVIDIA confidential computing, running "
@@ -225,22 +225,32 @@ def _json(response: http.Response) -> Any:
         return None
 
 
-def _instance_id(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return one_line(value)[:MAX_ID_CHARS] or None
+def _plain_id(value: Any) -> str | None:
+    """``value`` when it is an id genesis may show next to a verdict: ``[A-Za-z0-9._:-]``,
+    1 to 80 characters. Anything else (a newline and ``verified``, markup) is not shown."""
+    return value if isinstance(value, str) and _PLAIN_ID.match(value) else None
+
+
+def _kept(values: list[Any], what: str) -> list[str]:
+    """The plain ids of ``values``; a warning counts those left out."""
+    ids = [i for i in map(_plain_id, values) if i is not None]
+    if len(ids) < len(values):
+        warn(
+            f"{len(values) - len(ids)} instance id(s) in {what} are not plain ids "
+            "([A-Za-z0-9._:-], at most 80 characters); left out"
+        )
+    return ids
 
 
 def _rows(provider: Provider, body: Any, key: str, what: str) -> list[tuple[str, dict[str, Any]]]:
-    """The rows of ``body[key]`` that name an instance, with its id (at most MAX_INSTANCES)."""
+    """The rows of ``body[key]`` that name an instance by a plain id, with it (at most
+    MAX_INSTANCES)."""
     rows = body.get(key) if isinstance(body, dict) else None
     if not isinstance(rows, list):
         raise ProviderError(f"{provider.display_name} answered {what} with something unexpected")
-    return [
-        (instance_id, row)
-        for row in rows[:MAX_INSTANCES]
-        if isinstance(row, dict) and (instance_id := _instance_id(row.get("instance_id")))
-    ]
+    rows = [row for row in rows[:MAX_INSTANCES] if isinstance(row, dict)]
+    ids = _kept([row.get("instance_id") for row in rows], what)
+    return [(row["instance_id"], row) for row in rows if row.get("instance_id") in ids]
 
 
 def _instance_keys(provider: Provider, ref: str, response: http.Response) -> dict[str, Any]:
@@ -274,7 +284,7 @@ def _evidence(
         )
     failed = body.get("failed_instance_ids")
     failed = failed[:MAX_INSTANCES] if isinstance(failed, list) else []
-    return items, [i for i in map(_instance_id, failed) if i is not None]
+    return items, _kept(failed, "the failed instances")
 
 
 def _measurements(url: str) -> tuple[list[tee.Measurement], str]:
@@ -302,7 +312,7 @@ def measurement_entry(row: Any) -> tee.Measurement | None:
         return None
     if len(raw) != 5 or any(len(v) != 48 for v in raw):
         return None
-    name = one_line(str(row.get("name") or "unnamed"))[:MAX_ID_CHARS]
+    name = _plain_id(row.get("name")) or "unnamed"
     return tee.Measurement(name, raw[0], tuple(raw[1:]))
 
 

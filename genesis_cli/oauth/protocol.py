@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from genesis_cli.text import one_line, sendable
 DEFAULT_EXPIRES_IN = 3600
 MAX_EXPIRES_IN = 366 * 86400
 _LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+# A scope as OAuth defines it: printable ASCII but space, '"' and '\\'.
+_SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+\Z")
 
 
 class OAuthError(AuthError):
@@ -128,6 +131,13 @@ def client_from_env(
         or facts.default_redirect_uri
     )
     scopes = tuple(os.environ.get(provider.scopes_env, "").split()) or facts.scopes
+    if not all(_SCOPE.match(scope) for scope in scopes):
+        raise UsageError(
+            f"{provider.scopes_env} holds a character a scope cannot have (control, quote, "
+            "backslash or non-ASCII)",
+            hint=f"set {provider.scopes_env} to space-separated scopes like "
+            f"{' '.join(facts.scopes[:2])!r}, or unset it",
+        )
     for name, value in (
         (provider.client_id_env, client_id),
         (provider.client_secret_env, client_secret),

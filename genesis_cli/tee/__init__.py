@@ -216,14 +216,18 @@ def debug_off(report: Any) -> Check:
 
 
 def bound_nonce(nonce_hex: str, pubkey_b64: str) -> bytes:
-    """``d``: what the instance must have put in its quote and GPU evidence for this nonce."""
-    return hashlib.sha256((nonce_hex + pubkey_b64).encode("ascii", "replace")).digest()
+    """``d``: what the instance must have put in its quote and GPU evidence for this nonce.
+    Both are ASCII (a key that is not is refused before: replacing its characters would let
+    two keys bind the same quote); ``UnicodeEncodeError`` otherwise."""
+    return hashlib.sha256((nonce_hex + pubkey_b64).encode("ascii")).digest()
 
 
 def key_bound(report_data: bytes, nonce_hex: str, pubkey_b64: Any) -> Check:
     """Check 2: ``report_data[:32] == sha256(nonce_hex + e2e_pubkey_b64)``."""
     if not isinstance(pubkey_b64, str) or not pubkey_b64:
         return fail("no end-to-end key was listed for this instance")
+    if not pubkey_b64.isascii():
+        return fail("the listed end-to-end key is not ASCII (not base64)")
     if report_data[:32] != bound_nonce(nonce_hex, pubkey_b64):
         return fail("the quote was made for another nonce or another key")
     return PASS
@@ -329,8 +333,21 @@ def _chain_problem(
             child.verify_directly_issued_by(issuer)
         except Exception:
             return "the certificate chain does not lead to the NVIDIA Device Identity CA"
+        if issuer is not root and not _is_ca(issuer):  # defence in depth: only CAs issue
+            return f"certificate {issuer.subject.rfc4514_string()[:80]} is not a CA"
         verified.add(pair)
     return None
+
+
+def _is_ca(certificate: Any) -> bool:
+    """``certificate`` has BasicConstraints with ``ca`` true."""
+    from cryptography import x509
+
+    try:
+        found = certificate.extensions.get_extension_for_class(x509.BasicConstraints)
+    except (x509.ExtensionNotFound, ValueError):
+        return False
+    return bool(found.value.ca)
 
 
 def _signature_problem(chain_pem: bytes, evidence: bytes) -> str | None:
@@ -394,7 +411,7 @@ def check_instance(
     except Bad as exc:
         checks["certBound"] = fail(str(exc))
     checks["measurements"], result.measurement = measured(report, measurements, measurement_problem)
-    if isinstance(pubkey_b64, str) and pubkey_b64:
+    if isinstance(pubkey_b64, str) and pubkey_b64 and pubkey_b64.isascii():
         d = bound_nonce(nonce_hex, pubkey_b64)
         root = NVIDIA_ROOT_PATH.read_bytes() if root_pem is None else root_pem
         checks["gpus"] = gpus_bound(evidence.gpus, d, root, now)

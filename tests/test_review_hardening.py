@@ -1,0 +1,280 @@
+"""Hardening found by an adversarial review: debug tracebacks, undecodable environment
+values, OpenClaw's exec reference, the refresh write probe, verify's server text, TEE checks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from tests.helpers import GOOD_KEY
+from tests.helpers import invoke as run
+
+_HOSTILE_STATUS = b"HTTP/1.1 502 \x1b]52;c;SGFja2Vk\x07\x1b[2JEVIL cpk_abcdef0123456789\r\n"
+
+
+@pytest.fixture
+def hostile_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """An HTTP proxy on 127.0.0.1 that answers every CONNECT with a status line carrying
+    terminal escapes (OSC 52 clipboard write, CSI clear screen) and a key-shaped word."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(10)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        for _ in range(20):  # bounded: a test makes a few connections at most
+            if stop.is_set():
+                return
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(_HOSTILE_STATUS + b"Content-Length: 0\r\n\r\n")
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("CHUTES_BASE_URL", "https://127.0.0.1:9/v1")
+    monkeypatch.setenv("CHUTES_API_BASE_URL", "https://127.0.0.1:9")
+    yield port
+    stop.set()
+    server.close()
+    thread.join(5)
+
+
+def _clean(text: str) -> bool:
+    return "\x1b" not in text and "\x07" not in text and "cpk_abcdef0123456789" not in text
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_a_proxy_status_line_with_escapes_reaches_stderr_clean(
+    hostile_proxy: int, monkeypatch: pytest.MonkeyPatch, debug: str
+) -> None:
+    monkeypatch.setenv("GENESIS_DEBUG", debug)
+    monkeypatch.setenv("CHUTES_API_KEY", GOOD_KEY)
+    result = run("account")
+    assert result.exit_code != 0
+    assert _clean(result.stderr), repr(result.stderr)
+    assert "proxy" in result.stderr
+    if debug:
+        assert "Traceback" in result.stderr
+        assert "\n" in result.stderr.strip()  # still a traceback: lines kept
+
+
+_HOSTILE_MESSAGE = (
+    "Tunnel connection failed: 502 \x1b]52;c;SGFja2Vk\x07\x1b[2JEVIL cpk_abcdef0123456789"
+)
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_a_debug_traceback_is_sanitised_and_redacted(
+    monkeypatch: pytest.MonkeyPatch, wrapped: bool
+) -> None:
+    """GENESIS_DEBUG=1 shows the traceback, but an exception message quoting a server (a
+    proxy's status line) or a key passes the terminal filter and the redaction first."""
+    from genesis_cli.errors import GenesisError
+    from genesis_cli.flows import credentials
+
+    def fails(*args: object, **kwargs: object) -> None:
+        if not wrapped:
+            raise OSError(_HOSTILE_MESSAGE)
+        try:
+            raise OSError(_HOSTILE_MESSAGE)
+        except OSError as exc:
+            raise GenesisError("could not connect") from exc
+
+    monkeypatch.setattr(credentials, "required", fails)
+    monkeypatch.setenv("GENESIS_DEBUG", "1")
+    result = run("account")
+    assert result.exit_code == 1
+    assert "Traceback" in result.stderr and "Tunnel connection failed: 502" in result.stderr
+    assert result.stderr.count("\n") > 3  # the traceback keeps its lines
+    assert _clean(result.stderr), repr(result.stderr)
+    assert "cpk_[redacted]" in result.stderr
+
+
+# --- environment values that are no path: undecodable bytes, control characters ----------
+
+_ONBOARD = (
+    "onboard",
+    "--auth-choice",
+    "chutes-api-key",
+    "--api-key-stdin",
+    "--non-interactive",
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GENESIS_STATE_DIR", "/st\udcffx"),  # the byte 0xff, as Python reads it
+        ("GENESIS_STATE_DIR", "/st\x1b[2Jx"),
+        ("GENESIS_CONFIG_PATH", "/cfg\udcff.json"),
+        ("GENESIS_CONFIG_PATH", "/cfg\n.json"),
+        ("HOME", "/home\udcffx"),
+    ],
+)
+def test_a_path_variable_that_is_no_text_is_refused_before_anything_is_written(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    from tests.helpers import snapshot
+
+    if name == "HOME":
+        monkeypatch.delenv("GENESIS_STATE_DIR")
+    monkeypatch.setenv(name, str(tmp_path) + value)
+    before = snapshot(tmp_path)
+    result = run(*_ONBOARD, input=GOOD_KEY + "\n")
+    assert result.exit_code == 2, result.stderr
+    assert name in result.stderr
+    assert "\x1b" not in result.stderr and "bug in genesis" not in result.stderr
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+def test_a_unicode_error_while_writing_is_a_write_error(tmp_path) -> None:
+    from genesis_cli.errors import ConfigError, ExitCode
+    from genesis_cli.fsutil import reported_write_errors
+
+    with pytest.raises(ConfigError) as caught, reported_write_errors(tmp_path / "f"):
+        "\udcff".encode()
+    assert caught.value.exit_code == ExitCode.CONFIG
+    assert str(tmp_path / "f") in caught.value.message
+
+
+@pytest.mark.parametrize("scopes", ["openid \udcff", "openid \x1b[2J", 'openid "x"'])
+def test_scopes_from_the_environment_are_checked(
+    monkeypatch: pytest.MonkeyPatch, scopes: str
+) -> None:
+    from genesis_cli.errors import UsageError
+    from genesis_cli.oauth import protocol
+    from genesis_cli.providers.chutes import PROVIDER as CHUTES
+
+    monkeypatch.setenv("CHUTES_OAUTH_SCOPES", scopes)
+    with pytest.raises(UsageError) as caught:
+        protocol.client_from_env(CHUTES, "cid_x", None)
+    assert "CHUTES_OAUTH_SCOPES" in caught.value.message
+    assert "\x1b" not in caught.value.message and "\udcff" not in caught.value.message
+
+
+# --- the program OpenClaw runs: its folders too -----------------------------------------------
+
+
+def _script(folder) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "genesis"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def _reference(command: str) -> tuple[str, str] | None:
+    from genesis_cli.flows import openclaw
+    from genesis_cli.providers.chutes import PROVIDER as CHUTES
+
+    entry = {"source": "exec", "command": command, "args": ["auth", "token"]}
+    return openclaw.reference_problem({"secrets": {"providers": {"genesis": entry}}}, CHUTES)
+
+
+def test_a_program_in_a_safe_folder_chain_is_fit(tmp_path) -> None:
+    command = _script(tmp_path / "venv" / "bin")
+    assert _reference(command) == ("ok", f"{command} auth token")
+
+
+@pytest.mark.parametrize("level", ["bin", "venv"])
+def test_a_program_below_a_group_or_world_writable_folder_is_refused(tmp_path, level) -> None:
+    command = _script(tmp_path / "venv" / "bin")
+    loose = tmp_path / "venv" / "bin" if level == "bin" else tmp_path / "venv"
+    loose.chmod(0o777)
+    found = _reference(command)
+    assert found is not None and found[0] == "fail"
+    assert str(loose) in found[1] and "writable" in found[1]
+
+
+def test_a_program_below_a_folder_of_another_user_is_refused(tmp_path) -> None:
+    command = _script(tmp_path / "venv" / "bin")
+    os.chown(tmp_path / "venv", 65534, 65534)
+    found = _reference(command)
+    assert found is not None and found[0] == "fail"
+    assert str(tmp_path / "venv") in found[1] and "another user" in found[1]
+
+
+def test_a_sticky_shared_folder_is_fit_only_above_a_private_one(tmp_path) -> None:
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)  # as /tmp
+    found = _reference(_script(shared))
+    assert found is not None and found[0] == "fail" and str(shared) in found[1]
+    private = shared / "me"
+    private.mkdir(mode=0o700)
+    assert _reference(_script(private / "bin"))[0] == "ok"  # type: ignore[index]
+
+
+# --- a store that cannot be replaced (immutable, append-only) -----------------------------------
+
+
+@pytest.fixture
+def chattr() -> Iterator[list]:
+    """``chattr`` set on files; the flag is taken off again so pytest can clean up."""
+    import shutil
+    import subprocess
+
+    if shutil.which("chattr") is None and not os.environ.get("CI"):
+        pytest.skip("chattr (e2fsprogs) is not installed")
+    flagged: list = []
+
+    def set_flag(flag: str, path) -> None:
+        done = subprocess.run(["chattr", f"+{flag}", str(path)], capture_output=True, timeout=10)
+        if done.returncode != 0 and not os.environ.get("CI"):
+            pytest.skip(f"chattr +{flag} is not supported here")
+        assert done.returncode == 0, done.stderr
+        flagged.append((flag, path))
+
+    yield set_flag  # type: ignore[misc]
+    for flag, path in flagged:
+        subprocess.run(["chattr", f"-{flag}", str(path)], capture_output=True, timeout=10)
+
+
+@pytest.mark.parametrize("flag", ["i", "a"])
+def test_a_store_that_cannot_be_replaced_is_found_before_the_refresh_token_is_spent(
+    auth_server, models_server, chattr, flag: str
+) -> None:
+    from genesis_cli.paths import auth_store_path
+    from tests.helpers import store_oauth_profile
+
+    store_oauth_profile(auth_server, expires_in=3000)
+    store = auth_store_path()
+    before = store.read_bytes()
+    chattr(flag, store)
+    result = run("auth", "refresh")
+    assert result.exit_code == 4, result.stderr
+    assert auth_server.refresh_requests == 0
+    assert str(store) in result.stderr and ".tmp" not in result.stderr
+    assert store.read_bytes() == before
+
+
+def test_a_failed_replace_names_the_store_not_its_temporary_file(tmp_path, chattr) -> None:
+    from genesis_cli.errors import ConfigError
+    from genesis_cli.fsutil import atomic_write, reported_write_errors
+
+    (tmp_path / "state").mkdir()
+    store = tmp_path / "state" / "auth-profiles.toml"
+    store.write_text("old\n")
+    chattr("i", store)
+    with pytest.raises(ConfigError) as caught, reported_write_errors(store):
+        atomic_write(store, "new\n")
+    assert str(store) in caught.value.message and ".tmp" not in caught.value.message
+    assert store.read_text() == "old\n"
+    assert [p.name for p in store.parent.iterdir()] == ["auth-profiles.toml"]
