@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any, Literal
 
 CatalogSource = Literal["live", "cache", "bundled"]
@@ -29,8 +29,8 @@ def to_json(value: Any) -> Any:
         return [to_json(item) for item in value]
     if isinstance(value, dict):
         return {key: to_json(item) for key, item in value.items()}
-    if isinstance(value, PurePath):
-        return str(value)
+    if isinstance(value, os.PathLike):  # a Path, without importing pathlib for --help
+        return os.fspath(value)
     return value
 
 

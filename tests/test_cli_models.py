@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.helpers import bundled_count
 from tests.helpers import invoke as run
 
@@ -147,3 +151,70 @@ def test_a_fresh_cache_answers_before_a_refresh_token_is_spent(models_server, au
     assert result.exit_code == 0, result.stderr
     assert "source: cache, fetched" in result.stdout
     assert auth_server.refresh_requests == 0
+
+
+_ID_TEXT = st.one_of(  # mostly plain ASCII (drawn without rich), some that rich must measure
+    st.text(st.sampled_from("abcXYZ-_./0123"), min_size=1, max_size=240),
+    st.text(st.sampled_from("abcXYZ-_./0123é漢"), min_size=1, max_size=60),
+)
+
+
+@pytest.mark.slow  # ~15 s: each example draws the table twice, once through rich
+@settings(max_examples=150, deadline=None)
+@given(
+    ids=st.lists(_ID_TEXT, max_size=8, unique=True),
+    alias_counts=st.lists(st.integers(0, 3), min_size=8, max_size=8),
+    wide=st.booleans(),
+    numbers=st.lists(st.sampled_from([0, 1, 8192, 131072, 2_000_000]), min_size=8, max_size=8),
+)
+def test_the_table_in_a_pipe_is_what_rich_draws(ids, alias_counts, wide, numbers) -> None:
+    """The plain-text table (a pipe, no rich loaded) is byte for byte rich's, wherever it
+    is used; where it could differ (wide or non-ASCII text, a line too long) rich draws."""
+    import io
+    import sys
+    from unittest import mock
+
+    from genesis_cli.cli import models as cli_models
+    from genesis_cli.cli.ui import UI
+    from genesis_cli.records import Catalog, Cost, Model
+
+    models = [
+        Model(
+            id=model_id,
+            context_window=numbers[i],
+            max_tokens=numbers[-1 - i],
+            input=("text", "image")[: i % 3],
+            reasoning=i % 2 == 0,
+            tools=i % 3 == 0,
+            structured_outputs=False,
+            confidential=i % 2 == 1,
+            deployment_id=None,
+            cost=Cost(0.0245 * i or None, 2.0),
+        )
+        for i, model_id in enumerate(ids)
+    ]
+    catalog = Catalog(provider="chutes", source="bundled", models=models, reason="--offline")
+    aliases = {f"chutes/{m.id}": ["alias"] * alias_counts[i] for i, m in enumerate(models)}
+    default = f"chutes/{ids[0]}" if ids else "chutes/none"
+
+    def drawn(plain: bool) -> bytes:
+        out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+        with mock.patch.object(sys, "stdout", out):
+            if plain:
+                cli_models._render_table(UI(), catalog, default, aliases, wide=wide)
+            else:
+                with mock.patch.object(cli_models, "_plain_table", return_value=False):
+                    cli_models._render_table(UI(), catalog, default, aliases, wide=wide)
+        return out.buffer.getvalue()  # type: ignore[attr-defined]
+
+    assert drawn(plain=True) == drawn(plain=False)
+
+
+def test_an_ascii_table_in_a_pipe_is_drawn_without_rich() -> None:
+    from genesis_cli.cli import models as cli_models
+    from genesis_cli.cli.ui import UI
+
+    rows = [["* chutes/a/B-TEE", "", "8,192", "1", "text", "yes", "-", "yes", "0.40 / 2.00"]]
+    widths = [max(len(t), len(rows[0][i])) for i, (t, _) in enumerate(cli_models.COLUMNS)]
+    footer = "* default model chutes/a/B-TEE · 1 model · source: live"
+    assert cli_models._plain_table(UI(), rows, widths, footer, wide=False)

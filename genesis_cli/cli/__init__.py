@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 import click
 
 from genesis_cli import __version__
+from genesis_cli.cli.lazy import LazyGroup
 from genesis_cli.cli.ui import UI, new_command, print_warnings
 from genesis_cli.errors import ExitCode, GenesisError
 
@@ -55,7 +56,7 @@ def _usage_error(exc: click.UsageError) -> Exception:
     return click.exceptions.Exit(exc.exit_code)
 
 
-class GenesisGroup(click.Group):
+class GenesisGroup(LazyGroup):
     """Turns genesis errors and interrupts into one stderr line and the README's exit code."""
 
     def make_context(
@@ -106,7 +107,20 @@ class GenesisGroup(click.Group):
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(cls=GenesisGroup, context_settings=CONTEXT_SETTINGS)
+COMMANDS = {
+    "onboard": "genesis_cli.cli.onboard:onboard",
+    "models": "genesis_cli.cli.models:models",
+    "auth": "genesis_cli.cli.auth:auth",
+    "env": "genesis_cli.cli.handoff:env_command",
+    "exec": "genesis_cli.cli.handoff:exec_command",
+    "account": "genesis_cli.cli.account:account",
+    "config": "genesis_cli.cli.config:config",
+    "completion": "genesis_cli.cli.completion:completion_command",
+    "doctor": "genesis_cli.cli.doctor:doctor",
+}
+
+
+@click.group(cls=GenesisGroup, context_settings=CONTEXT_SETTINGS, lazy=COMMANDS)
 @click.version_option(__version__, "-V", "--version", prog_name="genesis")
 @click.option(
     "--provider",
@@ -123,36 +137,6 @@ def cli(provider: str | None) -> None:
       genesis onboard --auth-choice chutes-api-key  # store an API key
       genesis models list                           # the model catalog
     """
-
-
-def _register() -> None:
-    from genesis_cli.cli import (
-        account,
-        apps,
-        auth,
-        completion,
-        config,
-        doctor,
-        handoff,
-        models,
-        onboard,
-    )
-
-    cli.add_command(onboard.onboard)
-    cli.add_command(models.models)
-    auth.auth.add_command(onboard.onboard, name="login")  # `gh auth login` habits
-    auth.auth.add_command(handoff.token_command)
-    auth.auth.add_command(apps.app)
-    cli.add_command(auth.auth)
-    cli.add_command(handoff.env_command)
-    cli.add_command(handoff.exec_command)
-    cli.add_command(account.account)
-    cli.add_command(config.config)
-    cli.add_command(completion.completion_command)
-    cli.add_command(doctor.doctor)
-
-
-_register()
 
 
 def main() -> None:

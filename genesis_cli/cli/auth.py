@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from genesis_cli.cli.completion import profile_option
+from genesis_cli.cli.lazy import LazyGroup
 from genesis_cli.cli.provider import current
 from genesis_cli.cli.ui import UI
 from genesis_cli.errors import ExitCode, UsageError
@@ -16,7 +17,14 @@ if TYPE_CHECKING:
     from genesis_cli.flows.status import Status
 
 
-@click.group()
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "login": "genesis_cli.cli.onboard:onboard",  # `gh auth login` habits
+        "token": "genesis_cli.cli.handoff:token_command",
+        "app": "genesis_cli.cli.apps:app",
+    },
+)
 def auth() -> None:
     """Inspect, refresh and remove stored credentials."""
 
@@ -109,7 +117,7 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
       genesis auth refresh
       genesis auth refresh --profile chutes:alice --json
     """
-    from genesis_cli.flows.refresh import refresh_now
+    from genesis_cli.flows.auth_refresh import refresh_now
 
     ui = UI(json_mode)
     report = refresh_now(current(), profile_id, ui.spinner)

@@ -9,7 +9,7 @@ import click
 
 from genesis_cli.cli.completion import complete_models
 from genesis_cli.cli.provider import current
-from genesis_cli.cli.ui import UI
+from genesis_cli.cli.ui import PIPE_WIDTH, UI
 from genesis_cli.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -141,12 +141,19 @@ def fit_columns(widths: list[int], available: int) -> tuple[list[int], int]:
 def _render_table(
     ui: UI, result: Catalog, default: str, aliases: dict[str, list[str]], *, wide: bool = False
 ) -> None:
-    from rich import box
+    rows = [_row(result.provider, model, default, aliases) for model in result.models]
+    widths = [max([len(title), *(len(r[i]) for r in rows)]) for i, (title, _) in enumerate(COLUMNS)]
+    count = len(result.models)
+    footer = (
+        f"* default model {default} · {count} model{'s' if count != 1 else ''} · "
+        f"source: {describe_source(result)}"
+    )
+    if _plain_table(ui, rows, widths, footer, wide=wide):
+        return
+    from rich import box  # ~25 ms: only for a terminal, or text a pipe cannot take plainly
     from rich.table import Table
     from rich.text import Text
 
-    rows = [_row(result.provider, model, default, aliases) for model in result.models]
-    widths = [max([len(title), *(len(r[i]) for r in rows)]) for i, (title, _) in enumerate(COLUMNS)]
     console = ui.console()
     if wide:
         kept, model_width = list(range(len(COLUMNS))), widths[0]
@@ -162,13 +169,47 @@ def _render_table(
         # Text cells: ids come from the network and are data, never rich markup.
         table.add_row(*(Text(row[i]) for i in kept))
     console.print(table)
-    count = len(result.models)
-    console.print(
-        Text(
-            f"* default model {default} · {count} model{'s' if count != 1 else ''} · "
-            f"source: {describe_source(result)}"
-        )
-    )
+    console.print(Text(footer))
+
+
+def _plain_table(
+    ui: UI, rows: list[list[str]], widths: list[int], footer: str, *, wide: bool
+) -> bool:
+    """The table for a pipe, byte for byte as rich draws it there (``ui.PIPE_WIDTH``
+    columns, no colour), without loading rich; ``False`` (nothing printed) when rich's
+    own measuring could differ: a terminal, a non-UTF-8 stdout, text that is not printable
+    ASCII, a line that would wrap."""
+    if not ui.plain_pipe() or not all(c.isascii() and c.isprintable() for r in rows for c in r):
+        return False
+    plain_footer = footer.replace("·", "").isascii() and footer.isprintable()
+    if not plain_footer or footer != footer.strip() or len(footer) > PIPE_WIDTH:
+        return False
+    if wide:
+        kept, model_width = list(range(len(COLUMNS))), widths[0]
+    else:
+        kept, model_width = fit_columns(widths, PIPE_WIDTH)
+    for row in rows:
+        row[0] = middle(row[0], model_width)
+    sizes = [max([len(COLUMNS[i][0]), *(len(r[i]) for r in rows)]) for i in kept]
+    total = sum(sizes) + GAP * (len(kept) - 1)
+    if not wide and total > PIPE_WIDTH:
+        return False
+
+    def line(cells: list[str]) -> str:
+        out = []
+        for index, size, cell in zip(kept, sizes, cells, strict=True):
+            excess = size - len(cell)
+            justify = COLUMNS[index][1]
+            left = excess if justify == "right" else excess // 2 if justify == "center" else 0
+            out.append(" " * left + cell + " " * (excess - left))
+        return "   ".join(out)
+
+    ui.line(line([COLUMNS[i][0] for i in kept]))
+    ui.line("─" * total)
+    for row in rows:
+        ui.line(line([row[i] for i in kept]))
+    ui.line(footer)
+    return True
 
 
 @models.command("test")

@@ -25,6 +25,7 @@ from genesis_cli.text import one_line, terminal_safe
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
+PIPE_WIDTH = 200  # a pipe gets whole lines rather than rich's 80-column default
 _warned: set[str] = set()  # the warnings this command has printed
 
 
@@ -118,6 +119,12 @@ class UI:
         panel = Panel(grid, title=Text(title), title_align="left", expand=False)
         self.console().print(panel)
 
+    def plain_pipe(self) -> bool:
+        """stdout is a pipe or file that ``console`` would draw on with no styling and
+        UTF-8 box characters: plain text printed through ``line`` looks the same there."""
+        encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
+        return not _is_tty(sys.stdout) and encoding.startswith("utf")
+
     def console(self) -> Console:
         """A rich console on stdout that reads no markup and prints every renderable's text
         through ``terminal_safe`` (its own styling sequences are left alone)."""
@@ -140,8 +147,7 @@ class UI:
             highlight=False,
             markup=False,
             emoji=False,
-            # A pipe gets whole lines rather than rich's 80-column default.
-            width=None if tty else 200,
+            width=None if tty else PIPE_WIDTH,
             force_terminal=None if tty else False,
         )
         console.push_render_hook(Safe())

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from genesis_cli import paths
-from genesis_cli.config import config_file
 from genesis_cli.errors import AuthError, UsageError
-from genesis_cli.flows import refresh
-from genesis_cli.providers import Provider
 from genesis_cli.records import Credential
-from genesis_cli.store import auth_store, vault
-from genesis_cli.store.auth_store import Profile
 from genesis_cli.text import sendable
+
+if TYPE_CHECKING:
+    from genesis_cli.providers import Provider
+    from genesis_cli.store.auth_store import Profile
+
+# The store, the config and refresh are imported by the functions that read them: when the
+# environment holds the credential (`auth token`/`env`/`exec` in CI), none of them is loaded.
 
 
 def _from_env(name: str) -> str | None:
@@ -64,6 +65,8 @@ def exported_profile(
     """The stored OAuth profile whose access token ``token`` is (wherever it is kept)."""
     import hmac  # only when a token is compared
 
+    from genesis_cli.store import vault  # start-up: see the note at the top
+
     for profile in profiles.values():
         if profile.provider != provider.id or profile.type != "oauth":
             continue
@@ -83,6 +86,8 @@ def ranked_profiles(
     provider: Provider, profiles: dict[str, Profile], config: dict[str, Any]
 ) -> list[Profile]:
     """The provider's stored profiles in the order they are tried."""
+    from genesis_cli.config import config_file  # start-up: see the note at the top
+
     mine = sorted(
         (p for p in profiles.values() if p.provider == provider.id), key=lambda p: p.type != "oauth"
     )
@@ -121,6 +126,9 @@ def as_credential(profile: Profile) -> Credential:
 def _usable(provider: Provider, profile: Profile) -> Credential | None:
     """A stored profile as the credential in force: refreshed when OAuth and due, its
     referenced secrets read; ``None`` when it has no secret."""
+    from genesis_cli.flows import refresh  # start-up: see the note at the top
+    from genesis_cli.store import vault
+
     profile = vault.resolve(refresh.ensure_fresh(provider, profile))
     return as_credential(profile) if profile.secret else None
 
@@ -131,6 +139,10 @@ def active(provider: Provider) -> Credential | None:
     from_env = env_credential(provider)
     if from_env is not None and not _maybe_exported(provider, from_env):
         return from_env
+    from genesis_cli import paths  # start-up: see the note at the top
+    from genesis_cli.config import config_file
+    from genesis_cli.store import auth_store
+
     store = auth_store.load()
     if not store.profiles:
         return from_env
@@ -143,6 +155,8 @@ def chosen(provider: Provider, profile_id: str | None) -> Credential | None:
     active credential."""
     if profile_id is None:
         return active(provider)
+    from genesis_cli.store import auth_store  # start-up: see the note at the top
+
     profile = auth_store.load().profiles.get(profile_id)
     if profile is None:
         return None
@@ -171,6 +185,10 @@ def api_key(provider: Provider) -> str | None:
     from_env = env_credential(provider)
     if from_env is not None and from_env.type == "api_key":
         return from_env.secret
+    from genesis_cli import paths  # start-up: see the note at the top
+    from genesis_cli.config import config_file
+    from genesis_cli.store import auth_store, vault
+
     store = auth_store.load()
     config = config_file.load(paths.config_path()).data if store.profiles else {}
     for profile in ranked_profiles(provider, store.profiles, config):
