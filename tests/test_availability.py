@@ -148,3 +148,52 @@ def test_an_alias_means_what_the_config_says_for_default_and_models_test(live, s
     # An alias the config does not have is the one onboarding would register.
     tested = invoke("models", "test", "chutes-vision", "--json", env={"CHUTES_API_KEY": GOOD_KEY})
     assert json.loads(tested.stdout)["ref"].endswith("Mistral-Small-3.2-24B-Instruct-2506")
+
+
+def _every_candidate_scored(model_id: str, live_ids: list[str], floor: float) -> list[str]:
+    """The ranking by its definition: every candidate compared in full (no bound, no memo)."""
+    import difflib
+    import re
+
+    def shape(text: str) -> str:
+        return re.sub(r"\d+", "#", text.lower())
+
+    def natural(text: str) -> tuple[object, ...]:
+        return tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", text))
+
+    def ranked(names: list[str], floor: float, wanted: int) -> list[str]:
+        mine = shape(model_id)
+        scored = {n: difflib.SequenceMatcher(None, mine, shape(n)).ratio() for n in names}
+        keep = sorted((n for n in names if scored[n] >= floor), key=natural, reverse=True)
+        return sorted(keep, key=scored.__getitem__, reverse=True)[:wanted]
+
+    vendor = model_id.split("/", 1)[0].lower() if "/" in model_id else None
+    candidates = [c for c in live_ids if c != model_id]
+    same = [c for c in candidates if vendor is not None and c.split("/", 1)[0].lower() == vendor]
+    picked = ranked(same, -1.0, 3)
+    others = [c for c in candidates if c not in set(same)]
+    picked += ranked(others, floor, 3 - len(picked)) if len(picked) < 3 else []
+    return [CHUTES.ref(c) for c in picked]
+
+
+@pytest.mark.parametrize("floor", [0.5, -1.0])
+def test_suggestions_equal_scoring_every_candidate_in_full(floor: float) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    word = st.text("abcAB-./01279", min_size=0, max_size=14)
+    ids = st.lists(word, max_size=40)
+
+    @settings(max_examples=300, deadline=None)
+    @given(model_id=word, live=ids)
+    def same_as_definition(model_id: str, live: list[str]) -> None:
+        pool = live + LIVE_IDS[: len(live)]
+        assert suggest(CHUTES, model_id, pool, floor=floor) == _every_candidate_scored(
+            model_id, pool, floor
+        )
+
+    same_as_definition()
+    for missing in ("zai-org/GLM-4.7-TEE", "chutesai/Mistral-Small-3.2-24B-Instruct-2506"):
+        assert suggest(CHUTES, missing, LIVE_IDS, floor=floor) == _every_candidate_scored(
+            missing, LIVE_IDS, floor
+        )

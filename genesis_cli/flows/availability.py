@@ -8,7 +8,10 @@ three live suggestions, and only the user (a question, or ``--default``) picks a
 from __future__ import annotations
 
 import difflib
+import functools
+import heapq
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,14 +58,46 @@ def suggest(
     vendor = model_id.split("/", 1)[0].lower() if "/" in model_id else None
     shape = _DIGITS.sub("#", model_id.lower())
     matcher = difflib.SequenceMatcher(None, shape, "")
+    letters = Counter(shape)
+    # A catalog of a thousand models holds far fewer shapes (versions differ in digits only):
+    # each shape is compared once.
+    ratios: dict[str, float] = {}
+
+    def ratio(name_shape: str) -> float:
+        if name_shape not in ratios:
+            matcher.set_seq2(name_shape)
+            ratios[name_shape] = matcher.ratio()
+        return ratios[name_shape]
+
+    @functools.cache
+    def bound(name_shape: str) -> float:
+        common = Counter(name_shape)
+        shared = sum(min(count, common[char]) for char, count in letters.items())
+        length = len(shape) + len(name_shape)
+        return 2.0 * shared / length if length else 1.0
 
     def ranked(names: list[str], floor: float, wanted: int) -> list[str]:
-        """The ``wanted`` closest of ``names`` (at least ``floor``), newest first among equals."""
-        scored = {}
-        for name in names:
-            matcher.set_seq2(_DIGITS.sub("#", name.lower()))
-            scored[name] = matcher.ratio()
-        keep = sorted((n for n in names if scored[n] >= floor), key=_natural, reverse=True)
+        """The ``wanted`` closest of ``names`` (at least ``floor``), newest first among equals.
+
+        The letters two names share bound their likeness from above (difflib's
+        ``quick_ratio``), so a name whose bound is below the floor, or below the
+        ``wanted``-th best likeness already found, is never compared in full."""
+        if wanted <= 0:
+            return []
+        shapes = {name: _DIGITS.sub("#", name.lower()) for name in names}
+        bounds = {name: bound(name_shape) for name, name_shape in shapes.items()}
+        scored: dict[str, float] = {}
+        best: list[float] = []  # the ``wanted`` highest likenesses so far (a min-heap)
+        for name in sorted(names, key=bounds.__getitem__, reverse=True):
+            if bounds[name] < floor or (len(best) == wanted and bounds[name] < best[0]):
+                break
+            score = scored[name] = ratio(shapes[name])
+            if score >= floor:
+                heapq.heappush(best, score)
+                if len(best) > wanted:
+                    heapq.heappop(best)
+        keep = [n for n in names if scored.get(n, floor - 1) >= floor]
+        keep.sort(key=_natural, reverse=True)
         return sorted(keep, key=scored.__getitem__, reverse=True)[:wanted]
 
     candidates = [c for c in live_ids if c != model_id]
