@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,9 +23,11 @@ def to_json(value: Any) -> Any:
     """``value`` as JSON data: a record (dataclass) becomes an object with camelCase keys in
     field order, or in the order of its ``json_keys`` (which may name properties and leave
     fields out); records, lists, tuples and dicts nested in it alike; a path becomes text."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = getattr(value, "json_keys", None) or [f.name for f in dataclasses.fields(value)]
-        return {_camel(name): to_json(getattr(value, name)) for name in names}
+    if isinstance(value, str | int | float | bool | None):
+        return value  # most of a catalog: answered before any other check
+    names = _json_names(value.__class__)
+    if names is not None:
+        return {key: to_json(getattr(value, name)) for name, key in names}
     if isinstance(value, list | tuple):
         return [to_json(item) for item in value]
     if isinstance(value, dict):
@@ -32,6 +35,16 @@ def to_json(value: Any) -> Any:
     if isinstance(value, os.PathLike):  # a Path, without importing pathlib for --help
         return os.fspath(value)
     return value
+
+
+@functools.cache
+def _json_names(kind: type) -> tuple[tuple[str, str], ...] | None:
+    """A record type's attribute names and their JSON keys, worked out once per type;
+    ``None`` for a type that is not a record."""
+    if not dataclasses.is_dataclass(kind):
+        return None
+    names = getattr(kind, "json_keys", None) or [f.name for f in dataclasses.fields(kind)]
+    return tuple((name, _camel(name)) for name in names)
 
 
 def _camel(name: str) -> str:
