@@ -87,6 +87,16 @@ _SIMPLE_ESCAPES = dict(zip("bfnrtv0", "\b\f\n\r\t\v\0", strict=True))
 # A backslash before a line terminator continues the line: both vanish.
 _SIMPLE_ESCAPES.update(dict.fromkeys(("\n", "\r\n", "\r", "\u2028", "\u2029"), ""))
 _LITERALS = {"true": True, "false": False, "null": None}
+# The common member and item, read with one match: a plain key, and a string without escapes,
+# a JSON number or a literal, ending where nothing could extend it. Anything else (escapes,
+# comments, a line break before the value, hex, ``1.``) takes the general path.
+_SCALAR = (
+    r'("[^"\\\n\r]*"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)'
+    r"(?=[\s,}\]/])"
+)
+_PLAIN_MEMBER = re.compile(r'(?:"([^"\\\n\r]*)"|([A-Za-z_$][\w$]*))[ \t]*:[ \t]*' + _SCALAR)
+_PLAIN_ITEM = re.compile(_SCALAR)
+_PLAIN_SEPARATOR = re.compile(r"[ \t\n\r]*(,)?[ \t\n\r]*")
 _MAX_DEPTH = 200
 _MAX_DIGITS = 4000  # Python refuses to convert longer integers (and nothing sane has them)
 
@@ -131,6 +141,17 @@ class _Parser:
         if self.text.startswith("/*", pos):
             raise self.error("unterminated /* comment", pos)
         return pos
+
+    def after_value(self, pos: int) -> tuple[int, int | None]:
+        """Past the space, comma and space after a value: where the next thing starts, and
+        where the comma is (``None`` when there is none)."""
+        plain = _PLAIN_SEPARATOR.match(self.text, pos)
+        if plain and not _SKIP_FIRST.match(self.text, plain.end()):
+            return plain.end(), plain.start(1) if plain.group(1) else None
+        pos = self.skip(pos)  # a comment, or a space other than the plain ones
+        if self.text.startswith(",", pos):
+            return self.skip(pos + 1), pos
+        return pos, None
 
     def unexpected(self, pos: int) -> JSON5Error:
         if pos >= len(self.text):
@@ -184,21 +205,24 @@ class _Parser:
         result: dict[str, Any] = {}
         node = ObjectNode(start, start)
         pos = self.skip(start + 1)
+        plain = _PLAIN_MEMBER.match if depth < _MAX_DEPTH else _no_match
         while text[pos : pos + 1] != "}":
             key_start = pos
-            key, pos = self.key(pos)
-            pos = self.skip(pos)
-            if text[pos : pos + 1] != ":":
-                raise self.error("expected ':' after the key", pos)
-            pos = self.skip(pos + 1)
-            value, value_node, pos = self.value(pos, depth + 1)
-            result[key] = value
-            member = Member(key, key_start, value_node)
-            node.members.append(member)
-            pos = self.skip(pos)
-            if text[pos : pos + 1] == ",":
-                member.comma = pos
+            match = plain(text, pos)
+            if match and (token := _plain_value(match.group(3))) is not None:
+                key = match.group(1) if match.group(1) is not None else match.group(2)
+                value, value_node, pos = token[0], Node(match.start(3), match.end()), match.end()
+            else:
+                key, pos = self.key(pos)
+                pos = self.skip(pos)
+                if text[pos : pos + 1] != ":":
+                    raise self.error("expected ':' after the key", pos)
                 pos = self.skip(pos + 1)
+                value, value_node, pos = self.value(pos, depth + 1)
+            result[key] = value
+            pos, comma = self.after_value(pos)
+            node.members.append(Member(key, key_start, value_node, comma))
+            if comma is not None:
                 node.trailing_comma = text[pos : pos + 1] == "}"
             elif text[pos : pos + 1] != "}":
                 raise (
@@ -214,15 +238,18 @@ class _Parser:
         result: list[Any] = []
         node = ArrayNode(start, start)
         pos = self.skip(start + 1)
+        plain = _PLAIN_ITEM.match if depth < _MAX_DEPTH else _no_match
         while text[pos : pos + 1] != "]":
-            value, value_node, pos = self.value(pos, depth + 1)
+            match = plain(text, pos)
+            if match and (token := _plain_value(match.group(1))) is not None:
+                value, value_node, pos = token[0], Node(pos, match.end()), match.end()
+            else:
+                value, value_node, pos = self.value(pos, depth + 1)
             result.append(value)
             node.items.append(value_node)
-            node.commas.append(None)
-            pos = self.skip(pos)
-            if text[pos : pos + 1] == ",":
-                node.commas[-1] = pos
-                pos = self.skip(pos + 1)
+            pos, comma = self.after_value(pos)
+            node.commas.append(comma)
+            if comma is not None:
                 node.trailing_comma = text[pos : pos + 1] == "]"
             elif text[pos : pos + 1] != "]":
                 raise (
@@ -232,6 +259,22 @@ class _Parser:
                 )
         node.end = pos + 1
         return result, node, pos + 1
+
+
+def _no_match(text: str, pos: int) -> None:
+    return None  # nested too deeply for the plain path: the general one says so
+
+
+def _plain_value(token: str) -> tuple[Any] | None:
+    """The value of a scalar ``_SCALAR`` matched (in a 1-tuple: it may be ``None``), or
+    ``None`` for a number too long, which the general path refuses."""
+    if token[0] == '"':
+        return (token[1:-1],)
+    if token in _LITERALS:
+        return (_LITERALS[token],)
+    if len(token) > _MAX_DIGITS:
+        return None
+    return (_number(token),)
 
 
 def _number(token: str) -> int | float:
