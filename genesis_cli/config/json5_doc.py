@@ -94,7 +94,9 @@ _SCALAR = (
     r'("[^"\\\n\r]*"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)'
     r"(?=[\s,}\]/])"
 )
-_PLAIN_MEMBER = re.compile(r'(?:"([^"\\\n\r]*)"|([A-Za-z_$][\w$]*))[ \t]*:[ \t]*' + _SCALAR)
+_PLAIN_MEMBER = re.compile(
+    r'(?:"([^"\\\n\r]*)"|([A-Za-z_$][\w$]*))[ \t]*:[ \t]*(?:' + _SCALAR + ")?"
+)
 _PLAIN_ITEM = re.compile(_SCALAR)
 _PLAIN_SEPARATOR = re.compile(r"[ \t\n\r]*(,)?[ \t\n\r]*")
 _MAX_DEPTH = 200
@@ -209,9 +211,15 @@ class _Parser:
         while text[pos : pos + 1] != "}":
             key_start = pos
             match = plain(text, pos)
-            if match and (token := _plain_value(match.group(3))) is not None:
+            if match:  # a plain key: its value is plain too, or read by the general path
                 key = match.group(1) if match.group(1) is not None else match.group(2)
-                value, value_node, pos = token[0], Node(match.start(3), match.end()), match.end()
+                token = _plain_value(match.group(3)) if match.group(3) else None
+                if token is not None:
+                    value, pos = token[0], match.end()
+                    value_node = Node(match.start(3), pos)
+                else:
+                    pos = self.skip(match.start(3) if match.group(3) else match.end())
+                    value, value_node, pos = self.value(pos, depth + 1)
             else:
                 key, pos = self.key(pos)
                 pos = self.skip(pos)
