@@ -10,7 +10,8 @@ from genesis_cli import catalog, paths
 from genesis_cli.config import config_file
 from genesis_cli.flows import credentials
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, collect_warnings, to_json, warn
+from genesis_cli.records import Catalog, to_json
+from genesis_cli.warning_log import collect_warnings, warn
 
 
 @dataclass
