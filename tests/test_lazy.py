@@ -3,6 +3,7 @@ importing any command module."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -27,7 +28,7 @@ def test_declared_short_help_is_the_commands_own(group: LazyGroup) -> None:
 
 
 HELP_AND_IMPORTS = """
-import sys, click
+import json, sys, click
 from click.testing import CliRunner
 from genesis_cli.cli import cli
 before = set(sys.modules)
@@ -38,7 +39,7 @@ for name in group.list_commands(click.Context(group)):
     group.get_command(click.Context(group), name)  # every command loaded: click's own listing
 loaded = CliRunner().invoke(cli, [*sys.argv[1:], "--help"], prog_name="genesis")
 assert lazy.exit_code == loaded.exit_code == 0, (lazy.output, loaded.output)
-print(repr((lazy.output == loaded.output, imported)))
+print(json.dumps([lazy.output == loaded.output, imported]))
 """
 
 
@@ -53,7 +54,7 @@ def test_help_imports_no_command_module_and_lists_the_same(
         timeout=60,
         check=True,
     )
-    same, imported = eval(done.stdout)  # noqa: S307 - our own repr of a bool and a list
+    same, imported = json.loads(done.stdout)
     assert same
     listed = {target.partition(":")[0] for target, _ in group.lazy.values()}
     assert imported and not listed & set(imported) if argv else not imported
