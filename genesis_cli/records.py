@@ -80,17 +80,3 @@ class Catalog:
 
     def ids(self) -> set[str]:
         return {m.id for m in self.models}
-
-
-@dataclass(frozen=True)
-class Credential:
-    """A credential in force at run time. ``secret`` never leaves the process unmasked."""
-
-    source: str  # "env:<NAME>" (say env:CHUTES_API_KEY) or "profile"
-    type: Literal["api_key", "oauth", "token"]
-    secret: str
-    profile: str | None = None
-    expires_at: int | None = None
-
-    def __repr__(self) -> str:  # keep the secret out of tracebacks and logs
-        return f"Credential(source={self.source!r}, type={self.type!r}, profile={self.profile!r})"

@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesis_cli.errors import AuthError, UsageError
-from genesis_cli.records import Credential
 from genesis_cli.text import sendable
 
 if TYPE_CHECKING:
     from genesis_cli.providers import Provider
     from genesis_cli.store.auth_store import Profile
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A credential in force at run time. ``secret`` never leaves the process unmasked."""
+
+    source: str  # "env:<NAME>" (say env:CHUTES_API_KEY) or "profile"
+    type: Literal["api_key", "oauth", "token"]
+    secret: str
+    profile: str | None = None
+    expires_at: int | None = None
+
+    def __repr__(self) -> str:  # keep the secret out of tracebacks and logs
+        return f"Credential(source={self.source!r}, type={self.type!r}, profile={self.profile!r})"
+
 
 # The store, the config and refresh are imported by the functions that read them: when the
 # environment holds the credential (`auth token`/`env`/`exec` in CI), none of them is loaded.

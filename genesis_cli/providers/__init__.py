@@ -79,7 +79,7 @@ class Provider:
     id: str
     display_name: str
     env_prefix: str
-    catalog_path: Path
+    catalog_path: str | Path  # str for the bundled ones: no pathlib at start-up
     api_keys_url: str
     site_url: str  # where an account is managed (balance, subscription)
     # A key of the documented shape (others are stored, with a warning), and the words
