@@ -111,6 +111,18 @@ def ranked_profiles(
     return listed + [p for p in mine if p not in listed]
 
 
+def order_config(provider: Provider, profiles: dict[str, Profile]) -> dict[str, Any]:
+    """The config, for its ``auth.order``: read only when two or more of the provider's
+    profiles are stored, since one or none leaves nothing to order (start-up: the JSON5
+    reader is the costliest import of ``auth token`` with a stored key)."""
+    if sum(p.provider == provider.id for p in profiles.values()) < 2:
+        return {}
+    from genesis_cli import paths  # start-up: see the note at the top
+    from genesis_cli.config import config_file
+
+    return config_file.load(paths.config_path()).data
+
+
 def pick(
     provider: Provider,
     profiles: dict[str, Profile],
@@ -141,10 +153,13 @@ def as_credential(profile: Profile) -> Credential:
 def _usable(provider: Provider, profile: Profile) -> Credential | None:
     """A stored profile as the credential in force: refreshed when OAuth and due, its
     referenced secrets read; ``None`` when it has no secret."""
-    from genesis_cli.flows import refresh  # start-up: see the note at the top
-    from genesis_cli.store import vault
+    from genesis_cli.store import vault  # start-up: see the note at the top
 
-    profile = vault.resolve(refresh.ensure_fresh(provider, profile))
+    if profile.type == "oauth":  # only a token expires: refresh's imports for it alone
+        from genesis_cli.flows import refresh
+
+        profile = refresh.ensure_fresh(provider, profile)
+    profile = vault.resolve(profile)
     return as_credential(profile) if profile.secret else None
 
 
@@ -154,14 +169,12 @@ def active(provider: Provider) -> Credential | None:
     from_env = env_credential(provider)
     if from_env is not None and not _maybe_exported(provider, from_env):
         return from_env
-    from genesis_cli import paths  # start-up: see the note at the top
-    from genesis_cli.config import config_file
-    from genesis_cli.store import auth_store
+    from genesis_cli.store import auth_store  # start-up: see the note at the top
 
     store = auth_store.load()
     if not store.profiles:
         return from_env
-    config = config_file.load(paths.config_path()).data
+    config = order_config(provider, store.profiles)
     return pick(provider, store.profiles, config, lambda p: _usable(provider, p))
 
 
@@ -200,12 +213,10 @@ def api_key(provider: Provider) -> str | None:
     from_env = env_credential(provider)
     if from_env is not None and from_env.type == "api_key":
         return from_env.secret
-    from genesis_cli import paths  # start-up: see the note at the top
-    from genesis_cli.config import config_file
-    from genesis_cli.store import auth_store, vault
+    from genesis_cli.store import auth_store, vault  # start-up: see the note at the top
 
     store = auth_store.load()
-    config = config_file.load(paths.config_path()).data if store.profiles else {}
+    config = order_config(provider, store.profiles)
     for profile in ranked_profiles(provider, store.profiles, config):
         if profile.type == "api_key":
             return vault.resolve(profile).key
