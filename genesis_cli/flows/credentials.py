@@ -101,12 +101,14 @@ def ranked_profiles(
     provider: Provider, profiles: dict[str, Profile], config: dict[str, Any]
 ) -> list[Profile]:
     """The provider's stored profiles in the order they are tried."""
-    from genesis_cli.config import config_file  # start-up: see the note at the top
-
     mine = sorted(
         (p for p in profiles.values() if p.provider == provider.id), key=lambda p: p.type != "oauth"
     )
-    order = config_file.auth_order(config, provider.id) if isinstance(config, dict) else None
+    order = None
+    if config and isinstance(config, dict):  # no config (``order_config``): no reader loaded
+        from genesis_cli.config import config_file  # start-up: see the note at the top
+
+        order = config_file.auth_order(config, provider.id)
     listed = [profiles[pid] for pid in order or () if pid in profiles and profiles[pid] in mine]
     return listed + [p for p in mine if p not in listed]
 
