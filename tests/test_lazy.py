@@ -12,7 +12,7 @@ import pytest
 
 from genesis_cli.cli import cli
 from genesis_cli.cli.auth import auth
-from genesis_cli.cli.lazy import LazyGroup
+from genesis_cli.cli.lazy import HelpContext, LazyGroup, terminal_columns
 
 
 @pytest.mark.parametrize("group", [cli, auth], ids=["genesis", "auth"])
@@ -58,3 +58,18 @@ def test_help_imports_no_command_module_and_lists_the_same(
     assert same
     listed = {target.partition(":")[0] for target, _ in group.lazy.values()}
     assert imported and not listed & set(imported) if argv else not imported
+
+
+@pytest.mark.parametrize("columns", ["40", "79", "120", "300", "0", "-3", "wide", None])
+def test_help_width_is_clicks_without_shutil(monkeypatch, columns: str | None) -> None:
+    import shutil
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    monkeypatch.setattr(click.formatting, "FORCED_WIDTH", None)
+    assert terminal_columns() == shutil.get_terminal_size().columns
+    for most in (None, 60, 100):
+        ours = HelpContext(cli, max_content_width=most).make_formatter()
+        assert ours.width == click.HelpFormatter(max_width=most).width

@@ -4,9 +4,37 @@ token command's module, not onboarding's (start-up matters: other tools run it i
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
 
 import click
+import click.formatting
+
+
+def terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` without importing shutil (with bz2 and lzma,
+    ~2 ms of ``--help``): ``$COLUMNS``, else the terminal on stdout, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", 0))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class HelpContext(click.Context):
+    def make_formatter(self) -> click.HelpFormatter:
+        """click's formatter, its width found as click finds it (``terminal_columns``)."""
+        width = self.terminal_width
+        if width is None and click.formatting.FORCED_WIDTH is None:
+            most = 80 if self.max_content_width is None else self.max_content_width
+            width = max(min(terminal_columns(), most) - 2, 50)
+        return self.formatter_class(width=width, max_width=self.max_content_width)
 
 
 class LazyGroup(click.Group):
@@ -14,6 +42,8 @@ class LazyGroup(click.Group):
     is imported the first time the command is looked up (to run or complete it). The help
     listing shows the short help given here, so ``--help`` imports no command module
     (tests/test_lazy.py checks each matches its command's own)."""
+
+    context_class = HelpContext
 
     def __init__(
         self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any
