@@ -11,8 +11,6 @@ import click
 
 from genesis_cli import __version__
 from genesis_cli.cli.lazy import LazyGroup
-from genesis_cli.cli.ui import UI, new_command, print_warnings
-from genesis_cli.errors import ExitCode, GenesisError
 
 
 def _traceback_if_asked() -> None:
@@ -51,6 +49,8 @@ def _usage_error(exc: click.UsageError) -> Exception:
     its help."""
     if isinstance(exc, click.exceptions.NoArgsIsHelpError):
         return exc
+    from genesis_cli.cli.ui import UI  # start-up: see GenesisGroup.invoke
+
     command = exc.ctx.command_path if exc.ctx is not None else "genesis"
     UI().error(exc.format_message(), f"see `{command} --help`")
     return click.exceptions.Exit(exc.exit_code)
@@ -72,6 +72,10 @@ class GenesisGroup(LazyGroup):
             raise _usage_error(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        # Here, not at the top: `--help` and `--version` end before invoke, without them.
+        from genesis_cli.cli.ui import UI, new_command, print_warnings
+        from genesis_cli.errors import ExitCode, GenesisError
+
         new_command()
         ui = UI()
         try:
@@ -171,4 +175,6 @@ def main() -> None:
     except BrokenPipeError:
         _closed_pipe()
     except KeyboardInterrupt:  # outside any command (e.g. while parsing)
+        from genesis_cli.errors import ExitCode
+
         sys.exit(int(ExitCode.INTERRUPTED))
