@@ -1,15 +1,13 @@
-"""Plain records passed between layers, their JSON shape, and the warnings a command collects.
+"""Plain records passed between layers and their JSON shape.
 
 No I/O here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -50,43 +48,6 @@ def _json_names(kind: type) -> tuple[tuple[str, str], ...] | None:
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(word.title() for word in rest)
-
-
-# --- warnings -----------------------------------------------------------------------------
-
-# Open collectors, outermost first, each with whether it passes warnings on outwards. The
-# first is the command's, which ``cli.ui`` prints.
-_collectors: list[tuple[list[str], bool]] = [([], True)]
-
-
-def warn(message: str) -> None:
-    """Tell the user something went less well than it could have: the innermost collector
-    gets it (the result being built) and, unless it keeps them, the ones around it up to the
-    command's; ``cli.ui`` prints it once."""
-    for collected, pass_on in reversed(_collectors):
-        collected.append(message)
-        if not pass_on:
-            return
-
-
-@contextlib.contextmanager
-def collect_warnings(pass_on: bool = True) -> Iterator[list[str]]:
-    """The warnings said inside the block, in order (a result's ``warnings``). With
-    ``pass_on`` false they stop here: the caller decides whether and when to say them."""
-    collected: list[str] = []
-    _collectors.append((collected, pass_on))
-    try:
-        yield collected
-    finally:
-        _collectors.pop()
-
-
-def take_warnings() -> list[str]:
-    """The command's warnings said since the last call (``cli.ui`` prints them)."""
-    command = _collectors[0][0]
-    taken = list(command)
-    command.clear()
-    return taken
 
 
 # --- records ------------------------------------------------------------------------------
@@ -132,17 +93,3 @@ class Catalog:
 
     def ids(self) -> set[str]:
         return {m.id for m in self.models}
-
-
-@dataclass(frozen=True)
-class Credential:
-    """A credential in force at run time. ``secret`` never leaves the process unmasked."""
-
-    source: str  # "env:<NAME>" (say env:CHUTES_API_KEY) or "profile"
-    type: Literal["api_key", "oauth", "token"]
-    secret: str
-    profile: str | None = None
-    expires_at: int | None = None
-
-    def __repr__(self) -> str:  # keep the secret out of tracebacks and logs
-        return f"Credential(source={self.source!r}, type={self.type!r}, profile={self.profile!r})"

@@ -169,7 +169,7 @@ def bundled_count() -> int:
     """How many models the bundled catalog holds (it grows as the catalog is refreshed)."""
     import json
 
-    return len(json.loads(CHUTES.catalog_path.read_text())["models"])
+    return len(json.loads(Path(CHUTES.catalog_path).read_text())["models"])
 
 
 def decline_suggestions(child: Any) -> None:

@@ -120,7 +120,7 @@ def test_a_store_readable_by_others_is_reported_and_made_private_by_the_next_wri
     put(API)
     path = state_dir / "auth-profiles.toml"
     path.chmod(0o644)
-    from genesis_cli.records import collect_warnings
+    from genesis_cli.warning_log import collect_warnings
 
     with collect_warnings() as warnings:
         auth_store.load()

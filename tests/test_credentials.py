@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from genesis_cli.errors import ConfigError
 from genesis_cli.flows import credentials
 from genesis_cli.store import auth_store
 from genesis_cli.store.auth_store import Profile
@@ -66,6 +69,19 @@ def test_auth_order_in_the_config_wins(state_dir) -> None:
     (state_dir / "genesis.json").write_text('{ auth: { order: { chutes: ["chutes:default"] } } }')
     active = credentials.active(CHUTES)
     assert active is not None and active.profile == "chutes:default"
+
+
+def test_the_config_is_read_only_when_two_profiles_could_answer(state_dir) -> None:
+    store(KEY, OTHER)  # one of this provider's: nothing to order, the config is not read
+    (state_dir / "genesis.json").write_text("{ auth: ")  # unreadable
+    active = credentials.active(CHUTES)
+    assert active is not None and active.profile == "chutes:default"
+    assert credentials.api_key(CHUTES) == "cpk_stored"
+    store(ALICE)  # two: auth.order decides, so the broken config is an error
+    with pytest.raises(ConfigError):
+        credentials.active(CHUTES)
+    with pytest.raises(ConfigError):
+        credentials.api_key(CHUTES)
 
 
 def test_other_providers_profiles_are_ignored() -> None:

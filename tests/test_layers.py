@@ -29,6 +29,7 @@ LAYERS = {
     "tee": 1,
     "errors": 0,
     "records": 0,
+    "warning_log": 0,
     "text": 0,
     "__init__": 0,
 }

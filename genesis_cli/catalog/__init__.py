@@ -1,7 +1,7 @@
 """The model catalog: live ``GET <base>/models`` -> on-disk cache -> bundled file.
 
 How a row becomes a ``Model`` is ``catalog.rows``; this module fetches, caches and falls back.
-What went wrong on the way is said with ``records.warn`` and kept on ``Catalog.warnings``.
+What went wrong on the way is said with ``warning_log.warn`` and kept on ``Catalog.warnings``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from genesis_cli.coerce import finite_number, structure_problem
 from genesis_cli.errors import GenesisError, NetworkError
 from genesis_cli.fsutil import atomic_write, ensure_private_dir, read_if_present
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, Model, collect_warnings, to_json, warn
+from genesis_cli.records import Catalog, Model, to_json
+from genesis_cli.warning_log import collect_warnings, warn
 
 CACHE_TTL_SECONDS = 600
 CACHE_VERSION = 1

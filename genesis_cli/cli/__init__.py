@@ -11,8 +11,6 @@ import click
 
 from genesis_cli import __version__
 from genesis_cli.cli.lazy import LazyGroup
-from genesis_cli.cli.ui import UI, new_command, print_warnings
-from genesis_cli.errors import ExitCode, GenesisError
 
 
 def _traceback_if_asked() -> None:
@@ -51,6 +49,8 @@ def _usage_error(exc: click.UsageError) -> Exception:
     its help."""
     if isinstance(exc, click.exceptions.NoArgsIsHelpError):
         return exc
+    from genesis_cli.cli.ui import UI  # start-up: see GenesisGroup.invoke
+
     command = exc.ctx.command_path if exc.ctx is not None else "genesis"
     UI().error(exc.format_message(), f"see `{command} --help`")
     return click.exceptions.Exit(exc.exit_code)
@@ -72,6 +72,10 @@ class GenesisGroup(LazyGroup):
             raise _usage_error(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        # Here, not at the top: `--help` and `--version` end before invoke, without them.
+        from genesis_cli.cli.ui import UI, new_command, print_warnings
+        from genesis_cli.errors import ExitCode, GenesisError
+
         new_command()
         ui = UI()
         try:
@@ -107,16 +111,39 @@ class GenesisGroup(LazyGroup):
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+# name: ("module:attribute", the command's short help, shown by `genesis --help` without
+# importing the module; tests/test_lazy.py checks it against the command's own).
 COMMANDS = {
-    "onboard": "genesis_cli.cli.onboard:onboard",
-    "models": "genesis_cli.cli.models:models",
-    "auth": "genesis_cli.cli.auth:auth",
-    "env": "genesis_cli.cli.handoff:env_command",
-    "exec": "genesis_cli.cli.handoff:exec_command",
-    "account": "genesis_cli.cli.account:account",
-    "config": "genesis_cli.cli.config:config",
-    "completion": "genesis_cli.cli.completion:completion_command",
-    "doctor": "genesis_cli.cli.doctor:doctor",
+    "onboard": (
+        "genesis_cli.cli.onboard:onboard",
+        "Sign in to Chutes, discover the model catalog, and write the config.",
+    ),
+    "models": (
+        "genesis_cli.cli.models:models",
+        "Show the model catalog and choose the default model.",
+    ),
+    "auth": ("genesis_cli.cli.auth:auth", "Inspect, refresh and remove stored credentials."),
+    "env": (
+        "genesis_cli.cli.handoff:env_command",
+        "Print OPENAI_BASE_URL and OPENAI_API_KEY for other tools, as shell assignments.",
+    ),
+    "exec": (
+        "genesis_cli.cli.handoff:exec_command",
+        "Run CMD with OPENAI_BASE_URL, OPENAI_API_KEY and CHUTES_API_KEY set to the credential.",
+    ),
+    "account": (
+        "genesis_cli.cli.account:account",
+        "Show the signed-in Chutes account: username, balance, subscription and quota use.",
+    ),
+    "config": ("genesis_cli.cli.config:config", "Where genesis keeps its files."),
+    "completion": (
+        "genesis_cli.cli.completion:completion_command",
+        "Print the shell completion script for bash, zsh or fish.",
+    ),
+    "doctor": (
+        "genesis_cli.cli.doctor:doctor",
+        "Check files, credentials, network, clock and proxy settings; exit 1 if any check fails.",
+    ),
 }
 
 
@@ -148,4 +175,6 @@ def main() -> None:
     except BrokenPipeError:
         _closed_pipe()
     except KeyboardInterrupt:  # outside any command (e.g. while parsing)
+        from genesis_cli.errors import ExitCode
+
         sys.exit(int(ExitCode.INTERRUPTED))

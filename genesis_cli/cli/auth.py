@@ -20,9 +20,19 @@ if TYPE_CHECKING:
 @click.group(
     cls=LazyGroup,
     lazy={
-        "login": "genesis_cli.cli.onboard:onboard",  # `gh auth login` habits
-        "token": "genesis_cli.cli.handoff:token_command",
-        "app": "genesis_cli.cli.apps:app",
+        "login": (  # `gh auth login` habits
+            "genesis_cli.cli.onboard:onboard",
+            "Sign in to Chutes, discover the model catalog, and write the config.",
+        ),
+        "token": (
+            "genesis_cli.cli.handoff:token_command",
+            "Print the active credential alone on stdout (an OAuth token is refreshed first "
+            "when due).",
+        ),
+        "app": (
+            "genesis_cli.cli.apps:app",
+            'Your own "Sign in with Chutes" app: create, show or delete it.',
+        ),
     },
 )
 def auth() -> None:

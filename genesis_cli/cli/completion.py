@@ -7,10 +7,12 @@ the catalog cache or the bundled catalog, the auth store) and never the network.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from click.shell_completion import CompletionItem
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
 FC = TypeVar("FC", bound=Callable[..., Any])
@@ -18,6 +20,8 @@ FC = TypeVar("FC", bound=Callable[..., Any])
 
 def complete_models(ctx: click.Context, param: Any, incomplete: str) -> list[CompletionItem]:
     """Aliases and model refs: from the config, else what onboarding would register."""
+    from click.shell_completion import CompletionItem  # only on <TAB>, not in every command
+
     try:
         from genesis_cli import catalog, paths
         from genesis_cli.cli.provider import current
@@ -36,6 +40,8 @@ def complete_models(ctx: click.Context, param: Any, incomplete: str) -> list[Com
 
 
 def complete_profiles(ctx: click.Context, param: Any, incomplete: str) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem  # only on <TAB>, not in every command
+
     try:
         from genesis_cli.store import auth_store
 

@@ -5,7 +5,7 @@ spinner is actually drawn. Every string leaves through ``text.terminal_safe`` (t
 warnings, errors, rich output) or is JSON-escaped (``--json``), so text from a server, the
 config or the environment cannot drive the terminal; rich markup is never interpreted.
 
-Warnings are said anywhere below with ``records.warn``; they are printed here, each once per
+Warnings are said anywhere below with ``warning_log.warn``; they are printed here, each once per
 command, before whatever is printed next (so in the order they happened) or when it ends.
 """
 
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from genesis_cli.records import take_warnings, to_json, warn
 from genesis_cli.text import one_line, terminal_safe
+from genesis_cli.warning_log import take_warnings, warn
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
@@ -36,7 +36,7 @@ def new_command() -> None:
 
 
 def print_warnings() -> None:
-    """The warnings said since the last output (``records.warn``), each once per command."""
+    """The warnings said since the last output (``warning_log.warn``), each once per command."""
     prefix = click.style("warning:", fg="yellow") if color_enabled(sys.stderr) else "warning:"
     for message in take_warnings():
         text = one_line(message)  # one line: a newline from outside cannot forge another
@@ -67,7 +67,7 @@ class UI:
         click.echo(terminal_safe(message), err=True, nl=nl)
 
     def warn(self, message: str) -> None:
-        """A warning of the cli itself, printed now (``records.warn`` below cli)."""
+        """A warning of the cli itself, printed now (``warning_log.warn`` below cli)."""
         warn(message)
         print_warnings()
 
@@ -86,6 +86,8 @@ class UI:
         terminal would act on are left as ``\\uXXXX`` escapes (json escapes C0 itself; DEL,
         C1, bidi and surrogates are done here)."""
         import json
+
+        from genesis_cli.records import to_json  # its dataclasses: only for --json
 
         print_warnings()
         text = json.dumps(to_json(document), indent=2, ensure_ascii=False)

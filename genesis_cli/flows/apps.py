@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 from genesis_cli.errors import GenesisError
 from genesis_cli.flows import credentials
 from genesis_cli.providers import Provider
-from genesis_cli.records import warn
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import OAuthApp
 from genesis_cli.text import mask
+from genesis_cli.warning_log import warn
 
 
 def redirect_uri(provider: Provider, explicit: str | None) -> str:

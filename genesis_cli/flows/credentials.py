@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from genesis_cli.errors import AuthError, UsageError
-from genesis_cli.records import Credential
 from genesis_cli.text import sendable
 
 if TYPE_CHECKING:
     from genesis_cli.providers import Provider
     from genesis_cli.store.auth_store import Profile
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A credential in force at run time. ``secret`` never leaves the process unmasked."""
+
+    source: str  # "env:<NAME>" (say env:CHUTES_API_KEY) or "profile"
+    type: Literal["api_key", "oauth", "token"]
+    secret: str
+    profile: str | None = None
+    expires_at: int | None = None
+
+    def __repr__(self) -> str:  # keep the secret out of tracebacks and logs
+        return f"Credential(source={self.source!r}, type={self.type!r}, profile={self.profile!r})"
+
 
 # The store, the config and refresh are imported by the functions that read them: when the
 # environment holds the credential (`auth token`/`env`/`exec` in CI), none of them is loaded.
@@ -86,14 +101,28 @@ def ranked_profiles(
     provider: Provider, profiles: dict[str, Profile], config: dict[str, Any]
 ) -> list[Profile]:
     """The provider's stored profiles in the order they are tried."""
-    from genesis_cli.config import config_file  # start-up: see the note at the top
-
     mine = sorted(
         (p for p in profiles.values() if p.provider == provider.id), key=lambda p: p.type != "oauth"
     )
-    order = config_file.auth_order(config, provider.id) if isinstance(config, dict) else None
+    order = None
+    if config and isinstance(config, dict):  # no config (``order_config``): no reader loaded
+        from genesis_cli.config import config_file  # start-up: see the note at the top
+
+        order = config_file.auth_order(config, provider.id)
     listed = [profiles[pid] for pid in order or () if pid in profiles and profiles[pid] in mine]
     return listed + [p for p in mine if p not in listed]
+
+
+def order_config(provider: Provider, profiles: dict[str, Profile]) -> dict[str, Any]:
+    """The config, for its ``auth.order``: read only when two or more of the provider's
+    profiles are stored, since one or none leaves nothing to order (start-up: the JSON5
+    reader is the costliest import of ``auth token`` with a stored key)."""
+    if sum(p.provider == provider.id for p in profiles.values()) < 2:
+        return {}
+    from genesis_cli import paths  # start-up: see the note at the top
+    from genesis_cli.config import config_file
+
+    return config_file.load(paths.config_path()).data
 
 
 def pick(
@@ -126,10 +155,13 @@ def as_credential(profile: Profile) -> Credential:
 def _usable(provider: Provider, profile: Profile) -> Credential | None:
     """A stored profile as the credential in force: refreshed when OAuth and due, its
     referenced secrets read; ``None`` when it has no secret."""
-    from genesis_cli.flows import refresh  # start-up: see the note at the top
-    from genesis_cli.store import vault
+    from genesis_cli.store import vault  # start-up: see the note at the top
 
-    profile = vault.resolve(refresh.ensure_fresh(provider, profile))
+    if profile.type == "oauth":  # only a token expires: refresh's imports for it alone
+        from genesis_cli.flows import refresh
+
+        profile = refresh.ensure_fresh(provider, profile)
+    profile = vault.resolve(profile)
     return as_credential(profile) if profile.secret else None
 
 
@@ -139,14 +171,12 @@ def active(provider: Provider) -> Credential | None:
     from_env = env_credential(provider)
     if from_env is not None and not _maybe_exported(provider, from_env):
         return from_env
-    from genesis_cli import paths  # start-up: see the note at the top
-    from genesis_cli.config import config_file
-    from genesis_cli.store import auth_store
+    from genesis_cli.store import auth_store  # start-up: see the note at the top
 
     store = auth_store.load()
     if not store.profiles:
         return from_env
-    config = config_file.load(paths.config_path()).data
+    config = order_config(provider, store.profiles)
     return pick(provider, store.profiles, config, lambda p: _usable(provider, p))
 
 
@@ -185,12 +215,10 @@ def api_key(provider: Provider) -> str | None:
     from_env = env_credential(provider)
     if from_env is not None and from_env.type == "api_key":
         return from_env.secret
-    from genesis_cli import paths  # start-up: see the note at the top
-    from genesis_cli.config import config_file
-    from genesis_cli.store import auth_store, vault
+    from genesis_cli.store import auth_store, vault  # start-up: see the note at the top
 
     store = auth_store.load()
-    config = config_file.load(paths.config_path()).data if store.profiles else {}
+    config = order_config(provider, store.profiles)
     for profile in ranked_profiles(provider, store.profiles, config):
         if profile.type == "api_key":
             return vault.resolve(profile).key

@@ -11,7 +11,7 @@ from genesis_cli.config import config_file
 from genesis_cli.config.schema import allow, object_at
 from genesis_cli.errors import UsageError
 from genesis_cli.providers import Provider
-from genesis_cli.records import collect_warnings, warn
+from genesis_cli.warning_log import collect_warnings, warn
 
 
 @dataclass

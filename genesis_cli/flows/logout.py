@@ -13,9 +13,9 @@ from genesis_cli.flows import credentials
 from genesis_cli.flows.refresh import client_for, profile_lock
 from genesis_cli.oauth import protocol
 from genesis_cli.providers import Provider
-from genesis_cli.records import collect_warnings, warn
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
+from genesis_cli.warning_log import collect_warnings, warn
 
 
 @dataclass

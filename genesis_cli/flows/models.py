@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from genesis_cli import catalog, paths
 from genesis_cli.config import config_file
-from genesis_cli.flows import credentials
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, collect_warnings, to_json, warn
+from genesis_cli.records import Catalog, to_json
+from genesis_cli.warning_log import collect_warnings, warn
 
 
 @dataclass
@@ -47,6 +47,8 @@ def list_models(
     fetching: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> ModelListing:
     def secret() -> str | None:  # asked only with the network: a fresh cache spends nothing
+        from genesis_cli.flows import credentials  # start-up: nor is it loaded for one
+
         credential = credentials.active(provider)
         return credential.secret if credential else None
 

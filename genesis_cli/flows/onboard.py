@@ -17,10 +17,11 @@ from genesis_cli.flows import availability, openclaw
 from genesis_cli.flows.availability import Unavailable
 from genesis_cli.flows.credentials import is_oauth_token
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, collect_warnings, to_json, warn
+from genesis_cli.records import Catalog, to_json
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
 from genesis_cli.text import mask, sendable, shell_word
+from genesis_cli.warning_log import collect_warnings, warn
 
 
 @dataclass

@@ -12,7 +12,7 @@ from genesis_cli import catalog, http
 from genesis_cli.errors import ExitCode, NetworkError, UsageError
 from genesis_cli.flows.availability import suggest
 from genesis_cli.providers import Provider
-from genesis_cli.records import collect_warnings
+from genesis_cli.warning_log import collect_warnings
 
 PROMPT = "ping"
 

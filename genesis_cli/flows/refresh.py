@@ -17,9 +17,9 @@ from genesis_cli import paths
 from genesis_cli.errors import AuthError, ConfigError, GenesisError, NetworkError
 from genesis_cli.fsutil import lock_file
 from genesis_cli.providers import Provider
-from genesis_cli.records import warn
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
+from genesis_cli.warning_log import warn
 
 if TYPE_CHECKING:
     from genesis_cli.oauth import protocol

@@ -20,8 +20,9 @@ from genesis_cli.errors import AuthError, GenesisError
 from genesis_cli.flows.onboard import Choices, OnboardResult, onboard
 from genesis_cli.oauth import protocol, redirect
 from genesis_cli.providers import Provider
-from genesis_cli.records import Catalog, warn
+from genesis_cli.records import Catalog
 from genesis_cli.store.auth_store import Profile
+from genesis_cli.warning_log import warn
 
 CALLBACK_TIMEOUT_SECONDS = 300.0
 PASTE_ATTEMPTS = 3

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from genesis_cli import paths
 from genesis_cli.config import config_file
-from genesis_cli.flows.credentials import as_credential, pick, ranked_profiles
+from genesis_cli.flows.credentials import Credential, as_credential, pick, ranked_profiles
 from genesis_cli.flows.refresh import can_refresh, sign_in_again
 from genesis_cli.providers import Provider
-from genesis_cli.records import Credential, collect_warnings, warn
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
 from genesis_cli.text import mask
+from genesis_cli.warning_log import collect_warnings, warn
 
 
 @dataclass

@@ -28,7 +28,8 @@ from genesis_cli.errors import (
 )
 from genesis_cli.flows import availability
 from genesis_cli.providers import Attestation, Provider
-from genesis_cli.records import Model, warn
+from genesis_cli.records import Model
+from genesis_cli.warning_log import warn
 
 PCCS_ENV = "GENESIS_PCCS_URL"
 MAX_INSTANCES = 256

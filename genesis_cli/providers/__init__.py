@@ -79,7 +79,7 @@ class Provider:
     id: str
     display_name: str
     env_prefix: str
-    catalog_path: Path
+    catalog_path: str | Path  # str for the bundled ones: no pathlib at start-up
     api_keys_url: str
     site_url: str  # where an account is managed (balance, subscription)
     # A key of the documented shape (others are stored, with a warning), and the words
@@ -204,18 +204,19 @@ class Provider:
 
     # --- URLs (env first, checked) ------------------------------------------------------
 
-    def _url(self, suffix: str, default: str) -> str:
+    def _url(self, suffix: str, default: str | Callable[[], str]) -> str:
+        """``<PREFIX>_<suffix>``, checked, else ``default`` (called only then)."""
         variable = self.env(suffix)
         value = os.environ.get(variable, "").strip()
         if value:
             from genesis_cli.urls import check_service_url  # only when the variable is set
 
             return check_service_url(value, variable)
-        return default
+        return default() if callable(default) else default
 
     def base_url(self) -> str:
         """The OpenAI-compatible API: ``/models``, ``/chat/completions`` under it."""
-        return self._url("BASE_URL", str(self.bundled_data()["baseUrl"]))
+        return self._url("BASE_URL", lambda: str(self.bundled_data()["baseUrl"]))
 
     def api_base_url(self) -> str:
         """The management API (``/idp/apps``, ``/users/me``, ...)."""

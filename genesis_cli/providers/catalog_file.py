@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any
 
 from genesis_cli.errors import GenesisError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _FIELDS = {"baseUrl": str, "api": str, "defaultModel": str, "aliases": dict, "models": list}
 
 
-def bundled_catalog_path(name: str) -> Path:
+def bundled_catalog_path(name: str) -> str:
     """A catalog file genesis ships: inside the installed package (``genesis_cli/catalogs``),
-    or at the top of a source checkout (``catalogs/``)."""
-    here = Path(__file__).resolve().parent.parent
-    installed = here / "catalogs" / name
-    return installed if installed.is_file() else here.parent / "catalogs" / name
+    or at the top of a source checkout (``catalogs/``). os.path, not pathlib: pathlib (with
+    urllib.parse) is not otherwise loaded when the environment holds the key."""
+    here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    installed = os.path.join(here, "catalogs", name)
+    if os.path.isfile(installed):
+        return installed
+    return os.path.join(os.path.dirname(here), "catalogs", name)
 
 
 @functools.cache
-def read_catalog(path: Path) -> dict[str, Any]:
+def read_catalog(path: str | Path) -> dict[str, Any]:
     import json  # not on the paths that never read the catalog (auth token)
 
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             data = json.load(fh)
     except (OSError, ValueError) as exc:
         raise _unusable(path, str(getattr(exc, "strerror", None) or exc)) from None
@@ -38,7 +44,7 @@ def read_catalog(path: Path) -> dict[str, Any]:
     return data
 
 
-def _unusable(path: Path, problem: str) -> GenesisError:
+def _unusable(path: str | Path, problem: str) -> GenesisError:
     return GenesisError(
         f"the bundled catalog {path} is unusable: {problem}",
         hint="reinstall genesis, or the package of the provider it belongs to",

@@ -27,9 +27,9 @@ from genesis_cli.fsutil import (
     reported_write_errors,
 )
 from genesis_cli.paths import lock_path
-from genesis_cli.records import warn
 from genesis_cli.store.vault import SECRET_FIELDS, SecretRef
 from genesis_cli.text import sendable
+from genesis_cli.warning_log import warn
 
 T = TypeVar("T")
 STORE_VERSION = 1

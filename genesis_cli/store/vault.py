@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from genesis_cli.errors import AuthError, GenesisError
-from genesis_cli.records import warn
 from genesis_cli.text import sendable
+from genesis_cli.warning_log import warn
 
 if TYPE_CHECKING:
     from genesis_cli.store.auth_store import Profile
