@@ -278,3 +278,70 @@ def test_a_failed_replace_names_the_store_not_its_temporary_file(tmp_path, chatt
     assert str(store) in caught.value.message and ".tmp" not in caught.value.message
     assert store.read_text() == "old\n"
     assert [p.name for p in store.parent.iterdir()] == ["auth-profiles.toml"]
+
+
+@pytest.mark.parametrize(
+    ("name", "env"),
+    [
+        ("HOME", {"HOME": "/h\udcffx"}),  # with GENESIS_STATE_DIR set: HOME still goes in
+        ("HOME", {"HOME": "/h\x1b]0;x\x07", "GENESIS_STATE_DIR": "~/st"}),
+        ("HOME", {"HOME": "/h\x1b]0;x\x07", "GENESIS_CONFIG_PATH": "~/c.json"}),
+        ("XDG_CONFIG_HOME", {"XDG_CONFIG_HOME": "/x\udcffy"}),
+        ("XDG_DATA_HOME", {"XDG_DATA_HOME": "/x\x1b[2Jy"}),
+        ("PYTHON_KEYRING_BACKEND", {"PYTHON_KEYRING_BACKEND": "k\x1bx"}),
+    ],
+)
+def test_a_value_for_openclaws_exec_reference_that_is_no_text_is_refused_before_any_write(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, name: str, env: dict[str, str]
+) -> None:
+    from tests.helpers import snapshot
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, (str(tmp_path) + value) if value.startswith("/") else value)
+    before = snapshot(tmp_path)
+    result = run(*_ONBOARD, input=GOOD_KEY + "\n")
+    assert result.exit_code == 2, result.stderr
+    assert name in result.stderr
+    assert "\x1b" not in result.stderr and "bug in genesis" not in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_a_relative_state_dir_in_a_directory_whose_name_is_no_text_is_refused(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.helpers import snapshot
+
+    odd = os.path.join(os.fsencode(tmp_path), b"d\xff")
+    os.mkdir(odd)
+    monkeypatch.chdir(odd)
+    monkeypatch.setenv("GENESIS_STATE_DIR", "st")
+    before = snapshot(tmp_path)
+    result = run(*_ONBOARD, input=GOOD_KEY + "\n")
+    assert result.exit_code == 2, result.stderr
+    assert "GENESIS_STATE_DIR" in result.stderr and "bug in genesis" not in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_a_config_that_cannot_be_encoded_fails_before_the_store_is_written(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from genesis_cli.flows import openclaw
+    from tests.helpers import snapshot
+
+    monkeypatch.setattr(openclaw, "genesis_command", lambda: ("/bin/g\udcffx", []))
+    before = snapshot(tmp_path)
+    result = run(*_ONBOARD, input=GOOD_KEY + "\n")
+    assert result.exit_code == 4, result.stderr
+    assert "bug in genesis" not in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_a_write_error_says_which_file_is_unchanged_not_that_nothing_was(tmp_path) -> None:
+    from genesis_cli.errors import ConfigError
+    from genesis_cli.fsutil import reported_write_errors
+
+    for fail in (lambda: "\udcff".encode(), lambda: os.open(tmp_path / "no" / "f", os.O_RDONLY)):
+        with pytest.raises(ConfigError) as caught, reported_write_errors(tmp_path / "f"):
+            fail()
+        assert "nothing was changed" not in caught.value.hint
+        assert "f is unchanged" in caught.value.hint

@@ -157,10 +157,10 @@ def exec_provider(
     if provider.id != DEFAULT_ID:
         args += ["--provider", provider.id]
     args += ["auth", "token"]
-    env = {
-        "HOME": str(Path.home().absolute()),
-        "GENESIS_STATE_DIR": os.path.abspath(paths.state_dir()),
-        "GENESIS_CONFIG_PATH": os.path.abspath(paths.config_path()),
+    found: dict[str, str | Path] = {
+        "HOME": Path.home(),
+        "GENESIS_STATE_DIR": paths.state_dir(),
+        "GENESIS_CONFIG_PATH": paths.config_path(),
     }
     urls = [("BASE_URL", provider.base_url)]
     if provider.api_base_url_default is not None:
@@ -169,11 +169,17 @@ def exec_provider(
         urls.append(("OAUTH_BASE_URL", provider.oauth_base_url))
     for suffix, in_effect in urls:  # only those set: the defaults are the child's too
         if os.environ.get(provider.env(suffix), "").strip():
-            env[provider.env(suffix)] = in_effect()
+            found[provider.env(suffix)] = in_effect()
     for variable in (*_FIXED, *_FIXED_PATHS):
         value = os.environ.get(variable, "").strip()
         if value:
-            env[variable] = os.path.abspath(value) if variable in _FIXED_PATHS else value
+            found[variable] = value
+    env = {  # paths made absolute; every value checked, for it goes into the config
+        name: paths.absolute(name, Path(value))
+        if isinstance(value, Path) or name in _FIXED_PATHS
+        else paths.checked(name, value)
+        for name, value in found.items()
+    }
     pass_env = list(_SESSION)
     for name in _SESSION:
         if warn and os.environ.get(name.lower()) and not os.environ.get(name):
