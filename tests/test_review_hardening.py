@@ -345,3 +345,51 @@ def test_a_write_error_says_which_file_is_unchanged_not_that_nothing_was(tmp_pat
             fail()
         assert "nothing was changed" not in caught.value.hint
         assert "f is unchanged" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("variable", "args"),
+    [
+        ("CHUTES_BASE_URL", ("models", "list", "--refresh")),
+        ("CHUTES_BASE_URL", ("env",)),
+        ("CHUTES_API_BASE_URL", ("account",)),
+        ("CHUTES_OAUTH_BASE_URL", ("doctor",)),
+        ("CHUTES_BASE_URL", ("doctor",)),
+    ],
+)
+def test_a_url_urlsplit_cannot_read_is_refused_naming_its_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, args: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("CHUTES_API_KEY", GOOD_KEY)
+    monkeypatch.setenv(variable, "http://[::1")
+    result = run(*args, prints_secret=True)
+    assert "bug in genesis" not in result.stderr
+    assert variable in result.stderr + result.stdout
+    assert result.exit_code == 2 or (args == ("doctor",) and result.exit_code != 0)
+
+
+def test_a_redirect_uri_urlsplit_cannot_read_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from genesis_cli.errors import UsageError
+    from genesis_cli.oauth.protocol import check_redirect_uri
+    from tests.helpers import CHUTES
+
+    with pytest.raises(UsageError) as caught:
+        check_redirect_uri(CHUTES, "http://[::1/cb")
+    assert "CHUTES_OAUTH_REDIRECT_URI" in caught.value.message
+
+
+def test_a_pasted_url_urlsplit_cannot_read_is_a_bad_paste() -> None:
+    from genesis_cli.oauth.redirect import BadRedirect, parse_pasted
+    from tests.helpers import CHUTES
+
+    with pytest.raises(BadRedirect):
+        parse_pasted(CHUTES, "http://[::1/cb?code=a&state=b", "b")
+
+
+def test_a_command_with_a_nul_is_a_failed_check_not_a_crash() -> None:
+    from genesis_cli.flows import openclaw
+    from tests.helpers import CHUTES
+
+    data = {"secrets": {"providers": {"genesis": {"source": "exec", "command": "/\x00x"}}}}
+    verdict = openclaw.reference_problem(data, CHUTES)
+    assert verdict is not None and verdict[0] == "fail"

@@ -52,6 +52,8 @@ def secret_provider_name(provider: Provider) -> str:
 
 def _fit_for_openclaw(path: Path) -> str | None:
     """Why OpenClaw would refuse to run ``path`` (what it checks), or ``None``."""
+    if "\0" in str(path):  # no file can have that name (os calls raise ValueError)
+        return f"{str(path)!r} holds a NUL character"
     try:
         info = os.lstat(path)
     except OSError as exc:
