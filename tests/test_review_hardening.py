@@ -393,3 +393,18 @@ def test_a_command_with_a_nul_is_a_failed_check_not_a_crash() -> None:
     data = {"secrets": {"providers": {"genesis": {"source": "exec", "command": "/\x00x"}}}}
     verdict = openclaw.reference_problem(data, CHUTES)
     assert verdict is not None and verdict[0] == "fail"
+
+
+@pytest.mark.parametrize(
+    "args", [("models", "list", "--offline"), ("models", "list", "--offline", "--json")]
+)
+def test_output_to_a_stdout_that_is_not_utf8_replaces_what_it_cannot_hold(args) -> None:
+    import subprocess
+
+    from tests.helpers import genesis_command
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run(genesis_command(*args), env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert b"bug in genesis" not in done.stderr
+    assert done.stdout.isascii() and b"chutes/" in done.stdout
