@@ -140,6 +140,9 @@ def credential_reference(
 ) -> tuple[str, dict[str, Any]]:
     """The exec secret provider through which OpenClaw asks genesis for the credential."""
     entry = openclaw.exec_provider(provider, profiles, warn=warn)
+    short = openclaw.short_timeout(config_file.load(paths.config_path()).data, provider)
+    if short is not None:
+        warn(short)
     return openclaw.secret_provider_name(provider), entry
 
 
