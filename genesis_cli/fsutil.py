@@ -35,7 +35,7 @@ def reported_write_errors(path: Path) -> Iterator[None]:
     except UnicodeError as exc:  # a name the file system's encoding cannot hold
         raise ConfigError(
             f"cannot write {path}: {type(exc).__name__}",
-            hint="use a path of plain UTF-8 text; nothing was changed",
+            hint=f"use a path of plain UTF-8 text; {path.name} is unchanged",
         ) from None
     except OSError as exc:
         # The file named: a rename's target over its source, and never a temporary file
@@ -46,7 +46,7 @@ def reported_write_errors(path: Path) -> Iterator[None]:
         raise ConfigError(
             f"cannot write {where}: {exc.strerror or type(exc).__name__}",
             hint="check the owner and permissions of the file and its directory; "
-            "nothing was changed",
+            f"{os.path.basename(where)} is unchanged",
         ) from None
 
 

@@ -8,25 +8,40 @@ from pathlib import Path
 from genesis_cli.errors import UsageError
 
 
-def _path_from_env(name: str) -> Path | None:
-    """``$name`` as a path (``~`` expanded), ``None`` when unset or empty. A value holding
-    bytes that are not UTF-8 (lone surrogates to Python) or control characters is refused
-    (exit 2) before anything is written: it could not be written into a config or shown."""
-    value = os.environ.get(name)
-    if not value:
-        return None
+def checked(name: str, value: str) -> str:
+    """``value`` (of ``$name``, or made from it) when it is text; a value holding bytes that
+    are not UTF-8 (lone surrogates to Python) or control characters is refused (exit 2)
+    before anything is written: it could not be written into a config or shown."""
     if not value.isprintable():
         raise UsageError(
             f"${name} holds bytes that are not UTF-8 text or control characters",
-            hint=f"set {name} to a plain path (or unset it)",
+            hint=f"set {name} to a plain absolute path or value (or unset it)",
         )
-    return Path(value)
+    return value
+
+
+def _path_from_env(name: str) -> Path | None:
+    """``$name`` as a path (``~`` expanded from a checked ``$HOME``), ``None`` when unset or
+    empty."""
+    value = os.environ.get(name)
+    if not value:
+        return None
+    if value.startswith("~"):
+        _path_from_env("HOME")
+        return Path(checked(name, os.path.expanduser(checked(name, value))))
+    return Path(checked(name, value))
+
+
+def absolute(name: str, path: Path) -> str:
+    """``path`` (of ``$name``) made absolute, checked: a relative one takes the current
+    directory's name."""
+    return checked(name, os.path.abspath(path))
 
 
 def state_dir() -> Path:
     env = _path_from_env("GENESIS_STATE_DIR")
     if env:
-        return env.expanduser()
+        return env
     home = _path_from_env("HOME")
     return (home or Path.home()) / ".genesis"
 
@@ -34,7 +49,7 @@ def state_dir() -> Path:
 def config_path() -> Path:
     env = _path_from_env("GENESIS_CONFIG_PATH")
     if env:
-        return env.expanduser()
+        return env
     return state_dir() / "genesis.json"
 
 

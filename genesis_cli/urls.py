@@ -39,7 +39,13 @@ def check_service_url(url: str, variable: str) -> str:
             "genesis does not guess which host that means",
             hint=f"set {variable} to a plain https://host/path URL, or unset it",
         )
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:  # e.g. an unclosed '[' of an IPv6 address
+        raise UsageError(
+            f"{variable}={url!r} is not a URL genesis can read", hint=f"fix or unset {variable}"
+        ) from None
     if parts.username is not None or parts.password is not None:
         raise UsageError(f"{variable} carries a user name or password", hint=f"fix {variable}")
     if parts.scheme not in ("https", "http") or not parts.hostname:

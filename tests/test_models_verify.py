@@ -450,3 +450,12 @@ def test_no_plain_instance_id_at_all_is_no_running_instance_with_the_count(world
     assert result.exit_code == 6
     assert "1 instance id(s) in the instances' keys are not plain ids" in result.stderr
     assert "no instance of" in result.stderr and "\x1b" not in result.stderr
+
+
+def test_an_instance_listed_twice_with_different_keys_fails_key_bound(world: World) -> None:
+    world.api.tee_evidence = world.evidence(rewrite=True)  # binds the nonce to PUBKEY
+    world.api.tee_instances.append({"instance_id": "inst-a", "e2e_pubkey": "QUJD"})
+    document = run_json(MODEL, code=6)
+    (instance,) = document["instances"]
+    assert checks_of(document)["keyBound"] is False
+    assert "different end-to-end keys" in instance["reasons"]["keyBound"]

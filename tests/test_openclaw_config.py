@@ -260,7 +260,8 @@ def test_onboarding_again_rewrites_genesiss_own_provider_keeping_only_a_timeout(
     config = state_dir / "genesis.json"
     loosened = "timeoutMs: 60000, trustedDirs: ['/'], allowSymlinkCommand: true, "
     loosened += "allowInsecurePath: true, otherKey: 1"
-    text = config.read_text().replace("timeoutMs: 30000", loosened)
+    written = reference_of(config)[0]["timeoutMs"]
+    text = config.read_text().replace(f"timeoutMs: {written}", loosened)
     config.write_text(text)
     monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", "http://127.0.0.1:8/idp")
     monkeypatch.setenv("HTTPS_PROXY", "http://user:pass@127.0.0.1:3128")
@@ -389,3 +390,41 @@ def test_run_as_python_dash_m_the_venvs_console_script_is_named(api, state_dir) 
     assert result.returncode == 0, result.stderr
     entry, _ = reference_of(state_dir / "genesis.json")
     assert entry["command"] == os.path.realpath(script) and entry["args"] == ["auth", "token"]
+
+
+def test_openclaw_waits_longer_than_genesis_may_take_to_refresh(api, state_dir) -> None:
+    from genesis_cli.fsutil import LOCK_TIMEOUT_SECONDS
+
+    assert onboard().exit_code == 0
+    entry, _ = reference_of(state_dir / "genesis.json")
+    assert entry["timeoutMs"] == 120000  # the most OpenClaw's schema accepts
+    # A longer request timeout than fits is capped for the command OpenClaw runs.
+    result = onboard(env={"GENESIS_HTTP_TIMEOUT": "3600"})
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("GENESIS_HTTP_TIMEOUT") == 1
+    entry, _ = reference_of(state_dir / "genesis.json")
+    seconds = float(entry["env"]["GENESIS_HTTP_TIMEOUT"])
+    assert (seconds + LOCK_TIMEOUT_SECONDS) * 1000 < entry["timeoutMs"] <= 120000
+
+
+def test_a_shorter_timeout_the_user_set_is_kept_with_one_warning(api, state_dir) -> None:
+    assert onboard().exit_code == 0
+    config = state_dir / "genesis.json"
+    entry, _ = reference_of(config)
+    text = config.read_text()
+    config.write_text(text.replace(f"timeoutMs: {entry['timeoutMs']}", "timeoutMs: 5000"))
+    result = onboard()
+    assert result.exit_code == 0, result.stderr
+    assert reference_of(config)[0]["timeoutMs"] == 5000
+    assert result.stderr.count("timeoutMs") == 1
+
+
+def test_the_timeout_earlier_genesis_wrote_is_raised_without_a_warning(api, state_dir) -> None:
+    assert onboard().exit_code == 0
+    config = state_dir / "genesis.json"
+    text = config.read_text()
+    config.write_text(text.replace("timeoutMs: 120000", "timeoutMs: 30000"))
+    result = onboard()
+    assert result.exit_code == 0, result.stderr
+    assert reference_of(config)[0]["timeoutMs"] == 120000
+    assert "timeoutMs" not in result.stderr

@@ -278,3 +278,133 @@ def test_a_failed_replace_names_the_store_not_its_temporary_file(tmp_path, chatt
     assert str(store) in caught.value.message and ".tmp" not in caught.value.message
     assert store.read_text() == "old\n"
     assert [p.name for p in store.parent.iterdir()] == ["auth-profiles.toml"]
+
+
+@pytest.mark.parametrize(
+    ("name", "env"),
+    [
+        ("HOME", {"HOME": "/h\udcffx"}),  # with GENESIS_STATE_DIR set: HOME still goes in
+        ("HOME", {"HOME": "/h\x1b]0;x\x07", "GENESIS_STATE_DIR": "~/st"}),
+        ("HOME", {"HOME": "/h\x1b]0;x\x07", "GENESIS_CONFIG_PATH": "~/c.json"}),
+        ("XDG_CONFIG_HOME", {"XDG_CONFIG_HOME": "/x\udcffy"}),
+        ("XDG_DATA_HOME", {"XDG_DATA_HOME": "/x\x1b[2Jy"}),
+        ("PYTHON_KEYRING_BACKEND", {"PYTHON_KEYRING_BACKEND": "k\x1bx"}),
+    ],
+)
+def test_a_value_for_openclaws_exec_reference_that_is_no_text_is_refused_before_any_write(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, name: str, env: dict[str, str]
+) -> None:
+    from tests.helpers import snapshot
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, (str(tmp_path) + value) if value.startswith("/") else value)
+    before = snapshot(tmp_path)
+    result = run(*_ONBOARD, input=GOOD_KEY + "\n")
+    assert result.exit_code == 2, result.stderr
+    assert name in result.stderr
+    assert "\x1b" not in result.stderr and "bug in genesis" not in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_a_relative_state_dir_in_a_directory_whose_name_is_no_text_is_refused(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.helpers import snapshot
+
+    odd = os.path.join(os.fsencode(tmp_path), b"d\xff")
+    os.mkdir(odd)
+    monkeypatch.chdir(odd)
+    monkeypatch.setenv("GENESIS_STATE_DIR", "st")
+    before = snapshot(tmp_path)
+    result = run(*_ONBOARD, input=GOOD_KEY + "\n")
+    assert result.exit_code == 2, result.stderr
+    assert "GENESIS_STATE_DIR" in result.stderr and "bug in genesis" not in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_a_config_that_cannot_be_encoded_fails_before_the_store_is_written(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from genesis_cli.flows import openclaw
+    from tests.helpers import snapshot
+
+    monkeypatch.setattr(openclaw, "genesis_command", lambda: ("/bin/g\udcffx", []))
+    before = snapshot(tmp_path)
+    result = run(*_ONBOARD, input=GOOD_KEY + "\n")
+    assert result.exit_code == 4, result.stderr
+    assert "bug in genesis" not in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_a_write_error_says_which_file_is_unchanged_not_that_nothing_was(tmp_path) -> None:
+    from genesis_cli.errors import ConfigError
+    from genesis_cli.fsutil import reported_write_errors
+
+    for fail in (lambda: "\udcff".encode(), lambda: os.open(tmp_path / "no" / "f", os.O_RDONLY)):
+        with pytest.raises(ConfigError) as caught, reported_write_errors(tmp_path / "f"):
+            fail()
+        assert "nothing was changed" not in caught.value.hint
+        assert "f is unchanged" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("variable", "args"),
+    [
+        ("CHUTES_BASE_URL", ("models", "list", "--refresh")),
+        ("CHUTES_BASE_URL", ("env",)),
+        ("CHUTES_API_BASE_URL", ("account",)),
+        ("CHUTES_OAUTH_BASE_URL", ("doctor",)),
+        ("CHUTES_BASE_URL", ("doctor",)),
+    ],
+)
+def test_a_url_urlsplit_cannot_read_is_refused_naming_its_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, args: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("CHUTES_API_KEY", GOOD_KEY)
+    monkeypatch.setenv(variable, "http://[::1")
+    result = run(*args, prints_secret=True)
+    assert "bug in genesis" not in result.stderr
+    assert variable in result.stderr + result.stdout
+    assert result.exit_code == 2 or (args == ("doctor",) and result.exit_code != 0)
+
+
+def test_a_redirect_uri_urlsplit_cannot_read_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from genesis_cli.errors import UsageError
+    from genesis_cli.oauth.protocol import check_redirect_uri
+    from tests.helpers import CHUTES
+
+    with pytest.raises(UsageError) as caught:
+        check_redirect_uri(CHUTES, "http://[::1/cb")
+    assert "CHUTES_OAUTH_REDIRECT_URI" in caught.value.message
+
+
+def test_a_pasted_url_urlsplit_cannot_read_is_a_bad_paste() -> None:
+    from genesis_cli.oauth.redirect import BadRedirect, parse_pasted
+    from tests.helpers import CHUTES
+
+    with pytest.raises(BadRedirect):
+        parse_pasted(CHUTES, "http://[::1/cb?code=a&state=b", "b")
+
+
+def test_a_command_with_a_nul_is_a_failed_check_not_a_crash() -> None:
+    from genesis_cli.flows import openclaw
+    from tests.helpers import CHUTES
+
+    data = {"secrets": {"providers": {"genesis": {"source": "exec", "command": "/\x00x"}}}}
+    verdict = openclaw.reference_problem(data, CHUTES)
+    assert verdict is not None and verdict[0] == "fail"
+
+
+@pytest.mark.parametrize(
+    "args", [("models", "list", "--offline"), ("models", "list", "--offline", "--json")]
+)
+def test_output_to_a_stdout_that_is_not_utf8_replaces_what_it_cannot_hold(args) -> None:
+    import subprocess
+
+    from tests.helpers import genesis_command
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    done = subprocess.run(genesis_command(*args), env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert b"bug in genesis" not in done.stderr
+    assert done.stdout.isascii() and b"chutes/" in done.stdout

@@ -60,6 +60,11 @@ class UI:
     def __init__(self, json_mode: bool = False) -> None:
         self.json_mode = json_mode
         self._status: Any = None  # the spinner being drawn, if any
+        # A stdout that is not UTF-8 (PYTHONIOENCODING=ascii, a C locale) gets '?' for what
+        # it cannot hold (rich's '·', a name from the network) instead of a crash.
+        encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
+        if not encoding.startswith("utf") and hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(errors="replace")
 
     # stderr: progress, warnings, errors
     def info(self, message: str, nl: bool = True) -> None:

@@ -186,6 +186,10 @@ def secret_ref(name: str, provider: Provider) -> dict[str, str]:
     return {"source": "exec", "provider": name, "id": provider.id}
 
 
+# The ``timeoutMs`` values earlier genesis versions wrote: genesis's own, not the user's.
+GENESIS_TIMEOUTS_MS = (30000,)
+
+
 def link_credential(
     data: dict[str, Any], provider: Provider, name: str, exec_provider: dict[str, Any]
 ) -> list[str]:
@@ -206,7 +210,7 @@ def link_credential(
         for key in [k for k in current if k not in exec_provider]:
             del current[key]
         current.update(exec_provider)
-        if timeout is not None:
+        if timeout is not None and timeout not in GENESIS_TIMEOUTS_MS:
             current["timeoutMs"] = timeout
     else:
         raise ShapeError(where, "is not genesis's exec secret provider (source: exec)")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesis_cli import catalog, http, paths
+from genesis_cli import catalog, fsutil, http, paths
 from genesis_cli.config import config_file
 from genesis_cli.config.schema import ModelChanges, register
 from genesis_cli.errors import AuthError, UsageError
@@ -118,18 +119,21 @@ def preflight(provider: Provider, choices: Choices) -> None:
     document = config_file.load(path)
     config_file.check_writable(path)
     auth_store.check_paths()
+    reference = openclaw.exec_provider(provider, {})  # OpenClaw can run this genesis
+    data = copy.deepcopy(document.data)
     with config_file.located(document):  # a config genesis cannot change, on a copy
         register(
             provider,
-            copy.deepcopy(document.data),
+            data,
             [],
             profile_id=provider.default_profile,
             mode="api_key",
             keep_default=choices.keep_default,
-            exec_provider=(openclaw.secret_provider_name(provider), {}),  # its shape only
+            exec_provider=(openclaw.secret_provider_name(provider), reference),
         )
     auth_store.load()
-    openclaw.exec_provider(provider, {})  # OpenClaw can run this genesis
+    with fsutil.reported_write_errors(path):  # text the config could not be written in
+        json.dumps(data, ensure_ascii=False).encode()
 
 
 def credential_reference(
@@ -137,6 +141,9 @@ def credential_reference(
 ) -> tuple[str, dict[str, Any]]:
     """The exec secret provider through which OpenClaw asks genesis for the credential."""
     entry = openclaw.exec_provider(provider, profiles, warn=warn)
+    short = openclaw.short_timeout(config_file.load(paths.config_path()).data, provider)
+    if short is not None:
+        warn(short)
     return openclaw.secret_provider_name(provider), entry
 
 

@@ -24,8 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from genesis_cli import paths
+from genesis_cli import fsutil, http, paths
 from genesis_cli.config.config_file import get_path
+from genesis_cli.config.schema import GENESIS_TIMEOUTS_MS
 from genesis_cli.errors import GenesisError
 from genesis_cli.providers import DEFAULT_ID, Provider
 from genesis_cli.store.auth_store import Profile
@@ -40,9 +41,35 @@ _PASSABLE = re.compile(r"[A-Z][A-Z0-9_]{0,127}\Z")  # the names OpenClaw's passE
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
 # Names OpenClaw copies from its own environment (it accepts upper-case names only).
 _SESSION = ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", *PROXY_VARIABLES)
-# How long OpenClaw lets the command run: a refresh may wait for the network (its default
-# of 5 s is shorter than one of genesis's requests may take).
-TIMEOUT_MS = 30000
+# How long OpenClaw lets ``genesis auth token`` run (its default of 5 s is shorter than one
+# request): the most its config schema accepts. genesis may take the wait for the refresh
+# lock, one request and a margin; the request timeout it hands genesis is capped to fit, so a
+# refresh is never killed between spending the refresh token and saving its successor.
+TIMEOUT_MS = 120000
+_MARGIN_SECONDS = 10
+_MAX_HTTP_SECONDS = TIMEOUT_MS // 1000 - fsutil.LOCK_TIMEOUT_SECONDS - _MARGIN_SECONDS
+
+
+def needed_timeout_ms() -> int:
+    """How long ``genesis auth token`` may take when OpenClaw runs it."""
+    seconds = min(http.http_timeout(), _MAX_HTTP_SECONDS)
+    return int((fsutil.LOCK_TIMEOUT_SECONDS + seconds + _MARGIN_SECONDS) * 1000)
+
+
+def short_timeout(data: dict[str, Any], provider: Provider) -> str | None:
+    """Why a ``timeoutMs`` the user set on genesis's exec reference (onboarding keeps it)
+    could stop a refresh halfway, or ``None``."""
+    name = secret_provider_name(provider)
+    entry = get_path(data, "secrets", "providers", name)
+    timeout: Any = entry.get("timeoutMs") if isinstance(entry, dict) else None
+    needed = needed_timeout_ms()
+    if type(timeout) not in (int, float) or timeout >= needed or timeout in GENESIS_TIMEOUTS_MS:
+        return None
+    return (
+        f"secrets.providers.{name}.timeoutMs is {timeout}, shorter than the {needed} ms "
+        "genesis may take to refresh the token: OpenClaw could stop it halfway (raise it, "
+        "or remove it to get genesis's)"
+    )
 
 
 def secret_provider_name(provider: Provider) -> str:
@@ -52,6 +79,8 @@ def secret_provider_name(provider: Provider) -> str:
 
 def _fit_for_openclaw(path: Path) -> str | None:
     """Why OpenClaw would refuse to run ``path`` (what it checks), or ``None``."""
+    if "\0" in str(path):  # no file can have that name (os calls raise ValueError)
+        return f"{str(path)!r} holds a NUL character"
     try:
         info = os.lstat(path)
     except OSError as exc:
@@ -157,10 +186,10 @@ def exec_provider(
     if provider.id != DEFAULT_ID:
         args += ["--provider", provider.id]
     args += ["auth", "token"]
-    env = {
-        "HOME": str(Path.home().absolute()),
-        "GENESIS_STATE_DIR": os.path.abspath(paths.state_dir()),
-        "GENESIS_CONFIG_PATH": os.path.abspath(paths.config_path()),
+    found: dict[str, str | Path] = {
+        "HOME": Path.home(),
+        "GENESIS_STATE_DIR": paths.state_dir(),
+        "GENESIS_CONFIG_PATH": paths.config_path(),
     }
     urls = [("BASE_URL", provider.base_url)]
     if provider.api_base_url_default is not None:
@@ -169,11 +198,26 @@ def exec_provider(
         urls.append(("OAUTH_BASE_URL", provider.oauth_base_url))
     for suffix, in_effect in urls:  # only those set: the defaults are the child's too
         if os.environ.get(provider.env(suffix), "").strip():
-            env[provider.env(suffix)] = in_effect()
+            found[provider.env(suffix)] = in_effect()
     for variable in (*_FIXED, *_FIXED_PATHS):
         value = os.environ.get(variable, "").strip()
         if value:
-            env[variable] = os.path.abspath(value) if variable in _FIXED_PATHS else value
+            found[variable] = value
+    seconds = http.http_timeout()
+    if seconds > _MAX_HTTP_SECONDS:
+        seconds = _MAX_HTTP_SECONDS
+        found["GENESIS_HTTP_TIMEOUT"] = f"{seconds:g}"
+        if warn:
+            warn(
+                f"GENESIS_HTTP_TIMEOUT is longer than OpenClaw lets genesis run (120 s, with "
+                f"the wait for the refresh lock): genesis run by OpenClaw uses {seconds:g} s"
+            )
+    env = {  # paths made absolute; every value checked, for it goes into the config
+        name: paths.absolute(name, Path(value))
+        if isinstance(value, Path) or name in _FIXED_PATHS
+        else paths.checked(name, value)
+        for name, value in found.items()
+    }
     pass_env = list(_SESSION)
     for name in _SESSION:
         if warn and os.environ.get(name.lower()) and not os.environ.get(name):

@@ -258,7 +258,10 @@ def _instance_keys(provider: Provider, ref: str, response: http.Response) -> dic
     """instance id -> its advertised end-to-end public key (untrusted, any type)."""
     keys: dict[str, Any] = {}
     for instance_id, row in _rows(provider, _json(response), "instances", "the instances' keys"):
-        keys.setdefault(instance_id, row.get("e2e_pubkey"))
+        key = row.get("e2e_pubkey")
+        if instance_id in keys and keys[instance_id] != key:
+            key = tee.ConflictingKeys()
+        keys[instance_id] = key
     if not keys:
         raise UnverifiedError(f"no instance of {ref} is running now", hint="try again later")
     return keys

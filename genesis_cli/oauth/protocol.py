@@ -96,13 +96,19 @@ class Tokens:
 
 def check_redirect_uri(provider: Provider, uri: str) -> str:
     """Only plain http on a loopback host: the callback never leaves this machine."""
-    parts = urlsplit(uri)
     example = provider.require_sign_in().default_redirect_uri
     if urls.ambiguous_url(uri):
         raise UsageError(
             f"{provider.redirect_uri_env} holds a backslash, '@', a space or a control character",
             hint=f"use e.g. {example}",
         )
+    try:
+        parts = urlsplit(uri)
+    except ValueError:  # e.g. an unclosed '[' of an IPv6 address
+        raise UsageError(
+            f"{provider.redirect_uri_env}={uri!r} is not a URL genesis can read",
+            hint=f"use e.g. {example}",
+        ) from None
     if parts.scheme != "http" or parts.hostname not in _LOOPBACK_HOSTS:
         raise UsageError(
             f"{provider.redirect_uri_env}={uri!r} is not an http URL on 127.0.0.1, ::1 or "

@@ -80,7 +80,13 @@ def parse_pasted(provider: Provider, text: str, expected_state: str) -> str:
     if len(pasted) > 8192:
         raise BadRedirect("the pasted text is too long to be a redirect URL")
     if "://" in pasted:
-        parts = urlsplit(pasted)
+        try:
+            parts = urlsplit(pasted)
+        except ValueError:  # e.g. an unclosed '[' of an IPv6 address
+            raise BadRedirect(
+                "the pasted text is not a URL genesis can read",
+                hint="paste the whole URL from the browser's address bar",
+            ) from None
         query = parts.query or parts.fragment
     else:
         query = pasted.split("?", 1)[1] if "?" in pasted else pasted

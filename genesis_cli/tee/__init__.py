@@ -222,8 +222,14 @@ def bound_nonce(nonce_hex: str, pubkey_b64: str) -> bytes:
     return hashlib.sha256((nonce_hex + pubkey_b64).encode("ascii")).digest()
 
 
+class ConflictingKeys:
+    """The key of an instance listed more than once with different end-to-end keys."""
+
+
 def key_bound(report_data: bytes, nonce_hex: str, pubkey_b64: Any) -> Check:
     """Check 2: ``report_data[:32] == sha256(nonce_hex + e2e_pubkey_b64)``."""
+    if isinstance(pubkey_b64, ConflictingKeys):  # which one the quote binds says nothing
+        return fail("the instance was listed more than once with different end-to-end keys")
     if not isinstance(pubkey_b64, str) or not pubkey_b64:
         return fail("no end-to-end key was listed for this instance")
     if not pubkey_b64.isascii():
