@@ -459,3 +459,15 @@ def test_an_instance_listed_twice_with_different_keys_fails_key_bound(world: Wor
     (instance,) = document["instances"]
     assert checks_of(document)["keyBound"] is False
     assert "different end-to-end keys" in instance["reasons"]["keyBound"]
+
+
+def test_a_key_list_longer_than_the_cap_is_not_cut_into_a_pass(world: World, monkeypatch) -> None:
+    """A second key for an instance hidden past the row cap must not leave the first one
+    looking bound: a list that long is refused whole."""
+    world.api.tee_evidence = world.evidence(rewrite=True)
+    monkeypatch.setattr(tee, "quote_genuine", lambda raw, collateral, now: (tee.PASS, "UpToDate"))
+    world.api.tee_instances += [{"instance_id": f"f{i}", "e2e_pubkey": PUBKEY} for i in range(300)]
+    world.api.tee_instances.append({"instance_id": "inst-a", "e2e_pubkey": "QUJD"})
+    document = run_json(MODEL, code=6)
+    assert document["instances"] == []
+    assert "more than" in document["reason"]

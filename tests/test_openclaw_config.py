@@ -419,6 +419,17 @@ def test_a_shorter_timeout_the_user_set_is_kept_with_one_warning(api, state_dir)
     assert result.stderr.count("timeoutMs") == 1
 
 
+@pytest.mark.parametrize("odd", ['"abc"', "[1]", "Infinity", "NaN", "120000.5", "999999999", "0"])
+def test_a_timeout_openclaw_would_refuse_is_replaced_with_one_warning(api, state_dir, odd) -> None:
+    assert onboard().exit_code == 0
+    config = state_dir / "genesis.json"
+    config.write_text(config.read_text().replace("timeoutMs: 120000", f"timeoutMs: {odd}"))
+    result = onboard()
+    assert result.exit_code == 0, result.stderr
+    assert reference_of(config)[0]["timeoutMs"] == 120000
+    assert result.stderr.count("timeoutMs") == 1
+
+
 def test_the_timeout_earlier_genesis_wrote_is_raised_without_a_warning(api, state_dir) -> None:
     assert onboard().exit_code == 0
     config = state_dir / "genesis.json"

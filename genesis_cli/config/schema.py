@@ -200,6 +200,7 @@ def link_credential(
     secrets = object_at(data, "secrets", "providers")
     where = ("secrets", "providers", name)
     current = secrets.get(name)
+    warnings: list[str] = []
     if current is None:
         secrets[name] = dict(exec_provider)
     elif isinstance(current, dict) and current.get("source") == "exec":
@@ -211,7 +212,14 @@ def link_credential(
             del current[key]
         current.update(exec_provider)
         if timeout is not None and timeout not in GENESIS_TIMEOUTS_MS:
-            current["timeoutMs"] = timeout
+            if type(timeout) is int and 0 < timeout <= exec_provider["timeoutMs"]:
+                current["timeoutMs"] = timeout
+            else:  # OpenClaw takes a whole number of ms up to its most, genesis's own value
+                warnings.append(
+                    f"secrets.providers.{name}.timeoutMs was not a whole number from 1 to "
+                    f"{exec_provider['timeoutMs']}, which OpenClaw requires; replaced it with "
+                    f"{exec_provider['timeoutMs']}"
+                )
     else:
         raise ShapeError(where, "is not genesis's exec secret provider (source: exec)")
     block = object_at(data, "models", "providers", provider.id)
@@ -219,16 +227,17 @@ def link_credential(
     key = block.get("apiKey")
     if key is None or (isinstance(key, str) and not key.strip()) or same(key, wanted):
         block["apiKey"] = wanted
-        return []
+        return warnings
     if not _is_key_or_reference(key):
         raise ShapeError(
             ("models", "providers", provider.id, "apiKey"),
             "is neither a key nor a secret reference { source, provider, id }",
         )
     return [
+        *warnings,
         f"models.providers.{provider.id}.apiKey is already set (your key or reference), so "
         f"OpenClaw will use it, not genesis's credential; to hand over genesis's, remove that "
-        "apiKey and run genesis onboard again"
+        "apiKey and run genesis onboard again",
     ]
 
 

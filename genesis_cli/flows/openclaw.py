@@ -63,7 +63,8 @@ def short_timeout(data: dict[str, Any], provider: Provider) -> str | None:
     entry = get_path(data, "secrets", "providers", name)
     timeout: Any = entry.get("timeoutMs") if isinstance(entry, dict) else None
     needed = needed_timeout_ms()
-    if type(timeout) not in (int, float) or timeout >= needed or timeout in GENESIS_TIMEOUTS_MS:
+    # a timeout that is no whole positive number is replaced (and said) by link_credential
+    if type(timeout) is not int or not 0 < timeout < needed or timeout in GENESIS_TIMEOUTS_MS:
         return None
     return (
         f"secrets.providers.{name}.timeoutMs is {timeout}, shorter than the {needed} ms "

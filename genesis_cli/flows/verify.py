@@ -244,12 +244,18 @@ def _kept(values: list[Any], what: str) -> list[str]:
 
 
 def _rows(provider: Provider, body: Any, key: str, what: str) -> list[tuple[str, dict[str, Any]]]:
-    """The rows of ``body[key]`` that name an instance by a plain id, with it (at most
-    MAX_INSTANCES)."""
+    """The rows of ``body[key]`` that name an instance by a plain id, with it. A list longer
+    than MAX_INSTANCES is refused whole."""
     rows = body.get(key) if isinstance(body, dict) else None
     if not isinstance(rows, list):
         raise ProviderError(f"{provider.display_name} answered {what} with something unexpected")
-    rows = [row for row in rows[:MAX_INSTANCES] if isinstance(row, dict)]
+    if len(rows) > MAX_INSTANCES:  # never cut: a row past the cut could contradict one before
+        raise UnverifiedError(
+            f"{provider.display_name} listed more than {MAX_INSTANCES} rows in {what}; "
+            "nothing was checked",
+            hint="try again later",
+        )
+    rows = [row for row in rows if isinstance(row, dict)]
     ids = _kept([row.get("instance_id") for row in rows], what)
     return [(row["instance_id"], row) for row in rows if row.get("instance_id") in ids]
 
