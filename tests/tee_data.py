@@ -20,9 +20,11 @@ from urllib.parse import quote as urlquote
 
 import pytest
 
+from tests import SHARED_DATA
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "tests" / ".cache" / "dcap-qvl-0.7.0" / "sample"
-SHARED_TEE = REPO.parent / "shared" / "data" / "tee"
+SHARED_TEE = SHARED_DATA / "tee"
 
 # A time when each sample's collateral was current (all had expired by 2026-12).
 PINNED = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pexpect
 import pytest
@@ -11,11 +10,10 @@ import pytest
 from genesis_cli.catalog.rows import map_rows
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.flows.availability import check, suggest
+from tests import LIVE_SNAPSHOT
 from tests.helpers import CHUTES, GOOD_KEY, invoke, snapshot, spawn_genesis
 
-SNAPSHOT = json.loads(
-    (Path(__file__).parent / "data" / "chutes-models-2026-08-22.json").read_text()
-)
+SNAPSHOT = json.loads(LIVE_SNAPSHOT.read_text())
 LIVE = map_rows(SNAPSHOT["data"], CHUTES.rows)
 LIVE_IDS = [m.id for m in LIVE]
 

@@ -11,6 +11,7 @@ import requests
 import responses
 
 from genesis_cli import catalog
+from tests import LIVE_SNAPSHOT
 from tests.helpers import CHUTES, bundled_count
 
 BASE = "http://127.0.0.1:9/v1"
@@ -146,9 +147,7 @@ def test_rejected_credential_retries_once_without_it(mocked, sample_body) -> Non
 
 def test_bundled_catalog_has_the_product_pages_models_and_the_2026_08_snapshot() -> None:
     ids = {m.id for m in catalog.bundled_catalog(CHUTES, "test").models}
-    snapshot = json.loads(
-        (Path(__file__).parent / "data" / "chutes-models-2026-08-22.json").read_text()
-    )
+    snapshot = json.loads(LIVE_SNAPSHOT.read_text())
     assert ids >= {row["id"] for row in snapshot["data"]}
     assert ids >= {
         "zai-org/GLM-4.7-TEE",

@@ -43,7 +43,8 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 # unedited public copy of Chutes' live list of 2026-08-22.
 CATALOGS = {
     "sample": DATA / "models_sample.json",
-    "snapshot": DATA / "chutes-models-2026-08-22.json",
+    # run as a script, so not through tests.LIVE_SNAPSHOT: the same file in ../shared/data
+    "snapshot": Path(__file__).resolve().parents[3] / "shared/data/chutes-models-2026-08-22.json",
 }
 LOCK = threading.Lock()
 STATE: dict[str, Any] = {

@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from genesis_cli.config.json5_doc import loads
-from tests import helpers
+from tests import LIVE_SNAPSHOT, helpers
 from tests.e2e import openclaw
 from tests.e2e.conftest import API_KEY, IdP, missing
 from tests.e2e.test_e2e import AUTHORIZE_URL, finish, follow_to_redirect, run, spawn
@@ -34,7 +34,7 @@ from tests.test_keyring import secret_service  # noqa: F401 (a fixture)
 pytestmark = [pytest.mark.e2e, pytest.mark.interop]
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-SNAPSHOT = json.loads((DATA / "chutes-models-2026-08-22.json").read_text())  # 2 video models
+SNAPSHOT = json.loads(LIVE_SNAPSHOT.read_text())  # 2 video models
 ANSWER = "pong, from the local Chutes server"
 # The key OpenClaw's own onboarding stores: not genesis's, so the server refuses it.
 OPENCLAWS_KEY = "cpk_" + "ab" * 16 + "." + "cd" * 16 + "." + "Xy9" * 10 + "Qq"
