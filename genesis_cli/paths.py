@@ -26,8 +26,9 @@ def _path_from_env(name: str) -> Path | None:
     value = os.environ.get(name)
     if not value:
         return None
-    if value.startswith("~"):
-        _path_from_env("HOME")
+    if value == "~" or value.startswith("~/"):
+        return Path(checked(name, os.path.join(home(), checked(name, value)[2:])))
+    if value.startswith("~"):  # ~user/...
         return Path(checked(name, os.path.expanduser(checked(name, value))))
     return Path(checked(name, value))
 
@@ -42,8 +43,21 @@ def state_dir() -> Path:
     env = _path_from_env("GENESIS_STATE_DIR")
     if env:
         return env
-    home = _path_from_env("HOME")
-    return (home or Path.home()) / ".genesis"
+    return home() / ".genesis"
+
+
+def home() -> Path:
+    """``$HOME`` (checked), else the password database's home folder: Python would expand
+    ``~`` with an empty ``$HOME`` to ``/``."""
+    env = os.environ.get("HOME")  # as it is: a "~" in $HOME itself is not expanded
+    if env:
+        return Path(checked("HOME", env))
+    try:
+        import pwd  # not on Windows, where Path.home() reads USERPROFILE
+
+        return Path(checked("HOME", pwd.getpwuid(os.getuid()).pw_dir))
+    except (ImportError, KeyError):
+        return Path.home()
 
 
 def config_path() -> Path:

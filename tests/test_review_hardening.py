@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -408,3 +409,26 @@ def test_output_to_a_stdout_that_is_not_utf8_replaces_what_it_cannot_hold(args) 
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     assert b"bug in genesis" not in done.stderr
     assert done.stdout.isascii() and b"chutes/" in done.stdout
+
+
+def test_an_empty_home_is_not_taken_for_the_root_folder(monkeypatch) -> None:
+    """Python expands ``~`` with an empty ``$HOME`` to ``/``: the state dir would be
+    ``/.genesis``. The user's home comes from the password database instead."""
+    import pwd
+
+    from genesis_cli import paths
+
+    monkeypatch.delenv("GENESIS_STATE_DIR", raising=False)
+    monkeypatch.setenv("HOME", "")
+    expected = os.path.join(pwd.getpwuid(os.getuid()).pw_dir, ".genesis")
+    assert str(paths.state_dir()) == expected
+
+
+def test_a_tilde_state_dir_expands_from_the_home_folder(monkeypatch, tmp_path) -> None:
+    from genesis_cli import paths
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GENESIS_STATE_DIR", "~/st")
+    assert paths.state_dir() == tmp_path / "st"
+    monkeypatch.setenv("HOME", "~/loop")  # no expansion of $HOME by itself, no recursion
+    assert paths.state_dir() == Path("~/loop/st")

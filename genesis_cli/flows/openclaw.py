@@ -167,7 +167,7 @@ def _runs_genesis(interpreter: str) -> bool:
     try:
         done = subprocess.run(
             [interpreter, "-m", "genesis_cli", "--version"],
-            env={"HOME": str(Path.home())},
+            env={"HOME": str(paths.home())},
             cwd="/",
             capture_output=True,
             text=True,
@@ -188,7 +188,7 @@ def exec_provider(
         args += ["--provider", provider.id]
     args += ["auth", "token"]
     found: dict[str, str | Path] = {
-        "HOME": Path.home(),
+        "HOME": paths.home(),
         "GENESIS_STATE_DIR": paths.state_dir(),
         "GENESIS_CONFIG_PATH": paths.config_path(),
     }
@@ -259,7 +259,7 @@ _MAX_AGENTS = 64
 def state_dir() -> Path:
     """OpenClaw's state dir: ``OPENCLAW_STATE_DIR``, else ``~/.openclaw``."""
     configured = os.environ.get("OPENCLAW_STATE_DIR", "").strip()
-    return Path(configured).expanduser() if configured else Path.home() / ".openclaw"
+    return Path(configured).expanduser() if configured else paths.home() / ".openclaw"
 
 
 def stored_profiles(provider: Provider) -> list[tuple[Path, list[str]]]:
