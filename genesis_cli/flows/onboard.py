@@ -119,7 +119,8 @@ def preflight(provider: Provider, choices: Choices) -> None:
     document = config_file.load(path)
     config_file.check_writable(path)
     auth_store.check_paths()
-    reference = openclaw.exec_provider(provider, {})  # OpenClaw can run this genesis
+    with collect_warnings(pass_on=False):  # said once, when the reference is written
+        reference = openclaw.exec_provider(provider, {})  # OpenClaw can run this genesis
     data = copy.deepcopy(document.data)
     with config_file.located(document):  # a config genesis cannot change, on a copy
         register(
@@ -140,7 +141,7 @@ def credential_reference(
     provider: Provider, profiles: dict[str, Profile]
 ) -> tuple[str, dict[str, Any]]:
     """The exec secret provider through which OpenClaw asks genesis for the credential."""
-    entry = openclaw.exec_provider(provider, profiles, warn=warn)
+    entry = openclaw.exec_provider(provider, profiles)
     short = openclaw.short_timeout(config_file.load(paths.config_path()).data, provider)
     if short is not None:
         warn(short)

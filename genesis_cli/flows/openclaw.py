@@ -20,7 +20,6 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +29,7 @@ from genesis_cli.config.schema import GENESIS_TIMEOUTS_MS
 from genesis_cli.errors import GenesisError
 from genesis_cli.providers import DEFAULT_ID, Provider
 from genesis_cli.store.auth_store import Profile
-
-Warn = Callable[[str], None]
+from genesis_cli.warning_log import warn
 
 # Fixed values copied into ``env`` when set here (settings and paths, never secrets).
 _FIXED = ("GENESIS_HTTP_TIMEOUT", "PYTHON_KEYRING_BACKEND")
@@ -179,9 +177,7 @@ def _runs_genesis(interpreter: str) -> bool:
     return done.returncode == 0 and __version__ in done.stdout
 
 
-def exec_provider(
-    provider: Provider, profiles: dict[str, Profile], warn: Warn | None = None
-) -> dict[str, Any]:
+def exec_provider(provider: Provider, profiles: dict[str, Profile]) -> dict[str, Any]:
     """The ``secrets.providers`` entry that runs ``genesis auth token`` for ``provider``."""
     command, args = genesis_command()
     if provider.id != DEFAULT_ID:
@@ -208,11 +204,10 @@ def exec_provider(
     if seconds > _MAX_HTTP_SECONDS:
         seconds = _MAX_HTTP_SECONDS
         found["GENESIS_HTTP_TIMEOUT"] = f"{seconds:g}"
-        if warn:
-            warn(
-                f"GENESIS_HTTP_TIMEOUT is longer than OpenClaw lets genesis run (120 s, with "
-                f"the wait for the refresh lock): genesis run by OpenClaw uses {seconds:g} s"
-            )
+        warn(
+            f"GENESIS_HTTP_TIMEOUT is longer than OpenClaw lets genesis run (120 s, with "
+            f"the wait for the refresh lock): genesis run by OpenClaw uses {seconds:g} s"
+        )
     env = {  # paths made absolute; every value checked, for it goes into the config
         name: paths.absolute(name, Path(value))
         if isinstance(value, Path) or name in _FIXED_PATHS
@@ -221,7 +216,7 @@ def exec_provider(
     }
     pass_env = list(_SESSION)
     for name in _SESSION:
-        if warn and os.environ.get(name.lower()) and not os.environ.get(name):
+        if os.environ.get(name.lower()) and not os.environ.get(name):
             warn(
                 f"{name.lower()} is set but {name} is not; OpenClaw passes upper-case names "
                 f"only, so export {name} too for OpenClaw to reach genesis's endpoints"
@@ -235,7 +230,7 @@ def exec_provider(
                 continue
             if _PASSABLE.match(name):
                 pass_env.append(name)
-            elif warn:
+            else:
                 warn(
                     f"profile {profile.id} reads its secret from ${name}, which OpenClaw "
                     "cannot pass on (it passes upper-case names only): rename the variable"
