@@ -118,6 +118,18 @@ _ONBOARD = (
 )
 
 
+def assert_onboarding_refused_before_writing(tmp_path: Path, name: str) -> None:
+    """Onboarding exits 2 naming ``$name``, cleanly, and nothing under ``tmp_path`` changed."""
+    from tests.helpers import snapshot
+
+    before = snapshot(tmp_path)
+    result = run(*_ONBOARD, input=GOOD_KEY + "\n")
+    assert result.exit_code == 2, result.stderr
+    assert name in result.stderr
+    assert "\x1b" not in result.stderr and "bug in genesis" not in result.stderr
+    assert snapshot(tmp_path) == before
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -131,17 +143,10 @@ _ONBOARD = (
 def test_a_path_variable_that_is_no_text_is_refused_before_anything_is_written(
     tmp_path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
-    from tests.helpers import snapshot
-
     if name == "HOME":
         monkeypatch.delenv("GENESIS_STATE_DIR")
     monkeypatch.setenv(name, str(tmp_path) + value)
-    before = snapshot(tmp_path)
-    result = run(*_ONBOARD, input=GOOD_KEY + "\n")
-    assert result.exit_code == 2, result.stderr
-    assert name in result.stderr
-    assert "\x1b" not in result.stderr and "bug in genesis" not in result.stderr
-    assert snapshot(tmp_path) == before
+    assert_onboarding_refused_before_writing(tmp_path, name)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
 
 
@@ -295,16 +300,9 @@ def test_a_failed_replace_names_the_store_not_its_temporary_file(tmp_path, chatt
 def test_a_value_for_openclaws_exec_reference_that_is_no_text_is_refused_before_any_write(
     tmp_path, monkeypatch: pytest.MonkeyPatch, name: str, env: dict[str, str]
 ) -> None:
-    from tests.helpers import snapshot
-
     for key, value in env.items():
         monkeypatch.setenv(key, (str(tmp_path) + value) if value.startswith("/") else value)
-    before = snapshot(tmp_path)
-    result = run(*_ONBOARD, input=GOOD_KEY + "\n")
-    assert result.exit_code == 2, result.stderr
-    assert name in result.stderr
-    assert "\x1b" not in result.stderr and "bug in genesis" not in result.stderr
-    assert snapshot(tmp_path) == before
+    assert_onboarding_refused_before_writing(tmp_path, name)
 
 
 def test_a_relative_state_dir_in_a_directory_whose_name_is_no_text_is_refused(
