@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,7 +19,7 @@ from genesis_cli.errors import AuthError
 from genesis_cli.flows.signin import sign_in
 from genesis_cli.oauth import protocol, redirect
 from genesis_cli.store import auth_store
-from tests.helpers import CHUTES
+from tests.helpers import CHUTES, free_port
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 
 
@@ -249,48 +253,41 @@ def test_wrong_client_secret_is_an_auth_error(idp, state_dir) -> None:
     assert not (state_dir / "auth-profiles.toml").exists()
 
 
-def test_a_connection_reset_mid_request_prints_nothing(capfd) -> None:
-    """A browser that drops a connection must not put a server traceback on the terminal."""
-    import queue
-    import struct
-
+@contextlib.contextmanager
+def callback_server() -> Iterator[tuple[int, queue.Queue[Any]]]:
+    """A started loopback callback server (state ``s``) on a free port: its port and the
+    queue its results go to."""
     from genesis_cli.oauth.loopback import CallbackServer
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    results: queue.Queue = queue.Queue()
+    port = free_port()
+    results: queue.Queue[Any] = queue.Queue()
     server = CallbackServer(CHUTES, f"http://127.0.0.1:{port}/oauth-callback", "s", results)
     server.start()
     try:
+        yield port, results
+    finally:
+        server.close()
+
+
+def test_a_connection_reset_mid_request_prints_nothing(capfd) -> None:
+    """A browser that drops a connection must not put a server traceback on the terminal."""
+    import struct
+
+    with callback_server() as (port, results):
         for _ in range(3):
             client = socket.create_connection(("127.0.0.1", port), timeout=5)
             client.sendall(b"GET /oauth-callback?code=")  # no end of line: the server reads on
             client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             client.close()  # RST
         time.sleep(0.3)
-    finally:
-        server.close()
     assert capfd.readouterr().err == ""
     assert results.empty()
 
 
 def test_a_head_request_even_with_the_code_gets_404_and_no_result() -> None:
-    import queue
-
-    from genesis_cli.oauth.loopback import CallbackServer
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    results: queue.Queue = queue.Queue()
-    server = CallbackServer(CHUTES, f"http://127.0.0.1:{port}/oauth-callback", "s", results)
-    server.start()
-    try:
+    with callback_server() as (port, results):
         url = f"http://127.0.0.1:{port}/oauth-callback?code=c&state=s"
         assert requests.head(url, timeout=10).status_code == 404
-    finally:
-        server.close()
     assert results.empty()
 
 
