@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
@@ -132,13 +133,11 @@ def test_the_stored_app_is_used_with_its_redirect_uri(
     assert child.exitstatus == 0
 
 
-def test_interactive_onboarding_offers_to_create_an_app_with_the_key_at_hand(
-    terminal, chutes_api, auth_server, redirect_uri, state_dir
-) -> None:
+def accept_app_creation(terminal: Any) -> Any:
+    """Onboarding with an API key at hand and no app: answer the offer to create one (Enter,
+    yes). Returns the terminal."""
     from tests.helpers import GOOD_KEY
-    from tests.oauth_server import CLIENT_ID
 
-    chutes_api.next_client = (CLIENT_ID, CLIENT_SECRET)
     child = terminal(
         "onboard", "--auth-choice", "chutes", "--no-browser",
         env={"CHUTES_API_KEY": GOOD_KEY},
@@ -146,6 +145,16 @@ def test_interactive_onboarding_offers_to_create_an_app_with_the_key_at_hand(
     )  # fmt: skip
     child.expect("Create one now with your API key\\? \\[Y/n\\]: ")
     child.sendline("")
+    return child
+
+
+def test_interactive_onboarding_offers_to_create_an_app_with_the_key_at_hand(
+    terminal, chutes_api, auth_server, redirect_uri, state_dir
+) -> None:
+    from tests.oauth_server import CLIENT_ID
+
+    chutes_api.next_client = (CLIENT_ID, CLIENT_SECRET)
+    child = accept_app_creation(terminal)
     child.expect("Created the Chutes app genesis-")
     paste_sign_in(child)
     child.expect("Connected to Chutes as alice")
@@ -162,16 +171,8 @@ def test_interactive_onboarding_offers_to_create_an_app_with_the_key_at_hand(
 def test_app_creation_that_fails_inside_onboarding_says_so_and_what_next(
     terminal, chutes_api, auth_server, redirect_uri, state_dir
 ) -> None:
-    from tests.helpers import GOOD_KEY
-
     chutes_api.create_mode = "500"
-    child = terminal(
-        "onboard", "--auth-choice", "chutes", "--no-browser",
-        env={"CHUTES_API_KEY": GOOD_KEY},
-        drop=("CHUTES_CLIENT_ID", "CHUTES_CLIENT_SECRET"),
-    )  # fmt: skip
-    child.expect("Create one now with your API key\\? \\[Y/n\\]: ")
-    child.sendline("")
+    child = accept_app_creation(terminal)
     child.expect(pexpect.EOF)
     child.close()
     said = " ".join(child.logfile_read.getvalue().split())
