@@ -188,8 +188,7 @@ def _plain_table(
         kept, model_width = list(range(len(COLUMNS))), widths[0]
     else:
         kept, model_width = fit_columns(widths, PIPE_WIDTH)
-    for row in rows:
-        row[0] = middle(row[0], model_width)
+    rows = [[middle(row[0], model_width), *row[1:]] for row in rows]  # the caller's stay whole
     sizes = [max([len(COLUMNS[i][0]), *(len(r[i]) for r in rows)]) for i in kept]
     total = sum(sizes) + GAP * (len(kept) - 1)
     if not wide and total > PIPE_WIDTH:
