@@ -354,9 +354,8 @@ def _collaterals(evidence: list[tee.Evidence]) -> list[Any]:
 
 
 def _fetch_collateral(base: str, fmspc: str, ca: str) -> Any:
-    routes = tee.collateral_routes(base, fmspc, ca)
     answers = []
-    for url in (routes.pck_crl, routes.tcb_info, routes.qe_identity, routes.root_ca_crl):
+    for url in tee.collateral_urls(base, fmspc, ca):
         response = http.request("GET", url, headers={"Accept": "*/*"}, max_bytes=1024 * 1024)
         if response.status != 200:
             where = url.split("?", 1)[0].rsplit("/", 2)[-1]
