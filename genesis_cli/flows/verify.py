@@ -1,11 +1,6 @@
-"""``genesis models verify``: check a TEE model's instances against a nonce chosen here.
-
-One fresh random nonce per run. Fetched through genesis's HTTP layer (deadlines, size caps):
-the instances' end-to-end keys, their evidence for the nonce, the measurements the provider
-publishes, and Intel's collateral for each quote's platform (``GENESIS_PCCS_URL``, else
-Intel's own service). The checks themselves are ``genesis_cli.tee``; this module turns the
-provider's answers into its records and the results into a report.
-"""
+"""``genesis models verify``: fetch a TEE model's evidence for a nonce chosen here (through
+genesis's HTTP layer, Intel's collateral from ``GENESIS_PCCS_URL`` or Intel), check it with
+``genesis_cli.tee`` and report."""
 
 from __future__ import annotations
 
@@ -19,20 +14,15 @@ from typing import Any
 from urllib.parse import quote as urlquote
 
 from genesis_cli import catalog, http, tee, urls
-from genesis_cli.errors import (
-    AuthError,
-    GenesisError,
-    ProviderError,
-    UnverifiedError,
-    UsageError,
-)
+from genesis_cli.errors import AuthError, GenesisError, ProviderError, UnverifiedError, UsageError
 from genesis_cli.flows import availability
-from genesis_cli.providers import Attestation, Provider
+from genesis_cli.providers import Provider
 from genesis_cli.records import Model
 from genesis_cli.warning_log import warn
 
 PCCS_ENV = "GENESIS_PCCS_URL"
 MAX_INSTANCES = 256
+# An id genesis may show next to a verdict: anything else (a newline and "verified", markup) not.
 _PLAIN_ID = re.compile(r"[A-Za-z0-9._:-]{1,80}\Z")
 # What a pass proves and what it does not; printed after the instances.
 PROVES = (
@@ -109,19 +99,9 @@ def require_verifier() -> None:
         )
 
 
-def attestation_of(provider: Provider) -> Attestation:
-    if provider.attestation is None:
-        raise UsageError(
-            f"{provider.display_name} publishes no TEE evidence genesis knows",
-            hint="this command works with providers that do, such as Chutes",
-        )
-    return provider.attestation
-
-
 def find_model(provider: Provider, ref: str, secret: str) -> Model:
-    """The catalog entry of ``ref``, with its deployment id; a live fetch when the cached or
-    bundled catalog does not know the id. Exit 2 (with suggestions) when the catalog lacks
-    it, 6 when it is no TEE model."""
+    """The catalog entry of ``ref``, fetched live when the cached or bundled catalog lacks its
+    deployment id. Exit 2 (with suggestions) when the catalog lacks it, 6 for no TEE model."""
     model_id = provider.model_id(ref) or ref
     found = catalog.resolve(provider, secret)
     model = next((m for m in found.models if m.id == model_id), None)
@@ -158,17 +138,25 @@ def verify_model(
     """Fetch and check the evidence of ``ref``'s running instances. An exit 6 before any
     evidence is checked is a ``NothingVerified`` carrying the report so far."""
     require_verifier()
-    routes = attestation_of(provider)
+    routes = provider.attestation
+    if routes is None:
+        raise UsageError(
+            f"{provider.display_name} publishes no TEE evidence genesis knows",
+            hint="this command works with providers that do, such as Chutes",
+        )
     report = VerifyReport(ref, None, nonce or secrets.token_hex(32), time.time())
+    api = provider.api_base_url()
     try:
-        report.chute_id = deployment = str(find_model(provider, ref, secret).deployment_id)
-        api = provider.api_base_url()
-        auth = {"Authorization": f"Bearer {secret}"}
-        keys = _instance_keys(provider, ref, _get(provider, ref, api + _path(routes.instances,
-                              deployment), "the instances' keys", auth, secret))  # fmt: skip
-        evidence_url = f"{api}{_path(routes.evidence, deployment)}?nonce={report.nonce}"
-        evidence, failed = _evidence(provider, ref, _get(provider, ref, evidence_url,
-                                                         "the evidence", auth, secret))  # fmt: skip
+        report.chute_id = str(find_model(provider, ref, secret).deployment_id)
+        chute = urlquote(report.chute_id, safe="")
+        url = api + routes.instances.format(id=chute)
+        keys = _instance_keys(
+            provider, ref, _get(provider, ref, url, "the instances' keys", secret)
+        )
+        url = f"{api}{routes.evidence.format(id=chute)}?nonce={report.nonce}"
+        evidence, failed = _evidence(
+            provider, ref, _get(provider, ref, url, "the evidence", secret)
+        )
     except UnverifiedError as exc:
         report.reason = exc.message
         raise NothingVerified(exc, report) from None
@@ -177,45 +165,39 @@ def verify_model(
     now = report.verified_at = time.time()
     report.failed_instance_ids = failed
     for item, collateral in zip(evidence, collaterals, strict=True):
-        result = tee.check_instance(
-            item, report.nonce, keys.get(item.instance_id), entries, collateral,
-            now, measurement_problem=problem,
-        )  # fmt: skip
-        report.instances.append(result)
-    seen = {item.instance_id for item in evidence}
+        key = keys.get(item.instance_id)
+        report.instances.append(
+            tee.check_instance(
+                item, report.nonce, key, entries, collateral, now, measurement_problem=problem
+            )
+        )
     absent = tee.not_run("no evidence was returned for this instance")
+    seen = {item.instance_id for item in evidence}
     report.instances += [
         tee.InstanceResult(i, dict.fromkeys(tee.CHECK_NAMES, absent)) for i in keys if i not in seen
     ]
     return report
 
 
-def _path(template: str, deployment: str) -> str:
-    return template.format(id=urlquote(deployment, safe=""))
-
-
-def _get(
-    provider: Provider, ref: str, url: str, what: str, headers: dict[str, str], secret: str
-) -> http.Response:
+def _get(provider: Provider, ref: str, url: str, what: str, secret: str) -> http.Response:
     """A 200 answer; exit 3 for a refused credential, 6 for no such deployment, 5 otherwise."""
-    response = http.request("GET", url, headers=headers)
-    if response.status == 200:
+    response = http.request("GET", url, headers={"Authorization": f"Bearer {secret}"})
+    status, name = response.status, provider.display_name
+    if status == 200:
         return response
-    detail = provider.error_text(response, (secret,))
-    name = provider.display_name
-    if response.status in (401, 403):
+    if status in (401, 403):
         raise AuthError(
-            f"{name} refused the credential when asked for {what} (HTTP {response.status})",
+            f"{name} refused the credential when asked for {what} (HTTP {status})",
             hint=f"sign in again (`genesis onboard`) or check {provider.api_key_env}",
         )
-    if response.status == 404:
+    if status == 404:
         raise UnverifiedError(
             f"no running instance of {ref} ({name} answered HTTP 404 for {what})",
             hint="try again when the model is served (`genesis models test`)",
         )
     raise ProviderError(
-        f"{name} did not give {what} (HTTP {response.status}: {detail})",
-        hint="try again in a minute" if response.status in (429, 503) else None,
+        f"{name} did not give {what} (HTTP {status}: {provider.error_text(response, (secret,))})",
+        hint="try again in a minute" if status in (429, 503) else None,
     )
 
 
@@ -226,15 +208,9 @@ def _json(response: http.Response) -> Any:
         return None
 
 
-def _plain_id(value: Any) -> str | None:
-    """``value`` when it is an id genesis may show next to a verdict: ``[A-Za-z0-9._:-]``,
-    1 to 80 characters. Anything else (a newline and ``verified``, markup) is not shown."""
-    return value if isinstance(value, str) and _PLAIN_ID.match(value) else None
-
-
-def _kept(values: list[Any], what: str) -> list[str]:
-    """The plain ids of ``values``; a warning counts those left out."""
-    ids = [i for i in map(_plain_id, values) if i is not None]
+def _plain_ids(values: list[Any], what: str) -> list[str]:
+    """The plain ids among ``values``; a warning counts those left out."""
+    ids = [v for v in values if isinstance(v, str) and _PLAIN_ID.match(v)]
     if len(ids) < len(values):
         warn(
             f"{len(values) - len(ids)} instance id(s) in {what} are not plain ids "
@@ -243,31 +219,29 @@ def _kept(values: list[Any], what: str) -> list[str]:
     return ids
 
 
-def _rows(provider: Provider, body: Any, key: str, what: str) -> list[tuple[str, dict[str, Any]]]:
-    """The rows of ``body[key]`` that name an instance by a plain id, with it. A list longer
-    than MAX_INSTANCES is refused whole."""
+def _rows(provider: Provider, body: Any, key: str, what: str) -> list[dict[str, Any]]:
+    """The rows of ``body[key]`` naming an instance by a plain id. A list longer than
+    MAX_INSTANCES is refused whole: a row past a cut could contradict one before it."""
     rows = body.get(key) if isinstance(body, dict) else None
     if not isinstance(rows, list):
         raise ProviderError(f"{provider.display_name} answered {what} with something unexpected")
-    if len(rows) > MAX_INSTANCES:  # never cut: a row past the cut could contradict one before
+    if len(rows) > MAX_INSTANCES:
         raise UnverifiedError(
             f"{provider.display_name} listed more than {MAX_INSTANCES} rows in {what}; "
             "nothing was checked",
             hint="try again later",
         )
     rows = [row for row in rows if isinstance(row, dict)]
-    ids = _kept([row.get("instance_id") for row in rows], what)
-    return [(row["instance_id"], row) for row in rows if row.get("instance_id") in ids]
+    ids = _plain_ids([row.get("instance_id") for row in rows], what)
+    return [row for row in rows if row.get("instance_id") in ids]
 
 
 def _instance_keys(provider: Provider, ref: str, response: http.Response) -> dict[str, Any]:
-    """instance id -> its advertised end-to-end public key (untrusted, any type)."""
+    """instance id -> its listed end-to-end public key (untrusted, any type)."""
     keys: dict[str, Any] = {}
-    for instance_id, row in _rows(provider, _json(response), "instances", "the instances' keys"):
-        key = row.get("e2e_pubkey")
-        if instance_id in keys and keys[instance_id] != key:
-            key = tee.ConflictingKeys()
-        keys[instance_id] = key
+    for row in _rows(provider, _json(response), "instances", "the instances' keys"):
+        key, instance_id = row.get("e2e_pubkey"), row["instance_id"]
+        keys[instance_id] = tee.ConflictingKeys() if keys.get(instance_id, key) != key else key
     if not keys:
         raise UnverifiedError(f"no instance of {ref} is running now", hint="try again later")
     return keys
@@ -278,15 +252,18 @@ def _evidence(
 ) -> tuple[list[tee.Evidence], list[str]]:
     body = _json(response)
     items = []
-    for instance_id, row in _rows(provider, body, "evidence", "the evidence"):
+    for row in _rows(provider, body, "evidence", "the evidence"):
         gpus = row.get("gpu_evidence")
         if isinstance(gpus, list):
             gpus = [
                 tee.GpuEvidence(g.get("certificate"), g.get("evidence"), str(g.get("arch", "")))
-                if isinstance(g, dict) else g
+                if isinstance(g, dict)
+                else g
                 for g in gpus
-            ]  # fmt: skip
-        items.append(tee.Evidence(instance_id, row.get("quote"), row.get("certificate"), gpus))
+            ]
+        items.append(
+            tee.Evidence(row["instance_id"], row.get("quote"), row.get("certificate"), gpus)
+        )
     if not items:
         raise UnverifiedError(
             f"{provider.display_name} returned no evidence for any instance of {ref}",
@@ -294,7 +271,7 @@ def _evidence(
         )
     failed = body.get("failed_instance_ids")
     failed = failed[:MAX_INSTANCES] if isinstance(failed, list) else []
-    return items, _kept(failed, "the failed instances")
+    return items, _plain_ids(failed, "the failed instances")
 
 
 def _measurements(url: str) -> tuple[list[tee.Measurement], str]:
@@ -322,34 +299,28 @@ def measurement_entry(row: Any) -> tee.Measurement | None:
         return None
     if len(raw) != 5 or any(len(v) != 48 for v in raw):
         return None
-    name = _plain_id(row.get("name")) or "unnamed"
+    name = row.get("name")
+    name = name if isinstance(name, str) and _PLAIN_ID.match(name) else "unnamed"
     return tee.Measurement(name, raw[0], tuple(raw[1:]))
 
 
-def pccs_base() -> str:
-    value = os.environ.get(PCCS_ENV, "").strip()
-    return urls.check_service_url(value, PCCS_ENV) if value else tee.INTEL_PCS_URL
-
-
-def _platform(item: tee.Evidence) -> tuple[str, str] | None:
-    try:
-        return tee.platform_of(tee.parse_quote(tee.b64(item.quote_b64, "quote")))
-    except tee.Bad:
-        return None  # the quote check says why
-
-
 def _collaterals(evidence: list[tee.Evidence]) -> list[Any]:
-    """Intel's collateral for each instance's quote (one fetch per FMSPC and CA): a
-    ``QuoteCollateralV3``, the reason it could not be had, or None for an unreadable quote.
-    A network failure is exit 1, like any other."""
-    base = pccs_base()
+    """Intel's collateral for each instance's quote (fetched once per platform): a
+    ``QuoteCollateralV3``, why it could not be had, or None for an unreadable quote (the quote
+    check says why). A network failure is exit 1, like any other."""
+    base = os.environ.get(PCCS_ENV, "").strip()
+    base = urls.check_service_url(base, PCCS_ENV) if base else tee.INTEL_PCS_URL
     fetched: dict[tuple[str, str], Any] = {}
     found = []
     for item in evidence:
-        platform = _platform(item)
-        if platform is not None and platform not in fetched:
+        try:
+            platform = tee.platform_of(tee.parse_quote(tee.b64(item.quote_b64, "quote")))
+        except tee.Bad:
+            found.append(None)
+            continue
+        if platform not in fetched:
             fetched[platform] = _fetch_collateral(base, *platform)
-        found.append(fetched.get(platform) if platform else None)
+        found.append(fetched[platform])
     return found
 
 
