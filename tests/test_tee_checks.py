@@ -124,7 +124,7 @@ def test_collateral_routes_are_dcap_qvls() -> None:
 
 
 def test_platform_is_read_by_the_library() -> None:
-    quote = tee.parse_quote(tee_data.quote_bytes("tdx_quote_td15ex"))
+    quote = base64.b64encode(tee_data.quote_bytes("tdx_quote_td15ex")).decode()
     assert tee.platform_of(quote) == ("B0C06F000000", "platform")
 
 

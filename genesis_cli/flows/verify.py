@@ -149,23 +149,25 @@ def verify_model(
     try:
         report.chute_id = str(find_model(provider, ref, secret).deployment_id)
         chute = urlquote(report.chute_id, safe="")
-        url = api + routes.instances.format(id=chute)
-        keys = _instance_keys(
-            provider, ref, _get(provider, ref, url, "the instances' keys", secret)
-        )
+        keys = _instance_keys(provider, ref, secret, api + routes.instances.format(id=chute))
         url = f"{api}{routes.evidence.format(id=chute)}?nonce={report.nonce}"
-        evidence, failed = _evidence(
-            provider, ref, _get(provider, ref, url, "the evidence", secret)
-        )
+        evidence, failed = _evidence(provider, ref, secret, url)
     except UnverifiedError as exc:
         report.reason = exc.message
         raise NothingVerified(exc, report) from None
     entries, problem = _measurements(api + routes.measurements)
-    collaterals = _collaterals(evidence)
+    base = os.environ.get(PCCS_ENV, "").strip()
+    base = urls.check_service_url(base, PCCS_ENV) if base else tee.INTEL_PCS_URL
+    # Intel's collateral per platform (FMSPC, CA): fetched once, a network failure is exit 1.
+    collaterals: dict[tuple[str, str] | None, Any] = {None: None}
+    platforms = [tee.platform_of(item.quote_b64) for item in evidence]
+    for needed in filter(None, platforms):
+        if needed not in collaterals:
+            collaterals[needed] = _fetch_collateral(base, *needed)
     now = report.verified_at = time.time()
     report.failed_instance_ids = failed
-    for item, collateral in zip(evidence, collaterals, strict=True):
-        key = keys.get(item.instance_id)
+    for item, platform in zip(evidence, platforms, strict=True):
+        key, collateral = keys.get(item.instance_id), collaterals[platform]
         report.instances.append(
             tee.check_instance(
                 item, report.nonce, key, entries, collateral, now, measurement_problem=problem
@@ -179,12 +181,12 @@ def verify_model(
     return report
 
 
-def _get(provider: Provider, ref: str, url: str, what: str, secret: str) -> http.Response:
-    """A 200 answer; exit 3 for a refused credential, 6 for no such deployment, 5 otherwise."""
+def _get(provider: Provider, ref: str, url: str, what: str, secret: str) -> Any:
+    """A 200 answer's JSON; exit 3 for a refused credential, 6 for no such deployment, 5 else."""
     response = http.request("GET", url, headers={"Authorization": f"Bearer {secret}"})
     status, name = response.status, provider.display_name
     if status == 200:
-        return response
+        return _json(response)
     if status in (401, 403):
         raise AuthError(
             f"{name} refused the credential when asked for {what} (HTTP {status})",
@@ -236,10 +238,11 @@ def _rows(provider: Provider, body: Any, key: str, what: str) -> list[dict[str, 
     return [row for row in rows if row.get("instance_id") in ids]
 
 
-def _instance_keys(provider: Provider, ref: str, response: http.Response) -> dict[str, Any]:
+def _instance_keys(provider: Provider, ref: str, secret: str, url: str) -> dict[str, Any]:
     """instance id -> its listed end-to-end public key (untrusted, any type)."""
     keys: dict[str, Any] = {}
-    for row in _rows(provider, _json(response), "instances", "the instances' keys"):
+    body = _get(provider, ref, url, "the instances' keys", secret)
+    for row in _rows(provider, body, "instances", "the instances' keys"):
         key, instance_id = row.get("e2e_pubkey"), row["instance_id"]
         keys[instance_id] = tee.ConflictingKeys() if keys.get(instance_id, key) != key else key
     if not keys:
@@ -248,9 +251,9 @@ def _instance_keys(provider: Provider, ref: str, response: http.Response) -> dic
 
 
 def _evidence(
-    provider: Provider, ref: str, response: http.Response
+    provider: Provider, ref: str, secret: str, url: str
 ) -> tuple[list[tee.Evidence], list[str]]:
-    body = _json(response)
+    body = _get(provider, ref, url, "the evidence", secret)
     items = []
     for row in _rows(provider, body, "evidence", "the evidence"):
         gpus = row.get("gpu_evidence")
@@ -304,27 +307,8 @@ def measurement_entry(row: Any) -> tee.Measurement | None:
     return tee.Measurement(name, raw[0], tuple(raw[1:]))
 
 
-def _collaterals(evidence: list[tee.Evidence]) -> list[Any]:
-    """Intel's collateral for each instance's quote (fetched once per platform): a
-    ``QuoteCollateralV3``, why it could not be had, or None for an unreadable quote (the quote
-    check says why). A network failure is exit 1, like any other."""
-    base = os.environ.get(PCCS_ENV, "").strip()
-    base = urls.check_service_url(base, PCCS_ENV) if base else tee.INTEL_PCS_URL
-    fetched: dict[tuple[str, str], Any] = {}
-    found = []
-    for item in evidence:
-        try:
-            platform = tee.platform_of(tee.parse_quote(tee.b64(item.quote_b64, "quote")))
-        except tee.Bad:
-            found.append(None)
-            continue
-        if platform not in fetched:
-            fetched[platform] = _fetch_collateral(base, *platform)
-        found.append(fetched[platform])
-    return found
-
-
 def _fetch_collateral(base: str, fmspc: str, ca: str) -> Any:
+    """A ``QuoteCollateralV3``, or why it could not be had."""
     answers = []
     for url in tee.collateral_urls(base, fmspc, ca):
         response = http.request("GET", url, headers={"Accept": "*/*"}, max_bytes=1024 * 1024)

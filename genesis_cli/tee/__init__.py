@@ -372,16 +372,16 @@ def collateral_urls(base: str, fmspc: str, ca: str) -> tuple[str, str, str, str]
     )
 
 
-def platform_of(quote: Any) -> tuple[str, str]:
-    """(FMSPC, CA) of a parsed quote, which select its collateral; ``Bad`` if unreadable."""
+def platform_of(quote_b64: Any) -> tuple[str, str] | None:
+    """(FMSPC, CA) of a quote, which select its collateral; None if unreadable (the quote
+    check says why)."""
     try:
+        quote = parse_quote(b64(quote_b64, "quote"))
         fmspc, ca = str(quote.fmspc()), str(quote.ca())
-    except Exception as exc:
-        raise Bad(f"the quote names no platform ({_short(exc)})") from None
-    if not re.fullmatch("[0-9a-fA-F]{12}", fmspc):
-        raise Bad("the quote's FMSPC is malformed")
-    if ca not in ("processor", "platform"):
-        raise Bad("the quote's PCK CA is neither 'processor' nor 'platform'")
+    except Exception:
+        return None
+    if not re.fullmatch("[0-9a-fA-F]{12}", fmspc) or ca not in ("processor", "platform"):
+        return None  # they go into Intel's URLs
     return fmspc.upper(), ca
 
 
