@@ -1,8 +1,5 @@
-"""Probing a model (``genesis models test``): does it answer one token, how fast, if not why.
-
-One ``POST <base>/chat/completions`` with ``max_tokens: 1`` (one request of quota), bounded by
-``GENESIS_HTTP_TIMEOUT`` and never retried. Chutes' answers are mapped to a reason (docs/models.md).
-"""
+"""``genesis models test``: one ``max_tokens: 1`` chat completion (one request of quota, never
+retried), how fast it answered and, if not, why (docs/models.md)."""
 
 from __future__ import annotations
 
@@ -13,8 +10,6 @@ from genesis_cli.errors import ExitCode, NetworkError, UsageError
 from genesis_cli.flows.availability import suggest
 from genesis_cli.providers import Provider
 from genesis_cli.warning_log import collect_warnings
-
-PROMPT = "ping"
 
 # reason -> (exit code, what to do next); the text is formatted with the provider's names.
 REASONS: dict[str, tuple[ExitCode, str]] = {
@@ -44,6 +39,7 @@ REASONS: dict[str, tuple[ExitCode, str]] = {
     "network": (ExitCode.ERROR, "check the network, HTTPS_PROXY / NO_PROXY and {base_env}"),
     "bad_response": (ExitCode.ERROR, "{name} answered with something that is not a completion"),
 }
+_REASON_OF_STATUS = {401: "rejected", 402: "payment_required", 403: "forbidden", 404: "not_found"}
 
 
 def next_step(provider: Provider, reason: str) -> str:
@@ -71,53 +67,34 @@ class ProbeResult:
         return ExitCode.OK if self.ok else REASONS[self.reason or "bad_response"][0]
 
 
-_REASON_OF_STATUS = {
-    401: "rejected",
-    402: "payment_required",
-    403: "forbidden",
-    404: "not_found",
-    429: "rate_limited",
-}
-
-
 def probe(provider: Provider, model_ref: str, secret: str) -> ProbeResult:
     """Send the one-token request for ``model_ref`` (``<provider>/<id>``) with ``secret``."""
     model_id = provider.model_id(model_ref) or model_ref
-    body = {
-        "model": model_id,
-        "messages": [{"role": "user", "content": PROMPT}],
-        "max_tokens": 1,
-        "stream": False,
-    }
+    messages = [{"role": "user", "content": "ping"}]
+    body = {"model": model_id, "messages": messages, "max_tokens": 1, "stream": False}
+    headers = {"Authorization": f"Bearer {secret}"}
     url = f"{provider.base_url()}/chat/completions"
     try:
-        response = http.request(
-            "POST",
-            url,
-            headers={"Authorization": f"Bearer {secret}"},
-            json_body=body,
-            max_bytes=1024 * 1024,
-        )
+        response = http.request("POST", url, headers=headers, json_body=body, max_bytes=1 << 20)
     except NetworkError as exc:
         return ProbeResult(model_ref, False, reason="network", detail=exc.message)
-    latency = round(response.elapsed * 1000)
-    result = ProbeResult(model_ref, False, status=response.status, latency_ms=latency)
-    if response.status == 200:
+    status = response.status
+    result = ProbeResult(model_ref, False, status=status, latency_ms=round(response.elapsed * 1000))
+    if status == 200:
         try:
             answer = response.json()
         except ValueError:
             answer = None
-        if isinstance(answer, dict) and isinstance(answer.get("choices"), list):
-            result.ok = True
-            return result
-        result.reason = "bad_response"
-        result.detail = "HTTP 200 without a 'choices' list"
+        result.ok = isinstance(answer, dict) and isinstance(answer.get("choices"), list)
+        if not result.ok:
+            result.reason, result.detail = "bad_response", "HTTP 200 without a 'choices' list"
         return result
-    fallback = "unavailable" if response.status >= 500 else "bad_response"
-    result.reason = _REASON_OF_STATUS.get(response.status, fallback)
+    if status == 429:
+        result.reason, result.retry_after = "rate_limited", response.retry_after()
+    else:
+        fallback = "unavailable" if status >= 500 else "bad_response"
+        result.reason = _REASON_OF_STATUS.get(status, fallback)
     result.detail = provider.error_text(response, (secret,))
-    if result.reason == "rate_limited":
-        result.retry_after = response.retry_after()
     if result.reason == "not_found":
         # Only what is served now: the live catalog (no cache, no bundled stand-in); what
         # went wrong fetching it is no news about the model, so not said.
