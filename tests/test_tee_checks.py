@@ -219,12 +219,12 @@ def test_measurement_entry_keys_in_either_case() -> None:
 # --- check 5: GPUs ---------------------------------------------------------------------------
 
 
-def _gpu(ca: GpuCA, d: bytes = D, chain: bytes | None = None) -> tee.GpuEvidence:
-    return tee.GpuEvidence(
-        base64.b64encode(chain or ca.chain_pem).decode(),
-        base64.b64encode(ca.evidence(d)).decode(),
-        "HOPPER",
-    )
+def _gpu(ca: GpuCA, d: bytes = D, chain: bytes | None = None) -> dict[str, str]:
+    return {
+        "certificate": base64.b64encode(chain or ca.chain_pem).decode(),
+        "evidence": base64.b64encode(ca.evidence(d)).decode(),
+        "arch": "HOPPER",
+    }
 
 
 NOW = 1767225600  # 2026-01-01, inside the test chain's validity
@@ -249,10 +249,10 @@ def test_gpu_chain_to_another_root_fails() -> None:
 
 def test_gpu_evidence_signed_by_another_key_fails() -> None:
     ca, stranger = GpuCA(), GpuCA()
-    forged = tee.GpuEvidence(
-        base64.b64encode(ca.chain_pem).decode(),
-        base64.b64encode(ca.evidence(D, key=stranger.leaf_key)).decode(),
-    )
+    forged = {
+        "certificate": base64.b64encode(ca.chain_pem).decode(),
+        "evidence": base64.b64encode(ca.evidence(D, key=stranger.leaf_key)).decode(),
+    }
     check = tee.gpus_bound([forged], D, ca.root_pem, NOW)
     assert check == tee.fail("GPU 0: the evidence is not signed by the GPU's leaf key")
 
@@ -270,8 +270,14 @@ def test_gpu_certificates_out_of_their_validity_fail() -> None:
         ([], "no GPU evidence"),
         ("not a list", "no GPU evidence"),
         ([{"certificate": "x"}], "GPU 0: the evidence item has the wrong shape"),
-        ([tee.GpuEvidence("QUFB", "%%%")], "GPU 0: the GPU evidence is not valid base64"),
-        ([tee.GpuEvidence("QUFB", "AAAA")], "GPU 0: the evidence is too short (3 bytes)"),
+        (
+            [{"certificate": "QUFB", "evidence": "%%%"}],
+            "GPU 0: the GPU evidence is not valid base64",
+        ),
+        (
+            [{"certificate": "QUFB", "evidence": "AAAA"}],
+            "GPU 0: the evidence is too short (3 bytes)",
+        ),
     ],
 )
 def test_malformed_gpu_evidence_fails_with_a_reason(gpus: object, reason: str) -> None:
@@ -280,7 +286,7 @@ def test_malformed_gpu_evidence_fails_with_a_reason(gpus: object, reason: str) -
 
 def test_recorded_nvidia_evidence_verifies_to_the_shipped_root() -> None:
     recorded = json.loads(tee_data.shared("chutes_gpu_evidence.json").read_text())
-    gpus = [tee.GpuEvidence(g["certificate"], g["evidence"], g["arch"]) for g in recorded]
+    gpus = recorded
     their_nonce = base64.b64decode(recorded[0]["evidence"])[4:36]
     root = tee.NVIDIA_ROOT_PATH.read_bytes()
     assert tee.gpus_bound(gpus, their_nonce, root, NOW) == tee.PASS
@@ -300,8 +306,8 @@ def test_shipped_nvidia_root_is_the_one_documented() -> None:
 # --- one instance, hostile and honest ------------------------------------------------------
 
 
-def _evidence(quote: object, certificate: object = "", gpus: object = None) -> tee.Evidence:
-    return tee.Evidence("inst-1", quote, certificate, gpus if gpus is not None else [])
+def _evidence(quote: object, certificate: object = "") -> dict[str, object]:
+    return {"instance_id": "inst-1", "quote": quote, "certificate": certificate, "gpu_evidence": []}
 
 
 @pytest.mark.parametrize(
@@ -341,12 +347,12 @@ def test_recorded_quote_with_everything_else_synthetic() -> None:
     args = ([listed], tee_data.collateral(name), PINNED[name], ca.root_pem)
 
     def run(quote: bytes) -> tee.InstanceResult:
-        item = tee.Evidence(
-            "inst-1",
-            base64.b64encode(quote).decode(),
-            base64.b64encode(der).decode(),
-            [_gpu(ca), _gpu(ca)],
-        )
+        item = {
+            "instance_id": "inst-1",
+            "quote": base64.b64encode(quote).decode(),
+            "certificate": base64.b64encode(der).decode(),
+            "gpu_evidence": [_gpu(ca), _gpu(ca)],
+        }
         return tee.check_instance(item, NONCE, PUBKEY, *args)
 
     fresh = run(rewritten)

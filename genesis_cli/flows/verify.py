@@ -160,21 +160,21 @@ def verify_model(
     base = urls.check_service_url(base, PCCS_ENV) if base else tee.INTEL_PCS_URL
     # Intel's collateral per platform (FMSPC, CA): fetched once, a network failure is exit 1.
     collaterals: dict[tuple[str, str] | None, Any] = {None: None}
-    platforms = [tee.platform_of(item.quote_b64) for item in evidence]
+    platforms = [tee.platform_of(item.get("quote")) for item in evidence]
     for needed in filter(None, platforms):
         if needed not in collaterals:
             collaterals[needed] = _fetch_collateral(base, *needed)
     now = report.verified_at = time.time()
     report.failed_instance_ids = failed
     for item, platform in zip(evidence, platforms, strict=True):
-        key, collateral = keys.get(item.instance_id), collaterals[platform]
+        key, collateral = keys.get(item["instance_id"]), collaterals[platform]
         report.instances.append(
             tee.check_instance(
                 item, report.nonce, key, entries, collateral, now, measurement_problem=problem
             )
         )
     absent = tee.not_run("no evidence was returned for this instance")
-    seen = {item.instance_id for item in evidence}
+    seen = {item["instance_id"] for item in evidence}
     report.instances += [
         tee.InstanceResult(i, dict.fromkeys(tee.CHECK_NAMES, absent)) for i in keys if i not in seen
     ]
@@ -244,7 +244,7 @@ def _instance_keys(provider: Provider, ref: str, secret: str, url: str) -> dict[
     body = _get(provider, ref, url, "the instances' keys", secret)
     for row in _rows(provider, body, "instances", "the instances' keys"):
         key, instance_id = row.get("e2e_pubkey"), row["instance_id"]
-        keys[instance_id] = tee.ConflictingKeys() if keys.get(instance_id, key) != key else key
+        keys[instance_id] = tee.CONFLICTING_KEYS if keys.get(instance_id, key) != key else key
     if not keys:
         raise UnverifiedError(f"no instance of {ref} is running now", hint="try again later")
     return keys
@@ -252,21 +252,9 @@ def _instance_keys(provider: Provider, ref: str, secret: str, url: str) -> dict[
 
 def _evidence(
     provider: Provider, ref: str, secret: str, url: str
-) -> tuple[list[tee.Evidence], list[str]]:
+) -> tuple[list[dict[str, Any]], list[str]]:
     body = _get(provider, ref, url, "the evidence", secret)
-    items = []
-    for row in _rows(provider, body, "evidence", "the evidence"):
-        gpus = row.get("gpu_evidence")
-        if isinstance(gpus, list):
-            gpus = [
-                tee.GpuEvidence(g.get("certificate"), g.get("evidence"), str(g.get("arch", "")))
-                if isinstance(g, dict)
-                else g
-                for g in gpus
-            ]
-        items.append(
-            tee.Evidence(row["instance_id"], row.get("quote"), row.get("certificate"), gpus)
-        )
+    items = _rows(provider, body, "evidence", "the evidence")
     if not items:
         raise UnverifiedError(
             f"{provider.display_name} returned no evidence for any instance of {ref}",

@@ -63,21 +63,6 @@ def not_run(reason: str) -> Check:
 
 
 @dataclass(frozen=True)
-class GpuEvidence:
-    certificate_b64: Any  # base64 of a PEM chain, leaf first
-    evidence_b64: Any  # base64 of the SPDM GET_MEASUREMENTS request + signed response
-    arch: str = ""
-
-
-@dataclass(frozen=True)
-class Evidence:  # one instance's, as fetched: every field untrusted, of any type
-    instance_id: str
-    quote_b64: Any
-    certificate_b64: Any  # base64 of the DER (or PEM) TLS certificate
-    gpus: Any  # a list of GpuEvidence, or whatever came instead
-
-
-@dataclass(frozen=True)
 class Measurement:  # one image the provider lists
     name: str
     mrtd: bytes
@@ -184,13 +169,13 @@ def bound_nonce(nonce_hex: str, pubkey_b64: str) -> bytes:
     return hashlib.sha256((nonce_hex + pubkey_b64).encode("ascii")).digest()
 
 
-class ConflictingKeys:
-    """The key of an instance listed more than once with different end-to-end keys."""
+# The key of an instance listed more than once with different end-to-end keys.
+CONFLICTING_KEYS = object()
 
 
 def key_bound(report_data: bytes, nonce_hex: str, pubkey_b64: Any) -> Check:
     """Check 2: ``report_data[:32] == sha256(nonce_hex + e2e_pubkey_b64)``."""
-    if isinstance(pubkey_b64, ConflictingKeys):  # which one the quote binds says nothing
+    if pubkey_b64 is CONFLICTING_KEYS:  # which one the quote binds says nothing
         return fail("the instance was listed more than once with different end-to-end keys")
     if not isinstance(pubkey_b64, str) or not pubkey_b64:
         return fail("no end-to-end key was listed for this instance")
@@ -240,7 +225,9 @@ def measured(
 
 def gpus_bound(gpus: Any, d: bytes, root_pem: bytes, now: float) -> Check:
     """Check 5: every GPU's evidence carries ``d`` at [4:36], is signed by its leaf key, and
-    the leaf's chain verifies to the NVIDIA root, offline (no RIM or revocation check)."""
+    the leaf's chain verifies to the NVIDIA root, offline (no RIM or revocation check).
+    ``gpus``: as fetched, a list of ``{"certificate": <base64 PEM chain, leaf first>,
+    "evidence": <base64 SPDM GET_MEASUREMENTS request and signed response>}``."""
     if not isinstance(gpus, list) or not gpus:
         return fail("no GPU evidence")
     if len(gpus) > MAX_GPUS:
@@ -276,11 +263,11 @@ def _gpu_problem(gpu: Any, d: bytes, verifier: Any, root: Any) -> str:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, utils
 
-    if not isinstance(gpu, GpuEvidence):
+    if not isinstance(gpu, dict) or not {"certificate", "evidence"} <= gpu.keys():
         return "the evidence item has the wrong shape"
     try:
-        evidence = b64(gpu.evidence_b64, "GPU evidence")
-        chain_pem = b64(gpu.certificate_b64, "GPU certificate chain")
+        evidence = b64(gpu["evidence"], "GPU evidence")
+        chain_pem = b64(gpu["certificate"], "GPU certificate chain")
     except Bad as exc:
         return str(exc)
     if len(evidence) < 36 + SIGNATURE_BYTES:
@@ -316,7 +303,7 @@ def _gpu_problem(gpu: Any, d: bytes, verifier: Any, root: Any) -> str:
 
 
 def check_instance(
-    evidence: Evidence,
+    evidence: dict[str, Any],
     nonce_hex: str,
     pubkey_b64: Any,
     measurements: Sequence[Measurement],
@@ -325,12 +312,13 @@ def check_instance(
     root_pem: bytes | None = None,
     measurement_problem: str = "",
 ) -> InstanceResult:
-    """All checks on one instance. ``collateral``: Intel's for its quote's platform, or why
-    there is none; ``pubkey_b64``: its listed end-to-end key, None when none was listed."""
-    result = InstanceResult(evidence.instance_id)
+    """All checks on one instance's ``evidence`` (as fetched: ``instance_id``, base64 ``quote``
+    and TLS ``certificate``, ``gpu_evidence``). ``collateral``: Intel's for its quote's
+    platform, or why there is none; ``pubkey_b64``: its listed end-to-end key, or None."""
+    result = InstanceResult(evidence["instance_id"])
     checks = result.checks
     try:
-        raw = b64(evidence.quote_b64, "quote")
+        raw = b64(evidence.get("quote"), "quote")
         report = parse_quote(raw).report
     except Bad as exc:
         checks["quote"] = fail(str(exc))
@@ -344,13 +332,14 @@ def check_instance(
     else:
         checks["keyBound"] = key_bound(report_data, nonce_hex, pubkey_b64)
     try:
-        checks["certBound"] = cert_bound(report_data, b64(evidence.certificate_b64, "certificate"))
+        certificate = b64(evidence.get("certificate"), "certificate")
+        checks["certBound"] = cert_bound(report_data, certificate)
     except Bad as exc:
         checks["certBound"] = fail(str(exc))
     checks["measurements"], result.measurement = measured(report, measurements, measurement_problem)
     if isinstance(pubkey_b64, str) and pubkey_b64 and pubkey_b64.isascii():
-        root = NVIDIA_ROOT_PATH.read_bytes() if root_pem is None else root_pem
-        checks["gpus"] = gpus_bound(evidence.gpus, bound_nonce(nonce_hex, pubkey_b64), root, now)
+        d, root = bound_nonce(nonce_hex, pubkey_b64), root_pem or NVIDIA_ROOT_PATH.read_bytes()
+        checks["gpus"] = gpus_bound(evidence.get("gpu_evidence"), d, root, now)
     else:
         checks["gpus"] = not_run("no end-to-end key to derive the GPUs' nonce from")
     return result
