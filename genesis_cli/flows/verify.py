@@ -149,12 +149,22 @@ def verify_model(
     try:
         report.chute_id = str(find_model(provider, ref, secret).deployment_id)
         chute = urlquote(report.chute_id, safe="")
-        keys = _instance_keys(provider, ref, secret, api + routes.instances.format(id=chute))
+        what = "the instances' keys"
+        body = _get(provider, ref, api + routes.instances.format(id=chute), what, secret)
+        keys: dict[str, Any] = {}  # instance id -> its listed end-to-end key (untrusted)
+        for row in _rows(provider, body, "instances", what, f"no instance of {ref} is running now"):
+            key, instance_id = row.get("e2e_pubkey"), row["instance_id"]
+            keys[instance_id] = tee.CONFLICTING_KEYS if keys.get(instance_id, key) != key else key
         url = f"{api}{routes.evidence.format(id=chute)}?nonce={report.nonce}"
-        evidence, failed = _evidence(provider, ref, secret, url)
+        body = _get(provider, ref, url, "the evidence", secret)
+        none = f"{provider.display_name} returned no evidence for any instance of {ref}"
+        evidence = _rows(provider, body, "evidence", "the evidence", none)
     except UnverifiedError as exc:
         report.reason = exc.message
         raise NothingVerified(exc, report) from None
+    failed = body.get("failed_instance_ids")
+    failed = failed[:MAX_INSTANCES] if isinstance(failed, list) else []
+    report.failed_instance_ids = _plain_ids(failed, "the failed instances")
     entries, problem = _measurements(api + routes.measurements)
     base = os.environ.get(PCCS_ENV, "").strip()
     base = urls.check_service_url(base, PCCS_ENV) if base else tee.INTEL_PCS_URL
@@ -165,7 +175,6 @@ def verify_model(
         if needed not in collaterals:
             collaterals[needed] = _fetch_collateral(base, *needed)
     now = report.verified_at = time.time()
-    report.failed_instance_ids = failed
     for item, platform in zip(evidence, platforms, strict=True):
         key, collateral = keys.get(item["instance_id"]), collaterals[platform]
         report.instances.append(
@@ -221,9 +230,10 @@ def _plain_ids(values: list[Any], what: str) -> list[str]:
     return ids
 
 
-def _rows(provider: Provider, body: Any, key: str, what: str) -> list[dict[str, Any]]:
-    """The rows of ``body[key]`` naming an instance by a plain id. A list longer than
-    MAX_INSTANCES is refused whole: a row past a cut could contradict one before it."""
+def _rows(provider: Provider, body: Any, key: str, what: str, none: str) -> list[dict[str, Any]]:
+    """The rows of ``body[key]`` naming an instance by a plain id; exit 6 saying ``none`` when
+    there is none. A list longer than MAX_INSTANCES is refused whole: a row past a cut could
+    contradict one before it."""
     rows = body.get(key) if isinstance(body, dict) else None
     if not isinstance(rows, list):
         raise ProviderError(f"{provider.display_name} answered {what} with something unexpected")
@@ -235,34 +245,10 @@ def _rows(provider: Provider, body: Any, key: str, what: str) -> list[dict[str, 
         )
     rows = [row for row in rows if isinstance(row, dict)]
     ids = _plain_ids([row.get("instance_id") for row in rows], what)
-    return [row for row in rows if row.get("instance_id") in ids]
-
-
-def _instance_keys(provider: Provider, ref: str, secret: str, url: str) -> dict[str, Any]:
-    """instance id -> its listed end-to-end public key (untrusted, any type)."""
-    keys: dict[str, Any] = {}
-    body = _get(provider, ref, url, "the instances' keys", secret)
-    for row in _rows(provider, body, "instances", "the instances' keys"):
-        key, instance_id = row.get("e2e_pubkey"), row["instance_id"]
-        keys[instance_id] = tee.CONFLICTING_KEYS if keys.get(instance_id, key) != key else key
-    if not keys:
-        raise UnverifiedError(f"no instance of {ref} is running now", hint="try again later")
-    return keys
-
-
-def _evidence(
-    provider: Provider, ref: str, secret: str, url: str
-) -> tuple[list[dict[str, Any]], list[str]]:
-    body = _get(provider, ref, url, "the evidence", secret)
-    items = _rows(provider, body, "evidence", "the evidence")
-    if not items:
-        raise UnverifiedError(
-            f"{provider.display_name} returned no evidence for any instance of {ref}",
-            hint="try again later",
-        )
-    failed = body.get("failed_instance_ids")
-    failed = failed[:MAX_INSTANCES] if isinstance(failed, list) else []
-    return items, _plain_ids(failed, "the failed instances")
+    rows = [row for row in rows if row.get("instance_id") in ids]
+    if not rows:
+        raise UnverifiedError(none, hint="try again later")
+    return rows
 
 
 def _measurements(url: str) -> tuple[list[tee.Measurement], str]:
