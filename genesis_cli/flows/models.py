@@ -32,7 +32,7 @@ class ModelListing:
                     "ref": f"{provider}/{model.id}",
                     "id": model.id,
                     "aliases": self.aliases.get(f"{provider}/{model.id}", []),
-                    **{k: v for k, v in to_json(model).items() if k != "id"},
+                    **to_json(model),  # its "id" keeps its place, second
                 }
                 for model in self.catalog.models
             ],
@@ -55,12 +55,10 @@ def list_models(
     config = config_file.load(paths.config_path()).data
     default = config_file.primary_model(config) or provider.default_model_ref()
     by_ref: dict[str, list[str]] = {}
-    for model_ref, alias in config_file.aliases(config).items():
+    # Not onboarded yet (no config): show what onboarding would register.
+    registered = [(ref, alias) for alias, ref in provider.default_aliases().items()]
+    for model_ref, alias in config_file.aliases(config).items() if config else registered:
         by_ref.setdefault(model_ref, []).append(alias)
-    if not config:
-        # Not onboarded yet: show what onboarding would register.
-        for alias, model_ref in provider.default_aliases().items():
-            by_ref.setdefault(model_ref, []).append(alias)
     with collect_warnings() as warnings:
         found = catalog.resolve(
             provider, secret, refresh=refresh, offline=offline, fetching=fetching

@@ -213,10 +213,7 @@ def measured(
     ``problem``: why the list is empty, when it is."""
     if not entries:
         return fail(problem or "the published measurement list has no usable entry"), None
-    try:
-        mine = (report.mr_td, report.rt_mr0, report.rt_mr1, report.rt_mr2, report.rt_mr3)
-    except AttributeError:
-        return fail("the quote carries no TD measurements"), None
+    mine = (report.mr_td, report.rt_mr0, report.rt_mr1, report.rt_mr2, report.rt_mr3)
     for entry in entries:
         if (entry.mrtd, *entry.rtmrs) == mine:
             return PASS, entry.name
