@@ -75,9 +75,7 @@ def test_missing_collateral_fails_with_its_reason() -> None:
 
 def test_collateral_built_from_intel_shaped_answers_verifies() -> None:
     answers = tee_data.intel_answers(tee_data.collateral_json("tdx_quote"))
-    built = tee.collateral_for(
-        answers["pckcrl"], answers["tcb"], answers["identity"], answers["rootcacrl"][1]
-    )
+    built = tee.collateral_for(list(answers.values()))
     raw = tee_data.quote_bytes("tdx_quote")
     assert tee.quote_genuine(raw, built, PINNED["tdx_quote"])[0] == tee.PASS
     # The TCB info is signed: one changed value and Intel's signature no longer holds.
@@ -85,7 +83,7 @@ def test_collateral_built_from_intel_shaped_answers_verifies() -> None:
     tampered = body.replace(b'"tcbType":0', b'"tcbType":1', 1)
     assert tampered != body
     forged = tee.collateral_for(
-        answers["pckcrl"], (headers, tampered), answers["identity"], answers["rootcacrl"][1]
+        [answers["pckcrl"], (headers, tampered), answers["identity"], answers["rootcacrl"]]
     )
     assert tee.quote_genuine(raw, forged, PINNED["tdx_quote"])[0].ok is False
 
@@ -98,15 +96,15 @@ def test_malformed_collateral_is_bad_not_a_crash(part: str, value: bytes) -> Non
     answers = tee_data.intel_answers(tee_data.collateral_json("tdx_quote"))
     answers[part] = (answers[part][0], value)
     with pytest.raises(tee.Bad):
-        tee.collateral_for(
-            answers["pckcrl"], answers["tcb"], answers["identity"], answers["rootcacrl"][1]
-        )
+        tee.collateral_for(list(answers.values()))
 
 
 def test_missing_issuer_chain_header_is_bad() -> None:
     answers = tee_data.intel_answers(tee_data.collateral_json("tdx_quote"))
     with pytest.raises(tee.Bad, match="SGX-PCK-CRL-Issuer-Chain"):
-        tee.collateral_for(({}, answers["pckcrl"][1]), answers["tcb"], answers["identity"], b"00")
+        tee.collateral_for(
+            [({}, answers["pckcrl"][1]), answers["tcb"], answers["identity"], ({}, b"00")]
+        )
 
 
 def test_collateral_routes_are_dcap_qvls() -> None:

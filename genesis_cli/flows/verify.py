@@ -289,11 +289,8 @@ def _fetch_collateral(base: str, fmspc: str, ca: str) -> Any:
         if response.status != 200:
             where = url.split("?", 1)[0].rsplit("/", 2)[-1]
             return f"Intel's collateral ({where}) is unavailable (HTTP {response.status})"
-        answers.append(response)
-    pck, tcb, qe, root = answers
+        answers.append((response.headers, response.body))
     try:
-        return tee.collateral_for(
-            (pck.headers, pck.body), (tcb.headers, tcb.body), (qe.headers, qe.body), root.body
-        )
+        return tee.collateral_for(answers)
     except tee.Bad as exc:
         return str(exc)

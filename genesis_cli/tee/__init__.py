@@ -118,15 +118,11 @@ def parse_quote(raw: bytes) -> Any:
 
     try:
         quote = dcap_qvl.parse_quote(raw)
-        tdx = quote.is_tdx()
-        report = quote.report
-        shaped = tdx and len(report.report_data) == 64 and len(report.td_attributes) == 8
+        tdx = quote.is_tdx() and quote.report is not None
     except Exception as exc:  # the parser raises ValueError; anything else is as bad
         raise Bad(f"the quote does not parse ({_short(exc)})") from None
     if not tdx:
         raise Bad("the quote is not an Intel TDX quote")
-    if not shaped:
-        raise Bad("the quote's report has the wrong shape")
     return quote
 
 
@@ -392,29 +388,25 @@ def _signed(body: bytes, key: str, what: str) -> tuple[str, bytes]:
     return json.dumps(signed, separators=(",", ":"), ensure_ascii=False), signature
 
 
-def collateral_for(
-    pck_crl: tuple[dict[str, str], bytes],
-    tcb_info: tuple[dict[str, str], bytes],
-    qe_identity: tuple[dict[str, str], bytes],
-    root_ca_crl: bytes,
-) -> Any:
-    """A ``dcap_qvl.QuoteCollateralV3`` from the four answers, each (lower-cased headers,
-    body); ``Bad`` when one is malformed."""
+def collateral_for(answers: list[tuple[dict[str, str], bytes]]) -> Any:
+    """A ``dcap_qvl.QuoteCollateralV3`` from the answers (lower-cased headers, body) at the
+    four ``collateral_urls``; ``Bad`` when one is malformed."""
     import dcap_qvl  # the optional verifier
 
-    tcb_json, tcb_signature = _signed(tcb_info[1], "tcbInfo", "TCB info")
-    qe_json, qe_signature = _signed(qe_identity[1], "enclaveIdentity", "QE identity")
-    text = root_ca_crl.strip()  # a PCCS serves hex text, Intel DER
-    hex_text = re.fullmatch(b"[0-9a-fA-F]+", text)
+    (pck_headers, pck_crl), (tcb_headers, tcb_body), (qe_headers, qe_body), root = answers
+    tcb_json, tcb_signature = _signed(tcb_body, "tcbInfo", "TCB info")
+    qe_json, qe_signature = _signed(qe_body, "enclaveIdentity", "QE identity")
+    root_crl = root[1].strip()  # a PCCS serves hex text, Intel DER
+    hex_text = re.fullmatch(b"[0-9a-fA-F]+", root_crl)
     try:
         return dcap_qvl.QuoteCollateralV3(
-            _chain(pck_crl[0], "SGX-PCK-CRL-Issuer-Chain"),
-            bytes.fromhex(text.decode()) if hex_text else root_ca_crl,
-            pck_crl[1],
-            _chain(tcb_info[0], "SGX-TCB-Info-Issuer-Chain", "TCB-Info-Issuer-Chain"),
+            _chain(pck_headers, "SGX-PCK-CRL-Issuer-Chain"),
+            bytes.fromhex(root_crl.decode()) if hex_text else root[1],
+            pck_crl,
+            _chain(tcb_headers, "SGX-TCB-Info-Issuer-Chain", "TCB-Info-Issuer-Chain"),
             tcb_json,
             tcb_signature,
-            _chain(qe_identity[0], "SGX-Enclave-Identity-Issuer-Chain"),
+            _chain(qe_headers, "SGX-Enclave-Identity-Issuer-Chain"),
             qe_json,
             qe_signature,
         )
