@@ -169,14 +169,11 @@ def verify_model(
     base = os.environ.get(PCCS_ENV, "").strip()
     base = urls.check_service_url(base, PCCS_ENV) if base else tee.INTEL_PCS_URL
     # Intel's collateral per platform (FMSPC, CA): fetched once, a network failure is exit 1.
-    collaterals: dict[tuple[str, str] | None, Any] = {None: None}
     platforms = [tee.platform_of(item.get("quote")) for item in evidence]
-    for needed in filter(None, platforms):
-        if needed not in collaterals:
-            collaterals[needed] = _fetch_collateral(base, *needed)
+    collaterals = {p: _fetch_collateral(base, *p) for p in dict.fromkeys(filter(None, platforms))}
     now = report.verified_at = time.time()
     for item, platform in zip(evidence, platforms, strict=True):
-        key, collateral = keys.get(item["instance_id"]), collaterals[platform]
+        key, collateral = keys.get(item["instance_id"]), platform and collaterals[platform]
         report.instances.append(
             tee.check_instance(
                 item, report.nonce, key, entries, collateral, now, measurement_problem=problem
@@ -252,8 +249,7 @@ def _rows(provider: Provider, body: Any, key: str, what: str, none: str) -> list
 
 
 def _measurements(url: str) -> tuple[list[tee.Measurement], str]:
-    """The listed images, and why the list is unusable when it is (a failed check, not an
-    error: the list is evidence like the rest)."""
+    """The listed images, and why the list is unusable (a failed check: it is evidence too)."""
     response = http.request("GET", url)
     if response.status != 200:
         return [], f"the measurement list is unavailable (HTTP {response.status})"

@@ -355,8 +355,7 @@ def collateral_urls(base: str, fmspc: str, ca: str) -> tuple[str, str, str, str]
 
 
 def platform_of(quote_b64: Any) -> tuple[str, str] | None:
-    """(FMSPC, CA) of a quote, which select its collateral; None if unreadable (the quote
-    check says why)."""
+    """(FMSPC, CA) of a quote, which select its collateral; None if unreadable."""
     try:
         quote = parse_quote(b64(quote_b64, "quote"))
         fmspc, ca = str(quote.fmspc()), str(quote.ca())
