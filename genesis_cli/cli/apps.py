@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from genesis_cli.cli.provider import current
+from genesis_cli.cli.params import current, secret_store_option, ui_option
 from genesis_cli.cli.ui import UI
 from genesis_cli.errors import AuthError, ExitCode
 
@@ -26,8 +26,7 @@ def app() -> None:
     """
 
 
-def _app_provider() -> Provider:
-    """The chosen provider, when it has Sign in apps to manage."""
+def _app_provider() -> Provider:  # the chosen provider, when it has Sign in apps to manage
     provider = current()
     provider.require_sign_in()
     provider.apps()
@@ -36,7 +35,7 @@ def _app_provider() -> Provider:
 
 def require_api_key(provider: Provider, ui: UI) -> str:
     """``CHUTES_API_KEY``, the stored API-key profile, else a hidden prompt on a terminal."""
-    from genesis_cli.flows.credentials import api_key  # flows: loaded when a command runs
+    from genesis_cli.flows.credentials import api_key
 
     key = api_key(provider)
     if key:
@@ -64,7 +63,7 @@ def create_app(
     secret_store: str | None = None,
 ) -> OAuthApp:
     """Create and store the app, saying what happened on stderr."""
-    from genesis_cli.flows import apps  # flows: loaded when a command runs
+    from genesis_cli.flows import apps
     from genesis_cli.store.vault import chosen_store  # the keyring: only when creating
 
     uri = apps.redirect_uri(provider, redirect_uri)
@@ -87,15 +86,10 @@ def create_app(
     help="Loopback redirect URI (default: $CHUTES_OAUTH_REDIRECT_URI, else "
     "http://127.0.0.1:1456/oauth-callback).",
 )
-@click.option(
-    "--secret-store",
-    type=click.Choice(["file", "keyring"]),
-    default=None,
-    help="Where the client secret goes (default: $GENESIS_SECRET_STORE, else file).",
-)
-@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+@secret_store_option("Where the client secret goes (default: $GENESIS_SECRET_STORE, else file).")
+@ui_option
 def create_command(
-    name: str | None, redirect_uri: str | None, secret_store: str | None, json_mode: bool
+    name: str | None, redirect_uri: str | None, secret_store: str | None, ui: UI
 ) -> None:
     """Register your own Sign in with Chutes app and store its client id and secret.
 
@@ -108,9 +102,8 @@ def create_command(
       genesis auth app create --name my-laptop --json
       genesis onboard --auth-choice chutes     # then sign in with it
     """
-    from genesis_cli.flows import apps  # flows: loaded when a command runs
+    from genesis_cli.flows import apps
 
-    ui = UI(json_mode)
     provider = _app_provider()
     created = create_app(
         provider, ui, name, redirect_uri, require_api_key(provider, ui), secret_store
@@ -119,8 +112,8 @@ def create_command(
 
 
 @app.command("show")
-@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
-def show_command(json_mode: bool) -> None:
+@ui_option
+def show_command(ui: UI) -> None:
     """Show the stored app (secret masked) and whether Chutes still has it.
 
     Exits 3 when no app is stored.
@@ -130,9 +123,8 @@ def show_command(json_mode: bool) -> None:
       genesis auth app show
       genesis auth app show --json | jq -r .clientId
     """
-    from genesis_cli.flows import apps  # flows: loaded when a command runs
+    from genesis_cli.flows import apps
 
-    ui = UI(json_mode)
     provider = _app_provider()
     with ui.spinner(f"Asking {provider.display_name} about your app…"):
         report = apps.show(provider)
@@ -169,8 +161,8 @@ def _show(provider: Provider, ui: UI, report: AppReport) -> None:
 
 @app.command("delete")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
-def delete_command(yes: bool, json_mode: bool) -> None:
+@ui_option
+def delete_command(yes: bool, ui: UI) -> None:
     """Delete the stored app at Chutes, then forget it here.
 
     OAuth profiles signed in with this app can no longer refresh their tokens afterwards.
@@ -181,9 +173,8 @@ def delete_command(yes: bool, json_mode: bool) -> None:
       genesis auth app delete
       genesis auth app delete --yes --json
     """
-    from genesis_cli.flows import apps  # flows: loaded when a command runs
+    from genesis_cli.flows import apps
 
-    ui = UI(json_mode)
     provider = _app_provider()
     name = provider.display_name
     stored = apps.stored_app(provider)
@@ -204,7 +195,7 @@ def delete_command(yes: bool, json_mode: bool) -> None:
         existed = apps.delete(provider, key, stored)
     where = f"deleted at {name}" if existed else f"{name} no longer had it"
     message = f"Deleted the app {stored.name or stored.client_id} ({where}); {consequence}."
-    if json_mode:
+    if ui.json_mode:
         ui.emit_json({"deleted": True, "appId": stored.app_id, "remote": existed})
         ui.info(message)
     else:

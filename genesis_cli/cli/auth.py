@@ -1,4 +1,4 @@
-"""``genesis auth ...``"""
+"""``genesis auth status|refresh|logout`` (``login``, ``token`` and ``app`` live elsewhere)"""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from genesis_cli.cli.completion import profile_option
-from genesis_cli.cli.lazy import LazyGroup
-from genesis_cli.cli.provider import current
+from genesis_cli.cli import LazyGroup
+from genesis_cli.cli.params import current, profile_option, ui_option
 from genesis_cli.cli.ui import UI
 from genesis_cli.errors import ExitCode, UsageError
 
@@ -21,18 +20,15 @@ if TYPE_CHECKING:
     cls=LazyGroup,
     lazy={
         "login": (  # `gh auth login` habits
-            "genesis_cli.cli.onboard:onboard",
+            "onboard:onboard",
             "Sign in to Chutes, discover the model catalog, and write the config.",
         ),
         "token": (
-            "genesis_cli.cli.handoff:token_command",
+            "handoff:token_command",
             "Print the active credential alone on stdout (an OAuth token is refreshed first "
             "when due).",
         ),
-        "app": (
-            "genesis_cli.cli.apps:app",
-            'Your own "Sign in with Chutes" app: create, show or delete it.',
-        ),
+        "app": ("apps:app", 'Your own "Sign in with Chutes" app: create, show or delete it.'),
     },
 )
 def auth() -> None:
@@ -40,8 +36,8 @@ def auth() -> None:
 
 
 @auth.command("status")
-@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
-def status_command(json_mode: bool) -> None:
+@ui_option
+def status_command(ui: UI) -> None:
     """Show which credential is active, every stored profile, and problems found.
 
     Exits 0 when a usable credential exists, 3 when there is none.
@@ -53,10 +49,9 @@ def status_command(json_mode: bool) -> None:
     """
     from genesis_cli.flows.status import status
 
-    ui = UI(json_mode)
     provider = current()
     found = status(provider)
-    if json_mode:
+    if ui.json_mode:
         ui.emit_json(found)
     else:
         _render_status(ui, provider.display_name, found)
@@ -86,40 +81,28 @@ def _render_status(ui: UI, name: str, found: Status) -> None:
             expiry = _left(p.expires_at) if p.expires_at else "does not expire"
             refresh = ", refreshes itself" if p.can_refresh else ""
             user = f" as {p.username}" if p.username else ""
-            secret = p.masked or _where(p.secrets)
+            places = sorted(set(p.secrets.values()) - {"file"})  # the secret is not in the file
+            secret = p.masked or ("secrets in " + ", ".join(places) if places else "no secret")
             ui.line(f"  {p.id:<{width}}  {p.type:<7}  {secret}{user}, {expiry}{refresh}")
     for problem in found.problems:
         ui.warn(problem)
 
 
-def _where(secrets: dict[str, str]) -> str:
-    """Where a profile's secrets live, for a profile whose secret is not in the file."""
-    places = sorted(set(secrets.values()) - {"file"})
-    return "secrets in " + ", ".join(places) if places else "no secret"
-
-
-def _stamp(expires_at: int) -> tuple[str, float]:
-    """The expiry as a UTC timestamp, and the seconds left until then."""
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(expires_at)), expires_at - time.time()
-
-
-def _left(expires_at: int) -> str:
-    stamp, seconds = _stamp(expires_at)
-    if seconds < 0:
-        return f"expired {stamp}"
-    return f"expires {stamp} (in {round(seconds / 60)} min)"
-
-
-def _when(expires_at: int) -> str:
-    stamp, seconds = _stamp(expires_at)
+def _left(expires_at: int, refreshed: bool = False) -> str:
+    """``expires <UTC time> (in N min)`` or ``expired <time>``; for a token just refreshed,
+    ``<time> (in N min)`` or ``<time> (expired)``."""
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(expires_at))
+    seconds = expires_at - time.time()
     minutes = round(seconds / 60)
-    return f"{stamp} (in {minutes} min)" if minutes >= 0 else f"{stamp} (expired)"
+    if refreshed:
+        return f"{stamp} (in {minutes} min)" if minutes >= 0 else f"{stamp} (expired)"
+    return f"expired {stamp}" if seconds < 0 else f"expires {stamp} (in {minutes} min)"
 
 
 @auth.command("refresh")
 @profile_option("Only this profile.")
-@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
-def refresh_command(profile_id: str | None, json_mode: bool) -> None:
+@ui_option
+def refresh_command(profile_id: str | None, ui: UI) -> None:
     """Refresh OAuth tokens now, whatever their expiry.
 
     \b
@@ -129,13 +112,12 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
     """
     from genesis_cli.flows.auth_refresh import refresh_now
 
-    ui = UI(json_mode)
     report = refresh_now(current(), profile_id, ui.spinner)
-    if json_mode:
+    if ui.json_mode:
         ui.emit_json(report)
         return
     for item in report.refreshed:
-        until = _when(item.expires_at) if item.expires_at is not None else "an unknown time"
+        until = _left(item.expires_at, True) if item.expires_at is not None else "an unknown time"
         ui.line(f"Refreshed {item.profile}: access token valid until {until}")
     for skip in report.skipped:
         ui.line(f"Skipped {skip.profile}: {skip.reason}")
@@ -144,8 +126,8 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
 @auth.command("logout")
 @profile_option("Only this profile.")
 @click.option("--all", "everything", is_flag=True, help="Every stored profile of the provider.")
-@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
-def logout_command(profile_id: str | None, everything: bool, json_mode: bool) -> None:
+@ui_option
+def logout_command(profile_id: str | None, everything: bool, ui: UI) -> None:
     """Revoke OAuth tokens at Chutes (best effort), then delete the profile here.
 
     The profile leaves the auth store and the config's auth.profiles (comments kept).
@@ -160,11 +142,10 @@ def logout_command(profile_id: str | None, everything: bool, json_mode: bool) ->
 
     if profile_id and everything:
         raise UsageError("--profile and --all contradict each other", hint="pass one of them")
-    ui = UI(json_mode)
     provider = current()
     with ui.spinner("Signing out…"):
         result = logout(provider, profile_id, everything)
-    if json_mode:
+    if ui.json_mode:
         ui.emit_json(result)
         return
     if not result.logged_out:
