@@ -16,7 +16,15 @@ from genesis_cli.errors import UsageError
 if TYPE_CHECKING:
     from genesis_cli.providers import Provider
 
-SHELLS = ("sh", "bash", "zsh", "fish", "powershell", "dotenv")
+# How each shell genesis prints for assigns NAME to an already quoted VALUE.
+ASSIGNMENTS = {
+    "sh": "export {}={}",
+    "bash": "export {}={}",
+    "zsh": "export {}={}",
+    "fish": "set -gx {} {}",
+    "powershell": "$env:{} = {}",
+    "dotenv": "{}={}",
+}
 # Every character PowerShell ends a single-quoted string with: ' and the curly quotes.
 _POWERSHELL_QUOTES = "'\u2018\u2019\u201a\u201b"
 
@@ -31,17 +39,6 @@ def quote(shell: str, value: str) -> str:
     if shell == "powershell":  # each quote character is written twice
         return "'" + "".join(ch * 2 if ch in _POWERSHELL_QUOTES else ch for ch in value) + "'"
     raise ValueError(f"unknown shell {shell!r}")
-
-
-def _assignment(shell: str, name: str, value: str) -> str:
-    quoted = quote(shell, value)
-    if shell in ("sh", "bash", "zsh"):
-        return f"export {name}={quoted}"
-    if shell == "fish":
-        return f"set -gx {name} {quoted}"
-    if shell == "powershell":
-        return f"$env:{name} = {quoted}"
-    return f"{name}={quoted}"
 
 
 PROFILE_OPTION = profile_option("This stored profile instead of the active credential.")
@@ -81,7 +78,7 @@ def token_command(profile_id: str | None) -> None:
 @click.command("env")
 @click.option(
     "--shell",
-    type=click.Choice(SHELLS),
+    type=click.Choice(list(ASSIGNMENTS)),
     default="sh",
     show_default=True,
     help="Whose syntax to print.",
@@ -107,7 +104,7 @@ def env_command(shell: str, provider_vars: bool, profile_id: str | None) -> None
     provider = current()
     secret = _secret(provider, profile_id)
     for name, value in _handed(provider, secret, provider_vars).items():
-        click.echo(_assignment(shell, name, value))
+        click.echo(ASSIGNMENTS[shell].format(name, quote(shell, value)))
 
 
 class ExecCommand(click.Command):
