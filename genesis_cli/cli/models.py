@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING
 
@@ -84,15 +85,10 @@ def describe_source(result: Catalog) -> str:
         return "live"
     if result.source == "cache" and result.fetched_at is not None:
         age = max(0, int(time.time() - result.fetched_at))
-        return f"cache, fetched {_age(age)} ago"
+        steps = ((90, 1, "s"), (5400, 60, " min"), (172800, 3600, " h"), (math.inf, 86400, " days"))
+        unit, name = next((unit, name) for below, unit, name in steps if age < below)
+        return f"cache, fetched {round(age / unit)}{name} ago"
     return f"bundled, {result.reason}" if result.reason else "bundled"
-
-
-def _age(seconds: int) -> str:
-    for below, unit, name in ((90, 1, "s"), (5400, 60, " min"), (172800, 3600, " h")):
-        if seconds < below:
-            return f"{round(seconds / unit)}{name}"
-    return f"{round(seconds / 86400)} days"
 
 
 # (title, justify), in table order; KEEP says which survive a narrow terminal, first first.
@@ -295,24 +291,17 @@ def verify_command(ref_or_alias: str | None, ui: UI) -> None:
       genesis models verify
       genesis models verify chutes/zai-org/GLM-5-TEE --json
     """
-    from genesis_cli.flows import credentials
+    from genesis_cli.flows import credentials, verify
     from genesis_cli.flows.probe import resolve_target
-    from genesis_cli.flows.verify import (
-        DOES_NOT_PROVE,
-        PROVES,
-        NothingVerified,
-        require_verifier,
-        verify_model,
-    )
 
-    require_verifier()  # before any network: exit 2 with the install line
+    verify.require_verifier()  # before any network: exit 2 with the install line
     provider = current()
     target = resolve_target(provider, ref_or_alias)
     credential = credentials.required(provider, None, "to fetch the instances' keys")
     with ui.spinner(f"Fetching and checking the evidence of {target}…"):
         try:
-            report = verify_model(provider, target, credential.secret)
-        except NothingVerified as exc:
+            report = verify.verify_model(provider, target, credential.secret)
+        except verify.NothingVerified as exc:
             if ui.json_mode:  # still the one document --json promises; the error goes to stderr
                 ui.emit_json(exc.report.to_json())
             raise
@@ -329,7 +318,7 @@ def verify_command(ref_or_alias: str | None, ui: UI) -> None:
                     f"{', '.join(report.failed_instance_ids)}")  # fmt: skip
         passed = sum(i.verified for i in report.instances)
         ui.line(f"{passed} of {len(report.instances)} instance(s) verified.")
-        ui.line(PROVES.format(name=provider.display_name))
-        ui.line(DOES_NOT_PROVE.format(name=provider.display_name))
+        ui.line(verify.PROVES.format(name=provider.display_name))
+        ui.line(verify.DOES_NOT_PROVE.format(name=provider.display_name))
     if not report.ok:
         raise click.exceptions.Exit(int(ExitCode.UNVERIFIED))

@@ -91,7 +91,7 @@ def onboard(
           --api-key-stdin --non-interactive             # CI
       genesis onboard --default chutes/zai-org/GLM-5.2-TEE --probe
     """
-    from genesis_cli.flows.onboard import Choices
+    from genesis_cli.flows.onboard import Choices, onboard_api_key
     from genesis_cli.store.vault import chosen_store
 
     if keep_default and default_model is not None:
@@ -121,13 +121,11 @@ def onboard(
                 hint=f"use --auth-choice {provider.api_key_choice} with {provider.api_key_env}, "
                 f"or set {provider.oauth_token_env} to a ready access token",
             )
-        _report(provider, ui, _sign_in(provider, ui, browser, choices))
-        return
-    from genesis_cli.flows.onboard import onboard_api_key
-
-    raw_key = _read_api_key(provider, api_key_stdin, interactive, ui)
-    with ui.spinner(f"Checking the key with {provider.display_name}…"):
-        result = onboard_api_key(provider, raw_key, choices)
+        result = _sign_in(provider, ui, browser, choices)
+    else:
+        raw_key = _read_api_key(provider, api_key_stdin, interactive, ui)
+        with ui.spinner(f"Checking the key with {provider.display_name}…"):
+            result = onboard_api_key(provider, raw_key, choices)
     _report(provider, ui, result)
 
 
@@ -278,27 +276,22 @@ class TerminalInteraction:
     def read_line(self, prompt: str, stop: threading.Event | None = None) -> str:
         self.ui.info(prompt, nl=False)
         sys.stderr.flush()
-        if stop is not None:
-            _wait_for_input(stop)
+        if stop is not None:  # wait for a line, or for ``stop`` (then EOFError)
+            import select
+
+            try:
+                fd: int | None = sys.stdin.fileno()
+            except (AttributeError, ValueError, OSError):
+                fd = None  # not a real file (tests' streams): read it as it is
+            while fd is not None:
+                if stop.is_set():
+                    raise EOFError
+                if select.select([fd], [], [], 0.2)[0]:
+                    break
         line = sys.stdin.readline()
         if not line:
             raise EOFError
         return line
-
-
-def _wait_for_input(stop: threading.Event) -> None:
-    """Until a line can be read from stdin, or ``stop`` is set (then ``EOFError``)."""
-    import select
-
-    try:
-        fd = sys.stdin.fileno()
-    except (AttributeError, ValueError, OSError):
-        return  # not a real file (tests' streams): read it as it is
-    while not stop.is_set():
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
-            return
-    raise EOFError
 
 
 def _missing_secret(provider: Provider) -> UsageError:
