@@ -36,9 +36,8 @@ def quote(shell: str, value: str) -> str:
         return "'" + value.replace("'", "'\\''") + "'"
     if shell in ("fish", "dotenv"):  # fish and python-dotenv read only \\ and \' inside '...'
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if shell == "powershell":  # each quote character is written twice
-        return "'" + "".join(ch * 2 if ch in _POWERSHELL_QUOTES else ch for ch in value) + "'"
-    raise ValueError(f"unknown shell {shell!r}")
+    # PowerShell: each quote character is written twice
+    return "'" + "".join(ch * 2 if ch in _POWERSHELL_QUOTES else ch for ch in value) + "'"
 
 
 PROFILE_OPTION = profile_option("This stored profile instead of the active credential.")

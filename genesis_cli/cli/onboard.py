@@ -350,7 +350,7 @@ def _client_credentials(provider: Provider, ui: UI) -> tuple[str, str, str | Non
 
 def _offer_new_app(provider: Provider, ui: UI) -> tuple[str, str, str | None] | None:
     """With an API key at hand, offer to register an app now (interactive onboarding)."""
-    from genesis_cli.cli.apps import create_app
+    from genesis_cli.cli.auth import create_app
     from genesis_cli.flows import credentials
 
     if provider.api_base_url_default is None:

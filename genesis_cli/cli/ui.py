@@ -189,7 +189,4 @@ class _Safe:
         from rich.segment import Segment
 
         for segment in console.render(self.inner, options):
-            if segment.control:  # rich's own cursor movements
-                yield segment
-            else:
-                yield Segment(terminal_safe(segment.text), segment.style)
+            yield Segment(terminal_safe(segment.text), segment.style)
