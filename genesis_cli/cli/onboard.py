@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -256,44 +255,6 @@ def _report(provider: Provider, ui: UI, result: OnboardResult) -> None:
     ui.summary(f"Connected to {name}{who} ({kind})", rows)
 
 
-class TerminalInteraction:
-    """How the sign-in flow reaches the user (``flows.signin.Interaction``)."""
-
-    def __init__(self, ui: UI) -> None:
-        self.ui = ui
-
-    def notify(self, text: str) -> None:
-        self.ui.info(text)
-
-    def open_browser(self, url: str) -> bool:
-        import webbrowser
-
-        try:
-            return bool(webbrowser.open(url, new=1, autoraise=True))
-        except (webbrowser.Error, OSError):
-            return False
-
-    def read_line(self, prompt: str, stop: threading.Event | None = None) -> str:
-        self.ui.info(prompt, nl=False)
-        sys.stderr.flush()
-        if stop is not None:  # wait for a line, or for ``stop`` (then EOFError)
-            import select
-
-            try:
-                fd: int | None = sys.stdin.fileno()
-            except (AttributeError, ValueError, OSError):
-                fd = None  # not a real file (tests' streams): read it as it is
-            while fd is not None:
-                if stop.is_set():
-                    raise EOFError
-                if select.select([fd], [], [], 0.2)[0]:
-                    break
-        line = sys.stdin.readline()
-        if not line:
-            raise EOFError
-        return line
-
-
 def _missing_secret(provider: Provider) -> UsageError:
     return UsageError(
         f"{provider.client_id_env} is set but {provider.client_secret_env} is not: "
@@ -393,4 +354,4 @@ def _sign_in(provider: Provider, ui: UI, browser: bool | None, choices: Choices)
             )
     else:
         remote = not browser
-    return sign_in(client, remote=remote, io=TerminalInteraction(ui), choices=choices)
+    return sign_in(client, remote=remote, io=ui, choices=choices)

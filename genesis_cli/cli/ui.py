@@ -1,4 +1,4 @@
-"""The one place that writes to the terminal: results on stdout, the rest on stderr. Every
+"""The one place that talks to the terminal: results on stdout, the rest on stderr. Every
 string leaves through ``text.terminal_safe`` or JSON escapes, never as rich markup; warnings
 (``warning_log.warn``) are printed once each, before whatever is printed next."""
 
@@ -16,6 +16,8 @@ from genesis_cli.text import one_line, terminal_safe
 from genesis_cli.warning_log import take_warnings, warn
 
 if TYPE_CHECKING:
+    import threading
+
     from rich.console import Console, ConsoleOptions, RenderResult
 
 PIPE_WIDTH = 200  # a pipe gets whole lines rather than rich's 80-column default
@@ -147,6 +149,38 @@ class UI:
         )
         console.push_render_hook(Safe())
         return console
+
+    def notify(self, text: str) -> None:  # with open_browser and read_line: how sign-in asks
+        self.info(text)
+
+    def open_browser(self, url: str) -> bool:
+        import webbrowser
+
+        try:
+            return bool(webbrowser.open(url, new=1, autoraise=True))
+        except (webbrowser.Error, OSError):
+            return False
+
+    def read_line(self, prompt: str, stop: threading.Event | None = None) -> str:
+        """A line from stdin; ``EOFError`` at its end, or once ``stop`` is set while waiting."""
+        self.info(prompt, nl=False)
+        sys.stderr.flush()
+        if stop is not None:
+            import select
+
+            try:
+                fd: int | None = sys.stdin.fileno()
+            except (AttributeError, ValueError, OSError):
+                fd = None  # not a real file (tests' streams): read it as it is
+            while fd is not None:
+                if stop.is_set():
+                    raise EOFError
+                if select.select([fd], [], [], 0.2)[0]:
+                    break
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line
 
     @contextlib.contextmanager
     def spinner(self, message: str) -> Iterator[None]:
