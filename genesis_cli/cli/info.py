@@ -89,25 +89,22 @@ def path_command(ui: UI) -> None:
       $EDITOR "$(genesis config path --json | jq -r .config)"
     """
     from genesis_cli import paths
-
-    provider = current()
-    where = {
-        "stateDir": paths.state_dir(),
-        "config": paths.config_path(),
-        "store": paths.auth_store_path(),
-        "cache": paths.catalog_cache_path(provider.id),
-    }
     from genesis_cli.store import auth_store, vault
 
-    absolute = {name: str(path.expanduser().absolute()) for name, path in where.items()}
+    where = [  # (JSON key, label, path)
+        ("stateDir", "state dir", paths.state_dir()),
+        ("config", "config", paths.config_path()),
+        ("store", "auth store", paths.auth_store_path()),
+        ("cache", "cache", paths.catalog_cache_path(current().id)),
+    ]
+    absolute = {key: str(path.expanduser().absolute()) for key, _, path in where}
     # Where each stored secret lives: the store file, the OS keyring or an env variable.
     secrets = {p.id: vault.where(p) for p in auth_store.load().profiles.values()}
     if ui.json_mode:
         ui.emit_json({**absolute, "secrets": secrets})
         return
-    labels = {"stateDir": "state dir", "config": "config", "store": "auth store", "cache": "cache"}
-    for name, value in absolute.items():
-        ui.line(f"{labels[name]:<11}{value}")
+    for key, label, _ in where:
+        ui.line(f"{label:<11}{absolute[key]}")
     for profile_id, fields in secrets.items():
         places = ", ".join(f"{field} in {place}" for field, place in fields.items())
         ui.line(f"{'secrets':<11}{profile_id}: {places}")
