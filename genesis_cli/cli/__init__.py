@@ -76,8 +76,7 @@ class LazyGroup(click.Group):
 
 
 def _traceback_if_asked() -> None:
-    """With GENESIS_DEBUG set, the traceback on stderr, filtered and redacted as all output
-    is: its messages may quote a server or a setting."""
+    """With GENESIS_DEBUG set, the traceback on stderr, filtered and redacted like all output."""
     if os.environ.get("GENESIS_DEBUG", "") not in ("", "0"):
         import traceback  # ~7 ms: only on the error path
 
@@ -93,8 +92,8 @@ def _traceback_if_asked() -> None:
 
 
 def _closed_pipe() -> NoReturn:
-    """The reader of stdout went away (``genesis auth status | head -1``): end as SIGPIPE
-    would, what is still buffered sent to /dev/null so the flush at exit cannot fail again."""
+    """stdout's reader went away (``| head -1``): end as SIGPIPE would, what is still buffered
+    sent to /dev/null so the flush at exit cannot fail again."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -104,8 +103,7 @@ def _closed_pipe() -> NoReturn:
 
 
 def _usage_error(exc: click.UsageError) -> Exception:
-    """click's usage error as one ``error:`` line and the next step; exit 2. A bare group
-    (``genesis models``) still shows its help."""
+    """click's usage error as one ``error:`` line and the next step (a bare group: its help)."""
     if isinstance(exc, click.exceptions.NoArgsIsHelpError):
         return exc
     from genesis_cli.cli.ui import UI  # start-up: see GenesisGroup.invoke

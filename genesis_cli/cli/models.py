@@ -165,9 +165,8 @@ def _render_table(
 def _plain_table(
     ui: UI, rows: list[list[str]], widths: list[int], footer: str, *, wide: bool
 ) -> bool:
-    """The table for a pipe, byte for byte as rich draws it there, without loading rich;
-    ``False`` (nothing printed) where rich's measuring could differ: a terminal, a non-UTF-8
-    stdout, text that is not printable ASCII, a line that would wrap."""
+    """The table for a pipe, byte for byte as rich draws it, without rich; ``False`` where rich
+    could measure otherwise: a terminal, non-UTF-8, text not printable ASCII, a line too long."""
     cells = [*(c for r in rows for c in r), footer.replace("·", "")]
     if not ui.plain_pipe() or not all(c.isascii() and c.isprintable() for c in cells):
         return False

@@ -66,8 +66,7 @@ def complete_profiles(ctx: click.Context, param: Any, incomplete: str) -> list[C
 
 
 def _offered(items: list[CompletionItem], incomplete: str) -> list[CompletionItem]:
-    """The candidates starting with ``incomplete`` that a shell takes as plain words
-    (``text.shell_word``), help included: a value holding ``$(...)`` or quotes is never offered."""
+    """The candidates starting with ``incomplete`` made of plain words (``text.shell_word``)."""
     from genesis_cli.text import shell_word
 
     return [
