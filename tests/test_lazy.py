@@ -10,9 +10,8 @@ import sys
 import click
 import pytest
 
-from genesis_cli.cli import cli
+from genesis_cli.cli import HelpContext, LazyGroup, cli, terminal_columns
 from genesis_cli.cli.auth import auth
-from genesis_cli.cli.lazy import HelpContext, LazyGroup, terminal_columns
 
 
 @pytest.mark.parametrize("group", [cli, auth], ids=["genesis", "auth"])

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from genesis_cli.cli.shell import quote
+from genesis_cli.cli.handoff import quote
 from tests.helpers import GOOD_KEY, genesis_command, invoke
 
 PS_QUOTES = "'\u2018\u2019\u201a\u201b"

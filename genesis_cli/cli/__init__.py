@@ -1,26 +1,86 @@
-"""Command-line entry point: parse, call one flow, render. Errors become exit codes here."""
+"""Command-line entry point: parse, call one flow, render. Errors become exit codes here.
+Subcommands' modules are imported when used: `auth token` loads neither onboarding nor rich."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 from typing import Any, NoReturn
 
 import click
+import click.formatting
 
 from genesis_cli import __version__
-from genesis_cli.cli.lazy import LazyGroup
+
+
+def terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` without shutil (~2 ms of ``--help``)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", 0))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class HelpContext(click.Context):
+    def make_formatter(self) -> click.HelpFormatter:
+        """click's formatter, its width found as click finds it."""
+        width = self.terminal_width
+        if width is None and click.formatting.FORCED_WIDTH is None:
+            most = 80 if self.max_content_width is None else self.max_content_width
+            width = max(min(terminal_columns(), most) - 2, 50)
+        return self.formatter_class(width=width, max_width=self.max_content_width)
+
+
+class LazyGroup(click.Group):
+    """``lazy`` maps a subcommand to ``("module:attribute", short help)``, the module under
+    ``genesis_cli.cli``, imported when the command is looked up; ``--help`` lists the short
+    help given here (tests/test_lazy.py checks it is the command's own)."""
+
+    context_class = HelpContext
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = {name: (f"{__name__}.{at}", short) for name, (at, short) in lazy.items()}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attribute = self.lazy[cmd_name][0].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's listing, with a stand-in for a command not imported yet."""
+        listed: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            command = (
+                click.Command(name, help=self.lazy[name][1])
+                if name in self.lazy and name not in self.commands
+                else self.get_command(ctx, name)
+            )
+            if command is not None and not command.hidden:
+                listed.append((name, command))
+        limit = formatter.width - 6 - max(len(name) for name, _ in listed)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in listed])
 
 
 def _traceback_if_asked() -> None:
-    """With GENESIS_DEBUG set, the traceback on stderr: its messages may quote a server (a
-    proxy's status line) or a setting, so it passes the terminal filter and the redaction of
-    the provider's key and token shapes like all other output (its lines kept)."""
+    """With GENESIS_DEBUG set, the traceback on stderr, filtered and redacted like all output."""
     if os.environ.get("GENESIS_DEBUG", "") not in ("", "0"):
         import traceback  # ~7 ms: only on the error path
 
-        from genesis_cli.cli.provider import current
+        from genesis_cli.cli.params import current
         from genesis_cli.providers import lookup
         from genesis_cli.text import terminal_safe, unsecret
 
@@ -32,9 +92,8 @@ def _traceback_if_asked() -> None:
 
 
 def _closed_pipe() -> NoReturn:
-    """The reader of stdout went away (``genesis auth status | head -1``): end quietly, as
-    a program killed by SIGPIPE would. Whatever is still buffered goes to /dev/null, so the
-    flush at exit cannot fail a second time."""
+    """stdout's reader went away (``| head -1``): end as SIGPIPE would, what is still buffered
+    sent to /dev/null so the flush at exit cannot fail again."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -44,9 +103,7 @@ def _closed_pipe() -> NoReturn:
 
 
 def _usage_error(exc: click.UsageError) -> Exception:
-    """click's usage error as genesis prints every error: one ``error:`` line and the next
-    step (not click's usage block); exit 2. A bare group (``genesis models``) still shows
-    its help."""
+    """click's usage error as one ``error:`` line and the next step (a bare group: its help)."""
     if isinstance(exc, click.exceptions.NoArgsIsHelpError):
         return exc
     from genesis_cli.cli.ui import UI  # start-up: see GenesisGroup.invoke
@@ -60,11 +117,7 @@ class GenesisGroup(LazyGroup):
     """Turns genesis errors and interrupts into one stderr line and the README's exit code."""
 
     def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
     ) -> click.Context:
         try:
             return super().make_context(info_name, args, parent, **extra)
@@ -77,7 +130,7 @@ class GenesisGroup(LazyGroup):
         from genesis_cli.errors import ExitCode, GenesisError
 
         new_command()
-        ui = UI()
+        ui = UI()  # stdout that is not UTF-8 gets '?' for what it cannot hold, in every command
         try:
             result = super().invoke(ctx)
             print_warnings()
@@ -108,46 +161,40 @@ class GenesisGroup(LazyGroup):
             raise click.exceptions.Exit(int(ExitCode.ERROR)) from None
 
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-# name: ("module:attribute", the command's short help, shown by `genesis --help` without
-# importing the module; tests/test_lazy.py checks it against the command's own).
+# name: ("module:attribute" under genesis_cli.cli, the short help `--help` shows).
 COMMANDS = {
     "onboard": (
-        "genesis_cli.cli.onboard:onboard",
+        "onboard:onboard",
         "Sign in to Chutes, discover the model catalog, and write the config.",
     ),
-    "models": (
-        "genesis_cli.cli.models:models",
-        "Show the model catalog and choose the default model.",
-    ),
-    "auth": ("genesis_cli.cli.auth:auth", "Inspect, refresh and remove stored credentials."),
+    "models": ("models:models", "Show the model catalog and choose the default model."),
+    "auth": ("auth:auth", "Inspect, refresh and remove stored credentials."),
     "env": (
-        "genesis_cli.cli.handoff:env_command",
+        "handoff:env_command",
         "Print OPENAI_BASE_URL and OPENAI_API_KEY for other tools, as shell assignments.",
     ),
     "exec": (
-        "genesis_cli.cli.handoff:exec_command",
+        "handoff:exec_command",
         "Run CMD with OPENAI_BASE_URL, OPENAI_API_KEY and CHUTES_API_KEY set to the credential.",
     ),
     "account": (
-        "genesis_cli.cli.account:account",
+        "info:account",
         "Show the signed-in Chutes account: username, balance, subscription and quota use.",
     ),
-    "config": ("genesis_cli.cli.config:config", "Where genesis keeps its files."),
-    "completion": (
-        "genesis_cli.cli.completion:completion_command",
-        "Print the shell completion script for bash, zsh or fish.",
-    ),
+    "config": ("info:config", "Where genesis keeps its files."),
+    "completion": ("params:completion", "Print the shell completion script for bash, zsh or fish."),
     "doctor": (
-        "genesis_cli.cli.doctor:doctor",
+        "info:doctor",
         "Check files, credentials, network, clock and proxy settings; exit 1 if any check fails.",
     ),
 }
 
 
-@click.group(cls=GenesisGroup, context_settings=CONTEXT_SETTINGS, lazy=COMMANDS)
+@click.group(
+    cls=GenesisGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    lazy=COMMANDS,
+)
 @click.version_option(__version__, "-V", "--version", prog_name="genesis")
 @click.option(
     "--provider",

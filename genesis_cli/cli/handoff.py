@@ -1,8 +1,5 @@
-"""Handing the credential to other tools: ``auth token``, ``env``, ``exec``.
-
-These print nothing but what was asked for on stdout, and start fast: with a fresh
-credential they import neither requests nor rich.
-"""
+"""Handing the credential to other tools: ``auth token``, ``env``, ``exec``. They print only
+what was asked for on stdout and start fast: with a fresh credential, no requests nor rich."""
 
 from __future__ import annotations
 
@@ -12,29 +9,50 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from genesis_cli.cli.completion import profile_option
-from genesis_cli.cli.provider import current
-from genesis_cli.cli.shell import SHELLS, assignment
+from genesis_cli.cli.params import current, profile_option
 from genesis_cli.cli.ui import UI, print_warnings
-from genesis_cli.errors import ExitCode, UsageError
+from genesis_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from genesis_cli.providers import Provider
 
+# How each shell genesis prints for assigns NAME to an already quoted VALUE.
+ASSIGNMENTS = {
+    "sh": "export {}={}",
+    "bash": "export {}={}",
+    "zsh": "export {}={}",
+    "fish": "set -gx {} {}",
+    "powershell": "$env:{} = {}",
+    "dotenv": "{}={}",
+}
+# Every character PowerShell ends a single-quoted string with: ' and the curly quotes.
+_POWERSHELL_QUOTES = "'\u2018\u2019\u201a\u201b"
+
+
+def quote(shell: str, value: str) -> str:
+    """``value`` in single quotes, the only quoting none of these shells looks inside of, with
+    each shell's own escape for the quote: any printable value comes back exactly."""
+    if shell in ("sh", "bash", "zsh"):  # POSIX: nothing is special inside '...'; a ' ends it
+        return "'" + value.replace("'", "'\\''") + "'"
+    if shell in ("fish", "dotenv"):  # fish and python-dotenv read only \\ and \' inside '...'
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    # PowerShell: each quote character is written twice
+    return "'" + "".join(ch * 2 if ch in _POWERSHELL_QUOTES else ch for ch in value) + "'"
+
+
 PROFILE_OPTION = profile_option("This stored profile instead of the active credential.")
 
 
-def credential_or_exit(provider: Provider, profile_id: str | None) -> str:
+def _secret(provider: Provider, profile_id: str | None) -> str:
     """The secret to hand on; exit 3 (stdout untouched) when there is none."""
     from genesis_cli.flows import credentials
 
     return credentials.required(provider, profile_id).secret
 
 
-def handed_env(provider: Provider, secret: str, provider_vars: bool = False) -> dict[str, str]:
-    """What other OpenAI-compatible tools read: the base URL in use and the credential; with
-    ``provider_vars``, the provider's own key variable too (``CHUTES_API_KEY``: opencode,
-    LiteLLM)."""
+def _handed(provider: Provider, secret: str, provider_vars: bool = False) -> dict[str, str]:
+    """The base URL and credential for OpenAI-compatible tools; with ``provider_vars``, the
+    provider's own key variable too (``CHUTES_API_KEY``: opencode, LiteLLM)."""
     handed = {"OPENAI_BASE_URL": provider.base_url(), "OPENAI_API_KEY": secret}
     if provider_vars:
         handed[provider.api_key_env] = secret
@@ -53,13 +71,13 @@ def token_command(profile_id: str | None) -> None:
       curl -H "Authorization: Bearer $(genesis auth token)" https://llm.chutes.ai/v1/models
       genesis auth token --profile chutes:alice
     """
-    click.echo(credential_or_exit(current(), profile_id))
+    click.echo(_secret(current(), profile_id))
 
 
 @click.command("env")
 @click.option(
     "--shell",
-    type=click.Choice(SHELLS),
+    type=click.Choice(list(ASSIGNMENTS)),
     default="sh",
     show_default=True,
     help="Whose syntax to print.",
@@ -83,9 +101,9 @@ def env_command(shell: str, provider_vars: bool, profile_id: str | None) -> None
       genesis env --shell dotenv > .env
     """
     provider = current()
-    secret = credential_or_exit(provider, profile_id)
-    for name, value in handed_env(provider, secret, provider_vars).items():
-        click.echo(assignment(shell, name, value))
+    secret = _secret(provider, profile_id)
+    for name, value in _handed(provider, secret, provider_vars).items():
+        click.echo(ASSIGNMENTS[shell].format(name, quote(shell, value)))
 
 
 class ExecCommand(click.Command):
@@ -123,14 +141,14 @@ def exec_command(profile_id: str | None) -> None:
     if not command:
         raise UsageError("no command after --", hint="genesis exec [--profile ID] -- CMD [ARG...]")
     provider = current()
-    secret = credential_or_exit(provider, profile_id)
+    secret = _secret(provider, profile_id)
     import shutil  # ~2 ms (bz2, lzma): only exec looks a program up
 
     program = shutil.which(command[0]) if os.sep not in command[0] else command[0]
     if program is None or not os.path.exists(program):
         UI().error(f"{command[0]}: command not found")
         raise click.exceptions.Exit(127)
-    env: dict[str, Any] = {**os.environ, **handed_env(provider, secret, provider_vars=True)}
+    env: dict[str, Any] = {**os.environ, **_handed(provider, secret, provider_vars=True)}
     print_warnings()  # now: genesis is gone once CMD runs
     sys.stdout.flush()
     sys.stderr.flush()
@@ -140,4 +158,3 @@ def exec_command(profile_id: str | None) -> None:
         UI().error(f"cannot run {command[0]}: {exc.strerror}")
         code = 127 if isinstance(exc, FileNotFoundError) else 126
         raise click.exceptions.Exit(code) from None
-    raise click.exceptions.Exit(int(ExitCode.ERROR))  # not reached: execve does not return

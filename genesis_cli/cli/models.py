@@ -1,14 +1,14 @@
-"""``genesis models ...``"""
+"""``genesis models list|test|default|verify``"""
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING
 
 import click
 
-from genesis_cli.cli.completion import complete_models
-from genesis_cli.cli.provider import current
+from genesis_cli.cli.params import current, model_argument, ui_option
 from genesis_cli.cli.ui import PIPE_WIDTH, UI
 from genesis_cli.errors import ExitCode, UsageError
 
@@ -22,11 +22,11 @@ def models() -> None:
 
 
 @models.command("list")
-@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+@ui_option
 @click.option("--refresh", is_flag=True, help="Fetch the live catalog now, skipping the cache.")
 @click.option("--offline", is_flag=True, help="Never touch the network (cache, else bundled).")
 @click.option("--wide", is_flag=True, help="Every column, however wide the terminal.")
-def list_command(json_mode: bool, refresh: bool, offline: bool, wide: bool) -> None:
+def list_command(ui: UI, refresh: bool, offline: bool, wide: bool) -> None:
     """List the models genesis knows, with aliases and the default model.
 
     The table fits the terminal: at 80 columns it shows the ref, aliases, context window and
@@ -42,7 +42,6 @@ def list_command(json_mode: bool, refresh: bool, offline: bool, wide: bool) -> N
 
     if refresh and offline:
         raise UsageError("--refresh and --offline contradict each other", hint="pass one of them")
-    ui = UI(json_mode)
     provider = current()
     listing = list_models(
         provider,
@@ -51,7 +50,7 @@ def list_command(json_mode: bool, refresh: bool, offline: bool, wide: bool) -> N
         # Drawn only while the network is really asked (not for a cache or --offline).
         fetching=lambda: ui.spinner(f"Fetching the {provider.display_name} model catalog…"),
     )
-    if json_mode:
+    if ui.json_mode:
         ui.emit_json(listing.to_json())
         return
     _render_table(ui, listing.catalog, listing.default, listing.aliases, wide=wide)
@@ -86,18 +85,10 @@ def describe_source(result: Catalog) -> str:
         return "live"
     if result.source == "cache" and result.fetched_at is not None:
         age = max(0, int(time.time() - result.fetched_at))
-        return f"cache, fetched {_age(age)} ago"
+        steps = ((90, 1, "s"), (5400, 60, " min"), (172800, 3600, " h"), (math.inf, 86400, " days"))
+        unit, name = next((unit, name) for below, unit, name in steps if age < below)
+        return f"cache, fetched {round(age / unit)}{name} ago"
     return f"bundled, {result.reason}" if result.reason else "bundled"
-
-
-def _age(seconds: int) -> str:
-    if seconds < 90:
-        return f"{seconds}s"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} min"
-    if seconds < 172800:
-        return f"{round(seconds / 3600)} h"
-    return f"{round(seconds / 86400)} days"
 
 
 # (title, justify), in table order; KEEP says which survive a narrow terminal, first first.
@@ -125,9 +116,11 @@ def middle(text: str, width: int) -> str:
     return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
 
 
-def fit_columns(widths: list[int], available: int) -> tuple[list[int], int]:
+def fit_columns(widths: list[int], available: int, wide: bool) -> tuple[list[int], int]:
     """Which columns fit in ``available`` characters (by KEEP priority; the first four
-    always), and how wide MODEL may be."""
+    always; all when ``wide``), and how wide MODEL may be."""
+    if wide:
+        return list(range(len(COLUMNS))), widths[0]
     kept = list(KEEP[:4])
     used = sum(widths[i] for i in kept) + GAP * (len(kept) - 1)
     for index in KEEP[4:]:
@@ -156,18 +149,15 @@ def _render_table(
 
     console = ui.console()
     if wide:
-        kept, model_width = list(range(len(COLUMNS))), widths[0]
         console.width = max(console.width, sum(widths) + GAP * (len(COLUMNS) - 1))
-    else:
-        kept, model_width = fit_columns(widths, console.width)
+    kept, model_width = fit_columns(widths, console.width, wide)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for index in kept:
         title, justify = COLUMNS[index]
         table.add_column(title, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for row in rows:
-        row[0] = middle(row[0], model_width)
         # Text cells: ids come from the network and are data, never rich markup.
-        table.add_row(*(Text(row[i]) for i in kept))
+        table.add_row(*(Text(middle(row[0], model_width) if i == 0 else row[i]) for i in kept))
     console.print(table)
     console.print(Text(footer))
 
@@ -175,20 +165,15 @@ def _render_table(
 def _plain_table(
     ui: UI, rows: list[list[str]], widths: list[int], footer: str, *, wide: bool
 ) -> bool:
-    """The table for a pipe, byte for byte as rich draws it there (``ui.PIPE_WIDTH``
-    columns, no colour), without loading rich; ``False`` (nothing printed) when rich's
-    own measuring could differ: a terminal, a non-UTF-8 stdout, text that is not printable
-    ASCII, a line that would wrap."""
-    if not ui.plain_pipe() or not all(c.isascii() and c.isprintable() for r in rows for c in r):
+    """The table for a pipe, byte for byte as rich draws it, without rich; ``False`` where rich
+    could measure otherwise: a terminal, non-UTF-8, text not printable ASCII, a line too long."""
+    cells = [*(c for r in rows for c in r), footer.replace("·", "")]
+    if not ui.plain_pipe() or not all(c.isascii() and c.isprintable() for c in cells):
         return False
-    plain_footer = footer.replace("·", "").isascii() and footer.isprintable()
-    if not plain_footer or footer != footer.strip() or len(footer) > PIPE_WIDTH:
+    if footer != footer.strip() or len(footer) > PIPE_WIDTH:
         return False
-    if wide:
-        kept, model_width = list(range(len(COLUMNS))), widths[0]
-    else:
-        kept, model_width = fit_columns(widths, PIPE_WIDTH)
-    rows = [[middle(row[0], model_width), *row[1:]] for row in rows]  # the caller's stay whole
+    kept, model_width = fit_columns(widths, PIPE_WIDTH, wide)
+    rows = [[middle(row[0], model_width), *row[1:]] for row in rows]
     sizes = [max([len(COLUMNS[i][0]), *(len(r[i]) for r in rows)]) for i in kept]
     total = sum(sizes) + GAP * (len(kept) - 1)
     if not wide and total > PIPE_WIDTH:
@@ -212,9 +197,9 @@ def _plain_table(
 
 
 @models.command("test")
-@click.argument("ref_or_alias", required=False, shell_complete=complete_models)
-@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
-def test_command(ref_or_alias: str | None, json_mode: bool) -> None:
+@model_argument
+@ui_option
+def test_command(ref_or_alias: str | None, ui: UI) -> None:
     """Ask a model for one token: does it answer, how fast, and if not, why.
 
     Uses the active credential and one request of quota (max_tokens 1); the default model
@@ -229,13 +214,12 @@ def test_command(ref_or_alias: str | None, json_mode: bool) -> None:
     from genesis_cli.flows import credentials
     from genesis_cli.flows.probe import next_step, probe, resolve_target
 
-    ui = UI(json_mode)
     provider = current()
     target = resolve_target(provider, ref_or_alias)
     credential = credentials.required(provider, None, "to test with")
     with ui.spinner(f"Asking {target} for one token…"):
         result = probe(provider, target, credential.secret)
-    if json_mode:
+    if ui.json_mode:
         ui.emit_json(result)
     elif result.ok:
         ui.line(f"ok: {target} answered in {result.latency_ms} ms")
@@ -252,9 +236,9 @@ def test_command(ref_or_alias: str | None, json_mode: bool) -> None:
 
 
 @models.command("default")
-@click.argument("ref_or_alias", required=False, shell_complete=complete_models)
-@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
-def default_command(ref_or_alias: str | None, json_mode: bool) -> None:
+@model_argument
+@ui_option
+def default_command(ref_or_alias: str | None, ui: UI) -> None:
     """Print the default model, or set it (agents.defaults.model.primary) to a ref or alias.
 
     \b
@@ -265,7 +249,6 @@ def default_command(ref_or_alias: str | None, json_mode: bool) -> None:
     """
     from genesis_cli.flows.default_model import set_default
 
-    ui = UI(json_mode)
     provider = current()
     if ref_or_alias is None:
         from genesis_cli import paths
@@ -273,13 +256,13 @@ def default_command(ref_or_alias: str | None, json_mode: bool) -> None:
 
         configured = config_file.primary_model(config_file.load(paths.config_path()).data)
         default = configured or provider.default_model_ref()
-        if json_mode:
+        if ui.json_mode:
             ui.emit_json({"default": default, "configured": configured is not None})
         else:
             ui.line(default if configured else f"{default} (not set yet: onboarding sets it)")
         return
     result = set_default(provider, ref_or_alias)
-    if json_mode:
+    if ui.json_mode:
         ui.emit_json(result)
     elif result.changed:
         ui.line(f"Default model: {result.default} (was {result.previous or 'unset'})")
@@ -288,9 +271,9 @@ def default_command(ref_or_alias: str | None, json_mode: bool) -> None:
 
 
 @models.command("verify")
-@click.argument("ref_or_alias", required=False, shell_complete=complete_models)
-@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
-def verify_command(ref_or_alias: str | None, json_mode: bool) -> None:
+@model_argument
+@ui_option
+def verify_command(ref_or_alias: str | None, ui: UI) -> None:
     """Check a TEE model's running instances against a nonce chosen now.
 
     Per instance: the Intel TDX quote is genuine (Intel's root, TCB status) and not a debug
@@ -307,29 +290,21 @@ def verify_command(ref_or_alias: str | None, json_mode: bool) -> None:
       genesis models verify
       genesis models verify chutes/zai-org/GLM-5-TEE --json
     """
-    from genesis_cli.flows import credentials
+    from genesis_cli.flows import credentials, verify
     from genesis_cli.flows.probe import resolve_target
-    from genesis_cli.flows.verify import (
-        DOES_NOT_PROVE,
-        PROVES,
-        NothingVerified,
-        require_verifier,
-        verify_model,
-    )
 
-    ui = UI(json_mode)
-    require_verifier()  # before any network: exit 2 with the install line
+    verify.require_verifier()  # before any network: exit 2 with the install line
     provider = current()
     target = resolve_target(provider, ref_or_alias)
     credential = credentials.required(provider, None, "to fetch the instances' keys")
     with ui.spinner(f"Fetching and checking the evidence of {target}…"):
         try:
-            report = verify_model(provider, target, credential.secret)
-        except NothingVerified as exc:
-            if json_mode:  # still the one document --json promises; the error goes to stderr
+            report = verify.verify_model(provider, target, credential.secret)
+        except verify.NothingVerified as exc:
+            if ui.json_mode:  # still the one document --json promises; the error goes to stderr
                 ui.emit_json(exc.report.to_json())
             raise
-    if json_mode:
+    if ui.json_mode:
         ui.emit_json(report.to_json())
     else:
         ui.line(f"{target}  (deployment {report.chute_id}, nonce {report.nonce[:16]}…)")
@@ -342,7 +317,7 @@ def verify_command(ref_or_alias: str | None, json_mode: bool) -> None:
                     f"{', '.join(report.failed_instance_ids)}")  # fmt: skip
         passed = sum(i.verified for i in report.instances)
         ui.line(f"{passed} of {len(report.instances)} instance(s) verified.")
-        ui.line(PROVES.format(name=provider.display_name))
-        ui.line(DOES_NOT_PROVE.format(name=provider.display_name))
+        ui.line(verify.PROVES.format(name=provider.display_name))
+        ui.line(verify.DOES_NOT_PROVE.format(name=provider.display_name))
     if not report.ok:
         raise click.exceptions.Exit(int(ExitCode.UNVERIFIED))

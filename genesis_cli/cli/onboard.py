@@ -1,4 +1,5 @@
-"""``genesis onboard``"""
+"""``genesis onboard`` (also ``auth login``): the questions at the terminal, the OAuth
+client's id and secret, local or paste sign-in, and the summary."""
 
 from __future__ import annotations
 
@@ -9,17 +10,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from genesis_cli.cli.completion import complete_models
-from genesis_cli.cli.provider import current
-from genesis_cli.cli.signin import missing_secret, sign_in_at_terminal
+from genesis_cli.cli.params import complete_models, current, secret_store_option, ui_option
 from genesis_cli.cli.ui import UI
-from genesis_cli.errors import UsageError
+from genesis_cli.errors import GenesisError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from genesis_cli.flows.availability import Unavailable
-    from genesis_cli.flows.onboard import OnboardResult
+    from genesis_cli.flows.onboard import Choices, OnboardResult
     from genesis_cli.providers import Provider
 
 _MAX_KEY_LINE = 4096
@@ -52,19 +51,16 @@ _MAX_KEY_LINE = 4096
     shell_complete=complete_models,
     help="Use this model of the catalog as the default (e.g. chutes/zai-org/GLM-5.2-TEE).",
 )
-@click.option(
-    "--secret-store",
-    type=click.Choice(["file", "keyring"]),
-    default=None,
-    help="Where the secrets go: the auth store file (default) or the OS keyring "
-    "(default: $GENESIS_SECRET_STORE, else file).",
+@secret_store_option(
+    "Where the secrets go: the auth store file (default) or the OS keyring "
+    "(default: $GENESIS_SECRET_STORE, else file)."
 )
 @click.option(
     "--probe",
     is_flag=True,
     help="At the end, ask the default model for one token (as `genesis models test`).",
 )
-@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+@ui_option
 @click.option(
     "--browser/--no-browser",
     "browser",
@@ -80,7 +76,7 @@ def onboard(
     default_model: str | None,
     secret_store: str | None,
     probe: bool,
-    json_mode: bool,
+    ui: UI,
     browser: bool | None,
 ) -> None:
     """Sign in to Chutes, discover the model catalog, and write the config.
@@ -94,14 +90,13 @@ def onboard(
           --api-key-stdin --non-interactive             # CI
       genesis onboard --default chutes/zai-org/GLM-5.2-TEE --probe
     """
-    from genesis_cli.flows.onboard import Choices
+    from genesis_cli.flows.onboard import Choices, onboard_api_key
     from genesis_cli.store.vault import chosen_store
 
     if keep_default and default_model is not None:
         raise UsageError(
             "--default and --keep-default contradict each other", hint="pass one of them"
         )
-    ui = UI(json_mode)
     provider, choice = _provider_for(auth_choice)
     interactive = not non_interactive and sys.stdin.isatty()
     choices = Choices(
@@ -118,27 +113,25 @@ def onboard(
                 os.environ.get(provider.client_id_env, "").strip()
                 and not os.environ.get(provider.client_secret_env, "").strip()
             ):
-                raise missing_secret(provider)
+                raise _missing_secret(provider)
             raise UsageError(
                 f"Sign in with {provider.display_name} needs a browser or a terminal to paste "
                 "into, and this run is non-interactive",
                 hint=f"use --auth-choice {provider.api_key_choice} with {provider.api_key_env}, "
                 f"or set {provider.oauth_token_env} to a ready access token",
             )
-        _report(provider, ui, sign_in_at_terminal(provider, ui, browser, choices))
-        return
-    from genesis_cli.flows.onboard import onboard_api_key
-
-    raw_key = _read_api_key(provider, api_key_stdin, interactive, ui)
-    with ui.spinner(f"Checking the key with {provider.display_name}…"):
-        result = onboard_api_key(provider, raw_key, choices)
+        result = _sign_in(provider, ui, browser, choices)
+    else:
+        raw_key = _read_api_key(provider, api_key_stdin, interactive, ui)
+        with ui.spinner(f"Checking the key with {provider.display_name}…"):
+            result = onboard_api_key(provider, raw_key, choices)
     _report(provider, ui, result)
 
 
 def _provider_for(auth_choice: str | None) -> tuple[Provider, str | None]:
     """The provider an ``--auth-choice`` names (``<id>`` or ``<id>-api-key``), else the one
     ``--provider`` picks; and the choice itself."""
-    from genesis_cli.cli.provider import chosen_id
+    from genesis_cli.cli.params import chosen_id
     from genesis_cli.providers import DEFAULT_ID, lookup
 
     if auth_choice is None:
@@ -260,3 +253,105 @@ def _report(provider: Provider, ui: UI, result: OnboardResult) -> None:
     state = "updated" if result.config_changed else "already up to date"
     rows.append(("config", f"{result.config_path} ({state})"))
     ui.summary(f"Connected to {name}{who} ({kind})", rows)
+
+
+def _missing_secret(provider: Provider) -> UsageError:
+    return UsageError(
+        f"{provider.client_id_env} is set but {provider.client_secret_env} is not: "
+        f"{provider.display_name} refuses every sign-in without the client secret",
+        hint=f"set {provider.client_secret_env} to your app's secret (csc_...), or unset "
+        f"{provider.client_id_env} and run `genesis auth app create`",
+    )
+
+
+def _client_credentials(provider: Provider, ui: UI) -> tuple[str, str, str | None]:
+    """(client id, client secret, the stored app's redirect URI), before anything opens: from
+    the environment, else the stored app, else a new app made with an API key, else prompts
+    (the token endpoint refuses an exchange without the secret)."""
+    from genesis_cli.flows import apps
+
+    client_id = os.environ.get(provider.client_id_env, "").strip()
+    client_secret = os.environ.get(provider.client_secret_env, "").strip()
+    stored = apps.stored_app(provider)
+    if client_id:
+        same = stored if stored is not None and stored.client_id == client_id else None
+        redirect = same.redirect_uri if same else None
+        client_secret = client_secret or (same.client_secret if same else "")
+    elif stored is not None:
+        client_id, client_secret = stored.client_id, stored.client_secret
+        redirect = stored.redirect_uri
+    else:
+        created = _offer_new_app(provider, ui)
+        if created is not None:
+            return created
+        uri = (
+            os.environ.get(provider.redirect_uri_env)
+            or provider.require_sign_in().default_redirect_uri
+        )
+        ui.info(
+            f"Sign in with {provider.display_name} needs an OAuth app of your own "
+            f"({provider.display_name} has no shared CLI client). `genesis auth app create` "
+            "makes one with your API key; or enter an existing app's client id and secret "
+            f"(its redirect URI must be {uri}).\n"
+            f"(Set {provider.client_id_env} and {provider.client_secret_env} to skip these "
+            "questions.)"
+        )
+        client_id = click.prompt("Client ID (cid_...)", err=True).strip()
+        redirect = None
+    if not client_id:
+        raise UsageError("an OAuth client id is required", hint=f"set {provider.client_id_env}")
+    if not client_secret:
+        client_secret = click.prompt(
+            "Client secret (csc_..., input hidden)", hide_input=True, err=True
+        ).strip()
+        if not client_secret:
+            raise _missing_secret(provider)
+    return client_id, client_secret, redirect
+
+
+def _offer_new_app(provider: Provider, ui: UI) -> tuple[str, str, str | None] | None:
+    """With an API key at hand, offer to register an app now (interactive onboarding)."""
+    from genesis_cli.cli.auth import create_app
+    from genesis_cli.flows import credentials
+
+    if provider.api_base_url_default is None:
+        return None  # no management API to register an app with
+    key = credentials.api_key(provider)
+    if not key or not click.confirm(
+        f"You have no Sign in with {provider.display_name} app yet. Create one now with your "
+        "API key?",
+        default=True,
+        err=True,
+    ):
+        return None
+    try:
+        app = create_app(provider, ui, None, None, key)
+    except GenesisError as exc:
+        # Said as what it is: onboarding stopped because the app could not be created.
+        failed = GenesisError(
+            f"could not create a Sign in with {provider.display_name} app: {exc.message}",
+            hint=f"{exc.hint + '; then ' if exc.hint else ''}run `genesis auth app create`, or "
+            f"set {provider.client_id_env} and {provider.client_secret_env} to an existing "
+            f"app's, and onboard again",
+        )
+        failed.exit_code = exc.exit_code
+        raise failed from None
+    return app.client_id, app.client_secret, app.redirect_uri
+
+
+def _sign_in(provider: Provider, ui: UI, browser: bool | None, choices: Choices) -> OnboardResult:
+    from genesis_cli.flows.signin import detect_remote, sign_in
+    from genesis_cli.oauth import protocol
+
+    client = protocol.client_from_env(provider, *_client_credentials(provider, ui))
+    if browser is None:
+        reason = detect_remote()
+        remote = reason is not None
+        if remote:
+            ui.info(
+                f"Using the paste flow because {reason}. "
+                "Pass --browser to open a browser here instead."
+            )
+    else:
+        remote = not browser
+    return sign_in(client, remote=remote, io=ui, choices=choices)

@@ -1,13 +1,6 @@
-"""The one place that writes to the terminal: stdout for results, stderr for the rest.
-
-Knows about TTYs, ``NO_COLOR`` and ``--json``. rich is imported only when a table, panel or
-spinner is actually drawn. Every string leaves through ``text.terminal_safe`` (text,
-warnings, errors, rich output) or is JSON-escaped (``--json``), so text from a server, the
-config or the environment cannot drive the terminal; rich markup is never interpreted.
-
-Warnings are said anywhere below with ``warning_log.warn``; they are printed here, each once per
-command, before whatever is printed next (so in the order they happened) or when it ends.
-"""
+"""The one place that talks to the terminal: results on stdout, the rest on stderr. Every
+string leaves through ``text.terminal_safe`` or JSON escapes, never as rich markup; warnings
+(``warning_log.warn``) are printed once each, before whatever is printed next."""
 
 from __future__ import annotations
 
@@ -23,6 +16,8 @@ from genesis_cli.text import one_line, terminal_safe
 from genesis_cli.warning_log import take_warnings, warn
 
 if TYPE_CHECKING:
+    import threading
+
     from rich.console import Console, ConsoleOptions, RenderResult
 
 PIPE_WIDTH = 200  # a pipe gets whole lines rather than rich's 80-column default
@@ -30,13 +25,12 @@ _warned: set[str] = set()  # the warnings this command has printed
 
 
 def new_command() -> None:
-    """A command starts: no warning printed yet (each is printed once per command)."""
     take_warnings()
     _warned.clear()
 
 
 def print_warnings() -> None:
-    """The warnings said since the last output (``warning_log.warn``), each once per command."""
+    """The warnings said since the last output, each once per command."""
     prefix = click.style("warning:", fg="yellow") if color_enabled(sys.stderr) else "warning:"
     for message in take_warnings():
         text = one_line(message)  # one line: a newline from outside cannot forge another
@@ -66,8 +60,7 @@ class UI:
         if not encoding.startswith("utf") and hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(errors="replace")
 
-    # stderr: progress, warnings, errors
-    def info(self, message: str, nl: bool = True) -> None:
+    def info(self, message: str, nl: bool = True) -> None:  # stderr: progress
         print_warnings()
         click.echo(terminal_safe(message), err=True, nl=nl)
 
@@ -85,11 +78,9 @@ class UI:
         if hint:
             click.echo(f"  {one_line(hint)}", err=True)
 
-    # stdout: results
     def emit_json(self, document: Any) -> None:
-        """One JSON document (a record goes through ``records.to_json``); characters a
-        terminal would act on are left as ``\\uXXXX`` escapes (json escapes C0 itself; DEL,
-        C1, bidi and surrogates are done here)."""
+        """One JSON document of records; characters a terminal would act on are ``\\uXXXX``
+        escapes (json escapes C0 itself; DEL, C1, bidi and surrogates are done here)."""
         import json
 
         from genesis_cli.records import to_json  # its dataclasses: only for --json
@@ -127,14 +118,13 @@ class UI:
         self.console().print(panel)
 
     def plain_pipe(self) -> bool:
-        """stdout is a pipe or file that ``console`` would draw on with no styling and
-        UTF-8 box characters: plain text printed through ``line`` looks the same there."""
+        """stdout is a pipe or file where ``console`` draws unstyled UTF-8, as ``line`` does."""
         encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
         return not _is_tty(sys.stdout) and encoding.startswith("utf")
 
     def console(self) -> Console:
-        """A rich console on stdout that reads no markup and prints every renderable's text
-        through ``terminal_safe`` (its own styling sequences are left alone)."""
+        """A rich console on stdout that reads no markup and passes every renderable's text
+        through ``terminal_safe``."""
         print_warnings()
         from rich.console import Console, RenderHook
 
@@ -160,9 +150,41 @@ class UI:
         console.push_render_hook(Safe())
         return console
 
+    def notify(self, text: str) -> None:  # with open_browser and read_line: how sign-in asks
+        self.info(text)
+
+    def open_browser(self, url: str) -> bool:
+        import webbrowser
+
+        try:
+            return bool(webbrowser.open(url, new=1, autoraise=True))
+        except (webbrowser.Error, OSError):
+            return False
+
+    def read_line(self, prompt: str, stop: threading.Event | None = None) -> str:
+        """A line from stdin; ``EOFError`` at its end, or once ``stop`` is set while waiting."""
+        self.info(prompt, nl=False)
+        sys.stderr.flush()
+        if stop is not None:
+            import select
+
+            try:
+                fd: int | None = sys.stdin.fileno()
+            except (AttributeError, ValueError, OSError):
+                fd = None  # not a real file (tests' streams): read it as it is
+            while fd is not None:
+                if stop.is_set():
+                    raise EOFError
+                if select.select([fd], [], [], 0.2)[0]:
+                    break
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line
+
     @contextlib.contextmanager
     def spinner(self, message: str) -> Iterator[None]:
-        """A spinner on stderr while waiting, only when stderr is a terminal."""
+        """A spinner on stderr while waiting, when stderr is a terminal."""
         print_warnings()
         if self.json_mode or not _is_tty(sys.stderr) or os.environ.get("TERM") == "dumb":
             yield
@@ -179,7 +201,7 @@ class UI:
                 self._status = None
 
     def confirm(self, question: str, default: bool = False) -> bool:
-        """A yes/no question on stderr; a spinner being drawn is paused while it is asked."""
+        """A yes/no question on stderr, pausing the spinner."""
         print_warnings()
         status = self._status
         if status is not None:
@@ -192,7 +214,7 @@ class UI:
 
 
 class _Safe:
-    """A renderable drawn as ``inner`` is, with the text of every segment made terminal-safe."""
+    """``inner`` drawn with every segment's text made terminal-safe."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -201,7 +223,4 @@ class _Safe:
         from rich.segment import Segment
 
         for segment in console.render(self.inner, options):
-            if segment.control:  # rich's own cursor movements
-                yield segment
-            else:
-                yield Segment(terminal_safe(segment.text), segment.style)
+            yield Segment(terminal_safe(segment.text), segment.style)

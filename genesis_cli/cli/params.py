@@ -1,21 +1,37 @@
-"""Shell completion: ``genesis completion bash|zsh|fish`` and what arguments complete to.
-
-Completion runs genesis itself for every <TAB>, so it reads only local files (the config,
-the catalog cache or the bundled catalog, the auth store) and never the network.
-"""
+"""What several commands share: the chosen provider, their options, and what the options'
+values complete to (completion runs genesis on every <TAB>: local files only, no network)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from genesis_cli.cli.ui import UI
+
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
-COMPLETION_SHELLS = ("bash", "zsh", "fish")
+    from genesis_cli.providers import Provider
+
 FC = TypeVar("FC", bound=Callable[..., Any])
+
+
+def chosen_id(ctx: click.Context | None = None) -> str:
+    """``genesis --provider ID``, ``$GENESIS_PROVIDER``, else Chutes."""
+    from genesis_cli.providers import DEFAULT_ID
+
+    ctx = ctx or click.get_current_context(silent=True)
+    value = ctx.find_root().params.get("provider") if ctx is not None else None
+    return str(value or os.environ.get("GENESIS_PROVIDER", "").strip() or DEFAULT_ID)
+
+
+def current(ctx: click.Context | None = None) -> Provider:
+    from genesis_cli.providers import lookup
+
+    return lookup.get(chosen_id(ctx))
 
 
 def complete_models(ctx: click.Context, param: Any, incomplete: str) -> list[CompletionItem]:
@@ -24,7 +40,6 @@ def complete_models(ctx: click.Context, param: Any, incomplete: str) -> list[Com
 
     try:
         from genesis_cli import catalog, paths
-        from genesis_cli.cli.provider import current
         from genesis_cli.config import config_file
 
         provider = current(ctx)
@@ -35,8 +50,7 @@ def complete_models(ctx: click.Context, param: Any, incomplete: str) -> list[Com
     except Exception:  # completion must never print a traceback into the shell
         return []
     items = [CompletionItem(a, help=f"alias of {r}") for a, r in aliases.items()]
-    items += [CompletionItem(r) for r in refs]
-    return offered(items, incomplete)
+    return _offered(items + [CompletionItem(r) for r in refs], incomplete)
 
 
 def complete_profiles(ctx: click.Context, param: Any, incomplete: str) -> list[CompletionItem]:
@@ -48,13 +62,11 @@ def complete_profiles(ctx: click.Context, param: Any, incomplete: str) -> list[C
         profiles = auth_store.load().profiles
     except Exception:
         return []
-    return offered([CompletionItem(p.id, help=p.type) for p in profiles.values()], incomplete)
+    return _offered([CompletionItem(p.id, help=p.type) for p in profiles.values()], incomplete)
 
 
-def offered(items: list[CompletionItem], incomplete: str) -> list[CompletionItem]:
-    """The candidates that start with ``incomplete`` and that a shell can take as one plain
-    word (``text.shell_word``), with a help made of such words: a value from the config,
-    the store or the network that holds anything else (``$(...)``, quotes) is never offered."""
+def _offered(items: list[CompletionItem], incomplete: str) -> list[CompletionItem]:
+    """The candidates starting with ``incomplete`` made of plain words (``text.shell_word``)."""
     from genesis_cli.text import shell_word
 
     return [
@@ -67,10 +79,26 @@ def offered(items: list[CompletionItem], incomplete: str) -> list[CompletionItem
 
 
 def profile_option(help: str) -> Callable[[FC], FC]:
-    """``--profile ID``, completing to the stored profile ids."""
     return click.option(
         "--profile", "profile_id", metavar="ID", shell_complete=complete_profiles, help=help
     )
+
+
+def secret_store_option(help: str) -> Callable[[FC], FC]:
+    return click.option(
+        "--secret-store", type=click.Choice(["file", "keyring"]), default=None, help=help
+    )
+
+
+# A command's `--json` arrives as its UI (``ui.json_mode`` says which was asked for).
+ui_option = click.option(
+    "--json",
+    "ui",
+    is_flag=True,
+    callback=lambda ctx, param, value: UI(value),
+    help="Print one JSON document on stdout.",
+)
+model_argument = click.argument("ref_or_alias", required=False, shell_complete=complete_models)
 
 
 class ShellChoice(click.Choice):  # type: ignore[type-arg]  # generic from click 8.2
@@ -86,8 +114,8 @@ class ShellChoice(click.Choice):  # type: ignore[type-arg]  # generic from click
 
 
 @click.command("completion")
-@click.argument("shell", type=ShellChoice(COMPLETION_SHELLS))
-def completion_command(shell: str) -> None:
+@click.argument("shell", type=ShellChoice(("bash", "zsh", "fish")))
+def completion(shell: str) -> None:
     """Print the shell completion script for bash, zsh or fish.
 
     \b
