@@ -15,9 +15,8 @@ _FIELDS = {"baseUrl": str, "api": str, "defaultModel": str, "aliases": dict, "mo
 
 
 def bundled_catalog_path(name: str) -> str:
-    """A catalog file genesis ships: inside the installed package (``genesis_cli/catalogs``),
-    or at the top of a source checkout (``catalogs/``). os.path, not pathlib: pathlib (with
-    urllib.parse) is not otherwise loaded when the environment holds the key."""
+    """A catalog file genesis ships: in the installed package, else a source checkout's
+    ``catalogs/``. os.path: pathlib is not otherwise loaded when the env holds the key."""
     here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     installed = os.path.join(here, "catalogs", name)
     if os.path.isfile(installed):
