@@ -1,7 +1,4 @@
-"""Plain records passed between layers and their JSON shape.
-
-No I/O here.
-"""
+"""Plain records passed between layers, and their JSON shape."""
 
 from __future__ import annotations
 
@@ -9,7 +6,7 @@ import dataclasses
 import functools
 import os
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 CatalogSource = Literal["live", "cache", "bundled"]
 
@@ -18,9 +15,9 @@ CatalogSource = Literal["live", "cache", "bundled"]
 
 
 def to_json(value: Any) -> Any:
-    """``value`` as JSON data: a record (dataclass) becomes an object with camelCase keys in
-    field order, or in the order of its ``json_keys`` (which may name properties and leave
-    fields out); records, lists, tuples and dicts nested in it alike; a path becomes text."""
+    """``value`` as JSON data: a record (dataclass or NamedTuple) becomes an object with
+    camelCase keys in field order, or its ``json_keys`` order (which may name properties and
+    leave fields out); nested records, lists, tuples and dicts alike; a path becomes text."""
     if isinstance(value, str | int | float | bool | None):
         return value  # most of a catalog: answered before any other check
     names = _json_names(value.__class__)
@@ -37,11 +34,14 @@ def to_json(value: Any) -> Any:
 
 @functools.cache
 def _json_names(kind: type) -> tuple[tuple[str, str], ...] | None:
-    """A record type's attribute names and their JSON keys, worked out once per type;
-    ``None`` for a type that is not a record."""
-    if not dataclasses.is_dataclass(kind):
+    """A record type's attribute names and their JSON keys, once per type; ``None`` for a
+    type that is not a record."""
+    if dataclasses.is_dataclass(kind):
+        names = getattr(kind, "json_keys", None) or [f.name for f in dataclasses.fields(kind)]
+    elif issubclass(kind, tuple) and hasattr(kind, "_fields"):
+        names = kind._fields
+    else:
         return None
-    names = getattr(kind, "json_keys", None) or [f.name for f in dataclasses.fields(kind)]
     return tuple((name, _camel(name)) for name in names)
 
 
@@ -53,8 +53,7 @@ def _camel(name: str) -> str:
 # --- records ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Cost:
+class Cost(NamedTuple):
     """USD per 1M tokens; ``None`` where the provider did not say."""
 
     input: float | None = None
@@ -62,8 +61,7 @@ class Cost:
     cache_read: float | None = None
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(NamedTuple):
     """genesis's own shape (``to_json``): the bundled catalog, the cache and ``models list
     --json``. The config holds a narrower, OpenClaw-shaped entry (``config.schema``)."""
 
@@ -76,7 +74,7 @@ class Model:
     structured_outputs: bool = False
     confidential: bool = False
     deployment_id: str | None = None  # where its attestation evidence is filed
-    cost: Cost = field(default_factory=Cost)
+    cost: Cost = Cost()
 
 
 @dataclass
