@@ -27,10 +27,8 @@ USER_AGENT = f"genesis/{__version__}"
 def http_timeout() -> float:
     """Seconds one request may take in all (``GENESIS_HTTP_TIMEOUT``, default 10)."""
     raw = os.environ.get("GENESIS_HTTP_TIMEOUT", "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT_SECONDS
     try:
-        value = float(raw)
+        value = float(raw) if raw else DEFAULT_TIMEOUT_SECONDS
     except ValueError:
         value = -1.0
     if not (0 < value <= 3600):
@@ -74,12 +72,8 @@ def new_session() -> requests.Session:
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept"] = "application/json"
     # Without auth set, requests would replace the Bearer header with ~/.netrc's Basic auth.
-    session.auth = _unchanged
+    session.auth = lambda prepared: prepared
     return session
-
-
-def _unchanged(prepared: requests.PreparedRequest) -> requests.PreparedRequest:
-    return prepared
 
 
 class Response(NamedTuple):

@@ -20,10 +20,9 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def ambiguous_url(url: str) -> bool:
-    """A backslash, '@', whitespace, a control or a non-ASCII character: where ``urlsplit``,
-    the HTTP library and a browser could disagree about the host (``http://evil:80\\@127.0.0.1``
-    is 127.0.0.1 to one and ``evil`` to another), or a shell about where a quote ends
-    (PowerShell ends '...' at a curly quote too)."""
+    """A backslash, '@', whitespace, a control or non-ASCII character: ``urlsplit``, the HTTP
+    library and a browser could disagree on the host (``http://evil:80\\@127.0.0.1``), or a
+    shell on where a quote ends (PowerShell ends '...' at a curly quote too)."""
     return not url.isascii() or any(
         ch in "\\@" or ch.isspace() or not ch.isprintable() for ch in url
     )
@@ -31,8 +30,7 @@ def ambiguous_url(url: str) -> bool:
 
 def check_service_url(url: str, variable: str) -> str:
     """``url`` (from ``variable``) without its trailing '/'; refused when its host could be
-    read two ways, it carries userinfo, or it would send credentials in clear text (plain
-    http is for loopback only)."""
+    read two ways, it has userinfo, or it is plain http off loopback (credentials in clear)."""
     if ambiguous_url(url):
         raise UsageError(
             f"{variable} holds a backslash, '@', a space, a control or a non-ASCII character; "

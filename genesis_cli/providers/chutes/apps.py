@@ -1,8 +1,6 @@
-"""Chutes' OAuth app API (``/idp/apps``, ``/idp/authorizations``), called with an API key.
-
-Chutes has no page to create a "Sign in with Chutes" app and no shared client for CLIs, only
-this API. Every answer is untrusted: wrong types or non-JSON become a clear ``GenesisError``.
-"""
+"""Chutes' OAuth app API (``/idp/apps``, ``/idp/authorizations``), called with an API key:
+Chutes has no page to create a "Sign in with Chutes" app and no shared client for CLIs.
+Answers are untrusted: wrong types or non-JSON become a clear ``GenesisError``."""
 
 from __future__ import annotations
 
@@ -72,7 +70,7 @@ def _id(value: str | None) -> str | None:
 
 
 def checked_app_id(provider: Provider, app_id: str) -> str:
-    """An app id read back from the store (untrusted, like all of it) before it goes in a URL."""
+    """An app id read back from the (untrusted) store, before it goes in a URL."""
     if _id(app_id) is None:
         raise GenesisError(
             f"the stored app id is not one {provider.display_name} issues",
@@ -118,8 +116,7 @@ def create(provider: Provider, api_key: str, name: str, redirect_uri: str) -> Cr
 
 
 def remote_state(provider: Provider, api_key: str | None, app_id: str) -> str:
-    """Whether Chutes still has the app (``GET /idp/apps/{id}``), best effort: ``present``,
-    ``gone`` or ``unknown``."""
+    """Whether Chutes still has the app: ``present``, ``gone`` or ``unknown`` (best effort)."""
     if not api_key:
         return "unknown"
     try:
@@ -139,12 +136,9 @@ def delete(provider: Provider, api_key: str, app_id: str) -> bool:
     return True
 
 
-# --- authorizations: a user's grant of an app, every token of it -------------------------
-
-
 def authorized_app_id(provider: Provider, api_key: str, client_id: str) -> str | None:
-    """The app id of the user's authorization of ``client_id`` (``GET /idp/authorizations``);
-    ``None`` when it is not listed or cannot be read. Best effort."""
+    """The app id of the user's authorization of ``client_id``; ``None`` when it is not
+    listed or cannot be read."""
     try:
         response = _call(provider, "GET", "authorizations", api_key)
         body = response.json() if response.status == 200 else None
@@ -158,8 +152,8 @@ def authorized_app_id(provider: Provider, api_key: str, client_id: str) -> str |
 
 
 def end_authorization(provider: Provider, api_key: str, app_id: str) -> bool:
-    """``DELETE /idp/authorizations/{app_id}``: revoke every token of the user's authorization
-    of the app, sessions forked by concurrent refreshes included. ``True`` when it is over."""
+    """Revoke every token of the user's authorization of the app, sessions forked by
+    concurrent refreshes included. ``True`` when it is over."""
     path = f"authorizations/{checked_app_id(provider, app_id)}"
     try:
         response = _call(provider, "DELETE", path, api_key)
