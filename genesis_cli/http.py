@@ -105,6 +105,19 @@ class Response(NamedTuple):
         return max(0, round(when.timestamp() - time.time()))
 
 
+# What each requests exception means, most specific first.
+_REASONS = (
+    ("SSLError", "TLS handshake with {host} failed (certificate or protocol)"),
+    ("ConnectTimeout", "connecting to {host} timed out"),
+    ("Timeout", "{host} did not answer within {total:g}s"),
+    ("ProxyError", "the proxy refused or failed the connection to {host}"),
+    ("ChunkedEncodingError", "the connection to {host} broke off in the middle of the answer"),
+    ("ContentDecodingError", "the connection to {host} broke off in the middle of the answer"),
+    ("ConnectionError", "could not connect to {host} (refused, reset or no route)"),
+    ("RequestException", "request to {host} failed: {kind}"),
+)
+
+
 def request(
     method: str,
     url: str,
@@ -136,8 +149,15 @@ def request(
     worker.join(total)
     if worker.is_alive():
         raise NetworkError(f"{host} did not answer within {total:g}s")
-    if "error" in outcome:
-        raise _wrap(outcome["error"], host, total)
+    error = outcome.get("error")
+    if error is not None:
+        import requests  # already loaded by the request that failed
+
+        for name, reason in _REASONS:
+            if isinstance(error, getattr(requests.exceptions, name)):
+                kind = type(error).__name__
+                raise NetworkError(reason.format(host=host, total=total, kind=kind)) from error
+        raise error
     response: Response = outcome["response"]
     return response
 
@@ -165,28 +185,3 @@ def _send(method: str, url: str, options: dict[str, Any], total: float, limit: i
             return Response(resp.status_code, headers, b"".join(chunks), time.monotonic() - started)
     finally:
         session.close()
-
-
-# What each requests exception means, most specific first.
-_REASONS = (
-    ("SSLError", "TLS handshake with {host} failed (certificate or protocol)"),
-    ("ConnectTimeout", "connecting to {host} timed out"),
-    ("Timeout", "{host} did not answer within {total:g}s"),
-    ("ProxyError", "the proxy refused or failed the connection to {host}"),
-    ("ChunkedEncodingError", "the connection to {host} broke off in the middle of the answer"),
-    ("ContentDecodingError", "the connection to {host} broke off in the middle of the answer"),
-    ("ConnectionError", "could not connect to {host} (refused, reset or no route)"),
-    ("RequestException", "request to {host} failed: {kind}"),
-)
-
-
-def _wrap(exc: BaseException, host: str, total: float) -> BaseException:
-    """A requests exception as one ``NetworkError`` with a plain message."""
-    import requests  # already loaded by the request that failed
-
-    for name, reason in _REASONS:
-        if isinstance(exc, getattr(requests.exceptions, name)):
-            error = NetworkError(reason.format(host=host, total=total, kind=type(exc).__name__))
-            error.__cause__ = exc
-            return error
-    return exc
