@@ -11,7 +11,8 @@ _PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]+\Z")
 _SHELL_WORD = re.compile(r"[A-Za-z0-9._:/@+-]+\Z")
 # Terminal escape sequences, whole: CSI, OSC (up to BEL or ST: OSC 8 links, OSC 52 clipboard
 # writes), DCS/SOS/PM/APC strings, short ESC forms; an unterminated one ends with its line.
-_ESCAPE_SEQUENCE = re.compile(
+# Compiled (and cached by ``re``) on first use: most output never needs it (start-up).
+_ESCAPE_SEQUENCE = (
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
     r"|(?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[ -/]*[0-~]?"
@@ -69,7 +70,7 @@ def terminal_safe(text: str) -> str:
     DEL, bidi overrides, lone surrogates) but newlines; other whitespace becomes a space."""
     if text.replace("\n", "").isprintable():
         return text
-    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = re.sub(_ESCAPE_SEQUENCE, "", text)
     return "".join(
         ch if ch == "\n" or ch.isprintable() else " " if ch.isspace() else "" for ch in text
     )

@@ -1,13 +1,13 @@
 """The ``Provider`` type: a provider is one value plus its catalog file. What only one
 provider has hangs off that value, so the layers that take a ``Provider`` name none.
-NamedTuples, not dataclasses: this module loads on every command (start-up)."""
-
-from __future__ import annotations
+This module loads on every command: NamedTuples with runtime annotations are the cheapest
+classes to create (a dataclass or a string annotation costs a compile)."""
 
 import importlib
 import os
 import re
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from genesis_cli.errors import UsageError
@@ -15,9 +15,6 @@ from genesis_cli.providers.catalog_file import read_catalog
 from genesis_cli.text import redact
 
 if TYPE_CHECKING:
-    from pathlib import Path
-    from types import ModuleType
-
     from genesis_cli.http import Response
 
 DEFAULT_ID = "chutes"
@@ -64,7 +61,7 @@ class Provider(NamedTuple):
     id: str
     display_name: str
     env_prefix: str
-    catalog_path: str | Path  # str for the bundled ones: no pathlib at start-up
+    catalog_path: str | os.PathLike[str]  # str for the bundled ones: no pathlib at start-up
     api_keys_url: str
     site_url: str  # where an account is managed (balance, subscription)
     # The documented key shape (others are stored, with a warning) and its description.
@@ -138,7 +135,7 @@ class Provider(NamedTuple):
         return redact(text, secrets, self.token_prefixes, limit)
 
     def error_text(
-        self, response: Response, secrets: tuple[str | None, ...], limit: int = 300
+        self, response: "Response", secrets: tuple[str | None, ...], limit: int = 300
     ) -> str:
         """What the server said in an error answer (untrusted: shown, never read), redacted."""
         try:
@@ -164,7 +161,7 @@ class Provider(NamedTuple):
         return importlib.import_module(module)
 
     def bundled_data(self) -> dict[str, Any]:
-        return read_catalog(self.catalog_path)
+        return read_catalog(os.fspath(self.catalog_path))
 
     def default_model_ref(self) -> str:
         return self.ref(str(self.bundled_data()["defaultModel"]))

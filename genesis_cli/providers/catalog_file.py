@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from genesis_cli.errors import GenesisError
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 _FIELDS = {"baseUrl": str, "api": str, "defaultModel": str, "aliases": dict, "models": list}
 
@@ -25,7 +22,7 @@ def bundled_catalog_path(name: str) -> str:
 
 
 @functools.cache
-def read_catalog(path: str | Path) -> dict[str, Any]:
+def read_catalog(path: str) -> dict[str, Any]:
     import json  # not on the paths that never read the catalog (auth token)
 
     try:
@@ -43,7 +40,7 @@ def read_catalog(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _unusable(path: str | Path, problem: str) -> GenesisError:
+def _unusable(path: str, problem: str) -> GenesisError:
     return GenesisError(
         f"the bundled catalog {path} is unusable: {problem}",
         hint="reinstall genesis, or the package of the provider it belongs to",
