@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 CatalogSource = Literal["live", "cache", "bundled"]
+_PLAIN = (str, int, float, bool, type(None))
 
 
 # --- JSON ---------------------------------------------------------------------------------
@@ -18,15 +19,17 @@ def to_json(value: Any) -> Any:
     """``value`` as JSON data: a record (dataclass or NamedTuple) becomes an object with
     camelCase keys in field order, or its ``json_keys`` order (which may name properties and
     leave fields out); nested records, lists, tuples and dicts alike; a path becomes text."""
-    if isinstance(value, str | int | float | bool | None):
-        return value  # most of a catalog: answered before any other check
+    if isinstance(value, _PLAIN):  # the common cases first: a catalog is walked three times
+        return value
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_json(item) for item in value]
     names = _json_names(value.__class__)
     if names is not None:
         return {key: to_json(getattr(value, name)) for name, key in names}
-    if isinstance(value, list | tuple):
+    if isinstance(value, tuple):
         return [to_json(item) for item in value]
-    if isinstance(value, dict):
-        return {key: to_json(item) for key, item in value.items()}
     if isinstance(value, os.PathLike):  # a Path, without importing pathlib for --help
         return os.fspath(value)
     return value
