@@ -123,16 +123,14 @@ def _discover(
     provider: Provider, credential: str | None, reject_is_fatal: bool, fetching: Fetching
 ) -> Catalog:
     try:
-        try:
-            with fetching():
+        with fetching():
+            try:
                 models = fetch_live(provider, credential)
-        except CredentialRejected:
-            if reject_is_fatal:
-                raise
-            warn(
-                f"{provider.display_name} rejected the credential in use; listed models without it"
-            )
-            with fetching():
+            except CredentialRejected:
+                if reject_is_fatal:
+                    raise
+                name = provider.display_name
+                warn(f"{name} rejected the credential in use; listed models without it")
                 models = fetch_live(provider, None)
     except CatalogUnavailable as exc:
         return bundled_catalog(provider, exc.message, fell_back=True)
