@@ -65,13 +65,14 @@ def _text(body: dict[str, Any], key: str) -> str | None:
     return value.strip() if 0 < len(value.strip()) <= _MAX_FIELD else None
 
 
-def _id(value: str | None) -> str | None:
+def _id(body: dict[str, Any], key: str) -> str | None:
+    value = _text(body, key)
     return value if value is not None and _ID.match(value) else None
 
 
 def checked_app_id(provider: Provider, app_id: str) -> str:
     """An app id read back from the (untrusted) store, before it goes in a URL."""
-    if _id(app_id) is None:
+    if not _ID.match(app_id):
         raise GenesisError(
             f"the stored app id is not one {provider.display_name} issues",
             hint=f"fix [clients.{provider.id}] in the auth store, or run `genesis auth app create`",
@@ -103,7 +104,7 @@ def create(provider: Provider, api_key: str, name: str, redirect_uri: str) -> Cr
             f"{provider.display_name} answered the app creation without JSON; nothing was stored",
             hint="run `genesis auth app create` again later",
         )
-    app_id, client_id = _id(_text(body, "app_id")), _id(_text(body, "client_id"))
+    app_id, client_id = _id(body, "app_id"), _id(body, "client_id")
     secret = _text(body, "client_secret")
     if not (app_id and client_id and secret) or not sendable(secret):
         raise GenesisError(
@@ -147,7 +148,7 @@ def authorized_app_id(provider: Provider, api_key: str, client_id: str) -> str |
     items = body.get("items") if isinstance(body, dict) else body
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and _text(item, "client_id") == client_id:
-            return _id(_text(item, "app_id"))
+            return _id(item, "app_id")
     return None
 
 
