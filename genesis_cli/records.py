@@ -1,6 +1,5 @@
-"""Plain records passed between layers, and their JSON shape."""
-
-from __future__ import annotations
+"""Plain records passed between layers, and their JSON shape. Runtime annotations: a string
+annotation on a NamedTuple costs a compile at import."""
 
 import dataclasses
 import functools
@@ -10,9 +9,6 @@ from typing import Any, Literal, NamedTuple
 
 CatalogSource = Literal["live", "cache", "bundled"]
 _PLAIN = (str, int, float, bool, type(None))
-
-
-# --- JSON ---------------------------------------------------------------------------------
 
 
 def to_json(value: Any) -> Any:
@@ -51,9 +47,6 @@ def _json_names(kind: type) -> tuple[tuple[str, str], ...] | None:
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(word.title() for word in rest)
-
-
-# --- records ------------------------------------------------------------------------------
 
 
 class Cost(NamedTuple):
