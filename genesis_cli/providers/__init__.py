@@ -79,9 +79,6 @@ class Provider(NamedTuple):
     apps_module: str | None = None
     account_module: str | None = None
 
-    def __repr__(self) -> str:
-        return f"Provider({self.id!r})"
-
     def env(self, suffix: str) -> str:
         return f"{self.env_prefix}_{suffix}"
 
