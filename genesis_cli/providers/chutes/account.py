@@ -182,7 +182,7 @@ def read(
         account.problems.append("quota use: no time left to ask")
         limits = []
     paths = [f"/users/me/quota_usage/{quote(chute_id, safe='')}" for chute_id, _ in limits]
-    used = _fetch_all(provider, paths, secret, deadline) if paths else {}
+    used = _fetch_all(provider, list(dict.fromkeys(paths)), secret, deadline) if paths else {}
     # Chutes resets daily quotas at 00:00 UTC.
     tomorrow = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=1)
     resets = f"{tomorrow.isoformat()}T00:00:00Z"
