@@ -42,8 +42,7 @@ class ConfigError(GenesisError):
 
 
 class ProviderError(GenesisError):
-    """The provider refused for a reason that is not the credential (no such model, payment
-    required, rate limited, no capacity)."""
+    """The provider refused, not for the credential (no such model, payment, rate, capacity)."""
 
     exit_code = ExitCode.PROVIDER
 
@@ -53,7 +52,6 @@ class NetworkError(GenesisError):
 
 
 class UnverifiedError(GenesisError):
-    """Confidential-computing evidence was sought and nothing verified (no TEE model, no
-    running instance, or no instance passed every check)."""
+    """TEE evidence was sought and nothing verified (no TEE model, instance, or none passed)."""
 
     exit_code = ExitCode.UNVERIFIED

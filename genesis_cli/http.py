@@ -1,10 +1,6 @@
 """The one way genesis talks HTTP: bounded in time and size, TLS verified, honest user agent.
-
-``requests`` bounds each socket read, not a whole request: a server that drips one byte a
-second never trips its read timeout. So every request runs in a worker thread and the caller
-waits at most the total deadline; a worker still stuck after that is abandoned (it is a daemon
-thread and its own read timeout ends it soon after).
-"""
+``requests`` bounds each read, not a request (a server may drip a byte a second), so each
+request runs in a daemon thread the caller waits for at most the whole deadline."""
 
 from __future__ import annotations
 
@@ -12,8 +8,7 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from genesis_cli import __version__
@@ -32,10 +27,8 @@ USER_AGENT = f"genesis/{__version__}"
 def http_timeout() -> float:
     """Seconds one request may take in all (``GENESIS_HTTP_TIMEOUT``, default 10)."""
     raw = os.environ.get("GENESIS_HTTP_TIMEOUT", "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT_SECONDS
     try:
-        value = float(raw)
+        value = float(raw) if raw else DEFAULT_TIMEOUT_SECONDS
     except ValueError:
         value = -1.0
     if not (0 < value <= 3600):
@@ -50,8 +43,8 @@ CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
 
 
 def check_ca_bundles() -> None:
-    """A CA bundle named in the environment that does not exist is a TLS failure naming the
-    variable (requests would raise a bare ``OSError``, or silently use another bundle)."""
+    """A CA bundle named in the environment but missing is a TLS failure naming the variable
+    (requests would raise a bare ``OSError``, or silently use another bundle)."""
     for name in CA_BUNDLE_VARIABLES:
         value = os.environ.get(name, "")
         if value and not os.path.exists(value):
@@ -71,33 +64,23 @@ def masked_proxy(value: str) -> str:
 
 
 def new_session() -> requests.Session:
-    """A session with genesis's user agent. TLS verification, proxies and CA bundles from the
-    environment are requests' defaults and are deliberately left alone; ``~/.netrc`` is not:
-    the only credential genesis sends is the one it chose."""
+    """A session with genesis's user agent; proxies and CA bundles from the environment are
+    requests' defaults, ``~/.netrc`` is not: genesis sends only the credential it chose."""
     import requests
 
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept"] = "application/json"
-    # requests reads ~/.netrc when no auth is set and would replace the Bearer header with
-    # Basic auth: an auth hook that changes nothing turns that off, keeping trust_env's rest.
-    session.auth = _unchanged
+    # Without auth set, requests would replace the Bearer header with ~/.netrc's Basic auth.
+    session.auth = lambda prepared: prepared
     return session
 
 
-def _unchanged(prepared: requests.PreparedRequest) -> requests.PreparedRequest:
-    return prepared
-
-
-@dataclass
-class Response:
+class Response(NamedTuple):
     status: int
-    url: str
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    # Seconds from sending the request to the end of the body: the request alone, not the
-    # import of requests or the session set-up before it.
-    elapsed: float = 0.0
+    headers: dict[str, str]
+    body: bytes
+    elapsed: float  # seconds from sending the request to the end of the body
 
     def json(self) -> Any:
         """The body as JSON; ``ValueError`` when it is not JSON, not UTF-8, or absurdly deep."""
@@ -107,8 +90,7 @@ class Response:
             raise ValueError("JSON nested too deeply") from None
 
     def retry_after(self) -> int | None:
-        """Seconds to wait from ``Retry-After``: delta-seconds or an HTTP date, nothing else
-        (any other value is ignored, never shown)."""
+        """Seconds to wait from ``Retry-After`` (delta-seconds or an HTTP date; else ignored)."""
         value = self.headers.get("retry-after", "").strip()
         if value.isascii() and value.isdigit():
             return int(value) if len(value) <= 6 else None
@@ -121,75 +103,6 @@ class Response:
         if when.tzinfo is None:  # an HTTP date is always GMT
             return None
         return max(0, round(when.timestamp() - time.time()))
-
-
-def request(
-    method: str,
-    url: str,
-    *,
-    headers: dict[str, str] | None = None,
-    data: dict[str, str] | None = None,
-    json_body: Any = None,
-    timeout: float | None = None,
-    max_bytes: int = MAX_BODY_BYTES,
-) -> Response:
-    """Send one request and read its whole body within ``timeout`` seconds in all.
-
-    Raises ``NetworkError`` for anything that is not an HTTP answer (refused, reset, TLS,
-    timed out, body over ``max_bytes``). HTTP error statuses are returned, not raised.
-    Nothing is retried: a POST that timed out may have been seen by the server.
-    """
-    total = http_timeout() if timeout is None else timeout
-    parts = urlsplit(url)
-    host = parts.netloc
-    if parts.scheme == "https":
-        check_ca_bundles()
-    options = {"headers": headers, "data": data, "json": json_body, "stream": True}
-    options["timeout"] = (min(MAX_CONNECT_SECONDS, total), total)
-    outcome: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            outcome["response"] = _send(method, url, options, max_bytes)
-        except BaseException as exc:  # handed to the caller's thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=work, name="genesis-http", daemon=True)
-    worker.start()
-    worker.join(total)
-    if worker.is_alive():
-        raise NetworkError(f"{host} did not answer within {total:g}s")
-    if "error" in outcome:
-        raise _wrap(outcome["error"], host, total)
-    response: Response = outcome["response"]
-    return response
-
-
-def _send(method: str, url: str, options: dict[str, Any], max_bytes: int) -> Response:
-    session = new_session()
-    started = time.monotonic()
-    try:
-        with session.request(method, url, allow_redirects=False, **options) as resp:
-            declared = resp.headers.get("Content-Length", "")
-            too_large = NetworkError(f"{urlsplit(url).netloc} sent more than {max_bytes >> 20} MiB")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise too_large
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in resp.iter_content(chunk_size=65536):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise too_large
-                chunks.append(chunk)
-            return Response(
-                status=resp.status_code,
-                url=url,
-                headers={k.lower(): v for k, v in resp.headers.items()},
-                body=b"".join(chunks),
-                elapsed=time.monotonic() - started,
-            )
-    finally:
-        session.close()
 
 
 # What each requests exception means, most specific first.
@@ -205,13 +118,70 @@ _REASONS = (
 )
 
 
-def _wrap(exc: BaseException, host: str, total: float) -> BaseException:
-    """Turn a requests/urllib3 exception into one ``NetworkError`` with a plain message."""
-    import requests  # already loaded by the request that failed
+def request(
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    data: dict[str, str] | None = None,
+    json_body: Any = None,
+    timeout: float | None = None,
+    max_bytes: int = MAX_BODY_BYTES,
+) -> Response:
+    """One request, its whole body read within ``timeout`` seconds; never retried (a POST
+    that timed out may have been seen). ``NetworkError`` for anything but an HTTP answer."""
+    total = http_timeout() if timeout is None else timeout
+    parts = urlsplit(url)
+    host = parts.netloc
+    if parts.scheme == "https":
+        check_ca_bundles()
+    options = {"headers": headers, "data": data, "json": json_body}
+    outcome: dict[str, Any] = {}
 
-    for name, reason in _REASONS:
-        if isinstance(exc, getattr(requests.exceptions, name)):
-            error = NetworkError(reason.format(host=host, total=total, kind=type(exc).__name__))
-            error.__cause__ = exc
-            return error
-    return exc
+    def work() -> None:
+        try:
+            outcome["response"] = _send(method, url, options, total, max_bytes)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="genesis-http", daemon=True)
+    worker.start()
+    worker.join(total)
+    if worker.is_alive():
+        raise NetworkError(f"{host} did not answer within {total:g}s")
+    error = outcome.get("error")
+    if error is not None:
+        import requests  # already loaded by the request that failed
+
+        for name, reason in _REASONS:
+            if isinstance(error, getattr(requests.exceptions, name)):
+                kind = type(error).__name__
+                raise NetworkError(reason.format(host=host, total=total, kind=kind)) from error
+        raise error
+    response: Response = outcome["response"]
+    return response
+
+
+def _send(method: str, url: str, options: dict[str, Any], total: float, limit: int) -> Response:
+    session = new_session()
+    timeouts = (min(MAX_CONNECT_SECONDS, total), total)
+    started = time.monotonic()
+    try:
+        with session.request(
+            method, url, **options, timeout=timeouts, stream=True, allow_redirects=False
+        ) as resp:
+            too_large = NetworkError(f"{urlsplit(url).netloc} sent more than {limit >> 20} MiB")
+            declared = resp.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise too_large
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in resp.iter_content(chunk_size=65536):
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+            headers = {k.lower(): v for k, v in resp.headers.items()}
+            return Response(resp.status_code, headers, b"".join(chunks), time.monotonic() - started)
+    finally:
+        session.close()

@@ -1,35 +1,31 @@
-"""Plain records passed between layers and their JSON shape.
-
-No I/O here.
-"""
-
-from __future__ import annotations
+"""Plain records passed between layers, and their JSON shape. Runtime annotations: a string
+annotation on a NamedTuple costs a compile at import."""
 
 import dataclasses
 import functools
 import os
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 CatalogSource = Literal["live", "cache", "bundled"]
-
-
-# --- JSON ---------------------------------------------------------------------------------
+_PLAIN = (str, int, float, bool, type(None))
 
 
 def to_json(value: Any) -> Any:
-    """``value`` as JSON data: a record (dataclass) becomes an object with camelCase keys in
-    field order, or in the order of its ``json_keys`` (which may name properties and leave
-    fields out); records, lists, tuples and dicts nested in it alike; a path becomes text."""
-    if isinstance(value, str | int | float | bool | None):
-        return value  # most of a catalog: answered before any other check
+    """``value`` as JSON data: a record (dataclass or NamedTuple) becomes an object with
+    camelCase keys in field order, or its ``json_keys`` order (which may name properties and
+    leave fields out); nested records, lists, tuples and dicts alike; a path becomes text."""
+    if isinstance(value, _PLAIN):  # the common cases first: a catalog is walked three times
+        return value
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_json(item) for item in value]
     names = _json_names(value.__class__)
     if names is not None:
         return {key: to_json(getattr(value, name)) for name, key in names}
-    if isinstance(value, list | tuple):
+    if isinstance(value, tuple):
         return [to_json(item) for item in value]
-    if isinstance(value, dict):
-        return {key: to_json(item) for key, item in value.items()}
     if isinstance(value, os.PathLike):  # a Path, without importing pathlib for --help
         return os.fspath(value)
     return value
@@ -37,11 +33,14 @@ def to_json(value: Any) -> Any:
 
 @functools.cache
 def _json_names(kind: type) -> tuple[tuple[str, str], ...] | None:
-    """A record type's attribute names and their JSON keys, worked out once per type;
-    ``None`` for a type that is not a record."""
-    if not dataclasses.is_dataclass(kind):
+    """A record type's attribute names and their JSON keys, once per type; ``None`` for a
+    type that is not a record."""
+    if dataclasses.is_dataclass(kind):
+        names = getattr(kind, "json_keys", None) or [f.name for f in dataclasses.fields(kind)]
+    elif issubclass(kind, tuple) and hasattr(kind, "_fields"):
+        names = kind._fields
+    else:
         return None
-    names = getattr(kind, "json_keys", None) or [f.name for f in dataclasses.fields(kind)]
     return tuple((name, _camel(name)) for name in names)
 
 
@@ -50,11 +49,7 @@ def _camel(name: str) -> str:
     return head + "".join(word.title() for word in rest)
 
 
-# --- records ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cost:
+class Cost(NamedTuple):
     """USD per 1M tokens; ``None`` where the provider did not say."""
 
     input: float | None = None
@@ -62,8 +57,7 @@ class Cost:
     cache_read: float | None = None
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(NamedTuple):
     """genesis's own shape (``to_json``): the bundled catalog, the cache and ``models list
     --json``. The config holds a narrower, OpenClaw-shaped entry (``config.schema``)."""
 
@@ -76,7 +70,7 @@ class Model:
     structured_outputs: bool = False
     confidential: bool = False
     deployment_id: str | None = None  # where its attestation evidence is filed
-    cost: Cost = field(default_factory=Cost)
+    cost: Cost = Cost()
 
 
 @dataclass

@@ -8,31 +8,25 @@ from urllib.parse import urlsplit
 from genesis_cli.errors import UsageError
 
 
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def ambiguous_url(url: str) -> bool:
-    """A backslash, '@', whitespace, a control or a non-ASCII character: where ``urlsplit``,
-    the HTTP library and a browser could disagree about the host (``http://evil:80\\@127.0.0.1``
-    is 127.0.0.1 to one and ``evil`` to another), or a shell about where a quote ends
-    (PowerShell ends '...' at a curly quote too)."""
+    """A backslash, '@', whitespace, a control or non-ASCII character: ``urlsplit``, the HTTP
+    library and a browser could disagree on the host (``http://evil:80\\@127.0.0.1``), or a
+    shell on where a quote ends (PowerShell ends '...' at a curly quote too)."""
     return not url.isascii() or any(
         ch in "\\@" or ch.isspace() or not ch.isprintable() for ch in url
     )
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def check_service_url(url: str, variable: str) -> str:
     """``url`` (from ``variable``) without its trailing '/'; refused when its host could be
-    read two ways, it carries userinfo, or it would send credentials in clear text (plain
-    http is for loopback only)."""
+    read two ways (userinfo has an '@') or it is plain http off loopback (credentials in clear)."""
     if ambiguous_url(url):
         raise UsageError(
             f"{variable} holds a backslash, '@', a space, a control or a non-ASCII character; "
@@ -46,13 +40,11 @@ def check_service_url(url: str, variable: str) -> str:
         raise UsageError(
             f"{variable}={url!r} is not a URL genesis can read", hint=f"fix or unset {variable}"
         ) from None
-    if parts.username is not None or parts.password is not None:
-        raise UsageError(f"{variable} carries a user name or password", hint=f"fix {variable}")
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UsageError(
             f"{variable}={url!r} is not an http(s) URL", hint=f"fix or unset {variable}"
         )
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    if parts.scheme == "http" and not _loopback(parts.hostname):
         raise UsageError(
             f"{variable} uses plain http to {parts.hostname}: credentials would travel unencrypted",
             hint=f"use https, or unset {variable}",

@@ -1,21 +1,19 @@
 """The warnings a command collects: said anywhere below ``cli`` with ``warn``, printed once
-by ``cli.ui``. Apart from the records so that printing them loads no dataclass (start-up).
-"""
+by ``cli.ui``. Apart from the records: printing them loads no dataclass (start-up)."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
 
-# Open collectors, outermost first, each with whether it passes warnings on outwards. The
-# first is the command's, which ``cli.ui`` prints.
+# Open collectors, outermost (the command's, which ``cli.ui`` prints) first, each with
+# whether it passes warnings on outwards.
 _collectors: list[tuple[list[str], bool]] = [([], True)]
 
 
 def warn(message: str) -> None:
     """Tell the user something went less well than it could have: the innermost collector
-    gets it (the result being built) and, unless it keeps them, the ones around it up to the
-    command's; ``cli.ui`` prints it once."""
+    gets it and, unless it keeps them, the ones around it up to the command's."""
     for collected, pass_on in reversed(_collectors):
         collected.append(message)
         if not pass_on:
@@ -24,8 +22,7 @@ def warn(message: str) -> None:
 
 @contextlib.contextmanager
 def collect_warnings(pass_on: bool = True) -> Iterator[list[str]]:
-    """The warnings said inside the block, in order (a result's ``warnings``). With
-    ``pass_on`` false they stop here: the caller decides whether and when to say them."""
+    """The warnings said inside the block, in order; with ``pass_on`` false they stop here."""
     collected: list[str] = []
     _collectors.append((collected, pass_on))
     try:

@@ -1,16 +1,12 @@
-"""The model catalog: live ``GET <base>/models`` -> on-disk cache -> bundled file.
-
-How a row becomes a ``Model`` is ``catalog.rows``; this module fetches, caches and falls back.
-What went wrong on the way is said with ``warning_log.warn`` and kept on ``Catalog.warnings``.
-"""
+"""The model catalog: live ``GET <base>/models`` -> on-disk cache -> bundled file. A row
+becomes a ``Model`` in ``catalog.rows``; what went wrong is warned and kept on the result."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 
 from genesis_cli import paths
 from genesis_cli.catalog.rows import CatalogUnavailable, models_from_dicts, parse_models_body
@@ -23,25 +19,21 @@ from genesis_cli.warning_log import collect_warnings, warn
 
 CACHE_TTL_SECONDS = 600
 CACHE_VERSION = 1
+Fetching = Callable[[], AbstractContextManager[None]]
 
 
 class CredentialRejected(GenesisError):
     """The models endpoint answered 401/403 to the credential we sent."""
 
 
-# --- sources -----------------------------------------------------------------------------
-
-
 def bundled_catalog(provider: Provider, reason: str, *, fell_back: bool = False) -> Catalog:
     models = models_from_dicts(provider.bundled_data().get("models"))
-    return Catalog(
-        provider=provider.id, source="bundled", models=models, reason=reason, fell_back=fell_back
-    )
+    return Catalog(provider.id, "bundled", models, reason=reason, fell_back=fell_back)
 
 
 def fetch_live(provider: Provider, credential: str | None) -> list[Model]:
-    """``GET <base>/models``; raises ``CredentialRejected`` on 401/403, else
-    ``CatalogUnavailable`` with the reason when no usable catalog came back."""
+    """``GET <base>/models``: ``CredentialRejected`` on 401/403, else ``CatalogUnavailable``
+    saying why no usable catalog came back."""
     from genesis_cli import http
 
     url = f"{provider.base_url()}/models"
@@ -64,19 +56,12 @@ def fetch_live(provider: Provider, credential: str | None) -> list[Model]:
         body = response.json()
     except ValueError as exc:
         raise CatalogUnavailable(f"{url} did not answer with JSON") from exc
-    skipped: list[str] = []
-    models = parse_models_body(body, provider.rows, skipped)
-    for message in skipped:
-        warn(message)
-    return models
+    return parse_models_body(body, provider.rows)
 
 
 def read_cache(provider: Provider, *, max_age: float | None) -> Catalog | None:
-    """The cached catalog for the current base URL, if there is one young enough.
-
-    The cache is untrusted like everything on disk: anything odd about it (a link, a FIFO,
-    bad JSON, a NaN time) means no cache, and a warning.
-    """
+    """The cached catalog of the current base URL, if young enough. Anything odd about the
+    file (a link, a FIFO, bad JSON, a NaN time) means no cache and a warning."""
     path = paths.catalog_cache_path(provider.id)
     try:
         raw = read_if_present(path, follow=False)
@@ -99,11 +84,7 @@ def read_cache(provider: Provider, *, max_age: float | None) -> Catalog | None:
     if age < -60 or (max_age is not None and age > max_age):
         return None
     models = models_from_dicts(data.get("models"))
-    if not models:
-        return None
-    return Catalog(
-        provider=provider.id, source="cache", models=models, fetched_at=float(fetched_at)
-    )
+    return Catalog(provider.id, "cache", models, float(fetched_at)) if models else None
 
 
 def save_cache(provider: Provider, models: list[Model], fetched_at: float) -> None:
@@ -125,14 +106,9 @@ def save_cache(provider: Provider, models: list[Model], fetched_at: float) -> No
         warn(f"did not write the catalog cache: {exc.strerror or exc}")
 
 
-# --- the resolver ------------------------------------------------------------------------
-
-Fetching = Callable[[], AbstractContextManager[None]]
-
-
 def _told(find: Callable[[], Catalog]) -> Catalog:
-    """What ``find`` found, carrying the warnings said meanwhile, a fallback's first (it
-    explains what follows), each said on to the command."""
+    """What ``find`` found with the warnings said meanwhile, a fallback's first (it explains
+    what follows), each said on to the command."""
     with collect_warnings(pass_on=False) as said:
         found = find()
     if found.fell_back:
@@ -147,37 +123,27 @@ def _discover(
     provider: Provider, credential: str | None, reject_is_fatal: bool, fetching: Fetching
 ) -> Catalog:
     try:
-        try:
-            with fetching():
+        with fetching():
+            try:
                 models = fetch_live(provider, credential)
-        except CredentialRejected:
-            if reject_is_fatal:
-                raise
-            warn(
-                f"{provider.display_name} rejected the credential in use; listed models without it"
-            )
-            with fetching():
+            except CredentialRejected:
+                if reject_is_fatal:
+                    raise
+                name = provider.display_name
+                warn(f"{name} rejected the credential in use; listed models without it")
                 models = fetch_live(provider, None)
     except CatalogUnavailable as exc:
         return bundled_catalog(provider, exc.message, fell_back=True)
-    return Catalog(provider=provider.id, source="live", models=models, fetched_at=time.time())
+    return Catalog(provider.id, "live", models, time.time())
 
 
 def discover(
-    provider: Provider,
-    credential: str | None,
-    *,
-    reject_is_fatal: bool = False,
-    fetching: Fetching = contextlib.nullcontext,
+    provider: Provider, credential: str | None, *, reject_is_fatal: bool = False
 ) -> Catalog:
-    """The live catalog fetched with ``credential``, else the bundled one (``fell_back``).
-    The one discovery path: ``resolve`` and onboarding both use it.
-
-    A 401/403 raises ``CredentialRejected`` when ``reject_is_fatal`` (an API key being
-    onboarded); otherwise it is a warning and the (public) list is fetched once more without
-    the credential.
-    """
-    return _told(lambda: _discover(provider, credential, reject_is_fatal, fetching))
+    """The live catalog fetched with ``credential``, else the bundled one (``fell_back``). A
+    401/403 raises ``CredentialRejected`` if ``reject_is_fatal`` (a key being onboarded),
+    else is a warning and the (public) list is fetched again without the credential."""
+    return _told(lambda: _discover(provider, credential, reject_is_fatal, nullcontext))
 
 
 def resolve(
@@ -186,38 +152,27 @@ def resolve(
     *,
     refresh: bool = False,
     offline: bool = False,
-    cache_ttl: float = CACHE_TTL_SECONDS,
-    fetching: Fetching = contextlib.nullcontext,
+    fetching: Fetching = nullcontext,
 ) -> Catalog:
-    """The catalog to show or register (docs/models.md). Never raises for network trouble.
+    """The catalog to show or register (docs/models.md); never raises for network trouble.
+    A function ``credential`` is called only when the network is asked (a fresh cache
+    answers without a refresh token being spent)."""
 
-    ``credential`` may be a function, called only when the network is to be asked: a fresh
-    cache answers without a refresh token being spent.
-    """
-    return _told(lambda: _resolve(provider, credential, refresh, offline, cache_ttl, fetching))
-
-
-def _resolve(
-    provider: Provider,
-    credential: str | Callable[[], str | None] | None,
-    refresh: bool,
-    offline: bool,
-    cache_ttl: float,
-    fetching: Fetching,
-) -> Catalog:
-    if offline:
-        cached = read_cache(provider, max_age=None)
-        return cached or bundled_catalog(provider, "--offline and no cached catalog")
-    if not refresh:
-        cached = read_cache(provider, max_age=cache_ttl)
+    def find() -> Catalog:
+        if offline:
+            cached = read_cache(provider, max_age=None)
+            return cached or bundled_catalog(provider, "--offline and no cached catalog")
+        cached = None if refresh else read_cache(provider, max_age=CACHE_TTL_SECONDS)
         if cached is not None:
             return cached
-    secret = credential() if callable(credential) else credential
-    if secret is None and not refresh:
-        return bundled_catalog(
-            provider, "no credential; run `genesis models list --refresh` to fetch"
-        )
-    found = _discover(provider, secret, False, fetching)
-    if found.source == "live" and found.fetched_at is not None:
-        save_cache(provider, found.models, found.fetched_at)
-    return found
+        secret = credential() if callable(credential) else credential
+        if secret is None and not refresh:
+            return bundled_catalog(
+                provider, "no credential; run `genesis models list --refresh` to fetch"
+            )
+        found = _discover(provider, secret, False, fetching)
+        if found.source == "live" and found.fetched_at is not None:
+            save_cache(provider, found.models, found.fetched_at)
+        return found
+
+    return _told(find)

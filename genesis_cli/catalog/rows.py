@@ -1,9 +1,6 @@
 """Catalog rows to ``Model``: a provider's ``/models`` rows (field names from its
-``RowMapping``) and genesis's own entries (the bundled file, the cache).
-
-Rows are untrusted: every field but ``id`` may be missing or of the wrong type. Bad rows are
-skipped and bad fields defaulted; nothing here raises on hostile data.
-"""
+``RowMapping``) and genesis's own entries (the bundled file, the cache). Rows are untrusted:
+bad rows are skipped, bad fields defaulted, and nothing here raises on hostile data."""
 
 from __future__ import annotations
 
@@ -15,6 +12,7 @@ from genesis_cli.errors import GenesisError
 from genesis_cli.providers import RowMapping
 from genesis_cli.records import Cost, Model
 from genesis_cli.text import one_line, shell_word
+from genesis_cli.warning_log import warn
 
 # When the provider does not say: conservative values a client can always honour.
 DEFAULT_CONTEXT_WINDOW = 32768
@@ -23,8 +21,8 @@ _MAX_ID_LENGTH = 256
 _MAX_LIST = 32  # modalities or features of one row
 _MAX_WORD = 64
 _MAX_TOKENS_LIMIT = 100_000_000
-# genesis's own entries (``records.to_json`` of a ``Model``), features listed by
-# ``models_from_dicts``.
+# genesis's own entries (``records.to_json`` of a ``Model``); ``models_from_dicts`` lists
+# their features.
 OWN_ROWS = RowMapping(
     context=("contextWindow",),
     max_tokens=("maxTokens",),
@@ -37,132 +35,109 @@ OWN_ROWS = RowMapping(
     confidential="confidential",
     deployment_id="deploymentId",
 )
+_FEATURE_KEYS = {
+    "reasoning": "reasoning",
+    "tools": "tools",
+    "structuredOutputs": "structured_outputs",
+}
 
 
 class CatalogUnavailable(GenesisError):
     """Live discovery did not produce a usable catalog; the message says why."""
 
 
-def _positive_int(value: Any) -> int | None:
-    number = finite_number(value)
-    if isinstance(number, int) and 0 < number <= _MAX_TOKENS_LIMIT:
-        return number
+def _first_count(row: dict[Any, Any], names: tuple[str, ...]) -> int | None:
+    """The first of ``names`` holding a sane positive number of tokens."""
+    for name in names:
+        number = finite_number(row.get(name))
+        if isinstance(number, int) and 0 < number <= _MAX_TOKENS_LIMIT:
+            return number
     return None
 
 
 def _price(value: Any) -> float | None:
     """USD per 1M tokens, rounded to 6 significant digits (0.09999999999999998 -> 0.1)."""
     number = finite_number(value)
-    if number is None or number < 0:
-        return None
-    return float(f"{number:.6g}")
+    return None if number is None or number < 0 else float(f"{number:.6g}")
 
 
 def _string_list(value: Any) -> tuple[str, ...]:
-    """Short lower-case words from the network, control characters (ESC, BEL, C1) and lone
-    surrogates removed before anything stores or prints them."""
+    """Short lower-case words, terminal controls and lone surrogates removed, no repeats."""
     if not isinstance(value, list):
         return ()
-    seen: dict[str, None] = {}
-    for item in value[:_MAX_LIST]:
-        if isinstance(item, str):
-            word = one_line(item).lower()[:_MAX_WORD]
-            if word:
-                seen.setdefault(word, None)
-    return tuple(seen)
+    words = (
+        one_line(item).lower()[:_MAX_WORD] for item in value[:_MAX_LIST] if isinstance(item, str)
+    )
+    return tuple(dict.fromkeys(word for word in words if word))
 
 
 def _usable_id(value: Any) -> str | None:
-    """An id made only of ``[A-Za-z0-9._:/@+-]`` (``text.shell_word``): it is printed,
-    cached, written to the config and offered by shell completion, so nothing else gets in."""
+    """An id of ``text.shell_word`` characters only: it is printed, cached, written to the
+    config and offered by shell completion."""
     if not isinstance(value, str):
         return None
     model_id = value.strip()
-    if len(model_id) > _MAX_ID_LENGTH or not shell_word(model_id):
-        return None
-    return model_id
-
-
-def _field(row: dict[str, Any], name: str | None) -> Any:
-    return row.get(name) if name else None
+    return model_id if len(model_id) <= _MAX_ID_LENGTH and shell_word(model_id) else None
 
 
 def map_row(row: Any, rows: RowMapping) -> Model | None:
-    """One ``/models`` row to a ``Model`` (field names from ``rows``), or ``None`` when it
-    has no usable id."""
-    if not isinstance(row, dict):
-        return None
-    model_id = _usable_id(row.get("id"))
+    """One ``/models`` row as a ``Model``; ``None`` when it has no usable id. (JSON keys are
+    strings, so ``row.get(None)`` for a fact the mapping lacks is ``None``.)"""
+    model_id = _usable_id(row.get("id")) if isinstance(row, dict) else None
     if model_id is None:
         return None
-    context = (
-        next(filter(None, (_positive_int(row.get(name)) for name in rows.context)), None)
-        or DEFAULT_CONTEXT_WINDOW
-    )
-    max_tokens = next(
-        filter(None, (_positive_int(row.get(name)) for name in rows.max_tokens)), None
-    ) or min(DEFAULT_MAX_TOKENS, context)
-    features = _string_list(_field(row, rows.features))
-    pricing = _field(row, rows.pricing)
+    context = _first_count(row, rows.context) or DEFAULT_CONTEXT_WINDOW
+    features = _string_list(row.get(rows.features))
+    pricing = row.get(rows.pricing)
     if not isinstance(pricing, dict):
         pricing = {}
     return Model(
         id=model_id,
         context_window=context,
-        max_tokens=max_tokens,
-        input=_string_list(_field(row, rows.input)) or ("text",),
+        max_tokens=_first_count(row, rows.max_tokens) or min(DEFAULT_MAX_TOKENS, context),
+        input=_string_list(row.get(rows.input)) or ("text",),
         # Only what the provider declares: never guessed from the id ("-TEE" is not reasoning).
         reasoning="reasoning" in features,
         tools="tools" in features,
         structured_outputs="structured_outputs" in features or "json_mode" in features,
-        confidential=_field(row, rows.confidential) is True,
-        deployment_id=_usable_id(_field(row, rows.deployment_id)),
+        confidential=row.get(rows.confidential) is True,
+        deployment_id=_usable_id(row.get(rows.deployment_id)),
         cost=Cost(
-            input=_price(_field(pricing, rows.price_input)),
-            output=_price(_field(pricing, rows.price_output)),
-            cache_read=_price(_field(pricing, rows.price_cache_read)),
+            _price(pricing.get(rows.price_input)),
+            _price(pricing.get(rows.price_output)),
+            _price(pricing.get(rows.price_cache_read)),
         ),
     )
 
 
-def map_rows(
-    rows: Iterable[Any], mapping: RowMapping, warnings: list[str] | None = None
-) -> list[Model]:
-    """Map rows, skipping unusable ones and keeping the first of duplicate ids. Rows skipped
-    for their id are counted in one warning (the ids themselves are not repeated)."""
+def map_rows(rows: Iterable[Any], mapping: RowMapping) -> list[Model]:
+    """The usable rows mapped, the first of duplicate ids kept."""
     models: dict[str, Model] = {}
-    bad_ids = 0
     for row in rows:
         model = map_row(row, mapping)
-        if model is None:
-            bad_ids += isinstance(row, dict) and isinstance(row.get("id"), str)
-        elif model.id not in models:
-            models[model.id] = model
-    if bad_ids and warnings is not None:
-        warnings.append(
-            f"skipped {bad_ids} model{'s' if bad_ids != 1 else ''} whose id is empty, too long "
-            "or holds characters other than A-Z a-z 0-9 . _ : / @ + -"
-        )
+        if model is not None:
+            models.setdefault(model.id, model)
     return list(models.values())
 
 
-def parse_models_body(
-    body: Any, mapping: RowMapping, warnings: list[str] | None = None
-) -> list[Model]:
-    """The models of an OpenAI-style ``{"data": [...]}`` answer; raises when none is usable."""
+def parse_models_body(body: Any, mapping: RowMapping) -> list[Model]:
+    """The models of an OpenAI-style ``{"data": [...]}`` answer; raises when none is usable.
+    Rows skipped for their id are counted in one warning (the ids are not repeated)."""
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise CatalogUnavailable("the models answer has no 'data' list")
-    models = map_rows(body["data"], mapping, warnings)
+    models = map_rows(body["data"], mapping)
     if not models:
         raise CatalogUnavailable("the models answer lists no usable model")
+    bad_ids = sum(
+        isinstance(row, dict) and isinstance(row.get("id"), str) and not _usable_id(row["id"])
+        for row in body["data"]
+    )
+    if bad_ids:
+        warn(
+            f"skipped {bad_ids} model{'s' if bad_ids != 1 else ''} whose id is empty, too long "
+            "or holds characters other than A-Z a-z 0-9 . _ : / @ + -"
+        )
     return models
-
-
-_FEATURE_KEYS = {
-    "reasoning": "reasoning",
-    "tools": "tools",
-    "structured_outputs": "structuredOutputs",
-}
 
 
 def models_from_dicts(items: Any) -> list[Model]:
@@ -170,7 +145,7 @@ def models_from_dicts(items: Any) -> list[Model]:
     if not isinstance(items, list):
         return []
     rows = [
-        {**item, "features": [name for name, key in _FEATURE_KEYS.items() if item.get(key) is True]}
+        {**item, "features": [name for key, name in _FEATURE_KEYS.items() if item.get(key) is True]}
         if isinstance(item, dict)
         else item
         for item in items

@@ -1,36 +1,27 @@
-"""Providers as data: the ``Provider`` type.
-
-A provider is one ``Provider`` value plus its catalog file; what only one provider has (an
-app registration API, an account API, its error format) hangs off that value, so the layers
-that take a ``Provider`` never name a provider. ``providers.lookup`` finds one by id.
-"""
-
-from __future__ import annotations
+"""The ``Provider`` type: a provider is one value plus its catalog file. What only one
+provider has hangs off that value, so the layers that take a ``Provider`` name none.
+This module loads on every command: NamedTuples with runtime annotations are the cheapest
+classes to create (a dataclass or a string annotation costs a compile)."""
 
 import importlib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from genesis_cli.errors import UsageError
 from genesis_cli.providers.catalog_file import read_catalog
 from genesis_cli.text import redact
 
 if TYPE_CHECKING:
-    from pathlib import Path
-    from types import ModuleType
-
     from genesis_cli.http import Response
 
 DEFAULT_ID = "chutes"
 
 
-@dataclass(frozen=True)
-class RowMapping:
-    """Where a provider's ``/models`` rows keep each fact; ``None`` or ``()`` where they do
-    not say it (a plain OpenAI-compatible row has only ``id``)."""
+class RowMapping(NamedTuple):
+    """Where a provider's ``/models`` rows keep each fact; empty where they do not say it."""
 
     context: tuple[str, ...] = ()  # the first that holds a number wins
     max_tokens: tuple[str, ...] = ()
@@ -44,69 +35,49 @@ class RowMapping:
     deployment_id: str | None = None  # where its attestation evidence is filed
 
 
-@dataclass(frozen=True)
-class SignIn:
-    """OAuth (authorization code + PKCE) facts, for a provider that offers it."""
+class SignIn(NamedTuple):
+    """OAuth (authorization code + PKCE), for a provider that offers it."""
 
     default_redirect_uri: str
     scopes: tuple[str, ...]
     docs_url: str
-    # Where the IdP lives when ``<PREFIX>_OAUTH_BASE_URL`` is unset: under the management
-    # API (``{api}``) or a fixed URL.
+    # The IdP when ``<PREFIX>_OAUTH_BASE_URL`` is unset: under the management API or fixed.
     base_url: str = "{api}/idp"
-    # How the IdP's access tokens begin (``cak_``): such a value in ``<PREFIX>_API_KEY`` is
-    # an OAuth token, never taken for an API key.
+    # An access token's prefix (``cak_``): such a ``<PREFIX>_API_KEY`` is a token, not a key.
     access_token_prefix: str = ""
 
 
-@dataclass(frozen=True)
-class Attestation:
-    """Where a provider publishes the evidence of its confidential-computing instances:
-    paths under the management API, ``{id}`` being a model's deployment id."""
+class Attestation(NamedTuple):
+    """Paths under the management API of TEE evidence, ``{id}`` a model's deployment id."""
 
-    # The instances' end-to-end public keys (credential needed).
-    instances: str
-    # Per-instance TDX quote, TLS certificate and GPU evidence for ``?nonce=<64 hex>``.
-    evidence: str
-    # The measurements (MRTD, RTMR0-3) of the images the provider accepts.
-    measurements: str
+    instances: str  # the instances' end-to-end public keys (credential needed)
+    evidence: str  # per instance: TDX quote, TLS certificate, GPU evidence for ?nonce=<64 hex>
+    measurements: str  # MRTD, RTMR0-3 of the images the provider accepts
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
     """Everything genesis knows about one provider. Env names derive from ``env_prefix``."""
 
     id: str
     display_name: str
     env_prefix: str
-    catalog_path: str | Path  # str for the bundled ones: no pathlib at start-up
+    catalog_path: str | os.PathLike[str]  # str for the bundled ones: no pathlib at start-up
     api_keys_url: str
     site_url: str  # where an account is managed (balance, subscription)
-    # A key of the documented shape (others are stored, with a warning), and the words
-    # that describe it in that warning.
+    # The documented key shape (others are stored, with a warning) and its description.
     key_pattern: re.Pattern[str] | None = None
     key_shape: str = ""
-    # Prefixes of this provider's keys and tokens (``cpk`` in ``cpk_...``): anything shaped
-    # like one is masked in server text that genesis shows.
+    # Prefixes of keys and tokens (``cpk`` in ``cpk_...``): masked in server text shown.
     token_prefixes: tuple[str, ...] = ()
-    rows: RowMapping = field(default_factory=RowMapping)
+    rows: RowMapping = RowMapping()
     sign_in: SignIn | None = None
-    # The management API (apps, account, quotas), for providers that have one.
-    api_base_url_default: str | None = None
-    # For providers whose models run in TEEs and publish evidence (``models verify``).
-    attestation: Attestation | None = None
-    # The text of an error answer's JSON body (``None``: not in this format), when the
-    # provider has an error format; otherwise the body is shown as it is.
+    api_base_url_default: str | None = None  # the management API (apps, account, quotas)
+    attestation: Attestation | None = None  # TEE evidence (``models verify``)
+    # An error answer's text from its JSON body (``None``: not in the format), if any.
     error_detail: Callable[[Any], str | None] | None = None
-    # Services only this provider has, as modules loaded on first use: an OAuth app
-    # registration API (``create``, ``delete``, ...) and an account reader (``read``).
+    # Modules of services only this provider has, loaded on first use.
     apps_module: str | None = None
     account_module: str | None = None
-
-    def __repr__(self) -> str:
-        return f"Provider({self.id!r})"
-
-    # --- names --------------------------------------------------------------------------
 
     def env(self, suffix: str) -> str:
         return f"{self.env_prefix}_{suffix}"
@@ -157,12 +128,11 @@ class Provider:
         return ref.removeprefix(prefix) if ref.startswith(prefix) else None
 
     def redact(self, text: str, secrets: tuple[str | None, ...], limit: int = 300) -> str:
-        """Server text made fit to show: ``secrets`` and anything shaped like one of this
-        provider's keys or tokens replaced, then cut to ``limit``."""
+        """Server text fit to show: ``secrets`` and this provider's key shapes hidden, cut."""
         return redact(text, secrets, self.token_prefixes, limit)
 
     def error_text(
-        self, response: Response, secrets: tuple[str | None, ...], limit: int = 300
+        self, response: "Response", secrets: tuple[str | None, ...], limit: int = 300
     ) -> str:
         """What the server said in an error answer (untrusted: shown, never read), redacted."""
         try:
@@ -185,12 +155,10 @@ class Provider:
         self.api_base_url()  # a provider without a management API says so first
         if module is None:
             raise self._unsupported(f"{what} API")
-        return importlib.import_module(module)  # loaded only by the commands that use it
-
-    # --- the bundled catalog ------------------------------------------------------------
+        return importlib.import_module(module)
 
     def bundled_data(self) -> dict[str, Any]:
-        return read_catalog(self.catalog_path)
+        return read_catalog(os.fspath(self.catalog_path))
 
     def default_model_ref(self) -> str:
         return self.ref(str(self.bundled_data()["defaultModel"]))
@@ -201,8 +169,6 @@ class Provider:
 
     def api_kind(self) -> str:
         return str(self.bundled_data()["api"])
-
-    # --- URLs (env first, checked) ------------------------------------------------------
 
     def _url(self, suffix: str, default: str | Callable[[], str]) -> str:
         """``<PREFIX>_<suffix>``, checked, else ``default`` (called only then)."""
@@ -232,8 +198,7 @@ class Provider:
 
     def oauth_base_url(self) -> str:
         """The IdP: ``/authorize``, ``/token``, ``/userinfo``, ``/token/revoke`` under it."""
-        facts = self.require_sign_in()
-        default = facts.base_url
+        default = self.require_sign_in().base_url
         if "{api}" in default:
             default = default.format(api=self.api_base_url())
         return self._url("OAUTH_BASE_URL", default)

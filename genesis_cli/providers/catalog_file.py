@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from genesis_cli.errors import GenesisError
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 _FIELDS = {"baseUrl": str, "api": str, "defaultModel": str, "aliases": dict, "models": list}
 
 
 def bundled_catalog_path(name: str) -> str:
-    """A catalog file genesis ships: inside the installed package (``genesis_cli/catalogs``),
-    or at the top of a source checkout (``catalogs/``). os.path, not pathlib: pathlib (with
-    urllib.parse) is not otherwise loaded when the environment holds the key."""
+    """A catalog file genesis ships: in the installed package, else a source checkout's
+    ``catalogs/``. os.path: pathlib is not otherwise loaded when the env holds the key."""
     here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     installed = os.path.join(here, "catalogs", name)
     if os.path.isfile(installed):
@@ -26,7 +22,7 @@ def bundled_catalog_path(name: str) -> str:
 
 
 @functools.cache
-def read_catalog(path: str | Path) -> dict[str, Any]:
+def read_catalog(path: str) -> dict[str, Any]:
     import json  # not on the paths that never read the catalog (auth token)
 
     try:
@@ -44,7 +40,7 @@ def read_catalog(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _unusable(path: str | Path, problem: str) -> GenesisError:
+def _unusable(path: str, problem: str) -> GenesisError:
     return GenesisError(
         f"the bundled catalog {path} is unusable: {problem}",
         hint="reinstall genesis, or the package of the provider it belongs to",

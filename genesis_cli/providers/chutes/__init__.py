@@ -1,6 +1,5 @@
-"""Chutes (chutes.ai), as data. Catalog-shaped facts (base URL, default model, aliases, the
-starter models) are in ``catalogs/chutes.json``; the rest is here, and what only Chutes has
-is beside it: its app registration API (``apps``) and its account API (``account``)."""
+"""Chutes (chutes.ai), as data; its catalog is ``catalogs/chutes.json``, its app registration
+and account APIs are ``apps`` and ``account`` beside this module."""
 
 from __future__ import annotations
 
@@ -12,8 +11,8 @@ from genesis_cli.providers.catalog_file import bundled_catalog_path
 
 
 def error_detail(body: Any) -> str | None:
-    """Chutes answers errors FastAPI-style: ``{"detail": "..."}``, ``{"detail": {"message":
-    ...}}`` or, for validation, ``{"detail": [{"msg": ...}]}``."""
+    """FastAPI-style: ``{"detail": "..."}``, ``{"detail": {"message": ...}}`` or, for
+    validation, ``{"detail": [{"msg": ...}]}``."""
     detail = body.get("detail") if isinstance(body, dict) else None
     if isinstance(detail, str):
         return detail

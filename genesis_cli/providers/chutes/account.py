@@ -1,9 +1,6 @@
-"""Chutes' account API (``/users/me...``): who is signed in, the balance, subscription
-windows and daily quotas.
-
-Each part is best effort: the requests run at once, in threads, and the whole answer is
-ready within one ``GENESIS_HTTP_TIMEOUT`` (plus a little) even when an endpoint hangs. What
-could not be read is listed in ``problems``; answers are untrusted and checked field by field.
+"""Chutes' account API (``/users/me...``): user, balance, subscription windows, daily quotas.
+Each part is best effort, all asked at once and answered within one ``GENESIS_HTTP_TIMEOUT``
+(plus a little); what could not be read is in ``problems``. Answers are checked field by field.
 """
 
 from __future__ import annotations
@@ -58,7 +55,7 @@ class Account:
 def _fetch_all(
     provider: Provider, paths: list[str], secret: str, deadline: float
 ) -> dict[str, Outcome]:
-    """GET each path under the management API at once; each ends by ``deadline``."""
+    """GET each path under the management API at once, by ``deadline``."""
     base = provider.api_base_url()
     results: dict[str, Outcome] = {}
 
@@ -69,7 +66,7 @@ def _fetch_all(
                 f"{base}{path}",
                 headers={"Authorization": f"Bearer {secret}"},
                 timeout=max(deadline - time.monotonic(), 0.05),
-                max_bytes=1024 * 1024,
+                max_bytes=1 << 20,
             )
         except NetworkError as exc:
             results[path] = exc
@@ -79,12 +76,11 @@ def _fetch_all(
         thread.start()
     for thread in threads:
         thread.join(max(deadline - time.monotonic(), 0) + 0.5)
-    return dict(results)  # a copy: a thread that answers late changes nothing read here
+    return dict(results)  # a copy: a late answer changes nothing read here
 
 
 def _body(provider: Provider, account: Account, what: str, outcome: Outcome, secret: str) -> Any:
     """The JSON of a good answer, else ``None`` with the reason added to ``problems``."""
-    problem = None
     if outcome is None:
         problem = "no answer in time"
     elif isinstance(outcome, NetworkError):
@@ -121,16 +117,14 @@ def _window(value: Any) -> dict[str, Any] | None:
         return {"uncapped": True}
     reset = value.get("reset_at")
     return {
-        "usage": finite_number(value.get("usage")),
-        "cap": finite_number(value.get("cap")),
-        "remaining": finite_number(value.get("remaining")),
+        **{key: finite_number(value.get(key)) for key in ("usage", "cap", "remaining")},
         "resetAt": one_line(reset)[:40] if isinstance(reset, str) else None,
     }
 
 
 def unreadable(provider: Provider, account: Account) -> GenesisError:
-    """Why nothing of the account could be read (``account.answered == 0``), with the next
-    step: a refused credential (exit 3), an error answer (5), else the network (1)."""
+    """Why nothing of the account could be read: a refused credential (exit 3), an error
+    answer (5), else the network (1)."""
     why = f" ({account.problems[0]})" if account.problems else ""
     message = f"could not read the {provider.display_name} account{why}"
     if account.refused:
@@ -153,23 +147,22 @@ def unreadable(provider: Provider, account: Account) -> GenesisError:
 def read(
     provider: Provider, secret: str, timeout: float | None = None, *, oauth: bool = False
 ) -> Account:
-    """Everything ``genesis account`` shows, read with ``secret`` (an API key, or with
-    ``oauth`` an access token)."""
+    """What ``genesis account`` shows, read with ``secret`` (an API key, or an access token)."""
     deadline = time.monotonic() + (http.http_timeout() if timeout is None else timeout)
     account = Account(oauth=oauth)
-    me_path, usage_path, quotas_path = (
-        "/users/me",
-        "/users/me/subscription_usage",
-        "/users/me/quotas",
+    paths = ["/users/me", "/users/me/subscription_usage", "/users/me/quotas"]
+    first = _fetch_all(provider, paths, secret, deadline)
+    me, usage, quotas = (
+        _body(provider, account, what, first.get(path), secret)
+        for what, path in zip(
+            ("username and balance", "subscription", "quotas"), paths, strict=True
+        )
     )
-    first = _fetch_all(provider, [me_path, usage_path, quotas_path], secret, deadline)
-    me = _body(provider, account, "username and balance", first.get(me_path), secret)
     if isinstance(me, dict):
         name = me.get("username")
         account.username = one_line(name)[:100] if isinstance(name, str) else None
         balance = finite_number(me.get("balance"))
         account.balance = float(balance) if balance is not None else None
-    usage = _body(provider, account, "subscription", first.get(usage_path), secret)
     if isinstance(usage, dict) and isinstance(usage.get("subscription"), bool):
         account.subscribed = usage["subscription"]
         if usage["subscription"]:
@@ -178,25 +171,23 @@ def read(
                 "fourHour": _window(usage.get("four_hour")),
                 "monthly": _window(usage.get("monthly")),
             }
-    quotas = _body(provider, account, "quotas", first.get(quotas_path), secret)
-    limits: list[tuple[str, int | float | None]] = []
-    for item in quotas if isinstance(quotas, list) else []:
-        chute_id = item.get("chute_id") if isinstance(item, dict) else None
-        if isinstance(chute_id, str) and _CHUTE_ID.match(chute_id):
-            limits.append((chute_id, finite_number(item.get("quota"))))
-    limits = limits[:MAX_QUOTAS]
+    limits = [
+        (item["chute_id"], finite_number(item.get("quota")))
+        for item in (quotas if isinstance(quotas, list) else [])
+        if isinstance(item, dict)
+        and isinstance(item.get("chute_id"), str)
+        and _CHUTE_ID.match(item["chute_id"])
+    ][:MAX_QUOTAS]
     if limits and deadline - time.monotonic() < _MIN_SECONDS_LEFT:
         account.problems.append("quota use: no time left to ask")
         limits = []
-    paths = {c: f"/users/me/quota_usage/{quote(c, safe='')}" for c, _ in limits}
-    used = _fetch_all(provider, list(paths.values()), secret, deadline) if paths else {}
+    paths = [f"/users/me/quota_usage/{quote(chute_id, safe='')}" for chute_id, _ in limits]
+    used = _fetch_all(provider, list(dict.fromkeys(paths)), secret, deadline) if paths else {}
     # Chutes resets daily quotas at 00:00 UTC.
     tomorrow = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=1)
     resets = f"{tomorrow.isoformat()}T00:00:00Z"
-    for chute_id, quota in limits:
-        body = _body(
-            provider, account, f"quota use of {chute_id}", used.get(paths[chute_id]), secret
-        )
+    for (chute_id, quota), path in zip(limits, paths, strict=True):
+        body = _body(provider, account, f"quota use of {chute_id}", used.get(path), secret)
         entry = {"chuteId": chute_id, "quota": quota, "used": None, "resetsAt": resets}
         if isinstance(body, dict):
             entry["quota"] = finite_number(body.get("quota")) or quota

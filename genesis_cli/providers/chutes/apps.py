@@ -1,8 +1,6 @@
-"""Chutes' OAuth app API (``/idp/apps``, ``/idp/authorizations``), called with an API key.
-
-Chutes has no page to create a "Sign in with Chutes" app and no shared client for CLIs, only
-this API. Every answer is untrusted: wrong types or non-JSON become a clear ``GenesisError``.
-"""
+"""Chutes' OAuth app API (``/idp/apps``, ``/idp/authorizations``), called with an API key:
+Chutes has no page to create a "Sign in with Chutes" app and no shared client for CLIs.
+Answers are untrusted: wrong types or non-JSON become a clear ``GenesisError``."""
 
 from __future__ import annotations
 
@@ -67,13 +65,14 @@ def _text(body: dict[str, Any], key: str) -> str | None:
     return value.strip() if 0 < len(value.strip()) <= _MAX_FIELD else None
 
 
-def _id(value: str | None) -> str | None:
+def _id(body: dict[str, Any], key: str) -> str | None:
+    value = _text(body, key)
     return value if value is not None and _ID.match(value) else None
 
 
 def checked_app_id(provider: Provider, app_id: str) -> str:
-    """An app id read back from the store (untrusted, like all of it) before it goes in a URL."""
-    if _id(app_id) is None:
+    """An app id read back from the (untrusted) store, before it goes in a URL."""
+    if not _ID.match(app_id):
         raise GenesisError(
             f"the stored app id is not one {provider.display_name} issues",
             hint=f"fix [clients.{provider.id}] in the auth store, or run `genesis auth app create`",
@@ -105,7 +104,7 @@ def create(provider: Provider, api_key: str, name: str, redirect_uri: str) -> Cr
             f"{provider.display_name} answered the app creation without JSON; nothing was stored",
             hint="run `genesis auth app create` again later",
         )
-    app_id, client_id = _id(_text(body, "app_id")), _id(_text(body, "client_id"))
+    app_id, client_id = _id(body, "app_id"), _id(body, "client_id")
     secret = _text(body, "client_secret")
     if not (app_id and client_id and secret) or not sendable(secret):
         raise GenesisError(
@@ -118,8 +117,7 @@ def create(provider: Provider, api_key: str, name: str, redirect_uri: str) -> Cr
 
 
 def remote_state(provider: Provider, api_key: str | None, app_id: str) -> str:
-    """Whether Chutes still has the app (``GET /idp/apps/{id}``), best effort: ``present``,
-    ``gone`` or ``unknown``."""
+    """Whether Chutes still has the app: ``present``, ``gone`` or ``unknown`` (best effort)."""
     if not api_key:
         return "unknown"
     try:
@@ -139,12 +137,9 @@ def delete(provider: Provider, api_key: str, app_id: str) -> bool:
     return True
 
 
-# --- authorizations: a user's grant of an app, every token of it -------------------------
-
-
 def authorized_app_id(provider: Provider, api_key: str, client_id: str) -> str | None:
-    """The app id of the user's authorization of ``client_id`` (``GET /idp/authorizations``);
-    ``None`` when it is not listed or cannot be read. Best effort."""
+    """The app id of the user's authorization of ``client_id``; ``None`` when it is not
+    listed or cannot be read."""
     try:
         response = _call(provider, "GET", "authorizations", api_key)
         body = response.json() if response.status == 200 else None
@@ -153,13 +148,13 @@ def authorized_app_id(provider: Provider, api_key: str, client_id: str) -> str |
     items = body.get("items") if isinstance(body, dict) else body
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and _text(item, "client_id") == client_id:
-            return _id(_text(item, "app_id"))
+            return _id(item, "app_id")
     return None
 
 
 def end_authorization(provider: Provider, api_key: str, app_id: str) -> bool:
-    """``DELETE /idp/authorizations/{app_id}``: revoke every token of the user's authorization
-    of the app, sessions forked by concurrent refreshes included. ``True`` when it is over."""
+    """Revoke every token of the user's authorization of the app, sessions forked by
+    concurrent refreshes included. ``True`` when it is over."""
     path = f"authorizations/{checked_app_id(provider, app_id)}"
     try:
         response = _call(provider, "DELETE", path, api_key)
