@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -36,7 +37,7 @@ class Check:
 
 @dataclass
 class Report:
-    checks: list[Check] = field(default_factory=list)
+    checks: list[Check]
     json_keys = ("ok", "checks")
 
     @property
@@ -165,22 +166,6 @@ def _verifier(provider: Provider) -> list[Check]:
     return [Check("TEE verifier", "ok", f"{versions} (for `genesis models verify`)")]
 
 
-def _probe(name: str, url: str, timeout: float) -> tuple[Check, float | None]:
-    """Any HTTP answer means reachable. Returns the check and the server's clock, if given."""
-    try:
-        response = http.request("GET", url, timeout=timeout)
-    except NetworkError as exc:
-        fix = "check the network, HTTPS_PROXY / NO_PROXY and the CA bundle"
-        return Check(name, "fail", f"{url}: {exc.message}", fix), None
-    try:
-        server_time: float | None = parsedate_to_datetime(response.headers["date"]).timestamp()
-    except (KeyError, TypeError, ValueError):
-        server_time = None
-    outcome: CheckStatus = "ok" if response.status < 500 else "warn"
-    detail = f"{url} answered HTTP {response.status} in {response.elapsed * 1000:.0f} ms"
-    return Check(name, outcome, detail), server_time
-
-
 def _clock(provider: Provider, server_time: float | None) -> Check:
     name = provider.display_name
     if server_time is None:
@@ -213,14 +198,25 @@ def _account(provider: Provider, timeout: float) -> list[Check]:
 
 
 def _services(provider: Provider, timeout: float) -> list[Check]:
-    """The provider's services answer, its clock agrees, and (with a management API) the
-    account can run a model."""
+    """The services answer (any HTTP answer counts), the clock agrees with theirs, and (with a
+    management API) the account can run a model."""
     urls = {"models API": f"{provider.base_url()}/models"}
     if provider.sign_in:
         urls["sign-in (IdP)"] = f"{provider.oauth_base_url()}/userinfo"
-    probes = [_probe(name, url, timeout) for name, url in urls.items()]
-    checks = [check for check, _ in probes]
-    checks.append(_clock(provider, probes[0][1] or probes[-1][1]))
+    checks, server_time = [], None
+    for name, url in urls.items():
+        try:
+            response = http.request("GET", url, timeout=timeout)
+        except NetworkError as exc:
+            fix = "check the network, HTTPS_PROXY / NO_PROXY and the CA bundle"
+            checks.append(Check(name, "fail", f"{url}: {exc.message}", fix))
+            continue
+        with contextlib.suppress(KeyError, TypeError, ValueError):  # the Date header, if any
+            server_time = server_time or parsedate_to_datetime(response.headers["date"]).timestamp()
+        outcome: CheckStatus = "ok" if response.status < 500 else "warn"
+        detail = f"{url} answered HTTP {response.status} in {response.elapsed * 1000:.0f} ms"
+        checks.append(Check(name, outcome, detail))
+    checks.append(_clock(provider, server_time))
     if provider.api_base_url_default is not None:
         checks += _guarded("account", lambda: _account(provider, timeout), "warn")
     return checks
