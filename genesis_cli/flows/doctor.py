@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from genesis_cli import http, paths, tee
 from genesis_cli.config import config_file
@@ -93,10 +93,9 @@ def _store() -> list[Check]:
 
 def _keyring() -> list[Check]:
     """Only when a profile keeps a secret in the OS keyring: can every one be read?"""
-    try:
+    profiles: dict[str, auth_store.Profile] = {}
+    with contextlib.suppress(GenesisError):  # the auth store check says why
         profiles = auth_store.load().profiles
-    except GenesisError:
-        return []  # the auth store check says why
     users = [p for p in profiles.values() if any(r.kind == "keyring" for _, r in p.refs)]
     for profile in users:
         vault.resolve(profile)
@@ -115,12 +114,10 @@ def _credential(provider: Provider) -> list[Check]:
 
 
 def _openclaw(provider: Provider) -> list[Check]:
-    """The config's exec reference runs a genesis that is there; no key OpenClaw stored
-    itself shadows genesis's credential."""
-    try:
+    """The exec reference runs a genesis that is there; no key of OpenClaw's shadows it."""
+    data: dict[str, Any] = {}
+    with contextlib.suppress(GenesisError):  # the config check says why
         data = config_file.load(paths.config_path()).data
-    except GenesisError:
-        data = {}  # the config check says why
     checks = []
     found = openclaw.reference_problem(data, provider)
     if found is not None and found[0] == "ok":
