@@ -88,20 +88,17 @@ def _config() -> list[Check]:
 def _store() -> list[Check]:
     store = auth_store.load()
     ok = f"{store.path} holds {len(store.profiles)} profile(s) (600)"
-    return _file("auth store", store.path, store.exists, ok)
+    checks = _file("auth store", store.path, store.exists, ok)
+    users = [p for p in store.profiles.values() if any(r.kind == "keyring" for _, r in p.refs)]
+    return checks + (_guarded("keyring", lambda: _keyring(users)) if users else [])
 
 
-def _keyring() -> list[Check]:
-    """Only when a profile keeps a secret in the OS keyring: can every one be read?"""
-    profiles: dict[str, auth_store.Profile] = {}
-    with contextlib.suppress(GenesisError):  # the auth store check says why
-        profiles = auth_store.load().profiles
-    users = [p for p in profiles.values() if any(r.kind == "keyring" for _, r in p.refs)]
+def _keyring(users: list[auth_store.Profile]) -> list[Check]:
+    """The profiles that keep a secret in the OS keyring: can every one be read?"""
     for profile in users:
         vault.resolve(profile)
     names = ", ".join(p.id for p in users)
-    ok = f"the secrets of {names} are readable in the OS keyring"
-    return [Check("keyring", "ok", ok)] if users else []
+    return [Check("keyring", "ok", f"the secrets of {names} are readable in the OS keyring")]
 
 
 def _credential(provider: Provider) -> list[Check]:
@@ -226,7 +223,6 @@ def run_checks(provider: Provider) -> Report:
         *_state_dir(),
         *_guarded("config", _config),
         *_guarded("auth store", _store),
-        *_guarded("keyring", _keyring),
         *_guarded("credential", lambda: _credential(provider)),
         *_openclaw(provider),
         *_guarded("proxy / CA", _network_settings),
