@@ -36,10 +36,8 @@ def stored_app(provider: Provider) -> OAuthApp | None:
 def create(
     provider: Provider, api_key: str, *, name: str | None, uri: str, secret_store: str
 ) -> OAuthApp:
-    """Register an app (a taken name is tried once more with a new random one) and store it
-    at once: the provider shows its client secret only in this answer. The keyring (for
-    ``secret_store="keyring"``) is checked before the provider is asked; if it fails after,
-    the secret is kept in the file."""
+    """Register an app (a taken name is retried once, with a new random one) and store it at
+    once: its secret is shown only now, so a keyring that fails afterwards leaves it in the file."""
     apps = provider.apps()
     auth_store.load()  # an unreadable store fails (exit 4) before the provider is asked
     if secret_store == "keyring":
