@@ -144,7 +144,6 @@ def store_oauth_profile(idp: Any, expires_in: int = 3600, profile_id: str = "chu
     """Store an OAuth profile whose tokens the test IdP really issued."""
     import time
 
-    from genesis_cli.store import auth_store
     from genesis_cli.store.auth_store import Profile
     from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 
@@ -161,8 +160,15 @@ def store_oauth_profile(idp: Any, expires_in: int = 3600, profile_id: str = "chu
         scopes=("openid",),
         username="alice",
     )
-    auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile))
+    store_profiles(profile)
     return profile
+
+
+def store_profiles(*profiles: Any) -> None:
+    """Put ``profiles`` into the auth store, each replacing any of its id."""
+    from genesis_cli.store import auth_store
+
+    auth_store.update(lambda stored: stored.update({p.id: p for p in profiles}))
 
 
 def bundled_count() -> int:

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from genesis_cli.cli.ui import UI
-from tests.helpers import GOOD_KEY, invoke, spawn_genesis
+from tests.helpers import GOOD_KEY, invoke, spawn_genesis, store_profiles
 from tests.servers import LocalServer, QuietHandler
 
 # What a hostile server, config or environment could slip into text genesis prints.
@@ -226,7 +226,6 @@ class TokenEndpoint(LocalServer):
 
 
 def store_profile(refresh: str) -> None:
-    from genesis_cli.store import auth_store
     from genesis_cli.store.auth_store import Profile
 
     profile = Profile(
@@ -241,7 +240,7 @@ def store_profile(refresh: str) -> None:
         scopes=("openid",),
         username="alice",
     )
-    auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile))
+    store_profiles(profile)
 
 
 @pytest.mark.parametrize("field", ["error", "error_description"])
