@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import stat
 
 import pytest
 
 from genesis_cli.errors import ConfigError
 from genesis_cli.store import auth_store
 from genesis_cli.store.auth_store import Profile
-from tests.helpers import store_profiles
+from tests.helpers import mode, store_profiles
 
 API = Profile(id="chutes:default", type="api_key", provider="chutes", key="cpk_secret_1234")
 OAUTH = Profile(
@@ -25,10 +24,6 @@ OAUTH = Profile(
     scopes=("openid", "profile", "chutes:invoke"),
     username="alice",
 )
-
-
-def mode(path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
 
 
 def test_store_and_dir_are_private_from_creation_even_with_umask_0(state_dir) -> None:
