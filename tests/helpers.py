@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
 import stat
 import sys
@@ -27,6 +29,11 @@ def invoke(
     (``auth token``, ``env``), so its stdout is not shown to the secret guard (stderr is)."""
     result = CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
     return _record_result(result, prints_secret)
+
+
+def disk_full(*args: object, **kwargs: object) -> None:
+    """A stand-in for a write (``os.fsync``, ``atomic_write``) on a full disk."""
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def mode(path: Path) -> int:
