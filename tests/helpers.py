@@ -140,6 +140,17 @@ def spawn_genesis(
     return child
 
 
+def finish(child: Any, status: int = 0) -> str:
+    """Wait for a spawned genesis to end and check its exit status; its transcript."""
+    import pexpect
+
+    child.expect(pexpect.EOF)
+    child.close()
+    transcript: str = child.logfile_read.getvalue()
+    assert child.exitstatus == status, transcript
+    return transcript
+
+
 def close_terminals() -> None:
     while _SPAWNED:
         child = _SPAWNED.pop()

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 
-import pexpect
 import pytest
 
 from genesis_cli.catalog.rows import map_rows
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.flows.availability import check, suggest
 from tests import LIVE_SNAPSHOT
-from tests.helpers import CHUTES, GOOD_KEY, invoke, snapshot, spawn_genesis
+from tests.helpers import CHUTES, GOOD_KEY, finish, invoke, snapshot, spawn_genesis
 
 SNAPSHOT = json.loads(LIVE_SNAPSHOT.read_text())
 LIVE = map_rows(SNAPSHOT["data"], CHUTES.rows)
@@ -111,9 +110,7 @@ def test_the_one_question_takes_every_first_suggestion_when_answered_yes(live, s
     )
     child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
     child.sendline("y")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    finish(child)
     config = loads((state_dir / "genesis.json").read_text())
     defaults = config["agents"]["defaults"]
     assert defaults["model"]["primary"] == "chutes/zai-org/GLM-5.2-TEE"

@@ -11,12 +11,12 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pexpect
 import pytest
 
 from tests.e2e.conftest import missing
 from tests.helpers import (
     GOOD_KEY,
+    finish,
     genesis_command,
     paste_sign_in,
     record,
@@ -113,9 +113,7 @@ def test_an_oauth_sign_in_keeps_every_secret_in_the_keyring_and_refreshes_there(
     child = spawn_genesis("onboard", "--auth-choice", "chutes", "--no-browser",
                           "--secret-store", "keyring")  # fmt: skip
     paste_sign_in(child)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0, child.logfile_read.getvalue()
+    finish(child)
     text = (state_dir / "auth-profiles.toml").read_text()
     profile = store(state_dir)["profiles"]["chutes:alice"]
     for field in ("access", "refresh", "client_secret"):
