@@ -36,6 +36,12 @@ def disk_full(*args: object, **kwargs: object) -> None:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
+def onboard(*extra: str, env: dict[str, str] | None = None) -> Result:
+    """``genesis onboard --non-interactive`` with ``GOOD_KEY`` in ``CHUTES_API_KEY``."""
+    args = ["onboard", "--auth-choice", "chutes-api-key", "--non-interactive", *extra]
+    return invoke(*args, env={"CHUTES_API_KEY": GOOD_KEY, **(env or {})})
+
+
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 

@@ -9,7 +9,7 @@ import pytest
 
 from genesis_cli.config import config_file
 from genesis_cli.store import auth_store
-from tests.helpers import GOOD_KEY, invoke, store_oauth_profile, store_profiles
+from tests.helpers import GOOD_KEY, invoke, onboard, store_oauth_profile, store_profiles
 
 COMMENTED = (Path(__file__).parent / "golden" / "commented.json5").read_text()
 
@@ -19,13 +19,7 @@ def onboarded(models_server, state_dir):
     """An API-key profile onboarded into the commented config."""
     state_dir.mkdir(mode=0o700)
     (state_dir / "genesis.json").write_text(COMMENTED)
-    result = invoke(
-        "onboard",
-        "--auth-choice",
-        "chutes-api-key",
-        "--non-interactive",
-        env={"CHUTES_API_KEY": GOOD_KEY},
-    )
+    result = onboard()
     assert result.exit_code == 0, result.stderr
     return state_dir
 

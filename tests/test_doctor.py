@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import GOOD_KEY, invoke
+from tests.helpers import GOOD_KEY, invoke, onboard
 
 
 def checks(result) -> dict[str, dict]:
@@ -12,14 +12,7 @@ def checks(result) -> dict[str, dict]:
 
 
 def test_a_healthy_setup_passes(models_server, auth_server, state_dir) -> None:
-    onboard = invoke(
-        "onboard",
-        "--auth-choice",
-        "chutes-api-key",
-        "--non-interactive",
-        env={"CHUTES_API_KEY": GOOD_KEY},
-    )
-    assert onboard.exit_code == 0
+    assert onboard().exit_code == 0
     result = invoke("doctor", "--json")
     assert result.exit_code == 0, result.stdout
     found = checks(result)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import GOOD_KEY, invoke
+from tests.helpers import GOOD_KEY, invoke, onboard
 
 THEIR_KEY = "cpk_openclaw_own_key_0000"
 
@@ -20,8 +20,7 @@ def checks(result) -> dict[str, dict]:
 
 @pytest.fixture
 def onboarded(models_server, state_dir) -> Path:
-    args = ("onboard", "--auth-choice", "chutes-api-key", "--non-interactive")
-    assert invoke(*args, env={"CHUTES_API_KEY": GOOD_KEY}).exit_code == 0
+    assert onboard().exit_code == 0
     return state_dir / "genesis.json"
 
 

@@ -17,15 +17,7 @@ import pytest
 import requests
 
 from genesis_cli.store import auth_store
-from tests.helpers import CHUTES, GOOD_KEY, invoke, mode, snapshot, store_oauth_profile
-
-
-def onboard(**env: str):
-    return invoke(
-        "onboard", "--auth-choice", "chutes-api-key", "--non-interactive",
-        env={"CHUTES_API_KEY": GOOD_KEY, **env},
-    )  # fmt: skip
-
+from tests.helpers import CHUTES, invoke, mode, onboard, snapshot, store_oauth_profile
 
 # --- links and foreign directories --------------------------------------------------------
 
@@ -351,7 +343,7 @@ def test_absurd_numbers_and_nesting_in_the_store_are_exit_4(state_dir, content) 
 
 
 def test_a_copied_masked_key_in_the_env_is_a_clear_error(models_server, state_dir) -> None:
-    result = onboard(CHUTES_API_KEY="cpk_…wxyz")
+    result = onboard(env={"CHUTES_API_KEY": "cpk_…wxyz"})
     assert result.exit_code == 2
     assert "ASCII" in result.stderr
     listing = invoke("models", "list", "--refresh", env={"CHUTES_API_KEY": "cpk_…wxyz"})
