@@ -36,6 +36,13 @@ def disk_full(*args: object, **kwargs: object) -> None:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
+def doctor_checks(result: Any) -> dict[str, dict[str, Any]]:
+    """The checks of a ``doctor --json`` run, by name."""
+    import json
+
+    return {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+
+
 def onboard(*extra: str, env: dict[str, str] | None = None) -> Result:
     """``genesis onboard --non-interactive`` with ``GOOD_KEY`` in ``CHUTES_API_KEY``."""
     args = ["onboard", "--auth-choice", "chutes-api-key", "--non-interactive", *extra]

@@ -17,7 +17,15 @@ import pytest
 import requests
 
 from genesis_cli.store import auth_store
-from tests.helpers import CHUTES, invoke, mode, onboard, snapshot, store_oauth_profile
+from tests.helpers import (
+    CHUTES,
+    doctor_checks,
+    invoke,
+    mode,
+    onboard,
+    snapshot,
+    store_oauth_profile,
+)
 
 # --- links and foreign directories --------------------------------------------------------
 
@@ -198,8 +206,7 @@ def test_a_base_url_with_userinfo_or_a_backslash_is_refused(
     if variable == "CHUTES_BASE_URL":
         assert result.exit_code == 2
     else:
-        endpoints = [c for c in json.loads(result.stdout)["checks"] if c["name"] == "endpoints"]
-        assert endpoints and endpoints[0]["status"] == "fail"
+        assert doctor_checks(result)["endpoints"]["status"] == "fail"
     assert variable in result.stdout + result.stderr
 
 

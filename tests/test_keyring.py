@@ -16,6 +16,7 @@ import pytest
 from tests.e2e.conftest import missing
 from tests.helpers import (
     GOOD_KEY,
+    doctor_checks,
     finish,
     genesis_command,
     paste_sign_in,
@@ -90,8 +91,7 @@ def test_an_api_key_goes_to_the_keyring_and_the_store_keeps_a_reference(
     import json
 
     assert json.loads(status.stdout)["profiles"][0]["secrets"] == {"key": "keyring"}
-    doctor = json.loads(genesis("doctor", "--json").stdout)
-    assert {c["name"]: c["status"] for c in doctor["checks"]}["keyring"] == "ok"
+    assert doctor_checks(genesis("doctor", "--json"))["keyring"]["status"] == "ok"
     out = genesis("auth", "logout")
     assert out.returncode == 0
     assert lookup("chutes:default/key") is None
