@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
 import stat
 import sys
@@ -27,6 +29,24 @@ def invoke(
     (``auth token``, ``env``), so its stdout is not shown to the secret guard (stderr is)."""
     result = CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
     return _record_result(result, prints_secret)
+
+
+def disk_full(*args: object, **kwargs: object) -> None:
+    """A stand-in for a write (``os.fsync``, ``atomic_write``) on a full disk."""
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def doctor_checks(result: Any) -> dict[str, dict[str, Any]]:
+    """The checks of a ``doctor --json`` run, by name."""
+    import json
+
+    return {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+
+
+def onboard(*extra: str, env: dict[str, str] | None = None) -> Result:
+    """``genesis onboard --non-interactive`` with ``GOOD_KEY`` in ``CHUTES_API_KEY``."""
+    args = ["onboard", "--auth-choice", "chutes-api-key", "--non-interactive", *extra]
+    return invoke(*args, env={"CHUTES_API_KEY": GOOD_KEY, **(env or {})})
 
 
 def mode(path: Path) -> int:
@@ -133,6 +153,17 @@ def spawn_genesis(
     return child
 
 
+def finish(child: Any, status: int = 0) -> str:
+    """Wait for a spawned genesis to end and check its exit status; its transcript."""
+    import pexpect
+
+    child.expect(pexpect.EOF)
+    child.close()
+    transcript: str = child.logfile_read.getvalue()
+    assert child.exitstatus == status, transcript
+    return transcript
+
+
 def close_terminals() -> None:
     while _SPAWNED:
         child = _SPAWNED.pop()
@@ -144,7 +175,6 @@ def store_oauth_profile(idp: Any, expires_in: int = 3600, profile_id: str = "chu
     """Store an OAuth profile whose tokens the test IdP really issued."""
     import time
 
-    from genesis_cli.store import auth_store
     from genesis_cli.store.auth_store import Profile
     from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 
@@ -161,8 +191,15 @@ def store_oauth_profile(idp: Any, expires_in: int = 3600, profile_id: str = "chu
         scopes=("openid",),
         username="alice",
     )
-    auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile))
+    store_profiles(profile)
     return profile
+
+
+def store_profiles(*profiles: Any) -> None:
+    """Put ``profiles`` into the auth store, each replacing any of its id."""
+    from genesis_cli.store import auth_store
+
+    auth_store.update(lambda stored: stored.update({p.id: p for p in profiles}))
 
 
 def bundled_count() -> int:

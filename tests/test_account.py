@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.helpers import GOOD_KEY, invoke
+from tests.helpers import GOOD_KEY, doctor_checks, invoke
 
 ENV = {"CHUTES_API_KEY": GOOD_KEY}
 
@@ -52,7 +52,7 @@ def test_no_subscription_and_no_balance_is_said_plainly(chutes_api) -> None:
     human = invoke("account", env=ENV)
     assert "TEE models need an active subscription or a positive balance" in human.stderr
     doctor = invoke("doctor", "--json", env=ENV)
-    check = next(c for c in json.loads(doctor.stdout)["checks"] if c["name"] == "account")
+    check = doctor_checks(doctor)["account"]
     assert check["status"] == "fail" and "TEE models need" in check["detail"]
     assert doctor.exit_code == 1
 
@@ -116,7 +116,7 @@ def test_an_http_error_everywhere_is_no_network_trouble(chutes_api, status: int)
 def test_doctor_names_the_account_once_and_gives_a_next_step(chutes_api) -> None:
     chutes_api.account_status = 404
     doctor = invoke("doctor", "--json", env=ENV)
-    check = next(c for c in json.loads(doctor.stdout)["checks"] if c["name"] == "account")
+    check = doctor_checks(doctor)["account"]
     assert check["status"] == "warn" and "HTTP 404" in check["detail"]
     assert check["detail"].count("account") == 1, check["detail"]
     assert check["fix"]

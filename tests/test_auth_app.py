@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from tests.helpers import GOOD_KEY, invoke, mode, snapshot
+from tests.helpers import GOOD_KEY, invoke, mode, onboard, snapshot
 
 
 def stored(state_dir) -> dict:
@@ -127,11 +127,7 @@ def test_no_api_key_without_a_terminal_exits_3(chutes_api, state_dir) -> None:
 
 
 def test_the_stored_api_key_profile_is_used(models_server, chutes_api, state_dir) -> None:
-    onboard = invoke(
-        "onboard", "--auth-choice", "chutes-api-key", "--non-interactive",
-        env={"CHUTES_API_KEY": GOOD_KEY},
-    )  # fmt: skip
-    assert onboard.exit_code == 0
+    assert onboard().exit_code == 0
     result = create(key=None)
     assert result.exit_code == 0, result.stderr
     assert chutes_api.calls[0]["authorization"] == f"Bearer {GOOD_KEY}"

@@ -9,7 +9,7 @@ import pytest
 
 from genesis_cli.config import config_file
 from genesis_cli.store import auth_store
-from tests.helpers import GOOD_KEY, invoke, store_oauth_profile
+from tests.helpers import GOOD_KEY, invoke, onboard, store_oauth_profile, store_profiles
 
 COMMENTED = (Path(__file__).parent / "golden" / "commented.json5").read_text()
 
@@ -19,13 +19,7 @@ def onboarded(models_server, state_dir):
     """An API-key profile onboarded into the commented config."""
     state_dir.mkdir(mode=0o700)
     (state_dir / "genesis.json").write_text(COMMENTED)
-    result = invoke(
-        "onboard",
-        "--auth-choice",
-        "chutes-api-key",
-        "--non-interactive",
-        env={"CHUTES_API_KEY": GOOD_KEY},
-    )
+    result = onboard()
     assert result.exit_code == 0, result.stderr
     return state_dir
 
@@ -103,7 +97,7 @@ def test_status_names_an_env_variable_that_shadows_stored_profiles(onboarded) ->
 def test_status_reports_loose_modes_and_a_dead_oauth_profile(onboarded, auth_server) -> None:
     (onboarded / "genesis.json").chmod(0o644)
     dead = store_oauth_profile(auth_server, expires_in=-60, profile_id="chutes:old")
-    auth_store.update(lambda p: p.__setitem__(dead.id, dead.with_changes(refresh=None)))
+    store_profiles(dead.with_changes(refresh=None))
     problems = json.loads(invoke("auth", "status", "--json").stdout)["problems"]
     assert any("genesis.json is accessible to other users (mode 644)" in p for p in problems)
     assert any(p.startswith("chutes:old: the access token expired") for p in problems)
@@ -176,7 +170,7 @@ def test_logout_of_an_unknown_profile_is_a_usage_error(onboarded) -> None:
 def test_refresh_after_logout_fails_with_exit_3(auth_server, models_server) -> None:
     alice = store_oauth_profile(auth_server)
     invoke("auth", "logout")
-    auth_store.update(lambda p: p.__setitem__(alice.id, alice))  # a stale copy comes back
+    store_profiles(alice)  # a stale copy comes back
     result = invoke("auth", "refresh")
     assert result.exit_code == 3
     assert "sign in again" in result.stderr

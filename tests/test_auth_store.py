@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import stat
 
 import pytest
 
 from genesis_cli.errors import ConfigError
 from genesis_cli.store import auth_store
 from genesis_cli.store.auth_store import Profile
+from tests.helpers import mode, store_profiles
 
 API = Profile(id="chutes:default", type="api_key", provider="chutes", key="cpk_secret_1234")
 OAUTH = Profile(
@@ -26,22 +26,10 @@ OAUTH = Profile(
 )
 
 
-def put(*profiles: Profile) -> None:
-    def change(current: dict[str, Profile]) -> None:
-        for profile in profiles:
-            current[profile.id] = profile
-
-    auth_store.update(change)
-
-
-def mode(path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
 def test_store_and_dir_are_private_from_creation_even_with_umask_0(state_dir) -> None:
     old = os.umask(0)
     try:
-        put(API)
+        store_profiles(API)
     finally:
         os.umask(old)
     assert mode(state_dir) == 0o700
@@ -49,7 +37,7 @@ def test_store_and_dir_are_private_from_creation_even_with_umask_0(state_dir) ->
 
 
 def test_profiles_round_trip_with_the_spec_schema(state_dir) -> None:
-    put(API, OAUTH)
+    store_profiles(API, OAUTH)
     text = (state_dir / "auth-profiles.toml").read_text()
     assert text.startswith("version = 1\n")
     assert (
@@ -68,7 +56,7 @@ def test_update_keeps_comments_and_unknown_fields(state_dir) -> None:
         'provider = "chutes"\nkey = "cpk_old"\nlabel = "work"  # mine\n'
     )
     path.chmod(0o600)
-    put(API)
+    store_profiles(API)
     text = path.read_text()
     assert text.startswith("# my note\n")
     assert 'label = "work"  # mine' in text
@@ -76,7 +64,7 @@ def test_update_keeps_comments_and_unknown_fields(state_dir) -> None:
 
 
 def test_removing_a_profile_leaves_the_others(state_dir) -> None:
-    put(API, OAUTH)
+    store_profiles(API, OAUTH)
     auth_store.update(lambda profiles: profiles.pop("chutes:alice"))
     assert list(auth_store.load().profiles) == ["chutes:default"]
 
@@ -108,7 +96,7 @@ def test_an_invalid_store_is_reported_and_never_overwritten(state_dir, content) 
     path.write_bytes(content)
     path.chmod(0o600)
     with pytest.raises(ConfigError) as info:
-        put(API)
+        store_profiles(API)
     assert str(path) in info.value.message
     assert info.value.exit_code == 4
     assert path.read_bytes() == content
@@ -117,7 +105,7 @@ def test_an_invalid_store_is_reported_and_never_overwritten(state_dir, content) 
 def test_a_store_readable_by_others_is_reported_and_made_private_by_the_next_write(
     state_dir,
 ) -> None:
-    put(API)
+    store_profiles(API)
     path = state_dir / "auth-profiles.toml"
     path.chmod(0o644)
     from genesis_cli.warning_log import collect_warnings
@@ -126,7 +114,7 @@ def test_a_store_readable_by_others_is_reported_and_made_private_by_the_next_wri
         auth_store.load()
     assert mode(path) == 0o644  # reading never changes a file's mode
     assert len(warnings) == 1 and "chmod 600" in warnings[0] and "644" in warnings[0]
-    put(OAUTH)
+    store_profiles(OAUTH)
     assert mode(path) == 0o600
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 
-import pexpect
 import pytest
 
 from genesis_cli.catalog.rows import map_rows
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.flows.availability import check, suggest
 from tests import LIVE_SNAPSHOT
-from tests.helpers import CHUTES, GOOD_KEY, invoke, snapshot, spawn_genesis
+from tests.helpers import CHUTES, GOOD_KEY, finish, invoke, onboard, snapshot, spawn_genesis
 
 SNAPSHOT = json.loads(LIVE_SNAPSHOT.read_text())
 LIVE = map_rows(SNAPSHOT["data"], CHUTES.rows)
@@ -51,17 +50,10 @@ def live(models_server):
     return models_server
 
 
-def onboard(*args: str):
-    return invoke(
-        "onboard", "--auth-choice", "chutes-api-key", "--non-interactive", "--json", *args,
-        env={"CHUTES_API_KEY": GOOD_KEY},
-    )  # fmt: skip
-
-
 def test_non_interactive_onboarding_keeps_the_product_pages_values_and_warns(
     live, state_dir
 ) -> None:
-    result = onboard()
+    result = onboard("--json")
     assert result.exit_code == 0
     document = json.loads(result.stdout)
     assert document["default"] == "chutes/zai-org/GLM-4.7-TEE"
@@ -73,7 +65,7 @@ def test_non_interactive_onboarding_keeps_the_product_pages_values_and_warns(
 
 
 def test_default_picks_another_primary_from_the_catalog(live, state_dir) -> None:
-    result = onboard("--default", "chutes/zai-org/GLM-5.2-TEE")
+    result = onboard("--json", "--default", "chutes/zai-org/GLM-5.2-TEE")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["default"] == "chutes/zai-org/GLM-5.2-TEE"
@@ -83,7 +75,7 @@ def test_default_picks_another_primary_from_the_catalog(live, state_dir) -> None
 
 
 def test_default_takes_an_alias_too(live, state_dir) -> None:
-    result = onboard("--default", "chutes-pro")
+    result = onboard("--json", "--default", "chutes-pro")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["default"] == "chutes/deepseek-ai/DeepSeek-V3.2-TEE"
 
@@ -92,7 +84,7 @@ def test_default_outside_the_catalog_exits_2_with_suggestions_and_writes_nothing
     live, state_dir
 ) -> None:
     before = snapshot(state_dir)
-    result = onboard("--default", "chutes/zai-org/GLM-4.7-TEE")
+    result = onboard("--json", "--default", "chutes/zai-org/GLM-4.7-TEE")
     assert result.exit_code == 2
     assert "not in the live catalog" in result.stderr
     assert "chutes/zai-org/GLM-5.2-TEE" in result.stderr
@@ -111,9 +103,7 @@ def test_the_one_question_takes_every_first_suggestion_when_answered_yes(live, s
     )
     child.expect("Use the suggested models instead\\? \\[y/N\\]: ")
     child.sendline("y")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    finish(child)
     config = loads((state_dir / "genesis.json").read_text())
     defaults = config["agents"]["defaults"]
     assert defaults["model"]["primary"] == "chutes/zai-org/GLM-5.2-TEE"
@@ -125,7 +115,7 @@ def test_the_one_question_takes_every_first_suggestion_when_answered_yes(live, s
 
 def test_the_bundled_fallback_is_not_judged(models_server, state_dir, monkeypatch) -> None:
     monkeypatch.setenv("CHUTES_BASE_URL", "http://127.0.0.1:9/v1")
-    result = onboard()
+    result = onboard("--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["unavailable"] == []
 
@@ -138,7 +128,7 @@ def test_an_alias_means_what_the_config_says_for_default_and_models_test(live, s
     entry = '"chutes/zai-org/GLM-5.2-TEE": { alias: "chutes-pro" }'
     config.write_text(f"{{ agents: {{ defaults: {{ models: {{ {entry} }} }} }} }}\n")
     config.chmod(0o600)
-    result = onboard("--default", "chutes-pro")
+    result = onboard("--json", "--default", "chutes-pro")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["default"] == "chutes/zai-org/GLM-5.2-TEE"
     tested = invoke("models", "test", "chutes-pro", "--json", env={"CHUTES_API_KEY": GOOD_KEY})

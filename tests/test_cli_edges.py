@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.helpers import GOOD_KEY, genesis_command, invoke
+from tests.helpers import genesis_command, invoke, onboard
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
@@ -102,10 +102,7 @@ def test_an_unknown_completion_shell_names_the_choices() -> None:
 
 
 def test_default_and_keep_default_together_are_refused(state_dir) -> None:
-    result = invoke(
-        "onboard", "--auth-choice", "chutes-api-key", "--non-interactive",
-        "--default", "chutes-pro", "--keep-default", env={"CHUTES_API_KEY": GOOD_KEY},
-    )  # fmt: skip
+    result = onboard("--default", "chutes-pro", "--keep-default")
     assert result.exit_code == 2
     assert "--default and --keep-default contradict each other" in result.stderr
     assert not state_dir.exists()

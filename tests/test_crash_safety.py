@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 
 from genesis_cli.config.json5_doc import loads
-from genesis_cli.store import auth_store
 from genesis_cli.store.auth_store import Profile
-from tests.helpers import GOOD_KEY, genesis_command, store_oauth_profile
+from tests.helpers import GOOD_KEY, genesis_command, store_oauth_profile, store_profiles
 
 pytestmark = pytest.mark.slow  # left out of `make test-fast`
 
@@ -55,7 +54,7 @@ def test_onboarding_killed_at_random_moments(models_server, state_dir, monkeypat
         config.write_bytes(COMMENTED)
         backup.unlink(missing_ok=True)
         store.unlink(missing_ok=True)
-        auth_store.update(lambda p: p.__setitem__(other.id, other))
+        store_profiles(other)
 
     state_dir.mkdir(mode=0o700)
     reset()

@@ -6,9 +6,8 @@ import pytest
 
 from genesis_cli.errors import ConfigError
 from genesis_cli.flows import credentials
-from genesis_cli.store import auth_store
 from genesis_cli.store.auth_store import Profile
-from tests.helpers import CHUTES
+from tests.helpers import CHUTES, store_profiles
 
 KEY = Profile(id="chutes:default", type="api_key", provider="chutes", key="cpk_stored")
 ALICE = Profile(
@@ -22,16 +21,12 @@ ALICE = Profile(
 OTHER = Profile(id="openai:default", type="api_key", provider="openai", key="sk_x")
 
 
-def store(*profiles: Profile) -> None:
-    auth_store.update(lambda current: current.update({p.id: p for p in profiles}))
-
-
 def test_no_credential_anywhere() -> None:
     assert credentials.active(CHUTES) is None
 
 
 def test_env_api_key_comes_first(monkeypatch) -> None:
-    store(KEY, ALICE)
+    store_profiles(KEY, ALICE)
     monkeypatch.setenv("CHUTES_API_KEY", " cpk_env ")
     monkeypatch.setenv("CHUTES_OAUTH_TOKEN", "cak_env")
     active = credentials.active(CHUTES)
@@ -44,7 +39,7 @@ def test_env_api_key_comes_first(monkeypatch) -> None:
 
 
 def test_env_token_comes_before_stored_profiles(monkeypatch) -> None:
-    store(KEY)
+    store_profiles(KEY)
     monkeypatch.setenv("CHUTES_OAUTH_TOKEN", "cak_env")
     active = credentials.active(CHUTES)
     assert active is not None and (active.source, active.type) == (
@@ -54,7 +49,7 @@ def test_env_token_comes_before_stored_profiles(monkeypatch) -> None:
 
 
 def test_stored_oauth_beats_stored_api_key() -> None:
-    store(KEY, ALICE, OTHER)
+    store_profiles(KEY, ALICE, OTHER)
     active = credentials.active(CHUTES)
     assert active is not None
     assert (active.source, active.profile, active.secret) == (
@@ -65,19 +60,19 @@ def test_stored_oauth_beats_stored_api_key() -> None:
 
 
 def test_auth_order_in_the_config_wins(state_dir) -> None:
-    store(KEY, ALICE)
+    store_profiles(KEY, ALICE)
     (state_dir / "genesis.json").write_text('{ auth: { order: { chutes: ["chutes:default"] } } }')
     active = credentials.active(CHUTES)
     assert active is not None and active.profile == "chutes:default"
 
 
 def test_the_config_is_read_only_when_two_profiles_could_answer(state_dir) -> None:
-    store(KEY, OTHER)  # one of this provider's: nothing to order, the config is not read
+    store_profiles(KEY, OTHER)  # one of this provider's: nothing to order, the config is not read
     (state_dir / "genesis.json").write_text("{ auth: ")  # unreadable
     active = credentials.active(CHUTES)
     assert active is not None and active.profile == "chutes:default"
     assert credentials.api_key(CHUTES) == "cpk_stored"
-    store(ALICE)  # two: auth.order decides, so the broken config is an error
+    store_profiles(ALICE)  # two: auth.order decides, so the broken config is an error
     with pytest.raises(ConfigError):
         credentials.active(CHUTES)
     with pytest.raises(ConfigError):
@@ -85,7 +80,7 @@ def test_the_config_is_read_only_when_two_profiles_could_answer(state_dir) -> No
 
 
 def test_other_providers_profiles_are_ignored() -> None:
-    store(OTHER)
+    store_profiles(OTHER)
     assert credentials.active(CHUTES) is None
 
 
@@ -109,7 +104,7 @@ def test_an_api_key_kept_by_reference_is_the_key_at_hand(chutes_api, monkeypatch
     from genesis_cli.store.vault import SecretRef
     from tests.helpers import GOOD_KEY, invoke
 
-    store(Profile(id="chutes:default", type="api_key", provider="chutes",
+    store_profiles(Profile(id="chutes:default", type="api_key", provider="chutes",
                   refs=(("key", SecretRef("env", "MY_CHUTES_KEY")),)))  # fmt: skip
     monkeypatch.setenv("MY_CHUTES_KEY", GOOD_KEY)
     assert creds.api_key(CHUTES) == GOOD_KEY
@@ -123,7 +118,7 @@ def test_an_exported_access_token_in_chutes_api_key_is_its_profile(monkeypatch) 
 
     from tests.helpers import invoke
 
-    store(KEY, ALICE)
+    store_profiles(KEY, ALICE)
     monkeypatch.setenv("CHUTES_API_KEY", "cak_alice")
     active = credentials.active(CHUTES)
     assert active is not None
@@ -139,7 +134,7 @@ def test_an_unknown_access_token_in_chutes_api_key_is_an_env_token(monkeypatch) 
 
     from tests.helpers import invoke
 
-    store(KEY)
+    store_profiles(KEY)
     monkeypatch.setenv("CHUTES_API_KEY", "cak_someone_else")
     document = json.loads(invoke("auth", "status", "--json").stdout)
     assert document["active"]["source"] == "env:CHUTES_API_KEY"

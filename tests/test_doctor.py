@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import GOOD_KEY, invoke
-
-
-def checks(result) -> dict[str, dict]:
-    return {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+from tests.helpers import GOOD_KEY, doctor_checks, invoke, onboard
 
 
 def test_a_healthy_setup_passes(models_server, auth_server, state_dir) -> None:
-    onboard = invoke(
-        "onboard",
-        "--auth-choice",
-        "chutes-api-key",
-        "--non-interactive",
-        env={"CHUTES_API_KEY": GOOD_KEY},
-    )
-    assert onboard.exit_code == 0
+    assert onboard().exit_code == 0
     result = invoke("doctor", "--json")
     assert result.exit_code == 0, result.stdout
-    found = checks(result)
+    found = doctor_checks(result)
     assert {name: c["status"] for name, c in found.items()} == {
         "state dir": "ok",
         "config": "ok",
@@ -73,7 +62,7 @@ def test_reversed_aliases_are_a_warning_with_the_fix(state_dir) -> None:
     config.chmod(0o600)
     before = config.read_bytes()
     result = invoke("doctor", "--json")
-    check = checks(result)["aliases"]
+    check = doctor_checks(result)["aliases"]
     assert check["status"] == "warn"
     assert "['chutes-fast'] is reversed" in check["detail"]
     assert '"chutes/v/m": { alias: "chutes-fast" }' in check["detail"]
@@ -85,7 +74,7 @@ def test_doctor_says_when_the_tee_verifier_is_missing(monkeypatch) -> None:
 
     monkeypatch.setitem(sys.modules, "dcap_qvl", None)
     result = invoke("doctor", "--json")
-    found = checks(result)
+    found = doctor_checks(result)
     assert found["TEE verifier"]["status"] == "warn"
     assert "models verify" in found["TEE verifier"]["detail"]
     assert found["TEE verifier"]["fix"] == "pip install 'genesis-cli[verify]'"
@@ -97,7 +86,7 @@ def test_a_missing_ca_bundle_fails_its_checks_and_the_others_still_run(state_dir
     monkeypatch.setenv("CHUTES_OAUTH_BASE_URL", "https://127.0.0.1:9/idp")
     result = invoke("doctor", "--json")
     assert result.exit_code == 1
-    found = checks(result)
+    found = doctor_checks(result)
     assert found["proxy / CA"]["status"] == "fail"
     assert "REQUESTS_CA_BUNDLE" in found["models API"]["detail"]
     assert "REQUESTS_CA_BUNDLE" in found["sign-in (IdP)"]["detail"]

@@ -9,19 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import GOOD_KEY, invoke
+from tests.helpers import GOOD_KEY, doctor_checks, invoke, onboard
 
 THEIR_KEY = "cpk_openclaw_own_key_0000"
 
 
-def checks(result) -> dict[str, dict]:
-    return {c["name"]: c for c in json.loads(result.stdout)["checks"]}
-
-
 @pytest.fixture
 def onboarded(models_server, state_dir) -> Path:
-    args = ("onboard", "--auth-choice", "chutes-api-key", "--non-interactive")
-    assert invoke(*args, env={"CHUTES_API_KEY": GOOD_KEY}).exit_code == 0
+    assert onboard().exit_code == 0
     return state_dir / "genesis.json"
 
 
@@ -39,7 +34,7 @@ def openclaw_agent_db(state: Path, profiles: dict) -> Path:
 
 
 def test_the_exec_reference_is_checked(onboarded) -> None:
-    found = checks(invoke("doctor", "--json"))
+    found = doctor_checks(invoke("doctor", "--json"))
     assert found["openclaw"]["status"] == "ok"
     assert (
         "genesis auth token" in found["openclaw"]["detail"]
@@ -53,7 +48,7 @@ def test_an_exec_reference_to_a_missing_program_fails_with_the_fix(onboarded) ->
     onboarded.write_text(text.replace(entry, "/nonexistent/venv/bin/genesis"))
     result = invoke("doctor", "--json")
     assert result.exit_code == 1
-    check = checks(result)["openclaw"]
+    check = doctor_checks(result)["openclaw"]
     assert check["status"] == "fail"
     assert "/nonexistent/venv/bin/genesis" in check["detail"]
     assert "genesis onboard" in check["fix"]
@@ -62,7 +57,7 @@ def test_an_exec_reference_to_a_missing_program_fails_with_the_fix(onboarded) ->
 def test_keys_that_loosen_openclaws_checks_are_warned_about(onboarded) -> None:
     text = onboarded.read_text()
     onboarded.write_text(text.replace("timeoutMs:", "allowInsecurePath: true, timeoutMs:", 1))
-    found = checks(invoke("doctor", "--json"))
+    found = doctor_checks(invoke("doctor", "--json"))
     assert found["openclaw"]["status"] == "ok"
     check = found["openclaw exec"]
     assert check["status"] == "warn"
@@ -70,7 +65,7 @@ def test_keys_that_loosen_openclaws_checks_are_warned_about(onboarded) -> None:
 
 
 def test_no_openclaw_check_before_onboarding(state_dir) -> None:
-    assert "openclaw" not in checks(invoke("doctor", "--json"))
+    assert "openclaw" not in doctor_checks(invoke("doctor", "--json"))
 
 
 def test_a_key_openclaw_stored_itself_is_reported_with_how_to_remove_it(
@@ -86,7 +81,7 @@ def test_a_key_openclaw_stored_itself_is_reported_with_how_to_remove_it(
     )
     monkeypatch.setenv("OPENCLAW_STATE_DIR", str(state))
     result = invoke("doctor", "--json")
-    check = checks(result)["openclaw key"]
+    check = doctor_checks(result)["openclaw key"]
     assert check["status"] == "warn"
     assert "chutes:manual" in check["detail"] and "openai" not in check["detail"]
     assert "openclaw infer model auth logout --provider chutes" in check["fix"]
@@ -103,7 +98,7 @@ def test_the_default_openclaw_state_dir_and_a_legacy_json_store_are_looked_at(
     (folder / "auth-profiles.json").write_text(
         json.dumps({"profiles": {"chutes:default": {"provider": "chutes", "key": THEIR_KEY}}})
     )
-    found = checks(invoke("doctor", "--json"))
+    found = doctor_checks(invoke("doctor", "--json"))
     assert "chutes:default" in found["openclaw key"]["detail"]
     assert str(folder / "auth-profiles.json") in found["openclaw key"]["detail"]
 
@@ -114,7 +109,7 @@ def test_no_warning_when_openclaw_keeps_no_key_of_this_provider(
     state = tmp_path / "openclaw-state"
     openclaw_agent_db(state, {"openai:default": {"type": "api_key", "provider": "openai"}})
     monkeypatch.setenv("OPENCLAW_STATE_DIR", str(state))
-    assert "openclaw key" not in checks(invoke("doctor", "--json"))
+    assert "openclaw key" not in doctor_checks(invoke("doctor", "--json"))
 
 
 def test_onboarding_says_so_too(models_server, state_dir, tmp_path, monkeypatch) -> None:

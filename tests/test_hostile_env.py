@@ -17,15 +17,15 @@ import pytest
 import requests
 
 from genesis_cli.store import auth_store
-from tests.helpers import CHUTES, GOOD_KEY, invoke, mode, snapshot, store_oauth_profile
-
-
-def onboard(**env: str):
-    return invoke(
-        "onboard", "--auth-choice", "chutes-api-key", "--non-interactive",
-        env={"CHUTES_API_KEY": GOOD_KEY, **env},
-    )  # fmt: skip
-
+from tests.helpers import (
+    CHUTES,
+    doctor_checks,
+    invoke,
+    mode,
+    onboard,
+    snapshot,
+    store_oauth_profile,
+)
 
 # --- links and foreign directories --------------------------------------------------------
 
@@ -206,8 +206,7 @@ def test_a_base_url_with_userinfo_or_a_backslash_is_refused(
     if variable == "CHUTES_BASE_URL":
         assert result.exit_code == 2
     else:
-        endpoints = [c for c in json.loads(result.stdout)["checks"] if c["name"] == "endpoints"]
-        assert endpoints and endpoints[0]["status"] == "fail"
+        assert doctor_checks(result)["endpoints"]["status"] == "fail"
     assert variable in result.stdout + result.stderr
 
 
@@ -351,7 +350,7 @@ def test_absurd_numbers_and_nesting_in_the_store_are_exit_4(state_dir, content) 
 
 
 def test_a_copied_masked_key_in_the_env_is_a_clear_error(models_server, state_dir) -> None:
-    result = onboard(CHUTES_API_KEY="cpk_…wxyz")
+    result = onboard(env={"CHUTES_API_KEY": "cpk_…wxyz"})
     assert result.exit_code == 2
     assert "ASCII" in result.stderr
     listing = invoke("models", "list", "--refresh", env={"CHUTES_API_KEY": "cpk_…wxyz"})

@@ -11,12 +11,13 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pexpect
 import pytest
 
 from tests.e2e.conftest import missing
 from tests.helpers import (
     GOOD_KEY,
+    doctor_checks,
+    finish,
     genesis_command,
     paste_sign_in,
     record,
@@ -90,8 +91,7 @@ def test_an_api_key_goes_to_the_keyring_and_the_store_keeps_a_reference(
     import json
 
     assert json.loads(status.stdout)["profiles"][0]["secrets"] == {"key": "keyring"}
-    doctor = json.loads(genesis("doctor", "--json").stdout)
-    assert {c["name"]: c["status"] for c in doctor["checks"]}["keyring"] == "ok"
+    assert doctor_checks(genesis("doctor", "--json"))["keyring"]["status"] == "ok"
     out = genesis("auth", "logout")
     assert out.returncode == 0
     assert lookup("chutes:default/key") is None
@@ -113,9 +113,7 @@ def test_an_oauth_sign_in_keeps_every_secret_in_the_keyring_and_refreshes_there(
     child = spawn_genesis("onboard", "--auth-choice", "chutes", "--no-browser",
                           "--secret-store", "keyring")  # fmt: skip
     paste_sign_in(child)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0, child.logfile_read.getvalue()
+    finish(child)
     text = (state_dir / "auth-profiles.toml").read_text()
     profile = store(state_dir)["profiles"]["chutes:alice"]
     for field in ("access", "refresh", "client_secret"):

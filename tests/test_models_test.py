@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.helpers import GOOD_KEY, invoke
+from tests.helpers import GOOD_KEY, invoke, onboard
 
 ENV = {"CHUTES_API_KEY": GOOD_KEY}
 
@@ -97,10 +97,7 @@ def test_no_credential_exits_3(models_server) -> None:
 
 def test_onboard_probe_records_the_result_and_never_fails(models_server, state_dir) -> None:
     models_server.chat_mode = "402"
-    result = invoke(
-        "onboard", "--auth-choice", "chutes-api-key", "--non-interactive", "--json", "--probe",
-        env=ENV,
-    )  # fmt: skip
+    result = onboard("--json", "--probe")
     assert result.exit_code == 0
     probe = json.loads(result.stdout)["probe"]
     assert probe["ref"] == "chutes/zai-org/GLM-4.7-TEE"

@@ -23,7 +23,7 @@ from tests.helpers import (
     CHUTES,
     GOOD_KEY,
     genesis_command,
-    invoke,
+    onboard,
     record,
     snapshot,
     store_oauth_profile,
@@ -34,11 +34,6 @@ from tests.helpers import (
 def api(models_server):
     models_server.valid_tokens = {GOOD_KEY}
     return models_server
-
-
-def onboard(*extra: str, env: dict[str, str] | None = None):
-    args = ["onboard", "--auth-choice", "chutes-api-key", "--non-interactive", *extra]
-    return invoke(*args, env={"CHUTES_API_KEY": GOOD_KEY, **(env or {})})
 
 
 def openclaw_dir(tmp_path: Path) -> Path:

@@ -11,13 +11,12 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-import pexpect
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from genesis_cli.cli.ui import UI
-from tests.helpers import GOOD_KEY, invoke, spawn_genesis
+from tests.helpers import GOOD_KEY, finish, invoke, spawn_genesis, store_profiles
 from tests.servers import LocalServer, QuietHandler
 
 # What a hostile server, config or environment could slip into text genesis prints.
@@ -226,7 +225,6 @@ class TokenEndpoint(LocalServer):
 
 
 def store_profile(refresh: str) -> None:
-    from genesis_cli.store import auth_store
     from genesis_cli.store.auth_store import Profile
 
     profile = Profile(
@@ -241,7 +239,7 @@ def store_profile(refresh: str) -> None:
         scopes=("openid",),
         username="alice",
     )
-    auth_store.update(lambda profiles: profiles.__setitem__(profile.id, profile))
+    store_profiles(profile)
 
 
 @pytest.mark.parametrize("field", ["error", "error_description"])
@@ -278,10 +276,7 @@ def test_a_secret_is_redacted_before_the_text_is_cut_short(state_dir, monkeypatc
 def test_on_a_real_terminal_only_colour_sequences_arrive(state_dir) -> None:
     write_config(state_dir, f"chutes/{EVIL}", EVIL)
     child = spawn_genesis("models", "list", "--offline", env={"TERM": "xterm-256color"})
-    child.expect(pexpect.EOF)
-    child.close()
-    transcript = child.logfile_read.getvalue()
-    assert child.exitstatus == 0
+    transcript = finish(child)
     assert "ZWNobyBwd25lZA" not in transcript and "evil.example" not in transcript
     without_colour = re.sub(r"\x1b\[[0-9;]*m", "", transcript).replace("\r\n", "\n")
     assert_clean(without_colour)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pexpect
 import pytest
 
-from tests.helpers import GOOD_KEY, decline_suggestions, spawn_genesis
+from tests.helpers import GOOD_KEY, decline_suggestions, finish, spawn_genesis
 
 pytestmark = pytest.mark.slow  # left out of `make test-fast`
 
@@ -22,10 +21,7 @@ def test_hidden_prompt_does_not_echo_the_key(spawn, state_dir) -> None:
     child.sendline(GOOD_KEY)
     decline_suggestions(child)
     child.expect("Connected to Chutes")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
-    transcript = child.logfile_read.getvalue()
+    transcript = finish(child)
     assert "Connected to Chutes" in transcript
     assert GOOD_KEY not in transcript
     assert GOOD_KEY[:12] not in transcript
@@ -40,9 +36,7 @@ def test_menu_then_prompt(spawn, state_dir) -> None:
     child.expect("input hidden\\): ")
     child.sendline(GOOD_KEY)
     decline_suggestions(child)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    finish(child)
     assert (state_dir / "genesis.json").exists()
 
 
@@ -51,16 +45,12 @@ def test_env_key_is_offered_masked(spawn, state_dir) -> None:
     child.expect(f"Use the API key from CHUTES_API_KEY \\(cpk_…{GOOD_KEY[-4:]}\\)\\? \\[Y/n\\]: ")
     child.sendline("y")
     decline_suggestions(child)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    finish(child)
     assert GOOD_KEY not in child.logfile_read.getvalue()
 
 
 def test_api_key_stdin_refuses_a_terminal(spawn, state_dir) -> None:
     child = spawn("onboard", "--auth-choice", "chutes-api-key", "--api-key-stdin")
     child.expect("standard input is a terminal")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 2
+    finish(child, 2)
     assert not state_dir.exists()

@@ -14,7 +14,7 @@ from genesis_cli.flows.refresh import refresh_profile
 from genesis_cli.oauth import protocol
 from genesis_cli.store import auth_store
 from genesis_cli.store.auth_store import Profile
-from tests.helpers import CHUTES, invoke, store_oauth_profile
+from tests.helpers import CHUTES, disk_full, invoke, store_oauth_profile
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 
 
@@ -212,15 +212,9 @@ def test_a_lone_surrogate_in_the_answers_scope_never_loses_the_new_refresh_token
 def test_a_store_that_cannot_be_written_is_found_before_the_refresh_token_is_spent(
     idp, monkeypatch
 ) -> None:
-    import errno
-
     old = store_oauth_profile(idp, expires_in=3000)
-
-    def full(fd: int) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
     with monkeypatch.context() as patch:
-        patch.setattr(os, "fsync", full)
+        patch.setattr(os, "fsync", disk_full)
         result = invoke("auth", "refresh")
     assert result.exit_code == 4, result.stderr
     assert "No space left on device" in result.stderr
@@ -229,16 +223,10 @@ def test_a_store_that_cannot_be_written_is_found_before_the_refresh_token_is_spe
 
 
 def test_tokens_that_could_not_be_saved_after_the_spend_are_said_plainly(idp, monkeypatch) -> None:
-    import errno
-
     from genesis_cli.store import auth_store as store_module
 
     store_oauth_profile(idp, expires_in=3000)
-
-    def full(*args: object, **kwargs: object) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(store_module, "atomic_write", full)
+    monkeypatch.setattr(store_module, "atomic_write", disk_full)
     result = invoke("auth", "refresh")
     assert idp.refresh_requests == 1
     assert result.exit_code == 3, result.stderr
@@ -258,15 +246,9 @@ def test_an_exported_access_token_in_chutes_api_key_is_refreshed_as_its_profile(
 def test_a_store_that_cannot_be_written_keeps_a_still_valid_token_in_use(
     idp, models_server, monkeypatch
 ) -> None:
-    import errno
-
     old = store_oauth_profile(idp, expires_in=200)
-
-    def full(fd: int) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
     with monkeypatch.context() as patch:
-        patch.setattr(os, "fsync", full)
+        patch.setattr(os, "fsync", disk_full)
         result = invoke("models", "list", "--json")
     assert result.exit_code == 0, result.stderr
     assert "could not refresh chutes:alice" in result.stderr

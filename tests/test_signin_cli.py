@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pexpect
 import pytest
 import requests
 
 from genesis_cli.store import auth_store
-from tests.helpers import decline_suggestions, paste_sign_in, spawn_genesis
+from tests.helpers import decline_suggestions, finish, paste_sign_in, spawn_genesis
 from tests.oauth_server import CLIENT_SECRET
 
 pytestmark = pytest.mark.slow  # left out of `make test-fast`
@@ -37,9 +36,7 @@ def test_desktop_sign_in_through_the_browser(terminal, tmp_path, state_dir) -> N
     child.expect("Opened your browser")
     decline_suggestions(child)
     child.expect("Connected to Chutes as alice")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0, child.logfile_read.getvalue()
+    finish(child)
     assert "Signed in to Chutes" in page.read_text()
     profile = auth_store.load().profiles["chutes:alice"]
     transcript = child.logfile_read.getvalue()
@@ -62,10 +59,7 @@ def test_ssh_sign_in_by_pasting_one_url(terminal, state_dir) -> None:
     child.expect("Using the paste flow because this is an SSH session \\(SSH_CONNECTION is set\\)")
     paste_sign_in(child)
     child.expect("Connected to Chutes as alice")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
-    transcript = child.logfile_read.getvalue()
+    transcript = finish(child)
     assert CLIENT_SECRET not in transcript
     assert re.search(r"--browser", transcript)
     assert auth_store.load().profiles["chutes:alice"].client_secret == CLIENT_SECRET
@@ -79,9 +73,7 @@ def test_ssh_paste_of_a_denial_exits_3(terminal, auth_server, state_dir) -> None
     child.expect("Paste the URL")
     child.sendline(requests.get(url, allow_redirects=False, timeout=10).headers["Location"])
     child.expect("sign-in was denied \\(access_denied\\): The user said no")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 3
+    finish(child, 3)
     assert not state_dir.exists()
 
 
@@ -128,9 +120,7 @@ def test_the_stored_app_is_used_with_its_redirect_uri(
     assert "Client ID" not in child.logfile_read.getvalue()
     assert f"client_id={CLIENT_ID}" in url
     child.expect("Connected to Chutes as alice")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    finish(child)
 
 
 def accept_app_creation(terminal: Any) -> Any:
@@ -158,9 +148,7 @@ def test_interactive_onboarding_offers_to_create_an_app_with_the_key_at_hand(
     child.expect("Created the Chutes app genesis-")
     paste_sign_in(child)
     child.expect("Connected to Chutes as alice")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0, child.logfile_read.getvalue()
+    finish(child)
     store = auth_store.load()
     assert store.clients["chutes"].client_id == CLIENT_ID
     assert store.profiles["chutes:alice"].client_secret == CLIENT_SECRET
@@ -173,10 +161,7 @@ def test_app_creation_that_fails_inside_onboarding_says_so_and_what_next(
 ) -> None:
     chutes_api.create_mode = "500"
     child = accept_app_creation(terminal)
-    child.expect(pexpect.EOF)
-    child.close()
-    said = " ".join(child.logfile_read.getvalue().split())
-    assert child.exitstatus == 1, said
+    said = " ".join(finish(child, 1).split())
     assert "could not create a Sign in with Chutes app" in said
     assert "genesis auth app create" in said and "CHUTES_CLIENT_ID" in said
     assert not (state_dir / "auth-profiles.toml").exists()

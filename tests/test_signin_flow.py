@@ -19,7 +19,7 @@ from genesis_cli.errors import AuthError
 from genesis_cli.flows.signin import sign_in
 from genesis_cli.oauth import protocol, redirect
 from genesis_cli.store import auth_store
-from tests.helpers import CHUTES, free_port
+from tests.helpers import CHUTES, free_port, store_profiles
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET
 
 
@@ -295,7 +295,7 @@ def test_a_username_default_never_replaces_the_api_key_profile(idp, state_dir) -
     from genesis_cli.store.auth_store import Profile
 
     key = Profile(id="chutes:default", type="api_key", provider="chutes", key="cpk_stored_key")
-    auth_store.update(lambda profiles: profiles.__setitem__(key.id, key))
+    store_profiles(key)
     idp.username = "default"
     result = sign_in(client(), remote=False, io=FakeTerminal())
     assert result.profile == "chutes:oauth" and result.username == "default"

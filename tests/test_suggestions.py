@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 import time
 
-import pexpect
-
 from genesis_cli.config import config_file
-from tests.helpers import GOOD_KEY, invoke, spawn_genesis
+from tests.helpers import GOOD_KEY, finish, invoke, spawn_genesis
 
 ENV = {"CHUTES_API_KEY": GOOD_KEY}
 
@@ -41,11 +39,7 @@ def interactive_onboarding(answer: str) -> str:
     index = child.expect(["Use the suggested models instead\\? \\[y/N\\]: ", "Connected to"])
     if index == 0:
         child.sendline(answer)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
-    transcript: str = child.logfile_read.getvalue()
-    return transcript
+    return finish(child)
 
 
 def test_an_accepted_suggestion_is_kept_and_never_warned_about_again(models_server, state_dir):

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pexpect
 import pytest
 
-from tests.helpers import GOOD_KEY, decline_suggestions, invoke, spawn_genesis
+from tests.helpers import GOOD_KEY, decline_suggestions, finish, invoke, spawn_genesis
 
 pytestmark = pytest.mark.slow  # left out of `make test-fast`
 
@@ -40,9 +40,7 @@ def test_ctrl_c_while_waiting_for_the_callback_exits_130_and_frees_the_port(
     child.expect("Waiting for the browser")
     assert not port_is_free(port)
     child.kill(signal.SIGINT)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    finish(child, 130)
     tail = [line for line in child.logfile_read.getvalue().splitlines() if line.strip()][-1]
     assert tail.strip() == "error: interrupted"
     deadline = time.monotonic() + 5
@@ -56,9 +54,7 @@ def test_ctrl_c_at_the_key_prompt_exits_130_and_writes_nothing(state_dir) -> Non
     child = spawn("onboard", "--auth-choice", "chutes-api-key")
     child.expect("input hidden")
     child.sendintr()
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    finish(child, 130)
     assert not state_dir.exists()
 
 
@@ -82,10 +78,7 @@ def test_onboarding_on_a_terminal_ends_with_a_summary_panel(models_server, state
     child.expect("\\[Y/n\\]")
     child.sendline("")
     decline_suggestions(child)
-    child.expect(pexpect.EOF)
-    child.close()
-    output = child.logfile_read.getvalue()
-    assert child.exitstatus == 0
+    output = finish(child)
     assert "╭─ Connected to Chutes (API key)" in output
     assert GOOD_KEY not in output
 

@@ -1,9 +1,5 @@
-"""``genesis auth app create|show|delete``: the user's own Sign in app, registered through
-the provider's app API (``Provider.apps``).
-
-The provider shows a new app's client secret only in the answer that creates it, so the app
-is stored in the auth store (``[clients.<provider>]``, mode 0600) the moment it says 200.
-"""
+"""``genesis auth app create|show|delete``: the user's own Sign in app, through the provider's
+app API (``Provider.apps``)."""
 
 from __future__ import annotations
 
@@ -24,9 +20,8 @@ def redirect_uri(provider: Provider, explicit: str | None) -> str:
     from genesis_cli.oauth.protocol import check_redirect_uri  # oauth: only where needed
 
     env = os.environ.get(provider.redirect_uri_env, "").strip()
-    return check_redirect_uri(
-        provider, explicit or env or provider.require_sign_in().default_redirect_uri
-    )
+    default = provider.require_sign_in().default_redirect_uri
+    return check_redirect_uri(provider, explicit or env or default)
 
 
 def stored_app(provider: Provider) -> OAuthApp | None:
@@ -39,12 +34,10 @@ def stored_app(provider: Provider) -> OAuthApp | None:
 
 
 def create(
-    provider: Provider, api_key: str, *, name: str | None, uri: str, secret_store: str = "file"
+    provider: Provider, api_key: str, *, name: str | None, uri: str, secret_store: str
 ) -> OAuthApp:
-    """Register an app and store it. When the name is taken (by anyone) it tries once more
-    with a new random name. With ``secret_store="keyring"`` the client secret goes to the OS
-    keyring, which is checked before the provider is asked; if it fails after the provider
-    answered, the secret is kept in the file (it is shown only once)."""
+    """Register an app (a taken name is retried once, with a new random one) and store it at
+    once: its secret is shown only now, so a keyring that fails afterwards leaves it in the file."""
     apps = provider.apps()
     auth_store.load()  # an unreadable store fails (exit 4) before the provider is asked
     if secret_store == "keyring":
@@ -60,12 +53,7 @@ def create(
                 hint="pass another name with --name",
             ) from None
     app = OAuthApp(
-        provider=provider.id,
-        client_id=created.client_id,
-        client_secret=created.client_secret,
-        app_id=created.app_id,
-        redirect_uri=uri,
-        name=created.name,
+        provider.id, created.client_id, created.client_secret, created.app_id, uri, created.name
     )
     stored = app
     if secret_store == "keyring":

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from genesis_cli import paths
 from genesis_cli.config import config_file
 from genesis_cli.flows.credentials import Credential, as_credential, pick, ranked_profiles
-from genesis_cli.flows.refresh import can_refresh, sign_in_again
+from genesis_cli.flows.refresh import can_refresh, expiring, sign_in_again
 from genesis_cli.providers import Provider
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
@@ -21,9 +20,7 @@ from genesis_cli.warning_log import collect_warnings, warn
 
 @dataclass
 class InForce:
-    """The credential in force: where from (``profile`` or ``env:NAME``), masked."""
-
-    source: str
+    source: str  # "profile" or "env:NAME"
     profile: str | None
     type: str
     masked: str | None
@@ -57,20 +54,30 @@ def loose_mode(path: Path) -> int | None:
     return mode if mode & 0o077 else None
 
 
+def _would_use(profile: Profile) -> Credential | None:
+    """As ``credentials.active`` would take it, without refreshing or reading the keyring."""
+    usable = profile.type == "api_key" or can_refresh(profile) or not expiring(profile, 0)
+    return as_credential(profile) if usable else None
+
+
 def status(provider: Provider) -> Status:
+    """Only reads; what looks wrong goes to ``problems``."""
     with collect_warnings(pass_on=False) as problems:
-        active, mine = _look(provider)
-    return Status(active, [_profile_status(p) for p in mine], problems)
+        found, mine = _look(provider)
+    active = None
+    if found is not None:
+        masked = mask(found.secret)
+        active = InForce(found.source, found.profile, found.type, masked, found.expires_at)
+    profiles = [
+        ProfileStatus(
+            p.id, p.type, p.username, mask(p.secret), p.expires_at, can_refresh(p), vault.where(p)
+        )
+        for p in mine
+    ]
+    return Status(active, profiles, problems)
 
 
-def _profile_status(p: Profile) -> ProfileStatus:
-    where = vault.where(p)
-    return ProfileStatus(
-        p.id, p.type, p.username, mask(p.secret), p.expires_at, can_refresh(p), where
-    )
-
-
-def _look(provider: Provider) -> tuple[InForce | None, list[Profile]]:
+def _look(provider: Provider) -> tuple[Credential | None, list[Profile]]:
     """The credential in force and the provider's profiles; what looks wrong is warned."""
     for path, wanted in ((paths.state_dir(), "700"), (paths.config_path(), "600")):
         mode = loose_mode(path)
@@ -79,14 +86,10 @@ def _look(provider: Provider) -> tuple[InForce | None, list[Profile]]:
     store = auth_store.load()
     config = config_file.load(paths.config_path()).data
     mine = ranked_profiles(provider, store.profiles, config)
-    now = time.time()
     for profile in mine:
-        expired = profile.expires_at is not None and profile.expires_at <= now
-        if profile.type == "oauth" and expired and not can_refresh(profile):
-            warn(
-                f"{profile.id}: the access token expired and cannot be refreshed; "
-                + sign_in_again(provider)
-            )
+        if _would_use(profile) is None:
+            again = sign_in_again(provider)
+            warn(f"{profile.id}: the access token expired and cannot be refreshed; {again}")
     registered = config_file.get_path(config, "auth", "profiles")
     for profile_id, entry in registered.items() if isinstance(registered, dict) else ():
         mine_but_gone = profile_id not in store.profiles
@@ -95,26 +98,12 @@ def _look(provider: Provider) -> tuple[InForce | None, list[Profile]]:
                 f"the config names profile {profile_id} but the auth store has "
                 f"no credential for it; sign in again or remove it"
             )
-
-    def would_use(profile: Profile) -> Credential | None:
-        # As ``credentials.active`` would, without refreshing or reading the keyring.
-        fresh = profile.expires_at is None or profile.expires_at > now
-        usable = profile.type == "api_key" or can_refresh(profile) or fresh
-        return as_credential(profile) if usable else None
-
-    found = pick(provider, store.profiles, config, would_use)
-    if found is None:
-        return None, mine
-    if found.source != "profile":
+    found = pick(provider, store.profiles, config, _would_use)
+    if found is not None and found.source != "profile":
+        name = found.source.removeprefix("env:")
         for profile in mine:
-            warn(
-                f"{found.source.removeprefix('env:')} is set and overrides the "
-                f"stored profile {profile.id}"
-            )
+            warn(f"{name} is set and overrides the stored profile {profile.id}")
         key, token = provider.api_key_env, provider.oauth_token_env
         if os.environ.get(key, "").strip() and os.environ.get(token, "").strip():
             warn(f"both {key} and {token} are set; {key} wins")
-    in_force = InForce(
-        found.source, found.profile, found.type, mask(found.secret), found.expires_at
-    )
-    return in_force, mine
+    return found, mine

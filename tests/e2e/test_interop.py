@@ -26,8 +26,8 @@ from genesis_cli.config.json5_doc import loads
 from tests import LIVE_SNAPSHOT, helpers
 from tests.e2e import openclaw
 from tests.e2e.conftest import API_KEY, IdP, missing
-from tests.e2e.test_e2e import AUTHORIZE_URL, finish, follow_to_redirect, run, spawn
-from tests.e2e.test_openclaw import ALIASES, DEFAULT, config_of
+from tests.e2e.test_e2e import AUTHORIZE_URL, finish, follow_to_redirect, spawn
+from tests.e2e.test_openclaw import ALIASES, DEFAULT, config_of, onboard_key
 from tests.servers import ModelsServer
 from tests.test_keyring import secret_service  # noqa: F401 (a fixture)
 
@@ -95,19 +95,6 @@ def claw_for(version: str, user_env: dict[str, str], root: Path) -> openclaw.Ope
         missing(f"OpenClaw {version} (npm openclaw@{version} under Node 24)")
         raise AssertionError("unreachable")
     return openclaw.OpenClaw(launcher, root, user_env)
-
-
-def onboard_key(genesis_bin: Path, env: dict[str, str], *extra: str) -> dict[str, Any]:
-    result = run(
-        genesis_bin,
-        env,
-        *("onboard", "--auth-choice", "chutes-api-key", "--api-key-stdin"),
-        *("--non-interactive", "--json", *extra),
-        stdin=API_KEY,
-    )
-    assert result.returncode == 0, result.stderr
-    document: dict[str, Any] = json.loads(result.stdout)
-    return document
 
 
 def sign_in(genesis_bin: Path, env: dict[str, str]) -> None:

@@ -78,16 +78,13 @@ def config_of(env: dict[str, str]) -> Path:
     return Path(env["GENESIS_STATE_DIR"]) / "genesis.json"
 
 
-def onboard_key(genesis_bin: Path, env: dict[str, str]) -> dict[str, Any]:
+def onboard_key(genesis_bin: Path, env: dict[str, str], *extra: str) -> dict[str, Any]:
+    """``genesis onboard --json`` with the test API key on stdin; its JSON document."""
     result = run(
         genesis_bin,
         env,
-        "onboard",
-        "--auth-choice",
-        "chutes-api-key",
-        "--api-key-stdin",
-        "--non-interactive",
-        "--json",
+        *("onboard", "--auth-choice", "chutes-api-key", "--api-key-stdin"),
+        *("--non-interactive", "--json", *extra),
         stdin=API_KEY,
     )
     assert result.returncode == 0, result.stderr
