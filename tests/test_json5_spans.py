@@ -19,17 +19,17 @@ def check_spans(text: str, value: object, node: Node) -> None:
         assert isinstance(value, dict)
         assert [m.key for m in node.members if node.member(m.key) is m] == list(value)
         for member in node.members:
-            assert text[member.key_start] in "\"'" or text[member.key_start].isidentifier()
+            assert text[member.start] in "\"'" or text[member.start].isidentifier()
             if member.comma is not None:
                 assert text[member.comma] == ","
             if node.member(member.key) is member:
                 check_spans(text, value[member.key], member.value)
     elif isinstance(node, ArrayNode):
-        assert isinstance(value, list) and len(node.items) == len(value)
-        for item, comma, inner in zip(node.items, node.commas, value, strict=True):
-            if comma is not None:
-                assert text[comma] == ","
-            check_spans(text, inner, item)
+        assert isinstance(value, list) and len(node.members) == len(value)
+        for item, inner in zip(node.members, value, strict=True):
+            if item.comma is not None:
+                assert text[item.comma] == ","
+            check_spans(text, inner, item.value)
 
 
 @settings(max_examples=300, deadline=None)
