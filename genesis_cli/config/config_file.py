@@ -173,14 +173,11 @@ def primary_model(data: dict[str, Any]) -> str | None:
 def aliases(data: dict[str, Any]) -> dict[str, str]:
     """Model ref -> alias, from ``agents.defaults.models``."""
     entries = get_path(data, "agents", "defaults", "models")
-    if not isinstance(entries, dict):
-        return {}
-    result: dict[str, str] = {}
-    for model_ref, entry in entries.items():
-        alias = entry.get("alias") if isinstance(entry, dict) else None
-        if isinstance(alias, str) and alias:
-            result[model_ref] = alias
-    return result
+    return {
+        ref: entry["alias"]
+        for ref, entry in (entries.items() if isinstance(entries, dict) else ())
+        if isinstance(entry, dict) and isinstance(entry.get("alias"), str) and entry["alias"]
+    }
 
 
 def auth_order(data: dict[str, Any], provider: str) -> list[str] | None:

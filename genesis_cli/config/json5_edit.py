@@ -17,6 +17,7 @@ _INLINE_LIMIT = 72
 # Past the spaces and the comments that stay on a line.
 _LINE_REST = re.compile(r"(?:[ \t]+|/\*[^\n]*?\*/)*+(?://[^\r\n]*)?")
 _BLANKS = re.compile(r"[ \t]*")
+_ONE_LINE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 Edits = list[tuple[int, int, str]]  # replace text[start:end] with this
 
 
@@ -80,7 +81,7 @@ def block(value: Any, style: Style, base: str) -> str:
         return _inline(value, style)
     inner, nl = base + style.indent, style.newline
     if isinstance(value, list) and all(isinstance(v, dict) for v in value):
-        lines = [inner + json.dumps(v, ensure_ascii=False, separators=(", ", ": ")) for v in value]
+        lines = [inner + _ONE_LINE_JSON(v) for v in value]
     elif (
         all(map(_flat, value.values() if isinstance(value, dict) else [value]))
         and len(flat := _inline(value, style)) <= _INLINE_LIMIT
