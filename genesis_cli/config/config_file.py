@@ -9,14 +9,16 @@ import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from genesis_cli import fsutil
-from genesis_cli.config.json5_doc import Container, JSON5Error, Node, where
 from genesis_cli.errors import ConfigError, GenesisError
 from genesis_cli.fsutil import atomic_write, locked, read_if_present, write_target
 from genesis_cli.paths import lock_path
 from genesis_cli.text import one_line
+
+if TYPE_CHECKING:
+    from genesis_cli.config.json5_doc import Node
 
 T = TypeVar("T")
 _HINT_INVALID = "fix the file by hand (genesis never overwrites an invalid config)"
@@ -45,6 +47,8 @@ def located(document: ConfigDocument) -> Iterator[None]:
     try:
         yield
     except ShapeError as exc:
+        from genesis_cli.config.json5_doc import Container, where  # loaded with any tree
+
         node = document.tree
         for key in exc.keys:
             members = node.members if isinstance(node, Container) else []
@@ -92,11 +96,11 @@ def load(path: Path) -> ConfigDocument:
         raise ConfigError(f"{path}: line {line}: not UTF-8 text", hint=_HINT_INVALID) from None
     document = ConfigDocument(path, text, raw=raw)
     if text.strip():
-        from genesis_cli.config import json5_doc
+        from genesis_cli.config import json5_doc  # start-up: compiles its scanner
 
         try:
             data, document.tree = json5_doc.parse(text)
-        except JSON5Error as exc:
+        except json5_doc.JSON5Error as exc:
             raise ConfigError(f"{path}: {one_line(str(exc))}", hint=_HINT_INVALID) from None
         if not isinstance(data, dict):
             raise ConfigError(
@@ -122,7 +126,7 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
     """Apply ``change`` (which mutates a copy of the config data) and write the result, under
     the config's lock, re-reading the file there. Writes nothing when the data did not change.
     Returns what ``change`` returned and whether the file was written."""
-    from genesis_cli.config import json5_doc, json5_edit
+    from genesis_cli.config import json5_doc, json5_edit  # start-up: only an edit needs them
 
     with fsutil.reported_write_errors(path):
         target = write_target(path)
@@ -138,7 +142,7 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
             # A safety net, not a formality: never write a config that does not read back.
             try:
                 reread, tree = json5_doc.parse(text)
-            except JSON5Error:
+            except json5_doc.JSON5Error:
                 reread, tree = None, None
             if not json5_edit.same(reread, data):
                 raise GenesisError(
