@@ -8,14 +8,14 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genesis_cli.config.json5_doc import ArrayNode, Node, ObjectNode, loads, parse
+from genesis_cli.config.json5_doc import Container, Node, loads, parse
 from genesis_cli.config.json5_edit import same
 from tests.test_json5_doc import documents, render
 
 
 def check_spans(text: str, value: object, node: Node) -> None:
     assert same(loads(text[node.start : node.end]), value)
-    if isinstance(node, ObjectNode):
+    if isinstance(node, Container) and text[node.start] == "{":
         assert isinstance(value, dict)
         assert [m.key for m in node.members if node.member(m.key) is m] == list(value)
         for member in node.members:
@@ -24,7 +24,8 @@ def check_spans(text: str, value: object, node: Node) -> None:
                 assert text[member.comma] == ","
             if node.member(member.key) is member:
                 check_spans(text, value[member.key], member.value)
-    elif isinstance(node, ArrayNode):
+    elif isinstance(node, Container):
+        assert text[node.start] == "["
         assert isinstance(value, list) and len(node.members) == len(value)
         for item, inner in zip(node.members, value, strict=True):
             if item.comma is not None:

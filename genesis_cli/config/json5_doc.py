@@ -43,8 +43,8 @@ class Member:
 
 @dataclass(slots=True)
 class Container(Node):
-    """An object or an array. One that the stdlib's JSON scanner read whole has its members
-    read (with their spans) when first asked for."""
+    """An object or an array (``text[start]`` tells). One the stdlib's JSON scanner read whole
+    has its members read (with their spans) when first asked for."""
 
     text: str = field(repr=False)
     read: list[Member] | None
@@ -63,14 +63,6 @@ class Container(Node):
             if member.key == key:
                 return member
         return None
-
-
-class ObjectNode(Container):
-    __slots__ = ()
-
-
-class ArrayNode(Container):
-    __slots__ = ()
 
 
 _MAX_DEPTH = 200  # what is read is walked recursively later
@@ -110,7 +102,13 @@ _ESCAPES.update(dict.fromkeys(("\n", "\r\n", "\r", "\u2028", "\u2029"), ""))
 _LITERALS = {"true": True, "false": False, "null": None}
 
 
-def _unescape(body: str, text: str, pos: int) -> str:
+def _string(token: str, text: str, pos: int) -> str:
+    """A key or string ``token`` (at ``pos``) as the text it stands for."""
+    if token[0] in "\"'":
+        token, pos = token[1:-1], pos + 1
+    if "\\" not in token:
+        return token
+
     def replace(match: re.Match[str]) -> str:
         esc = match.group(1)
         if len(esc) == 11:
@@ -120,24 +118,17 @@ def _unescape(body: str, text: str, pos: int) -> str:
             return chr(int(esc[1:], 16))
         if esc in ("u", "x") or (esc.isdigit() and esc != "0"):
             raise JSON5Error(f"invalid escape \\{esc}", text, pos + match.start())
-        if esc == "0" and body[match.end() : match.end() + 1].isdigit():
+        if esc == "0" and token[match.end() : match.end() + 1].isdigit():
             raise JSON5Error("invalid escape \\0 followed by a digit", text, pos + match.start())
         return _ESCAPES.get(esc, esc)
 
-    result = _ESCAPE.sub(replace, body)
+    result = _ESCAPE.sub(replace, token)
     try:
         result.encode("utf-8")
     except UnicodeEncodeError:
         # an escaped lone UTF-16 surrogate (\ud800): nothing can write it back as UTF-8
         raise JSON5Error("a string holds a lone UTF-16 surrogate (\\udXXX)", text, pos) from None
     return result
-
-
-def _string(token: str, text: str, pos: int) -> str:
-    """A key or string ``token`` (at ``pos``) as the text it stands for."""
-    quoted = token[0] in "\"'"
-    body = token[1:-1] if quoted else token
-    return _unescape(body, text, pos + quoted) if "\\" in body else body
 
 
 def _number(token: str, text: str, pos: int) -> int | float:
@@ -213,7 +204,6 @@ def _read(text: str, pos: int, budget: int, eager: bool = False) -> tuple[Any, N
             key, at = (_string(name, text, pos) if name else None), pos
             if opener:
                 start = match.start(2)
-                kind = ObjectNode if opener == "{" else ArrayNode
                 end = -1
                 if budget >= 0 and not eager:
                     value, end, read = _json(text, start, _MAX_DEPTH - len(stack))
@@ -223,11 +213,11 @@ def _read(text: str, pos: int, budget: int, eager: bool = False) -> tuple[Any, N
                     if len(stack) >= _MAX_DEPTH:
                         raise JSON5Error("nested too deeply", text, start)
                     stack.append(
-                        ({} if opener == "{" else [], kind(start, start, text, []), key, at)
+                        ({} if opener == "{" else [], Container(start, start, text, []), key, at)
                     )
                     closer, pos = "}" if opener == "{" else "]", match.end()
                     continue
-                node, match = kind(start, end, text, None), _AFTER.match(text, end)
+                node, match = Container(start, end, text, None), _AFTER.match(text, end)
             elif string is not None:
                 node = Node(*match.span(3))
                 value = _string(string, text, node.start)

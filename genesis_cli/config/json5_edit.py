@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from genesis_cli.config.json5_doc import Container, Member, Node, ObjectNode, parse
+from genesis_cli.config.json5_doc import Container, Member, Node, parse
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _INLINE_LIMIT = 72
@@ -119,7 +119,7 @@ def detect_style(text: str, root: Node) -> Style:
                 keys[text[member.start] in "\"'"] += member.key is not None
                 stack.append(member.value)
             if (
-                isinstance(node, ObjectNode)
+                text[node.start] == "{"
                 and node.members
                 and text.find("\n", node.start, node.end) >= 0
             ):
