@@ -53,7 +53,7 @@ class Container(Node):
     @property
     def members(self) -> list[Member]:
         if self.read is None:
-            node = _read(self.text, self.start, len(self.text), eager=True)[1]
+            node = _read(self.text, self.start, -1)[1]  # all of it: the editor walks it all
             self.read = node.members  # type: ignore[attr-defined]
         return self.read
 
@@ -180,11 +180,10 @@ def parse(text: str) -> tuple[Any, Node]:
     return value, node
 
 
-def _read(text: str, pos: int, budget: int, eager: bool = False) -> tuple[Any, Node, int, int]:
+def _read(text: str, pos: int, budget: int) -> tuple[Any, Node, int, int]:
     """The value at ``pos``, its node, where the space after it ends and where the comma
     after it is (-1 if none). A container that is plain JSON is read by the stdlib's scanner
-    (all but the one at ``pos`` if ``eager``) while it has read no more than ``budget``
-    characters in vain."""
+    while that has read no more than ``budget`` characters in vain."""
     # The open containers: value, node, and the key and start of their member in the parent.
     stack: list[tuple[Any, Container, str | None, int]] = []
     closer = ""
@@ -205,10 +204,9 @@ def _read(text: str, pos: int, budget: int, eager: bool = False) -> tuple[Any, N
             if opener:
                 start = match.start(2)
                 end = -1
-                if budget >= 0 and not eager:
+                if budget >= 0:
                     value, end, read = _json(text, start, _MAX_DEPTH - len(stack))
                     budget -= read - start if end < 0 else 0
-                eager = False
                 if end < 0:
                     if len(stack) >= _MAX_DEPTH:
                         raise JSON5Error("nested too deeply", text, start)

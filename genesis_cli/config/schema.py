@@ -91,13 +91,8 @@ def merge_entry(entry: dict[str, Any], model: Model) -> bool:
 
 
 def merge_models(
-    provider: Provider,
-    existing: list[dict[str, Any]],
-    models: list[Model],
-    *,
-    prune: bool,
-    named: set[str],
-) -> tuple[list[dict[str, Any]], ModelChanges]:
+    provider: Provider, existing: list[Any], models: list[Model], prune: bool, named: set[str]
+) -> tuple[list[Any], ModelChanges]:
     """The provider's model list merged by id with the catalog ``models``: entries keep their
     order and the keys genesis does not own, new models are appended. With ``prune`` (a live
     catalog), an entry whose model left it goes unless ``named`` holds its ref."""
@@ -289,18 +284,13 @@ def register(
     existing = block.get("models", [])
     if not isinstance(existing, list):
         raise ShapeError(keys, "is not an array, so genesis cannot add to it")
-    for index, item in enumerate(existing):
-        if not isinstance(item, dict):
-            raise ShapeError(
-                (*keys, index), "is not an object (a model entry is { id, name, ... })"
-            )
+    if bad := [index for index, item in enumerate(existing) if not isinstance(item, dict)]:
+        raise ShapeError((*keys, bad[0]), "is not an object (a model entry is { id, name, ... })")
     # the refs the primary, a fallback or an alias names (a bare ``{}`` does not)
     fallbacks = model.get("fallbacks")
     named = {f for f in fallbacks if isinstance(f, str)} if isinstance(fallbacks, list) else set()
     named |= {model["primary"], *aliases(data)}
-    block["models"], registration.models = merge_models(
-        provider, existing, models, prune=prune, named=named
-    )
+    block["models"], registration.models = merge_models(provider, existing, models, prune, named)
     registration.warnings += [
         f"{kept} left the live catalog but is kept in the config: the default, a fallback or "
         "an alias names it"
