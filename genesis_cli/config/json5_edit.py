@@ -17,6 +17,7 @@ _INLINE_LIMIT = 72
 # Past the spaces and the comments that stay on a line.
 _LINE_REST = re.compile(r"(?:[ \t]+|/\*[^\n]*?\*/)*+(?://[^\r\n]*)?")
 _BLANKS = re.compile(r"[ \t]*")
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+"(\s*:)?')
 _ONE_LINE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 Edits = list[tuple[int, int, str]]  # replace text[start:end] with this
 
@@ -114,7 +115,16 @@ def detect_style(text: str, root: Node) -> Style:
     stack = [root]
     while stack:
         node = stack.pop()
-        if isinstance(node, Container):
+        if (
+            isinstance(node, Container)
+            and node.read is None
+            and text.find("\n", node.start, node.end) < 0
+        ):
+            # one line of plain JSON (a model entry): counted without reading it
+            for string in _JSON_STRING.finditer(text, node.start, node.end):
+                keys[1] += string.group(1) is not None
+                quotes['"'] += string.group(1) is None
+        elif isinstance(node, Container):
             for member in node.members:
                 keys[text[member.start] in "\"'"] += member.key is not None
                 stack.append(member.value)
