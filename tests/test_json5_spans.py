@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genesis_cli.config.json5_doc import Container, Node, loads, parse
-from genesis_cli.config.json5_edit import same
+from genesis_cli.config.json5_edit import detect_style, same
 from tests.test_json5_doc import documents, render
 
 
@@ -57,3 +57,22 @@ def test_the_plain_path_ends_where_nothing_could_extend_a_value() -> None:
         ("{a: 1 /* c */ , b: 'x\\ny'}", {"a": 1, "b": "x\ny"}),
     ]:
         assert same(loads(text), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents, st.data())
+def test_the_style_of_unread_json_entries_is_counted_as_if_read(doc, data) -> None:
+    """Style detection counts the keys and strings of a one-line JSON entry it has not read
+    (with spans); the counts must be those of reading it."""
+    separators = data.draw(st.sampled_from([(", ", ": "), (",", ":"), (" , ", " : ")]))
+    lines = [f"{json.dumps(k)}: {json.dumps(v, separators=separators)}" for k, v in doc.items()]
+    text = (
+        "{\n  "
+        + ",\n  ".join(lines)
+        + ("," if lines and data.draw(st.booleans()) else "")
+        + "\n}\n"
+    )
+    _, tree = parse(text)
+    unread = detect_style(text, tree)
+    check_spans(text, loads(text), tree)  # reads every entry
+    assert detect_style(text, tree) == unread
