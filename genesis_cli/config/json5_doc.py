@@ -81,14 +81,12 @@ _IDENT = r"(?:[^\W\d]|\$|\\u[0-9a-fA-F]{4})(?:[\w$\u200c\u200d]|\\u[0-9a-fA-F]{4
 _STRING = r""""(?:[^"\\\n\r]++|\\(?:\r\n|[\s\S]))*+"|'(?:[^'\\\n\r]++|\\(?:\r\n|[\s\S]))*+'"""
 # One match reads a value, with its key in an object, and a scalar's comma: the stdlib json
 # reader's way, a compiled scanner rather than a loop over characters.
+_SCALAR = rf"({_STRING})|((?>{_NUMBER}))(?![\w$])|(true|false|null)(?![\w$\\\u200c\u200d])"
 _TOKEN = re.compile(
-    rf"(?:({_STRING}|{_IDENT}){_WS}:{_WS})?(?:([{{[]){_WS}|(?:({_STRING})"
-    rf"|((?>{_NUMBER}))(?![\w$])|(true|false|null)(?![\w$\\\u200c\u200d])){_WS}(?P<comma>,)?{_WS})"
+    rf"(?:({_STRING}|{_IDENT}){_WS}:{_WS})?(?:([{{[]){_WS}|(?:{_SCALAR}){_WS}(?P<comma>,)?{_WS})"
 )
 _AFTER = re.compile(rf"{_WS}(?P<comma>,)?{_WS}")
-_KEY = re.compile(rf"(?:{_STRING}|{_IDENT}){_WS}")
 _SPACE = re.compile(_WS)
-_BARE_NUMBER = re.compile(_NUMBER)
 # What the stdlib's JSON scanner reads differently: an escaped UTF-16 surrogate, a long number.
 _NOT_FOR_JSON = re.compile(rf"\\u[dD][89a-fA-F]|[-+.eE0-9]{{{_MAX_DIGITS + 1}}}")
 _JSON = json.JSONDecoder()
@@ -147,27 +145,33 @@ def _number(token: str, text: str, pos: int) -> int | float:
     return sign * int(body)
 
 
-def _error(text: str, pos: int, in_object: bool) -> JSON5Error:
-    """What is wrong with the member (in an object) or the item that starts at ``pos``."""
-    key = _KEY.match(text, pos)
-    colon = key is not None and text.startswith(":", key.end())
-    if key is not None and (in_object or colon):
-        if not colon or not in_object:  # no colon after a key, or one after an item
-            return _unexpected(text, key.end(), None if colon else "expected ':' after the key")
+def _error(text: str, pos: int, closer: str) -> JSON5Error:
+    """Where and why the member (in an object) or the item at ``pos`` does not read. (Its
+    patterns are compiled here, not at import: only a document that does not read needs them.)"""
+    if closer == "}":
+        key = re.compile(rf"(?:{_STRING}|{_IDENT}){_WS}").match(text, pos)
+        if key is None:
+            return _unexpected(text, pos, _unterminated(text, pos))
+        if not text.startswith(":", key.end()):
+            return _unexpected(text, key.end(), "expected ':' after the key")
         pos = _SPACE.match(text, key.end() + 1).end()  # type: ignore[union-attr]
-    elif in_object:
-        return _unexpected(text, pos)
-    number = _BARE_NUMBER.match(text, pos)  # one running into a letter: that is unexpected
-    return _unexpected(text, number.end() if number else pos)
+    elif value := re.compile(rf"(?:{_SCALAR}){_WS}").match(text, pos):  # a value, then a colon
+        expected = f"expected ',' or '{closer}'" if closer and value.end() < len(text) else None
+        return _unexpected(text, value.end(), expected)
+    if number := re.compile(_NUMBER).match(text, pos):  # running into a letter
+        return _unexpected(text, number.end())
+    return _unexpected(text, pos, _unterminated(text, pos))
+
+
+def _unterminated(text: str, pos: int) -> str | None:
+    return "unterminated string" if text[pos : pos + 1] in ("'", '"') else None
 
 
 def _unexpected(text: str, pos: int, message: str | None = None) -> JSON5Error:
     if text.startswith("/*", pos):
         message = "unterminated /* comment"
-    elif pos >= len(text):
-        message = "unexpected end of file"
     elif message is None:
-        message = "unterminated string" if text[pos] in "\"'" else f"unexpected {text[pos]!r}"
+        message = f"unexpected {text[pos]!r}" if pos < len(text) else "unexpected end of file"
     return JSON5Error(message, text, pos)
 
 
@@ -198,7 +202,7 @@ def _read(text: str, pos: int, budget: int) -> tuple[Any, Node, int, int]:
         else:
             match = _TOKEN.match(text, pos)
             if match is None or (match.group(1) is not None) != (closer == "}"):
-                raise _error(text, pos, closer == "}")
+                raise _error(text, pos, closer)
             name, opener, string, number, literal, _ = match.groups()
             key, at = (_string(name, text, pos) if name else None), pos
             if opener:
@@ -238,7 +242,8 @@ def _read(text: str, pos: int, budget: int) -> tuple[Any, Node, int, int]:
         parent.members.append(Member(key, at, node, comma if comma >= 0 else None))
         closer = "]" if key is None else "}"
         if comma < 0 and not text.startswith(closer, pos):
-            raise _unexpected(text, pos, f"expected ',' or '{closer}'")
+            expected = f"expected ',' or '{closer}'" if pos < len(text) else None
+            raise _unexpected(text, pos, expected)
 
 
 def _json(text: str, start: int, room: int) -> tuple[Any, int, int]:
