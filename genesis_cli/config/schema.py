@@ -74,20 +74,15 @@ def config_entry(model: Model) -> dict[str, Any]:
 
 def merge_entry(entry: dict[str, Any], model: Model) -> bool:
     """Set the owned fields of ``entry`` in place, keeping every other key; whether one changed."""
-    changed = False
+    before = {key: dict(v) if isinstance(v, dict) else v for key, v in entry.items()}
     for key, value in owned_fields(model).items():
-        current = entry.get(key)
-        if key in ("cost", "compat") and isinstance(current, dict):
-            for sub, sub_value in value.items():  # keeps cacheWrite, other compat flags
-                changed |= sub not in current or not same(current[sub], sub_value)
-                current[sub] = sub_value
+        if key in ("cost", "compat") and isinstance(entry.get(key), dict):
+            entry[key].update(value)  # keeps cacheWrite, other compat flags
         else:
-            changed |= key not in entry or not same(current, value)
             entry[key] = value
     if not (isinstance(entry.get("name"), str) and entry["name"]):
         entry["name"] = model.id
-        changed = True
-    return changed
+    return not same(before, entry)
 
 
 def merge_models(
