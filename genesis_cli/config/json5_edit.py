@@ -238,14 +238,12 @@ def _patch_list(
     j = 0
     for value in new:
         key = _item_key(value)
-        later = key is not None and where.get(key, -1) >= j  # an old item still ahead
-        if not appended and later:
-            plan.append((where[key], value))  # type: ignore[index]
-            j = where[key] + 1  # type: ignore[index]
-        elif not appended and key is None and j < len(old) and keys[j] is None:
-            plan.append((j, value))
-            j += 1
-        elif later:
+        # the old item it replaces: the one with its id, else the next one if neither has one
+        k = where.get(key, -1) if key is not None else j if j < len(old) and keys[j] is None else -1
+        if k >= j and not appended:
+            plan.append((k, value))
+            j = k + 1
+        elif k >= j and key is not None:
             return False  # an old item would move past an appended one
         else:
             appended.append((None, value))
