@@ -5,7 +5,6 @@ compare it with the ``json5`` package, the reference implementation."""
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,17 +131,11 @@ def _string(token: str, text: str, pos: int) -> str:
 def _number(token: str, text: str, pos: int) -> int | float:
     if len(token) > _MAX_DIGITS:
         raise JSON5Error(f"a number of more than {_MAX_DIGITS} digits", text, pos)
-    sign = -1 if token[0] == "-" else 1
-    body = token.lstrip("+-")
-    if body == "Infinity":
-        return sign * math.inf
-    if body == "NaN":
-        return math.nan
-    if body[:2] in ("0x", "0X"):
-        return sign * int(body, 16)
-    if "." in body or "e" in body or "E" in body:
-        return sign * float(body)
-    return sign * int(body)
+    if token.lstrip("+-")[:2] in ("0x", "0X"):
+        return int(token, 16)
+    if any(c in token for c in ".eEIN"):  # a fraction, an exponent, Infinity or NaN
+        return float(token)
+    return int(token)
 
 
 def _error(text: str, pos: int, closer: str) -> JSON5Error:
