@@ -89,10 +89,7 @@ _SPACE = re.compile(_WS)
 # What the stdlib's JSON scanner reads differently: an escaped UTF-16 surrogate, a long number.
 _NOT_FOR_JSON = re.compile(rf"\\u[dD][89a-fA-F]|[-+.eE0-9]{{{_MAX_DIGITS + 1}}}")
 _JSON = json.JSONDecoder()
-_ESCAPE = re.compile(
-    r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a UTF-16 surrogate pair
-    r"|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])"
-)
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])")
 # A backslash before a line terminator continues the line: both vanish.
 _ESCAPES = dict(zip("bfnrtv0", "\b\f\n\r\t\v\0", strict=True))
 _ESCAPES.update(dict.fromkeys(("\n", "\r\n", "\r", "\u2028", "\u2029"), ""))
@@ -108,9 +105,6 @@ def _string(token: str, text: str, pos: int) -> str:
 
     def replace(match: re.Match[str]) -> str:
         esc = match.group(1)
-        if len(esc) == 11:
-            high, low = int(esc[1:5], 16), int(esc[7:11], 16)
-            return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
         if esc[0] in "ux" and len(esc) > 1:
             return chr(int(esc[1:], 16))
         if esc in ("u", "x") or (esc.isdigit() and esc != "0"):
@@ -119,13 +113,10 @@ def _string(token: str, text: str, pos: int) -> str:
             raise JSON5Error("invalid escape \\0 followed by a digit", text, pos + match.start())
         return _ESCAPES.get(esc, esc)
 
-    result = _ESCAPE.sub(replace, token)
-    try:
-        result.encode("utf-8")
-    except UnicodeEncodeError:
-        # an escaped lone UTF-16 surrogate (\ud800): nothing can write it back as UTF-8
+    try:  # joins escaped UTF-16 pairs; a lone half (\ud800) cannot be written back as UTF-8
+        return _ESCAPE.sub(replace, token).encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
         raise JSON5Error("a string holds a lone UTF-16 surrogate (\\udXXX)", text, pos) from None
-    return result
 
 
 def _number(token: str, text: str, pos: int) -> int | float:
