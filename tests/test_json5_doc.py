@@ -123,3 +123,25 @@ def test_surrogate_pair_escapes_make_one_character() -> None:
 def test_deep_nesting_is_an_error_not_a_crash() -> None:
     with pytest.raises(JSON5Error, match="nested too deeply"):
         loads("[" * 5000 + "]" * 5000)
+
+
+def test_a_backslash_starts_a_key_only_as_a_unicode_escape() -> None:
+    assert loads("{\\u0061: 1}") == {"a": 1}
+    with pytest.raises(JSON5Error):
+        loads("{\\a: 1}")  # json5 refuses it too
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('{"n": ' + "9" * 4100 + "}", "digits"),
+        ('{"n": 1.' + "0" * 4100 + "}", "digits"),
+        ('["\\ud800"]', "surrogate"),
+        ('{"a": ' + "[" * 300 + "]" * 300 + "}", "nested too deeply"),
+        ("[" * 5000 + "]" * 5000, "nested too deeply"),
+    ],
+)
+def test_plain_json_gets_the_same_checks(text, error) -> None:
+    """Plain JSON is read by the stdlib's scanner, which allows all of these."""
+    with pytest.raises(JSON5Error, match=error):
+        loads(text)

@@ -8,28 +8,29 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genesis_cli.config.json5_doc import ArrayNode, Node, ObjectNode, loads, parse
-from genesis_cli.config.json5_edit import same
+from genesis_cli.config.json5_doc import Container, Node, loads, parse
+from genesis_cli.config.json5_edit import detect_style, same
 from tests.test_json5_doc import documents, render
 
 
 def check_spans(text: str, value: object, node: Node) -> None:
     assert same(loads(text[node.start : node.end]), value)
-    if isinstance(node, ObjectNode):
+    if isinstance(node, Container) and text[node.start] == "{":
         assert isinstance(value, dict)
         assert [m.key for m in node.members if node.member(m.key) is m] == list(value)
         for member in node.members:
-            assert text[member.key_start] in "\"'" or text[member.key_start].isidentifier()
+            assert text[member.start] in "\"'" or text[member.start].isidentifier()
             if member.comma is not None:
                 assert text[member.comma] == ","
             if node.member(member.key) is member:
                 check_spans(text, value[member.key], member.value)
-    elif isinstance(node, ArrayNode):
-        assert isinstance(value, list) and len(node.items) == len(value)
-        for item, comma, inner in zip(node.items, node.commas, value, strict=True):
-            if comma is not None:
-                assert text[comma] == ","
-            check_spans(text, inner, item)
+    elif isinstance(node, Container):
+        assert text[node.start] == "["
+        assert isinstance(value, list) and len(node.members) == len(value)
+        for item, inner in zip(node.members, value, strict=True):
+            if item.comma is not None:
+                assert text[item.comma] == ","
+            check_spans(text, inner, item.value)
 
 
 @settings(max_examples=300, deadline=None)
@@ -56,3 +57,22 @@ def test_the_plain_path_ends_where_nothing_could_extend_a_value() -> None:
         ("{a: 1 /* c */ , b: 'x\\ny'}", {"a": 1, "b": "x\ny"}),
     ]:
         assert same(loads(text), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents, st.data())
+def test_the_style_of_unread_json_entries_is_counted_as_if_read(doc, data) -> None:
+    """Style detection counts the keys and strings of a one-line JSON entry it has not read
+    (with spans); the counts must be those of reading it."""
+    separators = data.draw(st.sampled_from([(", ", ": "), (",", ":"), (" , ", " : ")]))
+    lines = [f"{json.dumps(k)}: {json.dumps(v, separators=separators)}" for k, v in doc.items()]
+    text = (
+        "{\n  "
+        + ",\n  ".join(lines)
+        + ("," if lines and data.draw(st.booleans()) else "")
+        + "\n}\n"
+    )
+    _, tree = parse(text)
+    unread = detect_style(text, tree)
+    check_spans(text, loads(text), tree)  # reads every entry
+    assert detect_style(text, tree) == unread

@@ -1,11 +1,6 @@
-"""The JSON5 config: read with ``json5_doc``, changed by splicing text (``json5_edit``).
-
-The text is parsed once per command: ``load`` keeps its last parse (data and position
-tree) keyed by the file's bytes, and ``update`` reuses it when the file under the lock is
-unchanged. Loading never changes the file. A file that does not parse is reported with its
-path, line and column (exit 4) and is never overwritten. Every change happens under a cross-process
-lock, keeps the previous file at ``<config>.bak``, and is written atomically with mode 0600.
-"""
+"""The JSON5 config: read with ``json5_doc`` (once per command: ``load`` keeps its last parse
+while the bytes are the same) and changed by splicing text (``json5_edit``), under a lock,
+atomically, keeping the old file at ``<config>.bak``. An invalid file is never overwritten."""
 
 from __future__ import annotations
 
@@ -14,25 +9,19 @@ import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from genesis_cli import fsutil
-from genesis_cli.config.json5_doc import ArrayNode, JSON5Error, Node, ObjectNode, where
 from genesis_cli.errors import ConfigError, GenesisError
-from genesis_cli.fsutil import (
-    atomic_write,
-    ensure_private_dir,
-    locked,
-    read_if_present,
-    reported_write_errors,
-    write_target,
-)
+from genesis_cli.fsutil import atomic_write, locked, read_if_present, write_target
 from genesis_cli.paths import lock_path
 from genesis_cli.text import one_line
 
+if TYPE_CHECKING:
+    from genesis_cli.config.json5_doc import Node
+
 T = TypeVar("T")
 _HINT_INVALID = "fix the file by hand (genesis never overwrites an invalid config)"
-_HINT_SHAPE = "fix the file by hand (nothing was written)"
 
 
 class ShapeError(ConfigError):
@@ -42,7 +31,9 @@ class ShapeError(ConfigError):
     def __init__(self, keys: tuple[str | int, ...], problem: str) -> None:
         self.keys = keys
         self.problem = problem
-        super().__init__(f"'{dotted(keys)}' {problem}", hint=_HINT_SHAPE)
+        super().__init__(
+            f"'{dotted(keys)}' {problem}", hint="fix the file by hand (nothing was written)"
+        )
 
 
 def dotted(keys: tuple[str | int, ...]) -> str:
@@ -56,25 +47,21 @@ def located(document: ConfigDocument) -> Iterator[None]:
     try:
         yield
     except ShapeError as exc:
-        where = _position(document, exc.keys)
+        from genesis_cli.config.json5_doc import Container, where  # loaded with any tree
+
+        node = document.tree
+        for key in exc.keys:
+            members = node.members if isinstance(node, Container) else []
+            found = [m for m in members if m.key == key] if isinstance(key, str) else members[key:]
+            if not found:
+                break
+            node = found[-1 if isinstance(key, str) else 0].value
+        at = (
+            "" if node is None else "line {}, column {}: ".format(*where(document.text, node.start))
+        )
         raise ConfigError(
-            f"{document.path}: {where}'{dotted(exc.keys)}' {exc.problem}", hint=exc.hint
+            f"{document.path}: {at}'{dotted(exc.keys)}' {exc.problem}", hint=exc.hint
         ) from None
-
-
-def _position(document: ConfigDocument, keys: tuple[str | int, ...]) -> str:
-    node = document.tree
-    if node is None:
-        return ""
-    for key in keys:
-        member = node.member(key) if isinstance(node, ObjectNode) and isinstance(key, str) else None
-        if member is not None:
-            node = member.value
-        elif isinstance(node, ArrayNode) and isinstance(key, int) and key < len(node.items):
-            node = node.items[key]
-        else:
-            break
-    return "line {}, column {}: ".format(*where(document.text, node.start))
 
 
 @dataclass
@@ -83,27 +70,14 @@ class ConfigDocument:
     (``update`` changes a copy)."""
 
     path: Path
-    text: str  # "" when the file does not exist yet
+    text: str = ""  # "" when the file does not exist yet
     data: dict[str, Any] = field(default_factory=dict)
-    exists: bool = False
-    raw: bytes = b""
+    raw: bytes | None = None  # None when the file does not exist
     tree: Node | None = None  # the position tree of ``text`` (None when it is empty)
 
-
-def parse(text: str, path: Path) -> tuple[dict[str, Any], Node | None]:
-    """Parse JSON5 ``text`` into data and its position tree; raise ``ConfigError`` naming
-    ``path``, line and column."""
-    if not text.strip():
-        return {}, None
-    from genesis_cli.config import json5_doc
-
-    try:
-        data, tree = json5_doc.parse(text)
-    except JSON5Error as exc:
-        raise ConfigError(f"{path}: {one_line(str(exc))}", hint=_HINT_INVALID) from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be an object {{ ... }}", hint=_HINT_INVALID)
-    return data, tree
+    @property
+    def exists(self) -> bool:
+        return self.raw is not None
 
 
 _last: list[ConfigDocument] = []  # the last parse, reused while the bytes are the same
@@ -112,18 +86,27 @@ _last: list[ConfigDocument] = []  # the last parse, reused while the bytes are t
 def load(path: Path) -> ConfigDocument:
     raw = read_if_present(path)
     if raw is None:
-        return ConfigDocument(path=path, text="", data={}, exists=False)
+        return ConfigDocument(path)
     if _last and _last[0].path == path and _last[0].raw == raw:
         return _last[0]
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(f"{path}: line {line}: not UTF-8 text", hint=_HINT_INVALID) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    data, tree = parse(text, path)
-    document = ConfigDocument(path=path, text=text, data=data, exists=True, raw=raw, tree=tree)
+    document = ConfigDocument(path, text, raw=raw)
+    if text.strip():
+        from genesis_cli.config import json5_doc  # start-up: compiles its scanner
+
+        try:
+            data, document.tree = json5_doc.parse(text)
+        except json5_doc.JSON5Error as exc:
+            raise ConfigError(f"{path}: {one_line(str(exc))}", hint=_HINT_INVALID) from None
+        if not isinstance(data, dict):
+            raise ConfigError(
+                f"{path}: the top level must be an object {{ ... }}", hint=_HINT_INVALID
+            )
+        document.data = data
     _last[:] = [document]
     return document
 
@@ -140,16 +123,14 @@ def check_writable(path: Path) -> None:
 
 
 def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
-    """Apply ``change`` (which mutates a copy of the config data) and write the result.
+    """Apply ``change`` (which mutates a copy of the config data) and write the result, under
+    the config's lock, re-reading the file there. Writes nothing when the data did not change.
+    Returns what ``change`` returned and whether the file was written."""
+    from genesis_cli.config import json5_doc, json5_edit  # start-up: only an edit needs them
 
-    Runs under the config's lock, re-reading the file there. Writes nothing when the data
-    did not change. Returns what ``change`` returned and whether the file was written.
-    """
-    from genesis_cli.config import json5_doc, json5_edit
-
-    with reported_write_errors(path):
+    with fsutil.reported_write_errors(path):
         target = write_target(path)
-        ensure_private_dir(target.parent)
+        fsutil.ensure_private_dir(target.parent)
         with locked(path):
             document = load(path)
             data = copy.deepcopy(document.data)
@@ -161,19 +142,19 @@ def update(path: Path, change: Callable[[dict[str, Any]], T]) -> tuple[T, bool]:
             # A safety net, not a formality: never write a config that does not read back.
             try:
                 reread, tree = json5_doc.parse(text)
-            except JSON5Error:
+            except json5_doc.JSON5Error:
                 reread, tree = None, None
             if not json5_edit.same(reread, data):
                 raise GenesisError(
                     f"internal error: the edited {path.name} would not read back; nothing written",
                     hint="rerun with GENESIS_DEBUG=1 and report it",
                 )
-            if document.exists:
+            if document.raw is not None:
                 # A regular file beside the target; a link planted there is refused.
                 atomic_write(backup_path(target), document.raw)
             atomic_write(path, text, follow=True)
             # The next load of these bytes in this command need not parse them again.
-            _last[:] = [ConfigDocument(path, text, reread, True, text.encode(), tree)]
+            _last[:] = [ConfigDocument(path, text, reread, text.encode(), tree)]
             return result, True
 
 
@@ -196,14 +177,11 @@ def primary_model(data: dict[str, Any]) -> str | None:
 def aliases(data: dict[str, Any]) -> dict[str, str]:
     """Model ref -> alias, from ``agents.defaults.models``."""
     entries = get_path(data, "agents", "defaults", "models")
-    if not isinstance(entries, dict):
-        return {}
-    result: dict[str, str] = {}
-    for model_ref, entry in entries.items():
-        alias = entry.get("alias") if isinstance(entry, dict) else None
-        if isinstance(alias, str) and alias:
-            result[model_ref] = alias
-    return result
+    return {
+        ref: entry["alias"]
+        for ref, entry in (entries.items() if isinstance(entries, dict) else ())
+        if isinstance(entry, dict) and isinstance(entry.get("alias"), str) and entry["alias"]
+    }
 
 
 def auth_order(data: dict[str, Any], provider: str) -> list[str] | None:

@@ -8,7 +8,7 @@ from typing import Any
 from genesis_cli.config.config_file import ShapeError, aliases, get_path
 from genesis_cli.config.json5_edit import same
 from genesis_cli.providers import Provider
-from genesis_cli.records import Model, to_json
+from genesis_cli.records import Model
 
 # The modalities OpenClaw's runtime model registry accepts in ``input`` (its config schema
 # takes video and audio too, but an agent then reports "model catalog load issue"); others
@@ -49,11 +49,8 @@ def object_at(root: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 def owned_fields(model: Model) -> dict[str, Any]:
-    """The fields of a provider model entry that genesis owns, in OpenClaw's schema.
-
-    Only keys OpenClaw's strict model schema knows; TEE, structured outputs and the chute id
-    stay in genesis's cache. Unknown prices are left out.
-    """
+    """The fields of a model entry that genesis owns: only keys OpenClaw's strict schema knows
+    (TEE, structured outputs and the chute id stay in the cache), no unknown prices."""
     fields: dict[str, Any] = {
         "id": model.id,
         "reasoning": model.reasoning,
@@ -61,8 +58,9 @@ def owned_fields(model: Model) -> dict[str, Any]:
         "contextWindow": model.context_window,
         "maxTokens": model.max_tokens,
     }
-    cost = {k: v for k, v in to_json(model.cost).items() if v is not None}
-    if cost:
+    price = model.cost
+    cost = {"input": price.input, "output": price.output, "cacheRead": price.cache_read}
+    if cost := {k: v for k, v in cost.items() if v is not None}:
         fields["cost"] = cost
     fields["compat"] = {"supportsTools": model.tools}
     return fields
@@ -75,51 +73,24 @@ def config_entry(model: Model) -> dict[str, Any]:
 
 
 def merge_entry(entry: dict[str, Any], model: Model) -> bool:
-    """Set the owned fields of an existing ``entry`` in place; keep every other key.
-
-    Returns whether an owned field changed.
-    """
-    changed = False
+    """Set the owned fields of ``entry`` in place, keeping every other key; whether one changed."""
+    before = {key: dict(v) if isinstance(v, dict) else v for key, v in entry.items()}
     for key, value in owned_fields(model).items():
-        current = entry.get(key)
-        if key in ("cost", "compat") and isinstance(current, dict):
-            for sub, sub_value in value.items():  # keeps cacheWrite, other compat flags
-                changed |= sub not in current or not same(current[sub], sub_value)
-                current[sub] = sub_value
+        if key in ("cost", "compat") and isinstance(entry.get(key), dict):
+            entry[key].update(value)  # keeps cacheWrite, other compat flags
         else:
-            changed |= key not in entry or not same(current, value)
             entry[key] = value
     if not (isinstance(entry.get("name"), str) and entry["name"]):
         entry["name"] = model.id
-        changed = True
-    return changed
-
-
-def named_refs(data: dict[str, Any]) -> set[str]:
-    """Model refs that the primary, a fallback or an alias names (a bare ``{}`` does not)."""
-    model = get_path(data, "agents", "defaults", "model")
-    model = model if isinstance(model, dict) else {}
-    fallbacks = model.get("fallbacks")
-    named = {f for f in fallbacks if isinstance(f, str)} if isinstance(fallbacks, list) else set()
-    if isinstance(model.get("primary"), str):
-        named.add(model["primary"])
-    return named | aliases(data).keys()
+    return not same(before, entry)
 
 
 def merge_models(
-    provider: Provider,
-    existing: list[dict[str, Any]],
-    models: list[Model],
-    *,
-    prune: bool,
-    named: set[str],
-) -> tuple[list[dict[str, Any]], ModelChanges]:
-    """The provider's model list merged by id with the catalog ``models``.
-
-    Entries keep their order and every key genesis does not own; catalog models not yet there
-    are appended. With ``prune`` (a live catalog), entries whose model left the catalog are
-    removed unless ``named`` holds their ref. Entries without a usable id are kept as they are.
-    """
+    provider: Provider, existing: list[Any], models: list[Model], prune: bool, named: set[str]
+) -> tuple[list[Any], ModelChanges]:
+    """The provider's model list merged by id with the catalog ``models``: entries keep their
+    order and the keys genesis does not own, new models are appended. With ``prune`` (a live
+    catalog), an entry whose model left it goes unless ``named`` holds its ref."""
     catalog = {m.id: m for m in models}
     changes = ModelChanges()
     merged: list[Any] = []
@@ -149,24 +120,19 @@ def merge_models(
 
 
 def allow(data: dict[str, Any], refs: list[str]) -> None:
-    """Let OpenClaw's agents use ``refs``: OpenClaw takes the keys of
-    ``agents.defaults.models`` as the allowed models, and OpenClaw 9.x, once it has migrated
-    the file, reads ``agents.defaults.modelPolicy.allow`` instead.
-
-    Entries are added, never removed (genesis cannot tell its own ``{}`` from one the user
-    or OpenClaw wrote). ``modelPolicy`` is never created: OpenClaw 2026.6.8 rejects the key.
-    A ``<provider>/*`` item of ``allow`` covers that provider's refs.
-    """
+    """Let OpenClaw's agents use ``refs``: the keys of ``agents.defaults.models`` (and, in a file
+    OpenClaw 9.x migrated, ``agents.defaults.modelPolicy.allow``, where ``<provider>/*`` covers
+    the provider). Added, never removed: genesis cannot tell its own ``{}`` from one the user
+    wrote. ``modelPolicy`` is never created: OpenClaw 2026.6.8 rejects the key."""
     entries = object_at(data, "agents", "defaults", "models")
     for ref in refs:
         entries.setdefault(ref, {})
-    defaults = object_at(data, "agents", "defaults")
-    if "modelPolicy" not in defaults:
+    if "modelPolicy" not in object_at(data, "agents", "defaults"):
         return
     policy = object_at(data, "agents", "defaults", "modelPolicy")
-    allowed = policy.get("allow")
-    if allowed is None and "allow" not in policy:
+    if "allow" not in policy:
         return
+    allowed = policy["allow"]
     if not isinstance(allowed, list):
         raise ShapeError(
             ("agents", "defaults", "modelPolicy", "allow"),
@@ -178,14 +144,6 @@ def allow(data: dict[str, Any], refs: list[str]) -> None:
             allowed.append(ref)
 
 
-_REF_SOURCES = ("env", "file", "exec")
-
-
-def secret_ref(name: str, provider: Provider) -> dict[str, str]:
-    """The ``apiKey`` that asks the exec secret provider ``name`` for ``provider``'s credential."""
-    return {"source": "exec", "provider": name, "id": provider.id}
-
-
 # The ``timeoutMs`` values earlier genesis versions wrote: genesis's own, not the user's.
 GENESIS_TIMEOUTS_MS = (30000,)
 
@@ -193,10 +151,9 @@ GENESIS_TIMEOUTS_MS = (30000,)
 def link_credential(
     data: dict[str, Any], provider: Provider, name: str, exec_provider: dict[str, Any]
 ) -> list[str]:
-    """Hand OpenClaw the credential by reference: ``secrets.providers.<name>`` (genesis's
-    own exec provider, rewritten on every onboarding but for a ``timeoutMs`` set there) and
-    the provider's ``apiKey`` pointing at it. An ``apiKey`` the user set (a key or another
-    reference) is kept, with one warning. Returns the warnings."""
+    """Hand OpenClaw the credential by reference: ``secrets.providers.<name>`` (genesis's exec
+    provider, rewritten but for a ``timeoutMs`` set there) and the provider's ``apiKey``
+    pointing at it. An ``apiKey`` the user set is kept, with a warning. Returns the warnings."""
     secrets = object_at(data, "secrets", "providers")
     where = ("secrets", "providers", name)
     current = secrets.get(name)
@@ -223,12 +180,15 @@ def link_credential(
     else:
         raise ShapeError(where, "is not genesis's exec secret provider (source: exec)")
     block = object_at(data, "models", "providers", provider.id)
-    wanted = secret_ref(name, provider)
+    wanted = {"source": "exec", "provider": name, "id": provider.id}
     key = block.get("apiKey")
     if key is None or (isinstance(key, str) and not key.strip()) or same(key, wanted):
         block["apiKey"] = wanted
         return warnings
-    if not _is_key_or_reference(key):
+    reference = isinstance(key, dict) and key.get("source") in ("env", "file", "exec")
+    if not isinstance(key, str) and not (
+        reference and isinstance(key.get("id"), str) and isinstance(key.get("provider", ""), str)
+    ):
         raise ShapeError(
             ("models", "providers", provider.id, "apiKey"),
             "is neither a key nor a secret reference { source, provider, id }",
@@ -239,17 +199,6 @@ def link_credential(
         f"OpenClaw will use it, not genesis's credential; to hand over genesis's, remove that "
         "apiKey and run genesis onboard again",
     ]
-
-
-def _is_key_or_reference(value: Any) -> bool:
-    if isinstance(value, str):
-        return True
-    return (
-        isinstance(value, dict)
-        and value.get("source") in _REF_SOURCES
-        and isinstance(value.get("id"), str)
-        and isinstance(value.get("provider", ""), str)
-    )
 
 
 def inverted_aliases(data: dict[str, Any]) -> list[str]:
@@ -285,15 +234,12 @@ def register(
     exec_provider: tuple[str, dict[str, Any]] | None = None,
     moved_aliases: frozenset[str] = frozenset(),
 ) -> Registration:
-    """Register ``provider`` in ``data`` (the config): catalog, aliases, default, profile.
-    Only genesis's keys change; other providers, entries and unknown keys stay.
-
-    ``prune`` (the catalog is live) lets models that left it be removed. ``default_ref`` and
-    ``alias_targets`` replace the provider's defaults (``onboard --default``, an accepted
-    suggestion). An alias in ``moved_aliases`` (the user just accepted its new target) leaves
-    the model holding it; any other alias held elsewhere is the user's and is skipped.
-    ``exec_provider`` (name, entry) hands the credential over by reference.
-    """
+    """Register ``provider`` in ``data`` (the config): catalog, aliases, default, profile; only
+    genesis's keys change. ``prune``: the catalog is live, models that left it may go.
+    ``default_ref`` and ``alias_targets`` replace the provider's defaults. An alias in
+    ``moved_aliases`` (its new target just accepted) leaves the model holding it; any other
+    alias held elsewhere is the user's and is skipped. ``exec_provider`` (name, entry) hands
+    the credential over by reference."""
     model = object_at(data, "agents", "defaults", "model")
     primary = model.get("primary")
     if default_ref is not None:
@@ -333,14 +279,13 @@ def register(
     existing = block.get("models", [])
     if not isinstance(existing, list):
         raise ShapeError(keys, "is not an array, so genesis cannot add to it")
-    for index, item in enumerate(existing):
-        if not isinstance(item, dict):
-            raise ShapeError(
-                (*keys, index), "is not an object (a model entry is { id, name, ... })"
-            )
-    block["models"], registration.models = merge_models(
-        provider, existing, models, prune=prune, named=named_refs(data)
-    )
+    if bad := [index for index, item in enumerate(existing) if not isinstance(item, dict)]:
+        raise ShapeError((*keys, bad[0]), "is not an object (a model entry is { id, name, ... })")
+    # the refs the primary, a fallback or an alias names (a bare ``{}`` does not)
+    fallbacks = model.get("fallbacks")
+    named = {f for f in fallbacks if isinstance(f, str)} if isinstance(fallbacks, list) else set()
+    named |= {model["primary"], *aliases(data)}
+    block["models"], registration.models = merge_models(provider, existing, models, prune, named)
     registration.warnings += [
         f"{kept} left the live catalog but is kept in the config: the default, a fallback or "
         "an alias names it"
