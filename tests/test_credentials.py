@@ -71,6 +71,15 @@ def test_auth_order_in_the_config_wins(state_dir) -> None:
     assert active is not None and active.profile == "chutes:default"
 
 
+def test_a_profile_listed_twice_in_auth_order_is_ranked_once(state_dir) -> None:
+    store(KEY, ALICE)
+    order = '["chutes:default", "chutes:default"]'
+    (state_dir / "genesis.json").write_text(f"{{ auth: {{ order: {{ chutes: {order} }} }} }}")
+    profiles = auth_store.load().profiles
+    ranked = credentials.ranked_profiles(CHUTES, profiles)
+    assert [p.id for p in ranked] == ["chutes:default", "chutes:alice"]
+
+
 def test_the_config_is_read_only_when_two_profiles_could_answer(state_dir) -> None:
     store(KEY, OTHER)  # one of this provider's: nothing to order, the config is not read
     (state_dir / "genesis.json").write_text("{ auth: ")  # unreadable
