@@ -127,7 +127,7 @@ def refresh_command(profile_id: str | None, json_mode: bool) -> None:
       genesis auth refresh
       genesis auth refresh --profile chutes:alice --json
     """
-    from genesis_cli.flows.auth_refresh import refresh_now
+    from genesis_cli.flows.refresh import refresh_now
 
     ui = UI(json_mode)
     report = refresh_now(current(), profile_id, ui.spinner)

@@ -1,20 +1,22 @@
-"""Keeping OAuth tokens fresh, safely across processes.
+"""Keeping OAuth tokens fresh across processes, and ``genesis auth refresh``.
 
-Under one cross-process lock: re-read the store, adopt a token another process refreshed
-meanwhile, otherwise spend the refresh token once and save the rotated pair before anyone
-uses the new access token. A refresh that timed out is never resent blindly: the server
-may have spent the token, so the next attempt starts again from what the store says.
+Under one lock: re-read the store, adopt a token another process refreshed meanwhile, else
+spend the refresh token once and save the rotated pair before anyone uses the new access
+token. A refresh that timed out is never resent: the server may have spent the token.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from genesis_cli import paths
 from genesis_cli.errors import AuthError, ConfigError, GenesisError, NetworkError
+from genesis_cli.flows import credentials
 from genesis_cli.fsutil import lock_file
 from genesis_cli.providers import Provider
 from genesis_cli.store import auth_store, vault
@@ -59,8 +61,7 @@ class RefreshResult:
 
 
 def can_refresh(profile: Profile) -> bool:
-    """An OAuth profile with what a refresh needs: a refresh token (here or referenced) and
-    its client id."""
+    """An OAuth profile with a refresh token (here or referenced) and its client id."""
     has_refresh = bool(profile.refresh) or "refresh" in dict(profile.refs)
     return profile.type == "oauth" and has_refresh and bool(profile.client_id)
 
@@ -70,9 +71,7 @@ def expiring(profile: Profile, margin: int = REFRESH_MARGIN_SECONDS) -> bool:
 
 
 def client_for(provider: Provider, profile: Profile) -> protocol.Client:
-    # The protocol module (hashlib, secrets, the HTTP layer) only when a token is spent or
-    # revoked: `auth token` with a fresh credential starts without it.
-    from genesis_cli.oauth import protocol
+    from genesis_cli.oauth import protocol  # start-up: only when a token is spent or revoked
 
     return protocol.Client(
         client_id=profile.client_id or "",
@@ -93,11 +92,8 @@ def profile_lock() -> contextlib.AbstractContextManager[None]:
 def refresh_profile(
     provider: Provider, profile_id: str, *, force: bool, seen_access: str | None
 ) -> RefreshResult:
-    """Refresh ``profile_id`` (when ``force`` or expiring), or adopt another process's work.
-
-    ``seen_access`` is the access token the caller saw before taking the lock: if the store
-    holds a different one now, another process refreshed it and that result is used.
-    """
+    """Refresh ``profile_id`` (when ``force`` or expiring), or adopt the token another
+    process stored since the caller saw ``seen_access``."""
     with profile_lock():
         current = auth_store.load().profiles.get(profile_id)
         if current is None or current.type != "oauth":
@@ -113,7 +109,7 @@ def refresh_profile(
                 f"profile {profile_id} has no refresh token or client id",
                 hint=sign_in_again(provider),
             )
-        from genesis_cli.oauth import protocol
+        from genesis_cli.oauth import protocol  # start-up: as in client_for
 
         live = vault.resolve(current)  # the refresh token and client secret, wherever kept
         assert live.refresh is not None
@@ -177,11 +173,8 @@ def refresh_profile(
 
 
 def ensure_fresh(provider: Provider, profile: Profile) -> Profile:
-    """The profile with an access token good for at least the margin, refreshing if needed.
-
-    A transient failure (network, 5xx) or a store that cannot be written now keeps a
-    still-valid access token, with a warning.
-    """
+    """The profile with an access token good for at least the margin, refreshing if needed;
+    a transient failure or a store that cannot be written now keeps a still-valid token."""
     if profile.type != "oauth" or not expiring(profile):
         return profile
     try:
@@ -198,3 +191,52 @@ def ensure_fresh(provider: Provider, profile: Profile) -> Profile:
         if isinstance(exc, StoreUnwritable):
             raise
         raise RefreshUnavailable(exc.reason, profile.id, expired=True) from None
+
+
+@dataclass
+class Refreshed:
+    profile: str
+    expires_at: int | None
+
+
+@dataclass
+class Skipped:
+    profile: str
+    reason: str
+
+
+@dataclass
+class RefreshReport:
+    refreshed: list[Refreshed] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def refresh_now(
+    provider: Provider,
+    profile_id: str | None,
+    progress: Callable[[str], contextlib.AbstractContextManager[None]],
+) -> RefreshReport:
+    """``genesis auth refresh``: every OAuth profile of ``provider`` (or ``profile_id``)
+    refreshed whatever its expiry, inside ``progress``; what cannot be, said as skipped."""
+    profiles = auth_store.load().profiles
+    chosen = credentials.named_profiles(provider, profiles, profile_id)
+    report = RefreshReport()
+    for name in (provider.api_key_env, provider.oauth_token_env):
+        value = os.environ.get(name, "").strip()
+        token = name == provider.oauth_token_env or credentials.is_oauth_token(provider, value)
+        if value and token and credentials.exported_profile(provider, profiles, value) is None:
+            reason = "a token from the environment cannot be refreshed by genesis"
+            report.skipped.append(Skipped(f"env:{name}", reason))
+    for profile in chosen:
+        if profile.type != "oauth":
+            report.skipped.append(Skipped(profile.id, "api keys do not expire"))
+            continue
+        with progress(f"Refreshing {profile.id}…"):
+            result = refresh_profile(provider, profile.id, force=True, seen_access=profile.access)
+        report.refreshed.append(Refreshed(profile.id, result.profile.expires_at))
+    if not report.refreshed and not report.skipped:
+        raise AuthError(
+            f"there is nothing to refresh: no stored {provider.display_name} profile",
+            hint=f"sign in: genesis onboard --auth-choice {provider.id}",
+        )
+    return report
