@@ -269,6 +269,7 @@ def _read_store(path: Path) -> Any:
     import json
     import sqlite3  # only when OpenClaw has a store to look at
 
+    text: str | bytes | None
     try:
         if path.suffix == ".json":
             text = fsutil.read_if_present(path)
