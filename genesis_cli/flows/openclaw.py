@@ -36,24 +36,6 @@ _MARGIN_SECONDS = 10
 _MAX_HTTP_SECONDS = TIMEOUT_MS // 1000 - fsutil.LOCK_TIMEOUT_SECONDS - _MARGIN_SECONDS
 
 
-def short_timeout(data: dict[str, Any], provider: Provider) -> str | None:
-    """Why a ``timeoutMs`` the user set on genesis's exec reference (onboarding keeps it)
-    could stop a refresh halfway, or ``None``."""
-    name = secret_provider_name(provider)
-    entry = get_path(data, "secrets", "providers", name)
-    timeout: Any = entry.get("timeoutMs") if isinstance(entry, dict) else None
-    seconds = min(http.http_timeout(), _MAX_HTTP_SECONDS)
-    needed = int((fsutil.LOCK_TIMEOUT_SECONDS + seconds + _MARGIN_SECONDS) * 1000)
-    # a timeout that is no whole positive number is replaced (and said) by link_credential
-    if type(timeout) is not int or not 0 < timeout < needed or timeout in GENESIS_TIMEOUTS_MS:
-        return None
-    return (
-        f"secrets.providers.{name}.timeoutMs is {timeout}, shorter than the {needed} ms "
-        "genesis may take to refresh the token: OpenClaw could stop it halfway (raise it, "
-        "or remove it to get genesis's)"
-    )
-
-
 def secret_provider_name(provider: Provider) -> str:
     """The key under ``secrets.providers``: ``genesis`` for the default provider."""
     return "genesis" if provider.id == DEFAULT_ID else f"genesis-{provider.id}"
@@ -157,8 +139,11 @@ def _runs_genesis(interpreter: str) -> bool:
     return done.returncode == 0 and __version__ in done.stdout
 
 
-def exec_provider(provider: Provider, profiles: dict[str, Profile]) -> dict[str, Any]:
-    """The ``secrets.providers`` entry that runs ``genesis auth token`` for ``provider``."""
+def exec_provider(
+    provider: Provider, profiles: dict[str, Profile], config: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """The ``secrets.providers`` entry (name, value) that runs ``genesis auth token`` for
+    ``provider``; a shorter ``timeoutMs`` the user set in ``config`` (kept) is warned about."""
     command, args = genesis_command()
     if provider.id != DEFAULT_ID:
         args += ["--provider", provider.id]
@@ -215,7 +200,18 @@ def exec_provider(provider: Provider, profiles: dict[str, Profile]) -> dict[str,
                     f"profile {profile.id} reads its secret from ${name}, which OpenClaw "
                     "cannot pass on (it passes upper-case names only): rename the variable"
                 )
-    return {
+    name = secret_provider_name(provider)
+    entry = get_path(config, "secrets", "providers", name)
+    timeout: Any = entry.get("timeoutMs") if isinstance(entry, dict) else None
+    needed = int((fsutil.LOCK_TIMEOUT_SECONDS + seconds + _MARGIN_SECONDS) * 1000)
+    # a timeout that is no whole positive number is replaced (and said) by link_credential
+    if type(timeout) is int and 0 < timeout < needed and timeout not in GENESIS_TIMEOUTS_MS:
+        warn(
+            f"secrets.providers.{name}.timeoutMs is {timeout}, shorter than the {needed} ms "
+            "genesis may take to refresh the token: OpenClaw could stop it halfway (raise it, "
+            "or remove it to get genesis's)"
+        )
+    return name, {
         "source": "exec",
         "command": command,
         "args": args,
