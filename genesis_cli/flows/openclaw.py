@@ -80,23 +80,15 @@ def _unsafe_folder(path: Path) -> str | None:
     return None
 
 
-def _console_scripts() -> list[Path]:
-    """This genesis's ``genesis`` script: the program running now, then the one beside the
-    interpreter (a venv's ``bin``)."""
-    found = []
-    argv0 = sys.argv[0] if sys.argv else ""
-    if os.path.basename(argv0) == "genesis" and os.path.exists(argv0):
-        found.append(argv0)
-    found.append(os.path.join(os.path.dirname(sys.executable), "genesis"))
-    return [Path(os.path.realpath(p)) for p in dict.fromkeys(found) if os.path.isfile(p)]
-
-
 def genesis_command() -> tuple[str, list[str]]:
     """An absolute, non-symlink program that runs this genesis, and the arguments before
     genesis's own: the console script, else the real interpreter with ``-m genesis_cli``
     when it finds genesis by itself (a venv's is a link whose target sees no venv)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    scripts = [argv0] if os.path.basename(argv0) == "genesis" else []  # the program running
+    scripts.append(os.path.join(os.path.dirname(sys.executable), "genesis"))  # a venv's bin
     problems = []
-    for script in _console_scripts():
+    for script in dict.fromkeys(Path(os.path.realpath(p)) for p in scripts if os.path.isfile(p)):
         why = _fit_for_openclaw(script)
         if why is None:
             return str(script), []
