@@ -26,8 +26,6 @@ from genesis_cli.warning_log import warn
 if TYPE_CHECKING:
     from genesis_cli.oauth import protocol
 
-REFRESH_MARGIN_SECONDS = 300
-
 
 def sign_in_again(provider: Provider) -> str:
     return f"sign in again: genesis onboard --auth-choice {provider.id}"
@@ -48,10 +46,6 @@ class RefreshUnavailable(NetworkError):
 class StoreUnwritable(ConfigError):
     """The store cannot be rewritten now, so the refresh token was not spent (exit 4)."""
 
-    def __init__(self, error: ConfigError) -> None:
-        super().__init__(error.message, error.hint)
-        self.reason = error.message
-
 
 @dataclass(frozen=True)
 class RefreshResult:
@@ -66,8 +60,9 @@ def can_refresh(profile: Profile) -> bool:
     return profile.type == "oauth" and has_refresh and bool(profile.client_id)
 
 
-def expiring(profile: Profile, margin: int = REFRESH_MARGIN_SECONDS) -> bool:
-    return profile.expires_at is not None and profile.expires_at - time.time() <= margin
+def expiring(profile: Profile) -> bool:
+    """Expired, or expiring within the margin of five minutes."""
+    return profile.expires_at is not None and profile.expires_at - time.time() <= 300
 
 
 def client_for(provider: Provider, profile: Profile) -> protocol.Client:
@@ -117,7 +112,7 @@ def refresh_profile(
         try:
             auth_store.check_writable()
         except ConfigError as exc:
-            raise StoreUnwritable(exc) from None
+            raise StoreUnwritable(exc.message, exc.hint) from None
         try:
             tokens = protocol.refresh(client_for(provider, live), live.refresh)
         except NetworkError as exc:
@@ -182,15 +177,16 @@ def ensure_fresh(provider: Provider, profile: Profile) -> Profile:
             provider, profile.id, force=False, seen_access=profile.access
         ).profile
     except (RefreshUnavailable, StoreUnwritable) as exc:
+        reason = exc.reason if isinstance(exc, RefreshUnavailable) else exc.message
         if profile.expires_at is not None and profile.expires_at > time.time():
             warn(
-                f"could not refresh {profile.id} ({exc.reason}); using the current "
+                f"could not refresh {profile.id} ({reason}); using the current "
                 "access token while it lasts"
             )
             return profile
         if isinstance(exc, StoreUnwritable):
             raise
-        raise RefreshUnavailable(exc.reason, profile.id, expired=True) from None
+        raise RefreshUnavailable(reason, profile.id, expired=True) from None
 
 
 @dataclass
