@@ -49,18 +49,14 @@ def detect_remote(
     if env.get("REMOTE_CONTAINERS"):
         return "this is a dev container (REMOTE_CONTAINERS is set)"
     graphical = env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("BROWSER")
-    if platform.startswith("linux") and not graphical and not _is_wsl(env):
-        return "there is no graphical display (DISPLAY and WAYLAND_DISPLAY are unset)"
-    return None
-
-
-def _is_wsl(env: Any) -> bool:
-    if env.get("WSL_DISTRO_NAME") or env.get("WSL_INTEROP"):
-        return True
+    wsl_env = env.get("WSL_DISTRO_NAME") or env.get("WSL_INTEROP")
+    if not platform.startswith("linux") or graphical or wsl_env:
+        return None
     try:
-        return "microsoft" in Path("/proc/version").read_text().lower()
+        wsl = "microsoft" in Path("/proc/version").read_text().lower()
     except OSError:
-        return False
+        wsl = False
+    return None if wsl else "there is no graphical display (DISPLAY and WAYLAND_DISPLAY are unset)"
 
 
 class NoPaste(AuthError):
