@@ -171,12 +171,8 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices) -> Plan:
         return plan
     configured = config_file.primary_model(config)
     product = provider.default_model_ref()
-    if (
-        default_ref is None
-        and configured is not None
-        and provider.model_id(configured) in ids
-        and provider.model_id(product) not in ids
-    ):
+    earlier = configured is not None and provider.model_id(configured) in ids
+    if default_ref is None and earlier and provider.model_id(product) not in ids:
         plan.default_ref = configured  # a default chosen earlier, while the product's is gone
     kept = configured if choices.keep_default else None
     primary = plan.default_ref or kept or product
