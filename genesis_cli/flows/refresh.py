@@ -47,13 +47,6 @@ class StoreUnwritable(ConfigError):
     """The store cannot be rewritten now, so the refresh token was not spent (exit 4)."""
 
 
-@dataclass(frozen=True)
-class RefreshResult:
-    profile: Profile
-    refreshed: bool  # this process spent the refresh token
-    adopted: bool  # another process had refreshed it meanwhile
-
-
 def can_refresh(profile: Profile) -> bool:
     """An OAuth profile with a refresh token (here or referenced) and its client id."""
     has_refresh = bool(profile.refresh) or "refresh" in dict(profile.refs)
@@ -86,9 +79,9 @@ def profile_lock() -> contextlib.AbstractContextManager[None]:
 
 def refresh_profile(
     provider: Provider, profile_id: str, *, force: bool, seen_access: str | None
-) -> RefreshResult:
-    """Refresh ``profile_id`` (when ``force`` or expiring), or adopt the token another
-    process stored since the caller saw ``seen_access``."""
+) -> Profile:
+    """``profile_id`` refreshed (when ``force`` or expiring), or as another process stored it
+    since the caller saw ``seen_access``."""
     with profile_lock():
         current = auth_store.load().profiles.get(profile_id)
         if current is None or current.type != "oauth":
@@ -98,7 +91,7 @@ def refresh_profile(
             )
         adopted = seen_access is not None and current.access != seen_access
         if adopted or not (force or expiring(current)):
-            return RefreshResult(current, refreshed=False, adopted=adopted)
+            return current
         if not can_refresh(current):
             raise AuthError(
                 f"profile {profile_id} has no refresh token or client id",
@@ -163,8 +156,7 @@ def refresh_profile(
                 f"{profile_id} was signed out or replaced while it was being refreshed",
                 hint="see `genesis auth status`",
             )
-        in_memory = updated.with_changes(access=tokens.access, refresh=tokens.refresh)
-        return RefreshResult(in_memory, refreshed=True, adopted=False)
+        return updated.with_changes(access=tokens.access, refresh=tokens.refresh)  # in memory
 
 
 def ensure_fresh(provider: Provider, profile: Profile) -> Profile:
@@ -173,9 +165,7 @@ def ensure_fresh(provider: Provider, profile: Profile) -> Profile:
     if profile.type != "oauth" or not expiring(profile):
         return profile
     try:
-        return refresh_profile(
-            provider, profile.id, force=False, seen_access=profile.access
-        ).profile
+        return refresh_profile(provider, profile.id, force=False, seen_access=profile.access)
     except (RefreshUnavailable, StoreUnwritable) as exc:
         reason = exc.reason if isinstance(exc, RefreshUnavailable) else exc.message
         if profile.expires_at is not None and profile.expires_at > time.time():
@@ -229,7 +219,7 @@ def refresh_now(
             continue
         with progress(f"Refreshing {profile.id}…"):
             result = refresh_profile(provider, profile.id, force=True, seen_access=profile.access)
-        report.refreshed.append(Refreshed(profile.id, result.profile.expires_at))
+        report.refreshed.append(Refreshed(profile.id, result.expires_at))
     if not report.refreshed and not report.skipped:
         raise AuthError(
             f"there is nothing to refresh: no stored {provider.display_name} profile",
