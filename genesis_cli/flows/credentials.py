@@ -149,8 +149,7 @@ def active(provider: Provider) -> Credential | None:
         return from_env
     from genesis_cli.store import auth_store  # start-up: see the note at the top
 
-    profiles = auth_store.load().profiles
-    return pick(provider, profiles, None, lambda p: _usable(provider, p)) if profiles else from_env
+    return pick(provider, auth_store.load().profiles, None, lambda p: _usable(provider, p))
 
 
 def required(provider: Provider, profile_id: str | None, purpose: str = "") -> Credential:
@@ -160,9 +159,10 @@ def required(provider: Provider, profile_id: str | None, purpose: str = "") -> C
         from genesis_cli.store import auth_store  # start-up: see the note at the top
 
         profile = auth_store.load().profiles.get(profile_id)
+        found = None
         if profile is not None:
             check_provider(provider, profile)
-        found = _usable(provider, profile) if profile is not None else None
+            found = _usable(provider, profile)
         if found is None:
             raise AuthError(
                 f"there is no usable profile {profile_id!r}", hint="see `genesis auth status`"
