@@ -1,8 +1,6 @@
-"""Which credential is in force (docs/signin.md): the one precedence every command uses.
-
-The store, the config and refresh are imported by the functions that read them: when the
-environment holds the credential (`auth token`/`env`/`exec` in CI), none of them is loaded.
-"""
+"""Which credential is in force (docs/signin.md): ``pick``, the one precedence every command
+uses. The store, the config and refresh are imported by the functions that read them: with
+the credential in the environment (`auth token`/`env`/`exec` in CI) none of them loads."""
 
 from __future__ import annotations
 
