@@ -71,15 +71,6 @@ def test_auth_order_in_the_config_wins(state_dir) -> None:
     assert active is not None and active.profile == "chutes:default"
 
 
-def test_a_profile_listed_twice_in_auth_order_is_ranked_once(state_dir) -> None:
-    store(KEY, ALICE)
-    order = '["chutes:default", "chutes:default"]'
-    (state_dir / "genesis.json").write_text(f"{{ auth: {{ order: {{ chutes: {order} }} }} }}")
-    profiles = auth_store.load().profiles
-    ranked = credentials.ranked_profiles(CHUTES, profiles)
-    assert [p.id for p in ranked] == ["chutes:default", "chutes:alice"]
-
-
 def test_the_config_is_read_only_when_two_profiles_could_answer(state_dir) -> None:
     store(KEY, OTHER)  # one of this provider's: nothing to order, the config is not read
     (state_dir / "genesis.json").write_text("{ auth: ")  # unreadable
@@ -111,6 +102,16 @@ def test_an_env_credential_with_whitespace_or_a_control_char_is_exit_2_at_use() 
             result = invoke(*args, env={name: value}, prints_secret=True)
             assert result.exit_code == 2, (args, result.stdout, result.stderr)
             assert name in result.stderr
+
+
+def test_a_profile_listed_twice_in_auth_order_is_ranked_once(state_dir) -> None:
+    from genesis_cli.store import auth_store as store_module
+
+    store_module.update(lambda current: current.update({KEY.id: KEY, ALICE.id: ALICE}))
+    order = '["chutes:default", "chutes:default"]'
+    (state_dir / "genesis.json").write_text(f"{{ auth: {{ order: {{ chutes: {order} }} }} }}")
+    ranked = credentials.ranked_profiles(CHUTES, store_module.load().profiles)
+    assert [p.id for p in ranked] == ["chutes:default", "chutes:alice"]
 
 
 def test_an_api_key_kept_by_reference_is_the_key_at_hand(chutes_api, monkeypatch) -> None:
