@@ -63,15 +63,11 @@ class NoPaste(AuthError):
     """Input ended before a redirect URL was pasted."""
 
 
-REMOTE_PROMPT = "Paste the URL you were redirected to: "
-LOCAL_PROMPT = "Waiting for the browser… or paste the URL you were redirected to: "
-
-
 def _paste_loop(
     provider: Provider,
     request: protocol.AuthRequest,
     io: Interaction,
-    prompt: str = REMOTE_PROMPT,
+    prompt: str = "Paste the URL you were redirected to: ",
     stop: threading.Event | None = None,
 ) -> str:
     for attempt in range(1, PASTE_ATTEMPTS + 1):
@@ -128,7 +124,8 @@ def obtain_code(
 
     def read_paste() -> None:  # a pasted URL competes with the callback: whichever comes first
         try:
-            results.put(("code", _paste_loop(provider, request, io, LOCAL_PROMPT, stop_reading)))
+            prompt = "Waiting for the browser… or paste the URL you were redirected to: "
+            results.put(("code", _paste_loop(provider, request, io, prompt, stop_reading)))
         except NoPaste:
             pass  # no terminal input (or it ended): keep waiting for the browser
         except AuthError as exc:
