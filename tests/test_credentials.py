@@ -99,6 +99,16 @@ def test_an_env_credential_with_whitespace_or_a_control_char_is_exit_2_at_use() 
             assert name in result.stderr
 
 
+def test_a_profile_listed_twice_in_auth_order_is_ranked_once(state_dir) -> None:
+    from genesis_cli.store import auth_store as store_module
+
+    store_module.update(lambda current: current.update({KEY.id: KEY, ALICE.id: ALICE}))
+    order = '["chutes:default", "chutes:default"]'
+    (state_dir / "genesis.json").write_text(f"{{ auth: {{ order: {{ chutes: {order} }} }} }}")
+    ranked = credentials.ranked_profiles(CHUTES, store_module.load().profiles)
+    assert [p.id for p in ranked] == ["chutes:default", "chutes:alice"]
+
+
 def test_an_api_key_kept_by_reference_is_the_key_at_hand(chutes_api, monkeypatch) -> None:
     from genesis_cli.flows import credentials as creds
     from genesis_cli.store.vault import SecretRef

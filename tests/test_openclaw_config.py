@@ -17,7 +17,6 @@ from genesis_cli.config.json5_doc import loads
 from genesis_cli.config.schema import link_credential
 from genesis_cli.errors import GenesisError
 from genesis_cli.flows import openclaw
-from genesis_cli.flows.onboard import credential_reference
 from genesis_cli.store import auth_store
 from tests.helpers import (
     CHUTES,
@@ -194,7 +193,7 @@ def test_an_env_reference_is_passed_on_by_name_never_by_value(api, state_dir) ->
     store.write_text(store.read_text().replace(f'key = "{GOOD_KEY}"', 'key = { env = "MY_KEY" }'))
     config = state_dir / "genesis.json"
     # What onboarding does when such a profile is stored (a new sign-in replaces this one).
-    reference = credential_reference(CHUTES, auth_store.load().profiles)
+    reference = openclaw.exec_provider(CHUTES, auth_store.load().profiles, {})
     config_file.update(config, lambda data: link_credential(data, CHUTES, *reference))
     entry, _ = reference_of(config)
     assert "MY_KEY" in entry["passEnv"] and "MY_KEY" not in entry["env"]

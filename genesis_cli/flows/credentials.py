@@ -1,9 +1,6 @@
-"""Which credential is in force (docs/signin.md): the one precedence every command uses.
-
-``<PREFIX>_API_KEY``, then ``<PREFIX>_OAUTH_TOKEN``, then the provider's stored profiles
-(``auth.order.<id>`` first, then OAuth before API key, each in file order). An OAuth token
-in ``<PREFIX>_API_KEY`` that genesis exported from a profile stands for that profile.
-"""
+"""Which credential is in force (docs/signin.md): ``pick``, the one precedence every command
+uses. The store, the config and refresh are imported by the functions that read them: with
+the credential in the environment (`auth token`/`env`/`exec` in CI) none of them loads."""
 
 from __future__ import annotations
 
@@ -34,21 +31,6 @@ class Credential:
         return f"Credential(source={self.source!r}, type={self.type!r}, profile={self.profile!r})"
 
 
-# The store, the config and refresh are imported by the functions that read them: when the
-# environment holds the credential (`auth token`/`env`/`exec` in CI), none of them is loaded.
-
-
-def _from_env(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
-    if value and not sendable(value):
-        raise UsageError(
-            f"{name} holds whitespace, control characters or non-ASCII characters (a copied "
-            "masked key such as cpk_…wxyz?)",
-            hint=f"set {name} to the whole key or token, or unset it",
-        )
-    return value or None
-
-
 def is_oauth_token(provider: Provider, value: str) -> bool:
     prefix = provider.sign_in.access_token_prefix if provider.sign_in else ""
     return bool(prefix) and value.startswith(prefix)
@@ -57,21 +39,24 @@ def is_oauth_token(provider: Provider, value: str) -> bool:
 def env_credential(provider: Provider) -> Credential | None:
     """``<PREFIX>_API_KEY`` (an OAuth access token there is a token), else
     ``<PREFIX>_OAUTH_TOKEN``."""
-    key = _from_env(provider.api_key_env)
-    if key:
-        kind: Literal["token", "api_key"] = "token" if is_oauth_token(provider, key) else "api_key"
-        return Credential(source=f"env:{provider.api_key_env}", type=kind, secret=key)
-    token = _from_env(provider.oauth_token_env)
-    if token:
-        return Credential(source=f"env:{provider.oauth_token_env}", type="token", secret=token)
+    for name in (provider.api_key_env, provider.oauth_token_env):
+        value = os.environ.get(name, "").strip()
+        if value and not sendable(value):
+            raise UsageError(
+                f"{name} holds whitespace, control characters or non-ASCII characters (a "
+                "copied masked key such as cpk_…wxyz?)",
+                hint=f"set {name} to the whole key or token, or unset it",
+            )
+        if value:
+            key = name == provider.api_key_env and not is_oauth_token(provider, value)
+            kind: Literal["api_key", "token"] = "api_key" if key else "token"
+            return Credential(source=f"env:{name}", type=kind, secret=value)
     return None
 
 
-def _maybe_exported(provider: Provider, found: Credential | None) -> bool:
-    return found is not None and (found.type, found.source) == (
-        "token",
-        f"env:{provider.api_key_env}",
-    )
+def _maybe_exported(provider: Provider, found: Credential) -> bool:
+    """A token in ``<PREFIX>_API_KEY``, which `genesis env` may have exported from a profile."""
+    return found.type == "token" and found.source == f"env:{provider.api_key_env}"
 
 
 def exported_profile(
@@ -98,54 +83,43 @@ def exported_profile(
 
 
 def ranked_profiles(
-    provider: Provider, profiles: dict[str, Profile], config: dict[str, Any]
+    provider: Provider, profiles: dict[str, Profile], config: dict[str, Any] | None = None
 ) -> list[Profile]:
-    """The provider's stored profiles in the order they are tried."""
+    """The provider's stored profiles in the order they are tried: ``auth.order.<id>``, then
+    OAuth before API key, each in file order. Without ``config``, the config is read only
+    when two or more are stored (start-up: the JSON5 reader is the costliest import of
+    `auth token` with a stored key)."""
     mine = sorted(
         (p for p in profiles.values() if p.provider == provider.id), key=lambda p: p.type != "oauth"
     )
-    order = None
-    if config and isinstance(config, dict):  # no config (``order_config``): no reader loaded
-        from genesis_cli.config import config_file  # start-up: see the note at the top
-
-        order = config_file.auth_order(config, provider.id)
-    listed = [profiles[pid] for pid in order or () if pid in profiles and profiles[pid] in mine]
-    return listed + [p for p in mine if p not in listed]
-
-
-def order_config(provider: Provider, profiles: dict[str, Profile]) -> dict[str, Any]:
-    """The config, for its ``auth.order``: read only when two or more of the provider's
-    profiles are stored, since one or none leaves nothing to order (start-up: the JSON5
-    reader is the costliest import of ``auth token`` with a stored key)."""
-    if sum(p.provider == provider.id for p in profiles.values()) < 2:
-        return {}
+    if len(mine) < 2:
+        return mine
     from genesis_cli import paths  # start-up: see the note at the top
     from genesis_cli.config import config_file
 
-    return config_file.load(paths.config_path()).data
+    data = config if config is not None else config_file.load(paths.config_path()).data
+    order = dict.fromkeys(config_file.auth_order(data, provider.id) or [])
+    listed = [profiles[pid] for pid in order if pid in profiles and profiles[pid] in mine]
+    return listed + [p for p in mine if p not in listed]
 
 
 def pick(
     provider: Provider,
     profiles: dict[str, Profile],
-    config: dict[str, Any],
+    config: dict[str, Any] | None,
     usable: Callable[[Profile], Credential | None],
 ) -> Credential | None:
     """The precedence itself: the env credential, else the first profile ``usable`` accepts.
     ``active`` passes a ``usable`` that refreshes and reads the keyring; ``auth status`` one
     that only looks, so that showing the status changes nothing."""
     from_env = env_credential(provider)
-    if from_env is not None and _maybe_exported(provider, from_env):
+    if from_env is None:
+        return next(filter(None, map(usable, ranked_profiles(provider, profiles, config))), None)
+    if _maybe_exported(provider, from_env):
         exported = exported_profile(provider, profiles, from_env.secret)
         if exported is not None:
             return usable(exported) or from_env
-    if from_env is not None:
-        return from_env
-    for candidate in ranked_profiles(provider, profiles, config):
-        found = usable(candidate)
-        if found is not None:
-            return found
-    return None
+    return from_env
 
 
 def as_credential(profile: Profile) -> Credential:
@@ -167,46 +141,38 @@ def _usable(provider: Provider, profile: Profile) -> Credential | None:
 
 def active(provider: Provider) -> Credential | None:
     """The credential in force, by ``pick``; the store is read only when the environment
-    does not decide, the config only when a profile is stored."""
+    does not decide."""
     from_env = env_credential(provider)
     if from_env is not None and not _maybe_exported(provider, from_env):
         return from_env
     from genesis_cli.store import auth_store  # start-up: see the note at the top
 
-    store = auth_store.load()
-    if not store.profiles:
-        return from_env
-    config = order_config(provider, store.profiles)
-    return pick(provider, store.profiles, config, lambda p: _usable(provider, p))
-
-
-def chosen(provider: Provider, profile_id: str | None) -> Credential | None:
-    """The stored ``profile_id`` when given (refreshed first when OAuth and due), else the
-    active credential."""
-    if profile_id is None:
-        return active(provider)
-    from genesis_cli.store import auth_store  # start-up: see the note at the top
-
-    profile = auth_store.load().profiles.get(profile_id)
-    if profile is None:
-        return None
-    check_provider(provider, profile)
-    return _usable(provider, profile)
+    return pick(provider, auth_store.load().profiles, None, lambda p: _usable(provider, p))
 
 
 def required(provider: Provider, profile_id: str | None, purpose: str = "") -> Credential:
-    """``chosen``, or exit 3 saying there is none (``purpose``: "to test with", ...)."""
-    found = chosen(provider, profile_id)
-    if found is not None:
-        return found
+    """The stored ``profile_id`` when given (refreshed first when OAuth and due), else the
+    active credential; exit 3 when there is none (``purpose``: "to test with", ...)."""
     if profile_id is not None:
+        from genesis_cli.store import auth_store  # start-up: see the note at the top
+
+        profile = auth_store.load().profiles.get(profile_id)
+        found = None
+        if profile is not None:
+            check_provider(provider, profile)
+            found = _usable(provider, profile)
+        if found is None:
+            raise AuthError(
+                f"there is no usable profile {profile_id!r}", hint="see `genesis auth status`"
+            )
+        return found
+    found = active(provider)
+    if found is None:
         raise AuthError(
-            f"there is no usable profile {profile_id!r}", hint="see `genesis auth status`"
+            f"no {provider.display_name} credential{' ' + purpose if purpose else ''}",
+            hint=f"run `genesis onboard`, or set {provider.api_key_env}",
         )
-    raise AuthError(
-        f"no {provider.display_name} credential{' ' + purpose if purpose else ''}",
-        hint=f"run `genesis onboard`, or set {provider.api_key_env}",
-    )
+    return found
 
 
 def api_key(provider: Provider) -> str | None:
@@ -217,12 +183,9 @@ def api_key(provider: Provider) -> str | None:
         return from_env.secret
     from genesis_cli.store import auth_store, vault  # start-up: see the note at the top
 
-    store = auth_store.load()
-    config = order_config(provider, store.profiles)
-    for profile in ranked_profiles(provider, store.profiles, config):
-        if profile.type == "api_key":
-            return vault.resolve(profile).key
-    return None
+    ranked = ranked_profiles(provider, auth_store.load().profiles)
+    keys = [profile for profile in ranked if profile.type == "api_key"]
+    return vault.resolve(keys[0]).key if keys else None
 
 
 def check_provider(provider: Provider, profile: Profile) -> None:

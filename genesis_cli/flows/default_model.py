@@ -1,5 +1,4 @@
-"""``genesis models default``: set ``agents.defaults.model.primary`` to a ref or an alias,
-and allow it (``agents.defaults.models``, and ``modelPolicy.allow`` when that list exists)."""
+"""``genesis models default``: make a ref or an alias the default model, and allow it."""
 
 from __future__ import annotations
 
@@ -23,10 +22,9 @@ class DefaultResult:
 
 
 def resolve_ref(provider: Provider, text: str, config: dict[str, Any], known_ids: set[str]) -> str:
-    """A ``provider/<id>`` ref from what the user typed, the one rule for ``models default``,
-    ``models test`` and ``onboard --default``: an alias of the config, else one of the
-    provider's default aliases (what onboarding registers), else a bare model id of the
-    catalog, else a ref."""
+    """A ``provider/<id>`` ref from what the user typed (``models default``, ``models test``,
+    ``onboard --default``): an alias of the config, else one of the provider's default
+    aliases, else a bare model id of the catalog, else a ref."""
     wanted = text.strip()
     if not wanted or any(ch.isspace() for ch in wanted):
         raise UsageError(f"{text!r} is not a model ref or alias", hint="see `genesis models list`")
@@ -57,16 +55,13 @@ def set_default(provider: Provider, text: str) -> DefaultResult:
                 f"{wanted} is not in the current ({current.source}) catalog; "
                 "check the spelling with `genesis models list --refresh`"
             )
-    previous: dict[str, str | None] = {}
 
-    def change(data: dict[str, Any]) -> None:
+    def change(data: dict[str, Any]) -> str | None:
         model = object_at(data, "agents", "defaults", "model")
         old = model.get("primary")
-        previous["value"] = old if isinstance(old, str) else None
         model["primary"] = wanted
         allow(data, [wanted])  # OpenClaw refuses a primary its allowlist lacks
+        return old if isinstance(old, str) else None
 
-    _, changed = config_file.update(path, change)
-    return DefaultResult(
-        default=wanted, previous=previous.get("value"), changed=changed, warnings=warnings
-    )
+    previous, changed = config_file.update(path, change)
+    return DefaultResult(wanted, previous, changed, warnings)

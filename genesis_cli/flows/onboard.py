@@ -1,4 +1,5 @@
-"""Onboarding: verify a credential, discover the catalog, write the store and the config."""
+"""Onboarding: check what could refuse a write, verify the credential and discover the
+catalog, then write the store, the config and the cache, in that order."""
 
 from __future__ import annotations
 
@@ -31,16 +32,16 @@ class Choices:
 
     keep_default: bool = False
     default: str | None = None  # --default REF_OR_ALIAS
-    # Asked once when the live catalog lacks the default or alias targets: use each one's
-    # first suggestion instead? (Only those with a suggestion are passed.)
+    # Asked once when the live catalog lacks the default or alias targets (those with a
+    # suggestion): use each one's first suggestion instead?
     substitute: Callable[[list[Unavailable]], bool] | None = None
     probe: bool = False  # --probe: `models test` the new default at the end
-    secret_store: str = "file"  # file | keyring (--secret-store, GENESIS_SECRET_STORE)
+    secret_store: str = "file"  # file | keyring
 
 
 @dataclass
 class Plan:
-    """The default and alias targets to register, and what is still missing from the catalog."""
+    """The default and alias targets to register, and what the catalog lacks."""
 
     default_ref: str | None
     alias_targets: dict[str, str]
@@ -109,9 +110,8 @@ def normalize_api_key(provider: Provider, raw: str) -> str:
 
 
 def preflight(provider: Provider, choices: Choices) -> None:
-    """Fail on an unreadable config or store (exit 4), a CA bundle named in the environment
-    that does not exist (exit 1), or a keyring that cannot keep the secrets
-    (``--secret-store keyring``), before anything is sent or written."""
+    """Fail before anything is sent or written: an unreadable config or store (exit 4), a
+    missing CA bundle (exit 1), a keyring that cannot keep the secrets."""
     http.check_ca_bundles()
     if choices.secret_store == "keyring":
         vault.probe()
@@ -120,7 +120,7 @@ def preflight(provider: Provider, choices: Choices) -> None:
     config_file.check_writable(path)
     auth_store.check_paths()
     with collect_warnings(pass_on=False):  # said once, when the reference is written
-        reference = openclaw.exec_provider(provider, {})  # OpenClaw can run this genesis
+        reference = openclaw.exec_provider(provider, {}, {})  # OpenClaw can run this genesis
     data = copy.deepcopy(document.data)
     with config_file.located(document):  # a config genesis cannot change, on a copy
         register(
@@ -130,33 +130,20 @@ def preflight(provider: Provider, choices: Choices) -> None:
             profile_id=provider.default_profile,
             mode="api_key",
             keep_default=choices.keep_default,
-            exec_provider=(openclaw.secret_provider_name(provider), reference),
+            exec_provider=reference,
         )
     auth_store.load()
     with fsutil.reported_write_errors(path):  # text the config could not be written in
         json.dumps(data, ensure_ascii=False).encode()
 
 
-def credential_reference(
-    provider: Provider, profiles: dict[str, Profile]
-) -> tuple[str, dict[str, Any]]:
-    """The exec secret provider through which OpenClaw asks genesis for the credential."""
-    entry = openclaw.exec_provider(provider, profiles)
-    short = openclaw.short_timeout(config_file.load(paths.config_path()).data, provider)
-    if short is not None:
-        warn(short)
-    return openclaw.secret_provider_name(provider), entry
-
-
 def plan_models(provider: Provider, found: Catalog, choices: Choices) -> Plan:
-    """The default and alias targets to register, decided before anything is written.
+    """The default and alias targets, decided before anything is written (docs/models.md).
 
-    ``--default`` must name a model of the catalog in use (else exit 2, nothing written).
-    After a live discovery, the default and each alias target the catalog lacks are offered
-    a substitute (``choices.substitute``) or warned about and listed in ``unavailable``.
-    The user's earlier choices stay (an accepted suggestion is never asked or warned about
-    again): an alias the config points elsewhere than the product page keeps its target, and
-    a configured default in the live catalog stays while the product page's is gone from it.
+    ``--default`` must be in the catalog in use (else exit 2). After a live discovery, each
+    target the catalog lacks is offered a substitute or warned about. Earlier choices stay:
+    an alias the config points elsewhere keeps its target, and a configured default in the
+    live catalog stays while the product's is gone from it.
     """
     from genesis_cli.flows.default_model import resolve_ref
 
@@ -184,12 +171,8 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices) -> Plan:
         return plan
     configured = config_file.primary_model(config)
     product = provider.default_model_ref()
-    if (
-        default_ref is None
-        and configured is not None
-        and provider.model_id(configured) in ids
-        and provider.model_id(product) not in ids
-    ):
+    earlier = configured is not None and provider.model_id(configured) in ids
+    if default_ref is None and earlier and provider.model_id(product) not in ids:
         plan.default_ref = configured  # a default chosen earlier, while the product's is gone
     kept = configured if choices.keep_default else None
     primary = plan.default_ref or kept or product
@@ -213,9 +196,8 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices) -> Plan:
 def onboard(
     provider: Provider, choices: Choices, verify: Callable[[], tuple[Profile, Catalog]]
 ) -> OnboardResult:
-    """Check everything that could refuse a write, then ``verify`` (the credential, the
-    catalog: the only part that reaches the network), then write the store, the config and
-    the cache, in that order. Warnings on the way end up on the result."""
+    """``preflight``, then ``verify`` (the credential and the catalog: the only part that
+    reaches the network), then write; the warnings on the way end up on the result."""
     from genesis_cli.flows.refresh import profile_lock
 
     with collect_warnings() as warnings:
@@ -235,8 +217,10 @@ def onboard(
             auth_store.update(lambda profiles: profiles.__setitem__(profile.id, stored))
             if old is not None and choices.secret_store == "file":
                 vault.forget(old)  # it moved back to the file: no stale copy in the keyring
-        reference = credential_reference(provider, auth_store.load().profiles)
         path = paths.config_path()
+        reference = openclaw.exec_provider(
+            provider, auth_store.load().profiles, config_file.load(path).data
+        )
         registration, changed = config_file.update(
             path,
             lambda data: register(

@@ -1,20 +1,9 @@
-"""How OpenClaw asks genesis for the credential: an exec secret provider that runs this genesis.
-
-OpenClaw runs the command (absolute, a regular file, not a symlink, owned by the user and
-writable by nobody else) with an empty environment apart from the provider's ``env`` (fixed
-values) and ``passEnv`` (names it copies from its own environment). So:
-
-- ``env`` holds what genesis knows for sure when onboarding and what is no secret: ``HOME``,
-  the state dir and config path (absolute), the provider's URL variables and
-  ``GENESIS_HTTP_TIMEOUT`` when set, the CA bundle and keyring settings when set.
-- ``passEnv`` holds what belongs to the session or may hold a secret: the D-Bus address and
-  ``XDG_RUNTIME_DIR`` (a keyring profile), the proxy variables (a proxy URL can carry a
-  password; OpenClaw must reach the provider through the same proxy anyway), and the
-  variables that a ``{ env = "NAME" }`` reference in the auth store names.
-"""
+"""How OpenClaw asks genesis for the credential (docs/openclaw.md): the exec secret provider
+that runs this genesis, and what doctor checks on OpenClaw's side."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -31,44 +20,20 @@ from genesis_cli.providers import DEFAULT_ID, Provider
 from genesis_cli.store.auth_store import Profile
 from genesis_cli.warning_log import warn
 
-# Fixed values copied into ``env`` when set here (settings and paths, never secrets).
+# Copied into ``env`` when set here: settings and paths, never secrets.
 _FIXED = ("GENESIS_HTTP_TIMEOUT", "PYTHON_KEYRING_BACKEND")
 _FIXED_PATHS = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE",
                 "XDG_CONFIG_HOME", "XDG_DATA_HOME")  # fmt: skip
 _PASSABLE = re.compile(r"[A-Z][A-Z0-9_]{0,127}\Z")  # the names OpenClaw's passEnv accepts
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
-# Names OpenClaw copies from its own environment (it accepts upper-case names only).
+# passEnv: what belongs to the session or may hold a secret (a proxy URL can carry a password).
 _SESSION = ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", *PROXY_VARIABLES)
-# How long OpenClaw lets ``genesis auth token`` run (its default of 5 s is shorter than one
-# request): the most its config schema accepts. genesis may take the wait for the refresh
-# lock, one request and a margin; the request timeout it hands genesis is capped to fit, so a
-# refresh is never killed between spending the refresh token and saving its successor.
+# The most OpenClaw lets `auth token` run (its default of 5 s is shorter than one request).
+# The request timeout handed to genesis is capped so that the lock wait, one request and a
+# margin fit: a refresh is never killed between spending the token and saving its successor.
 TIMEOUT_MS = 120000
 _MARGIN_SECONDS = 10
 _MAX_HTTP_SECONDS = TIMEOUT_MS // 1000 - fsutil.LOCK_TIMEOUT_SECONDS - _MARGIN_SECONDS
-
-
-def needed_timeout_ms() -> int:
-    """How long ``genesis auth token`` may take when OpenClaw runs it."""
-    seconds = min(http.http_timeout(), _MAX_HTTP_SECONDS)
-    return int((fsutil.LOCK_TIMEOUT_SECONDS + seconds + _MARGIN_SECONDS) * 1000)
-
-
-def short_timeout(data: dict[str, Any], provider: Provider) -> str | None:
-    """Why a ``timeoutMs`` the user set on genesis's exec reference (onboarding keeps it)
-    could stop a refresh halfway, or ``None``."""
-    name = secret_provider_name(provider)
-    entry = get_path(data, "secrets", "providers", name)
-    timeout: Any = entry.get("timeoutMs") if isinstance(entry, dict) else None
-    needed = needed_timeout_ms()
-    # a timeout that is no whole positive number is replaced (and said) by link_credential
-    if type(timeout) is not int or not 0 < timeout < needed or timeout in GENESIS_TIMEOUTS_MS:
-        return None
-    return (
-        f"secrets.providers.{name}.timeoutMs is {timeout}, shorter than the {needed} ms "
-        "genesis may take to refresh the token: OpenClaw could stop it halfway (raise it, "
-        "or remove it to get genesis's)"
-    )
 
 
 def secret_provider_name(provider: Provider) -> str:
@@ -77,7 +42,7 @@ def secret_provider_name(provider: Provider) -> str:
 
 
 def _fit_for_openclaw(path: Path) -> str | None:
-    """Why OpenClaw would refuse to run ``path`` (what it checks), or ``None``."""
+    """Why OpenClaw would refuse to run ``path``, or ``None``."""
     if "\0" in str(path):  # no file can have that name (os calls raise ValueError)
         return f"{str(path)!r} holds a NUL character"
     try:
@@ -98,11 +63,9 @@ def _fit_for_openclaw(path: Path) -> str | None:
 
 
 def _unsafe_folder(path: Path) -> str | None:
-    """Why a folder above ``path`` (as written and with links resolved) would let someone
-    else swap the program, or ``None``. Each must belong to the user or root and be
-    writable by nobody else; a shared folder with the sticky bit (``/tmp``) passes only
-    above another folder, since others cannot rename or remove what is not theirs there
-    (and the folders below it are checked the same way)."""
+    """Why a folder above ``path`` (as written and resolved) would let someone else swap the
+    program, or ``None``. A sticky folder others can write (``/tmp``) passes only above
+    another folder: there, others cannot rename or remove what is not theirs."""
     real = Path(os.path.realpath(path))
     for folder in dict.fromkeys([*path.parents, *real.parents]):
         try:
@@ -117,24 +80,15 @@ def _unsafe_folder(path: Path) -> str | None:
     return None
 
 
-def _console_scripts() -> list[Path]:
-    """Where this genesis's ``genesis`` script may be: the program that runs now when it is
-    one, then the one beside the interpreter (a venv's ``bin``)."""
-    found = []
-    argv0 = sys.argv[0] if sys.argv else ""
-    if os.path.basename(argv0) == "genesis" and os.path.exists(argv0):
-        found.append(argv0)
-    found.append(os.path.join(os.path.dirname(sys.executable), "genesis"))
-    return [Path(os.path.realpath(p)) for p in dict.fromkeys(found) if os.path.isfile(p)]
-
-
 def genesis_command() -> tuple[str, list[str]]:
-    """An absolute, non-symlink program that runs this genesis, and the arguments that come
-    before genesis's own: the ``genesis`` console script (its link resolved), else the real
-    interpreter with ``-m genesis_cli`` where that interpreter finds genesis by itself (not
-    a venv's interpreter, which is a link whose target sees no venv)."""
+    """An absolute, non-symlink program that runs this genesis, and the arguments before
+    genesis's own: the console script, else the real interpreter with ``-m genesis_cli``
+    when it finds genesis by itself (a venv's is a link whose target sees no venv)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    scripts = [argv0] if os.path.basename(argv0) == "genesis" else []  # the program running
+    scripts.append(os.path.join(os.path.dirname(sys.executable), "genesis"))  # a venv's bin
     problems = []
-    for script in _console_scripts():
+    for script in dict.fromkeys(Path(os.path.realpath(p)) for p in scripts if os.path.isfile(p)):
         why = _fit_for_openclaw(script)
         if why is None:
             return str(script), []
@@ -156,9 +110,9 @@ def genesis_command() -> tuple[str, list[str]]:
 
 @functools.cache  # asked by the preflight and again when writing
 def _runs_genesis(interpreter: str) -> bool:
-    """Does ``interpreter -m genesis_cli`` run this very genesis from anywhere, with nothing
-    but HOME in its environment (as OpenClaw would run it)?"""
-    import subprocess
+    """Does ``interpreter -m genesis_cli`` run this genesis with only HOME set, as OpenClaw
+    would run it?"""
+    import subprocess  # only when no console script will do
 
     from genesis_cli import __version__
 
@@ -177,8 +131,11 @@ def _runs_genesis(interpreter: str) -> bool:
     return done.returncode == 0 and __version__ in done.stdout
 
 
-def exec_provider(provider: Provider, profiles: dict[str, Profile]) -> dict[str, Any]:
-    """The ``secrets.providers`` entry that runs ``genesis auth token`` for ``provider``."""
+def exec_provider(
+    provider: Provider, profiles: dict[str, Profile], config: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """The ``secrets.providers`` entry (name, value) that runs ``genesis auth token`` for
+    ``provider``; a shorter ``timeoutMs`` the user set in ``config`` (kept) is warned about."""
     command, args = genesis_command()
     if provider.id != DEFAULT_ID:
         args += ["--provider", provider.id]
@@ -188,12 +145,12 @@ def exec_provider(provider: Provider, profiles: dict[str, Profile]) -> dict[str,
         "GENESIS_STATE_DIR": paths.state_dir(),
         "GENESIS_CONFIG_PATH": paths.config_path(),
     }
-    urls = [("BASE_URL", provider.base_url)]
+    urls = [("BASE_URL", provider.base_url)]  # only those set: the defaults are the child's too
     if provider.api_base_url_default is not None:
         urls.append(("API_BASE_URL", provider.api_base_url))
     if provider.sign_in is not None:
         urls.append(("OAUTH_BASE_URL", provider.oauth_base_url))
-    for suffix, in_effect in urls:  # only those set: the defaults are the child's too
+    for suffix, in_effect in urls:
         if os.environ.get(provider.env(suffix), "").strip():
             found[provider.env(suffix)] = in_effect()
     for variable in (*_FIXED, *_FIXED_PATHS):
@@ -208,7 +165,7 @@ def exec_provider(provider: Provider, profiles: dict[str, Profile]) -> dict[str,
             f"GENESIS_HTTP_TIMEOUT is longer than OpenClaw lets genesis run (120 s, with "
             f"the wait for the refresh lock): genesis run by OpenClaw uses {seconds:g} s"
         )
-    env = {  # paths made absolute; every value checked, for it goes into the config
+    env = {  # paths made absolute; each value checked, for it goes into the config
         name: paths.absolute(name, Path(value))
         if isinstance(value, Path) or name in _FIXED_PATHS
         else paths.checked(name, value)
@@ -235,7 +192,18 @@ def exec_provider(provider: Provider, profiles: dict[str, Profile]) -> dict[str,
                     f"profile {profile.id} reads its secret from ${name}, which OpenClaw "
                     "cannot pass on (it passes upper-case names only): rename the variable"
                 )
-    return {
+    name = secret_provider_name(provider)
+    entry = get_path(config, "secrets", "providers", name)
+    timeout: Any = entry.get("timeoutMs") if isinstance(entry, dict) else None
+    needed = int((fsutil.LOCK_TIMEOUT_SECONDS + seconds + _MARGIN_SECONDS) * 1000)
+    # a timeout that is no whole positive number is replaced (and said) by link_credential
+    if type(timeout) is int and 0 < timeout < needed and timeout not in GENESIS_TIMEOUTS_MS:
+        warn(
+            f"secrets.providers.{name}.timeoutMs is {timeout}, shorter than the {needed} ms "
+            "genesis may take to refresh the token: OpenClaw could stop it halfway (raise it, "
+            "or remove it to get genesis's)"
+        )
+    return name, {
         "source": "exec",
         "command": command,
         "args": args,
@@ -248,32 +216,23 @@ def exec_provider(provider: Provider, profiles: dict[str, Profile]) -> dict[str,
 
 # --- what doctor looks at ----------------------------------------------------------------------
 
-_MAX_AGENTS = 64
 
-
-def state_dir() -> Path:
-    """OpenClaw's state dir: ``OPENCLAW_STATE_DIR``, else ``~/.openclaw``."""
+def shadowing_key(provider: Provider) -> tuple[str, str] | None:
+    """When OpenClaw keeps its own key of ``provider`` (each agent's ``openclaw-agent.sqlite``
+    or a legacy ``auth-profiles.json``; OpenClaw 2026.6.8 uses it before the config's
+    ``apiKey``): what to say and the fix. Ids only, never the secrets."""
     configured = os.environ.get("OPENCLAW_STATE_DIR", "").strip()
-    return Path(configured).expanduser() if configured else paths.home() / ".openclaw"
-
-
-def stored_profiles(provider: Provider) -> list[tuple[Path, list[str]]]:
-    """The auth profiles of ``provider`` that OpenClaw keeps in its own state (each agent's
-    ``openclaw-agent.sqlite``, or a legacy ``auth-profiles.json``), by file. OpenClaw
-    2026.6.8 uses such a key before the config's ``apiKey``. Ids only, never the secrets;
-    a file that cannot be read is skipped."""
-    agents = state_dir() / "agents"
+    agents = (
+        Path(configured).expanduser() if configured else paths.home() / ".openclaw"
+    ) / "agents"
     try:
         folders = sorted(p / "agent" for p in agents.iterdir() if (p / "agent").is_dir())
     except OSError:
-        return []
+        return None
     found = []
-    for folder in folders[:_MAX_AGENTS]:
-        for path, read in (
-            (folder / "openclaw-agent.sqlite", _sqlite_store),
-            (folder / "auth-profiles.json", _json_store),
-        ):
-            document = read(path) if path.is_file() else None
+    for folder in folders[:64]:  # every loop bounded
+        for path in (folder / "openclaw-agent.sqlite", folder / "auth-profiles.json"):
+            document = _read_store(path) if path.is_file() else None
             profiles = document.get("profiles") if isinstance(document, dict) else None
             ids = [
                 key
@@ -281,64 +240,44 @@ def stored_profiles(provider: Provider) -> list[tuple[Path, list[str]]]:
                 if isinstance(entry, dict) and entry.get("provider") == provider.id
             ]
             if ids:
-                found.append((path, ids))
-    return found
-
-
-def shadowing_key(provider: Provider) -> tuple[str, str] | None:
-    """When OpenClaw keeps its own key of ``provider``: what to say and the fix."""
-    stored = stored_profiles(provider)
-    if not stored:
+                found.append(f"{', '.join(ids)} in {path}")
+    if not found:
         return None
-    where = "; ".join(f"{', '.join(ids)} in {path}" for path, ids in stored)
     return (
-        f"OpenClaw keeps its own {provider.display_name} key ({where}); OpenClaw 2026.6.8 "
-        "uses it instead of genesis's credential",
+        f"OpenClaw keeps its own {provider.display_name} key ({'; '.join(found)}); OpenClaw "
+        "2026.6.8 uses it instead of genesis's credential",
         f"openclaw infer model auth logout --provider {provider.id} (removes OpenClaw's "
         "saved profiles of that provider; genesis keeps yours)",
     )
 
 
-def _sqlite_store(path: Path) -> Any:
+def _read_store(path: Path) -> Any:
+    """OpenClaw's auth profile store at ``path`` (its sqlite database, or a legacy JSON file);
+    ``None`` when it cannot be read."""
     import json
     import sqlite3  # only when OpenClaw has a store to look at
 
+    text: str | bytes | None
     try:
-        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=1)
-    except sqlite3.Error:
+        if path.suffix == ".json":
+            text = fsutil.read_if_present(path)
+        else:
+            uri = f"{path.absolute().as_uri()}?mode=ro"
+            with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=1)) as db:
+                query = "SELECT store_json FROM auth_profile_store WHERE store_key = 'primary'"
+                row = db.execute(query).fetchone()
+            text = row[0] if row and isinstance(row[0], str) else None
+        return json.loads(text) if text else None
+    except (GenesisError, sqlite3.Error, ValueError, RecursionError):
         return None
-    try:
-        row = db.execute(
-            "SELECT store_json FROM auth_profile_store WHERE store_key = 'primary'"
-        ).fetchone()
-        return json.loads(row[0]) if row and isinstance(row[0], str) else None
-    except (sqlite3.Error, ValueError, RecursionError):
-        return None
-    finally:
-        db.close()
-
-
-def _json_store(path: Path) -> Any:
-    import json
-
-    from genesis_cli.fsutil import read_if_present
-
-    try:
-        raw = read_if_present(path)
-        return json.loads(raw) if raw else None
-    except (GenesisError, ValueError, RecursionError):
-        return None
-
-
-# Keys of an exec secret provider that make OpenClaw run a command it would refuse.
-LOOSENING_KEYS = ("allowSymlinkCommand", "allowInsecurePath", "trustedDirs")
 
 
 def loosening_keys(data: dict[str, Any], provider: Provider) -> list[str]:
-    """The keys of genesis's exec reference that loosen OpenClaw's checks of its command
+    """The keys of genesis's exec reference that make OpenClaw run a command it would refuse
     (genesis never writes them; onboarding again removes them)."""
     entry = get_path(data, "secrets", "providers", secret_provider_name(provider))
-    return [k for k in LOOSENING_KEYS if isinstance(entry, dict) and k in entry]
+    keys = ("allowSymlinkCommand", "allowInsecurePath", "trustedDirs")
+    return [k for k in keys if isinstance(entry, dict) and k in entry]
 
 
 def reference_problem(data: dict[str, Any], provider: Provider) -> tuple[str, str] | None:

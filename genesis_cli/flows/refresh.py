@@ -1,20 +1,22 @@
-"""Keeping OAuth tokens fresh, safely across processes.
+"""Keeping OAuth tokens fresh across processes, and ``genesis auth refresh``.
 
-Under one cross-process lock: re-read the store, adopt a token another process refreshed
-meanwhile, otherwise spend the refresh token once and save the rotated pair before anyone
-uses the new access token. A refresh that timed out is never resent blindly: the server
-may have spent the token, so the next attempt starts again from what the store says.
+Under one lock: re-read the store, adopt a token another process refreshed meanwhile, else
+spend the refresh token once and save the rotated pair before anyone uses the new access
+token. A refresh that timed out is never resent: the server may have spent the token.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from genesis_cli import paths
 from genesis_cli.errors import AuthError, ConfigError, GenesisError, NetworkError
+from genesis_cli.flows import credentials
 from genesis_cli.fsutil import lock_file
 from genesis_cli.providers import Provider
 from genesis_cli.store import auth_store, vault
@@ -23,8 +25,6 @@ from genesis_cli.warning_log import warn
 
 if TYPE_CHECKING:
     from genesis_cli.oauth import protocol
-
-REFRESH_MARGIN_SECONDS = 300
 
 
 def sign_in_again(provider: Provider) -> str:
@@ -46,33 +46,20 @@ class RefreshUnavailable(NetworkError):
 class StoreUnwritable(ConfigError):
     """The store cannot be rewritten now, so the refresh token was not spent (exit 4)."""
 
-    def __init__(self, error: ConfigError) -> None:
-        super().__init__(error.message, error.hint)
-        self.reason = error.message
-
-
-@dataclass(frozen=True)
-class RefreshResult:
-    profile: Profile
-    refreshed: bool  # this process spent the refresh token
-    adopted: bool  # another process had refreshed it meanwhile
-
 
 def can_refresh(profile: Profile) -> bool:
-    """An OAuth profile with what a refresh needs: a refresh token (here or referenced) and
-    its client id."""
+    """An OAuth profile with a refresh token (here or referenced) and its client id."""
     has_refresh = bool(profile.refresh) or "refresh" in dict(profile.refs)
     return profile.type == "oauth" and has_refresh and bool(profile.client_id)
 
 
-def expiring(profile: Profile, margin: int = REFRESH_MARGIN_SECONDS) -> bool:
-    return profile.expires_at is not None and profile.expires_at - time.time() <= margin
+def expiring(profile: Profile) -> bool:
+    """Expired, or expiring within the margin of five minutes."""
+    return profile.expires_at is not None and profile.expires_at - time.time() <= 300
 
 
 def client_for(provider: Provider, profile: Profile) -> protocol.Client:
-    # The protocol module (hashlib, secrets, the HTTP layer) only when a token is spent or
-    # revoked: `auth token` with a fresh credential starts without it.
-    from genesis_cli.oauth import protocol
+    from genesis_cli.oauth import protocol  # start-up: only when a token is spent or revoked
 
     return protocol.Client(
         client_id=profile.client_id or "",
@@ -92,12 +79,9 @@ def profile_lock() -> contextlib.AbstractContextManager[None]:
 
 def refresh_profile(
     provider: Provider, profile_id: str, *, force: bool, seen_access: str | None
-) -> RefreshResult:
-    """Refresh ``profile_id`` (when ``force`` or expiring), or adopt another process's work.
-
-    ``seen_access`` is the access token the caller saw before taking the lock: if the store
-    holds a different one now, another process refreshed it and that result is used.
-    """
+) -> Profile:
+    """``profile_id`` refreshed (when ``force`` or expiring), or as another process stored it
+    since the caller saw ``seen_access``."""
     with profile_lock():
         current = auth_store.load().profiles.get(profile_id)
         if current is None or current.type != "oauth":
@@ -107,13 +91,13 @@ def refresh_profile(
             )
         adopted = seen_access is not None and current.access != seen_access
         if adopted or not (force or expiring(current)):
-            return RefreshResult(current, refreshed=False, adopted=adopted)
+            return current
         if not can_refresh(current):
             raise AuthError(
                 f"profile {profile_id} has no refresh token or client id",
                 hint=sign_in_again(provider),
             )
-        from genesis_cli.oauth import protocol
+        from genesis_cli.oauth import protocol  # start-up: as in client_for
 
         live = vault.resolve(current)  # the refresh token and client secret, wherever kept
         assert live.refresh is not None
@@ -121,7 +105,7 @@ def refresh_profile(
         try:
             auth_store.check_writable()
         except ConfigError as exc:
-            raise StoreUnwritable(exc) from None
+            raise StoreUnwritable(exc.message, exc.hint) from None
         try:
             tokens = protocol.refresh(client_for(provider, live), live.refresh)
         except NetworkError as exc:
@@ -172,29 +156,73 @@ def refresh_profile(
                 f"{profile_id} was signed out or replaced while it was being refreshed",
                 hint="see `genesis auth status`",
             )
-        in_memory = updated.with_changes(access=tokens.access, refresh=tokens.refresh)
-        return RefreshResult(in_memory, refreshed=True, adopted=False)
+        return updated.with_changes(access=tokens.access, refresh=tokens.refresh)  # in memory
 
 
 def ensure_fresh(provider: Provider, profile: Profile) -> Profile:
-    """The profile with an access token good for at least the margin, refreshing if needed.
-
-    A transient failure (network, 5xx) or a store that cannot be written now keeps a
-    still-valid access token, with a warning.
-    """
+    """The profile with an access token good for at least the margin, refreshing if needed;
+    a transient failure or a store that cannot be written now keeps a still-valid token."""
     if profile.type != "oauth" or not expiring(profile):
         return profile
     try:
-        return refresh_profile(
-            provider, profile.id, force=False, seen_access=profile.access
-        ).profile
+        return refresh_profile(provider, profile.id, force=False, seen_access=profile.access)
     except (RefreshUnavailable, StoreUnwritable) as exc:
+        reason = exc.reason if isinstance(exc, RefreshUnavailable) else exc.message
         if profile.expires_at is not None and profile.expires_at > time.time():
             warn(
-                f"could not refresh {profile.id} ({exc.reason}); using the current "
+                f"could not refresh {profile.id} ({reason}); using the current "
                 "access token while it lasts"
             )
             return profile
         if isinstance(exc, StoreUnwritable):
             raise
-        raise RefreshUnavailable(exc.reason, profile.id, expired=True) from None
+        raise RefreshUnavailable(reason, profile.id, expired=True) from None
+
+
+@dataclass
+class Refreshed:
+    profile: str
+    expires_at: int | None
+
+
+@dataclass
+class Skipped:
+    profile: str
+    reason: str
+
+
+@dataclass
+class RefreshReport:
+    refreshed: list[Refreshed] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def refresh_now(
+    provider: Provider,
+    profile_id: str | None,
+    progress: Callable[[str], contextlib.AbstractContextManager[None]],
+) -> RefreshReport:
+    """``genesis auth refresh``: every OAuth profile of ``provider`` (or ``profile_id``)
+    refreshed whatever its expiry, inside ``progress``; what cannot be, said as skipped."""
+    profiles = auth_store.load().profiles
+    chosen = credentials.named_profiles(provider, profiles, profile_id)
+    report = RefreshReport()
+    for name in (provider.api_key_env, provider.oauth_token_env):
+        value = os.environ.get(name, "").strip()
+        token = name == provider.oauth_token_env or credentials.is_oauth_token(provider, value)
+        if value and token and credentials.exported_profile(provider, profiles, value) is None:
+            reason = "a token from the environment cannot be refreshed by genesis"
+            report.skipped.append(Skipped(f"env:{name}", reason))
+    for profile in chosen:
+        if profile.type != "oauth":
+            report.skipped.append(Skipped(profile.id, "api keys do not expire"))
+            continue
+        with progress(f"Refreshing {profile.id}…"):
+            result = refresh_profile(provider, profile.id, force=True, seen_access=profile.access)
+        report.refreshed.append(Refreshed(profile.id, result.expires_at))
+    if not report.refreshed and not report.skipped:
+        raise AuthError(
+            f"there is nothing to refresh: no stored {provider.display_name} profile",
+            hint=f"sign in: genesis onboard --auth-choice {provider.id}",
+        )
+    return report

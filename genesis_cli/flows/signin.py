@@ -1,8 +1,5 @@
-"""OAuth sign-in ("Sign in with Chutes"): local or remote mode, the code, tokens, register.
-
-The terminal is reached only through an ``Interaction`` the CLI passes in, so this module
-prints nothing and can be driven by tests.
-"""
+"""Sign in with the provider (OAuth): the code (loopback callback or pasted URL), the tokens,
+then onboarding. The terminal is reached only through the ``Interaction`` the CLI passes in."""
 
 from __future__ import annotations
 
@@ -35,9 +32,8 @@ class Interaction(Protocol):
     def open_browser(self, url: str) -> bool: ...
 
     def read_line(self, prompt: str, stop: threading.Event | None = None) -> str:
-        """One line typed or pasted by the user; ``EOFError`` when input has ended, or when
-        ``stop`` is set first (the browser's callback won: stop reading, so that a later
-        question's answer does not land in a reader nobody listens to)."""
+        """One line typed or pasted; ``EOFError`` when input has ended, or when ``stop`` is set
+        first (the callback won: a later answer must not land in a reader nobody hears)."""
         ...
 
 
@@ -52,39 +48,26 @@ def detect_remote(
         return "this is a GitHub Codespace (CODESPACES is set)"
     if env.get("REMOTE_CONTAINERS"):
         return "this is a dev container (REMOTE_CONTAINERS is set)"
-    if (
-        platform.startswith("linux")
-        and not env.get("DISPLAY")
-        and not env.get("WAYLAND_DISPLAY")
-        and not env.get("BROWSER")
-        and not _is_wsl(env)
-    ):
-        return "there is no graphical display (DISPLAY and WAYLAND_DISPLAY are unset)"
-    return None
-
-
-def _is_wsl(env: Any) -> bool:
-    if env.get("WSL_DISTRO_NAME") or env.get("WSL_INTEROP"):
-        return True
+    graphical = env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("BROWSER")
+    wsl_env = env.get("WSL_DISTRO_NAME") or env.get("WSL_INTEROP")
+    if not platform.startswith("linux") or graphical or wsl_env:
+        return None
     try:
-        return "microsoft" in Path("/proc/version").read_text().lower()
+        wsl = "microsoft" in Path("/proc/version").read_text().lower()
     except OSError:
-        return False
+        wsl = False
+    return None if wsl else "there is no graphical display (DISPLAY and WAYLAND_DISPLAY are unset)"
 
 
 class NoPaste(AuthError):
     """Input ended before a redirect URL was pasted."""
 
 
-REMOTE_PROMPT = "Paste the URL you were redirected to: "
-LOCAL_PROMPT = "Waiting for the browser… or paste the URL you were redirected to: "
-
-
 def _paste_loop(
     provider: Provider,
     request: protocol.AuthRequest,
     io: Interaction,
-    prompt: str = REMOTE_PROMPT,
+    prompt: str = "Paste the URL you were redirected to: ",
     stop: threading.Event | None = None,
 ) -> str:
     for attempt in range(1, PASTE_ATTEMPTS + 1):
@@ -104,22 +87,6 @@ def _paste_loop(
     raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
-def _paste_reader(
-    provider: Provider,
-    request: protocol.AuthRequest,
-    io: Interaction,
-    results: queue.Queue[tuple[str, Any]],
-    stop: threading.Event,
-) -> None:
-    """In local mode, a pasted URL competes with the callback: whichever comes first."""
-    try:
-        results.put(("code", _paste_loop(provider, request, io, LOCAL_PROMPT, stop)))
-    except NoPaste:
-        pass  # no terminal input (or it ended): keep waiting for the browser
-    except AuthError as exc:
-        results.put(("error", exc))
-
-
 def obtain_code(
     client: protocol.Client,
     request: protocol.AuthRequest,
@@ -136,17 +103,17 @@ def obtain_code(
         )
         return _paste_loop(client.provider, request, io)
 
-    from genesis_cli.oauth.loopback import CallbackServer, PortInUse
+    from genesis_cli.oauth.loopback import CallbackServer, PortInUse  # http.server: local only
 
+    provider = client.provider
     results: queue.Queue[tuple[str, Any]] = queue.Queue()
     stop_reading = threading.Event()
-    server = CallbackServer(client.provider, client.redirect_uri, request.state, results)
+    server = CallbackServer(provider, client.redirect_uri, request.state, results)
     try:
         server.start()
     except PortInUse as exc:
         # Never fall back to pasting: the browser would still be sent to that port, handing
         # the code and state to whichever program holds it.
-        provider = client.provider
         raise GenesisError(
             f"{exc.message}: another program holds port {server.port} of the redirect URI, "
             "and the browser would hand it the sign-in",
@@ -154,50 +121,40 @@ def obtain_code(
             "another port that is registered for your app (`genesis auth app create "
             "--redirect-uri URI` registers a new app with it)",
         ) from None
+
+    def read_paste() -> None:  # a pasted URL competes with the callback: whichever comes first
+        try:
+            prompt = "Waiting for the browser… or paste the URL you were redirected to: "
+            results.put(("code", _paste_loop(provider, request, io, prompt, stop_reading)))
+        except NoPaste:
+            pass  # no terminal input (or it ended): keep waiting for the browser
+        except AuthError as exc:
+            results.put(("error", exc))
+
     try:
         opened = io.open_browser(request.url)
         lead = "Opened your browser. If it did not," if opened else "Could not open a browser;"
         io.notify(f"{lead} open this URL to sign in:\n\n  {request.url}\n")
-        threading.Thread(
-            target=_paste_reader,
-            args=(client.provider, request, io, results, stop_reading),
-            name="genesis-paste",
-            daemon=True,
-        ).start()
+        threading.Thread(target=read_paste, name="genesis-paste", daemon=True).start()
         deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AuthError(
-                    f"no sign-in arrived within {timeout / 60:g} minutes",
-                    hint="run it again, or use --no-browser to paste the URL",
-                )
+        while (remaining := deadline - time.monotonic()) > 0:
             try:
-                kind, value = results.get(timeout=min(remaining, 0.5))
+                kind, value = results.get(timeout=remaining)
             except queue.Empty:
-                continue
+                break
             io.notify("")  # end the waiting prompt's line
-            if kind == "ignored":
-                io.notify(str(value))
-                continue
             if kind == "error":
                 raise value
-            return str(value)
+            if kind == "code":
+                return str(value)
+            io.notify(str(value))  # a request the callback ignored, said why
+        raise AuthError(
+            f"no sign-in arrived within {timeout / 60:g} minutes",
+            hint="run it again, or use --no-browser to paste the URL",
+        )
     finally:
         stop_reading.set()
         server.close()
-
-
-def plain_username(username: Any) -> str | None:
-    return username if isinstance(username, str) and _USERNAME.fullmatch(username) else None
-
-
-def profile_id_for(provider: Provider, username: Any) -> str:
-    """``chutes:<username>``; never ``chutes:default``, which is the API key's."""
-    name = plain_username(username)
-    if name is not None and f"{provider.id}:{name}" != provider.default_profile:
-        return f"{provider.id}:{name}"
-    return provider.oauth_fallback_profile
 
 
 def sign_in(
@@ -218,13 +175,18 @@ def sign_in(
         tokens = protocol.exchange_code(client, code, request.verifier)
         info = protocol.userinfo(client.base_url, tokens.access)
         username = info.get("username") if info else None
+        if not (isinstance(username, str) and _USERNAME.fullmatch(username)):
+            username = None
+        profile_id = f"{provider.id}:{username}"
+        if username is None or profile_id == provider.default_profile:  # that is the API key's
+            profile_id = provider.oauth_fallback_profile
         if info is None:
             warn(
                 f"could not read your {provider.display_name} username; the profile is "
                 + provider.oauth_fallback_profile
             )
         profile = Profile(
-            id=profile_id_for(provider, username),
+            id=profile_id,
             type="oauth",
             provider=provider.id,
             access=tokens.access,
@@ -233,7 +195,7 @@ def sign_in(
             client_id=client.client_id,
             client_secret=client.client_secret,
             scopes=tokens.scopes,
-            username=plain_username(username),
+            username=username,
         )
         return profile, catalog.discover(provider, tokens.access)
 
