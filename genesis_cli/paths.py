@@ -13,8 +13,7 @@ if TYPE_CHECKING:
 
 
 def checked(name: str, value: str) -> str:
-    """``value`` (of ``$name``, or made from it), refused (exit 2) before anything is written
-    when it holds bytes that are not UTF-8 or control characters: no config could hold it."""
+    """``value`` (of ``$name``), refused (exit 2) if not UTF-8 text without control characters."""
     if not value.isprintable():
         raise UsageError(
             f"${name} holds bytes that are not UTF-8 text or control characters",
@@ -29,9 +28,9 @@ def _from_env(name: str) -> str | None:
     if not value:
         return None
     if value == "~" or value.startswith("~/"):
-        return checked(name, os.path.join(_home(), checked(name, value)[2:]))
-    if value.startswith("~"):  # ~user/...
-        return checked(name, os.path.expanduser(checked(name, value)))
+        value = os.path.join(_home(), value[2:])
+    elif value.startswith("~"):  # ~user/...
+        value = os.path.expanduser(value)
     return checked(name, value)
 
 
@@ -42,13 +41,11 @@ def _path(text: str) -> Path:
 
 
 def absolute(name: str, path: Path) -> str:
-    """``path`` (of ``$name``) made absolute (from the current directory), checked."""
     return checked(name, os.path.abspath(path))
 
 
 def _home() -> str:
-    """``$HOME`` as it is (checked), else the password database's: Python would take an
-    empty ``$HOME`` for ``/``."""
+    """``$HOME`` (checked), else the password database's: Python takes an empty one for ``/``."""
     env = os.environ.get("HOME")
     if env:
         return checked("HOME", env)
@@ -88,22 +85,16 @@ def catalog_cache_path(provider: str) -> Path:
     return state_dir() / "cache" / f"{provider}-models.json"
 
 
-def locks_dir() -> Path:
-    """Where every lock file of genesis lives (and stays: a released lock file is kept)."""
-    return state_dir() / "locks"
-
-
 def lock_path(target: Path) -> Path:
-    """The lock file guarding read-modify-write of ``target``, named for ``target``'s absolute
-    path. Never ``<target>.lock`` beside it: OpenClaw 9.x locks its config with that name and
-    takes any such file (a released one stays) for a lock held by someone else."""
+    """The lock file guarding read-modify-write of ``target``, named for its absolute path.
+    Never ``<target>.lock`` beside it: OpenClaw 9.x locks its config with that name and takes
+    any such file (a released one stays) for a lock held by someone else."""
     import hashlib
 
-    where = os.path.abspath(target).encode("utf-8", "surrogateescape")
-    digest = hashlib.sha256(where).hexdigest()[:20]
-    return locks_dir() / f"genesis-{target.name[:64]}-{digest}.lock"
+    digest = hashlib.sha256(os.path.abspath(target).encode("utf-8", "surrogateescape"))
+    return state_dir() / "locks" / f"genesis-{target.name[:64]}-{digest.hexdigest()[:20]}.lock"
 
 
 def refresh_lock_path() -> Path:
     """Held while a refresh token is spent: one refresh at a time across processes."""
-    return locks_dir() / "genesis-auth-refresh.lock"
+    return state_dir() / "locks" / "genesis-auth-refresh.lock"

@@ -90,7 +90,7 @@ def _invalid(path: Path | str, what: str) -> ConfigError:
 # `key = "text"`, small integer or `["text", ...]` lines, with nothing to unescape. Such a store
 # is read line by line, as tomllib reads it; any other line sends the whole file to tomllib.
 _STRING = r'"[^"\\\x00-\x1f\x7f]*"'
-_HEADER = re.compile(r'\[(profiles|clients)\.(?:([A-Za-z0-9_-]+)|"([^"\\\x00-\x1f\x7f]*)")\]')
+_HEADER = re.compile(rf"\[(profiles|clients)\.(?:([A-Za-z0-9_-]+)|({_STRING}))\]")
 _PAIR = re.compile(
     rf"([A-Za-z0-9_-]+) = (?:({_STRING})|(0|[1-9][0-9]{{0,17}})|\[({_STRING}(?:, {_STRING})*)?\])"
 )
@@ -103,7 +103,7 @@ def _plain_toml(text: str) -> dict[str, Any] | None:
     for line in text.split("\n"):
         if header := _HEADER.fullmatch(line):
             tables = data.setdefault(header[1], {})
-            name = header[2] or header[3]
+            name = header[2] or header[3][1:-1]
             if not isinstance(tables, dict) or name in tables:
                 return None
             table = tables[name] = {}

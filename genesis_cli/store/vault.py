@@ -19,17 +19,15 @@ SECRET_FIELDS = ("key", "access", "refresh", "client_secret")
 STORE_ENV = "GENESIS_SECRET_STORE"
 
 
-class SecretRef(NamedTuple):  # a NamedTuple: a dataclass costs `auth token` ~0.5 ms
+class SecretRef(NamedTuple):  # not a dataclass: ~0.5 ms less for `auth token`
     """A secret kept outside the store: ``keyring`` (target ``genesis/<entry>``) or ``env``
-    (target a variable name). Any other shape read from the store is kind ``invalid``,
-    refused (exit 3, naming the profile) only when the secret is used."""
+    (a variable name); any other shape read is ``invalid``, refused (exit 3) when used."""
 
     kind: str
     target: str = ""
 
     @classmethod
     def parse(cls, table: Any) -> SecretRef:
-        """From the store's ``{ keyring = "..." }`` or ``{ env = "NAME" }``."""
         if isinstance(table, dict) and len(table) == 1:
             ((kind, target),) = table.items()
             usable = isinstance(target, str) and 0 < len(target) <= 256 and target.isprintable()
@@ -76,7 +74,7 @@ def entry_name(profile_id: str, field: str) -> str:
 
 
 def _keyring(method: str, doing: str, *args: str) -> Any:
-    """``method`` of the OS keyring's backend, on genesis's service."""
+    """Call ``method`` of the OS keyring's backend on genesis's service (``doing``: what for)."""
     try:
         import keyring  # lazy: ~200 ms of backend discovery, only for keyring users
     except ImportError:
@@ -145,8 +143,7 @@ def resolve(profile: Profile) -> Profile:
 
 
 def resolve_ref(profile_id: str, field: str, ref: SecretRef) -> str:
-    """The secret ``ref`` stands for; a missing one is exit 3 naming ``profile_id`` (or
-    ``[clients.chutes]``) and the fix."""
+    """The secret ``ref`` stands for; a missing one is exit 3 naming ``profile_id``."""
     fix = "sign in again: genesis onboard"
     if ref.kind == "env":
         value = os.environ.get(ref.target, "").strip()
