@@ -73,8 +73,6 @@ def read_if_present(path: Path | str, *, follow: bool = True) -> bytes | None:
         fd = os.open(path, flags)
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise _not_regular(path, stat.S_IFDIR) from None
     except PermissionError:
         raise ConfigError(
             f"cannot read {path}: permission denied",
@@ -154,8 +152,9 @@ def write_target(path: Path) -> Path:
     return type(path)(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def _temp_beside(path: Path, payload: bytes, mode: int = PRIVATE_FILE_MODE) -> str:
-    """A temporary file beside ``path`` (for an atomic replace) holding ``payload``, synced."""
+def _write_beside(path: Path, payload: bytes, mode: int, *, replace: bool) -> None:
+    """Write ``payload`` to a new temporary file beside ``path``, synced; with ``replace``,
+    rename it over ``path``, else (a probe) remove it. A failed write leaves no such file."""
     import tempfile  # ~3 ms (random, hashlib): only when a file is written
 
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -165,11 +164,11 @@ def _temp_beside(path: Path, payload: bytes, mode: int = PRIVATE_FILE_MODE) -> s
             fh.write(payload)
             fh.flush()
             os.fsync(fd)
-    except BaseException:
-        with contextlib.suppress(OSError):
+        if replace:
+            os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):  # already gone after the rename
             os.unlink(tmp)
-        raise
-    return tmp
 
 
 def atomic_write(
@@ -180,13 +179,7 @@ def atomic_write(
     config), where a symlink's target is replaced."""
     target = write_target(path) if follow else path
     regular_or_absent(target)
-    tmp = _temp_beside(target, data.encode() if isinstance(data, str) else data, mode)
-    try:
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    _write_beside(target, data.encode() if isinstance(data, str) else data, mode, replace=True)
     with contextlib.suppress(OSError):  # the rename itself made durable, where possible
         fd = os.open(target.parent, os.O_RDONLY)
         try:
@@ -210,9 +203,7 @@ def probe_write(path: Path, size: int) -> None:
             raise PermissionError(
                 errno.EPERM, "it is immutable or append-only (see lsattr; chattr -i -a)", str(path)
             ) from None
-    tmp = _temp_beside(path, b"\0" * size)
-    with contextlib.suppress(OSError):
-        os.unlink(tmp)
+    _write_beside(path, b"\0" * size, PRIVATE_FILE_MODE, replace=False)
 
 
 @contextlib.contextmanager
@@ -222,10 +213,9 @@ def locked(target: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None
     by a writer that died (SIGKILL, power loss): it is removed."""
     real = write_target(target)
     with lock_file(lock_path(real), timeout):
-        for pattern in (f".{real.name}.*.tmp", f".{real.name}.bak.*.tmp"):
-            for leftover in real.parent.glob(pattern):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
+        for leftover in real.parent.glob(f".{real.name}.*.tmp"):  # the .bak's too
+            with contextlib.suppress(OSError):
+                leftover.unlink()
         yield
 
 
