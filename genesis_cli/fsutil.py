@@ -19,8 +19,6 @@ from genesis_cli.paths import lock_path, state_dir
 if TYPE_CHECKING:
     from pathlib import Path
 
-PRIVATE_DIR_MODE = 0o700
-PRIVATE_FILE_MODE = 0o600
 LOCK_TIMEOUT_SECONDS = 60.0
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
@@ -142,7 +140,7 @@ def ensure_private_dir(path: Path) -> None:
     if not os.path.lexists(path.parent) and path.parent != path:
         ensure_private_dir(path.parent)
     with contextlib.suppress(FileExistsError):
-        os.mkdir(path, PRIVATE_DIR_MODE)
+        os.mkdir(path, 0o700)
     check_private_dir(path)
 
 
@@ -152,15 +150,14 @@ def write_target(path: Path) -> Path:
     return type(path)(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def _write_beside(path: Path, payload: bytes, mode: int, *, replace: bool) -> None:
-    """Write ``payload`` to a new temporary file beside ``path``, synced; with ``replace``,
+def _write_beside(path: Path, payload: bytes, *, replace: bool) -> None:
+    """Write ``payload`` to a new temporary file (0600) beside ``path``, synced; with ``replace``
     rename it over ``path``, else (a probe) remove it. A failed write leaves no such file."""
     import tempfile  # ~3 ms (random, hashlib): only when a file is written
 
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fd, mode)
             fh.write(payload)
             fh.flush()
             os.fsync(fd)
@@ -171,15 +168,13 @@ def _write_beside(path: Path, payload: bytes, mode: int, *, replace: bool) -> No
             os.unlink(tmp)
 
 
-def atomic_write(
-    path: Path, data: str | bytes, mode: int = PRIVATE_FILE_MODE, *, follow: bool = False
-) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file.
+def atomic_write(path: Path, data: str | bytes, *, follow: bool = False) -> None:
+    """Replace ``path`` with ``data`` (0600) so that a crash leaves the old or the new file.
     A symlink or non-regular file there is refused (exit 4), except with ``follow`` (the
     config), where a symlink's target is replaced."""
     target = write_target(path) if follow else path
     regular_or_absent(target)
-    _write_beside(target, data.encode() if isinstance(data, str) else data, mode, replace=True)
+    _write_beside(target, data.encode() if isinstance(data, str) else data, replace=True)
     with contextlib.suppress(OSError):  # the rename itself made durable, where possible
         fd = os.open(target.parent, os.O_RDONLY)
         try:
@@ -203,7 +198,7 @@ def probe_write(path: Path, size: int) -> None:
             raise PermissionError(
                 errno.EPERM, "it is immutable or append-only (see lsattr; chattr -i -a)", str(path)
             ) from None
-    _write_beside(path, b"\0" * size, PRIVATE_FILE_MODE, replace=False)
+    _write_beside(path, b"\0" * size, replace=False)
 
 
 @contextlib.contextmanager
@@ -225,7 +220,7 @@ def lock_file(lock_file: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterato
     ``locks`` (where OpenClaw never looks), the state dir checked first."""
     import filelock  # ~120 ms: only commands that write pay for it
 
-    lock = filelock.FileLock(str(lock_file), timeout=timeout, mode=PRIVATE_FILE_MODE)
+    lock = filelock.FileLock(str(lock_file), timeout=timeout, mode=0o600)
     try:
         with reported_write_errors(lock_file):
             ensure_private_dir(state_dir())
