@@ -1,8 +1,6 @@
-"""The one-shot loopback server that receives the sign-in callback, bound before the browser
-opens. Only the redirect path is answered (404 for anything else); a callback with a wrong
-state is refused and the wait goes on (the terminal is told); it stops at the first code, or
-an ``error=`` carrying this sign-in's state. Each connection has its own thread and a short
-timeout: a browser's speculative connection that never sends a request blocks nothing."""
+"""The one-shot loopback server that receives the sign-in callback (bound before the browser
+opens): it answers only the redirect path, refuses a wrong state and waits on, and stops at a
+code or an ``error=`` with this sign-in's state. Every connection has its own thread."""
 
 from __future__ import annotations
 
@@ -128,14 +126,10 @@ def _answer(request: BaseHTTPRequestHandler, status: int, title: str, text: str)
         f"<p>{html.escape(text)}</p></body></html>"
     ).encode()
     request.send_response(status)
-    for header, value in (
-        ("Content-Type", "text/html; charset=utf-8"),
-        ("Content-Length", str(len(body))),
-        ("Cache-Control", "no-store"),
-        ("Connection", "close"),
-    ):
-        request.send_header(header, value)
+    request.send_header("Content-Type", "text/html; charset=utf-8")
+    request.send_header("Content-Length", str(len(body)))
+    request.send_header("Cache-Control", "no-store")
+    request.send_header("Connection", "close")  # sets close_connection too
     request.end_headers()
     if request.command != "HEAD":
         request.wfile.write(body)
-    request.close_connection = True

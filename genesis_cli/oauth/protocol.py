@@ -71,9 +71,6 @@ class Client:
     def __repr__(self) -> str:
         return f"Client(client_id={self.client_id!r}, redirect_uri={self.redirect_uri!r})"
 
-    def endpoint(self, name: str) -> str:
-        return f"{self.base_url}/{name}"
-
     def form(self, **fields: str) -> dict[str, str]:
         """A token endpoint's form: ``fields`` and this client's credentials."""
         secret = {"client_secret": self.client_secret} if self.client_secret else {}
@@ -162,25 +159,21 @@ def client_from_env(
     )
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def start(client: Client) -> AuthRequest:
     """A fresh authorization request: random state (256 bits) and PKCE S256 (64 random bytes
     make an 86-character verifier)."""
-    state = secrets.token_urlsafe(32)
-    verifier = _b64url(secrets.token_bytes(64))
+    state, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(64)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     query = {
         "response_type": "code",
         "client_id": client.client_id,
         "redirect_uri": client.redirect_uri,
         "scope": " ".join(client.scopes),
         "state": state,
-        "code_challenge": _b64url(hashlib.sha256(verifier.encode("ascii")).digest()),
+        "code_challenge": challenge.rstrip(b"=").decode(),
         "code_challenge_method": "S256",
     }
-    return AuthRequest(f"{client.endpoint('authorize')}?{urlencode(query)}", state, verifier)
+    return AuthRequest(f"{client.base_url}/authorize?{urlencode(query)}", state, verifier)
 
 
 def _refusal(client: Client, status: int, body: Any, sent: tuple[str, ...]) -> Exception:
@@ -211,7 +204,7 @@ def _refusal(client: Client, status: int, body: Any, sent: tuple[str, ...]) -> E
 
 def _token_request(client: Client, form: dict[str, str]) -> Tokens:
     sent_at = time.time()
-    response = http.request("POST", client.endpoint("token"), data=form)
+    response = http.request("POST", f"{client.base_url}/token", data=form)
     try:
         body = response.json()
     except ValueError:
@@ -280,7 +273,7 @@ def revoke(client: Client, token: str) -> bool:
     """Best effort revocation; ``True`` when the server accepted it."""
     try:
         response = http.request(
-            "POST", client.endpoint("token/revoke"), data=client.form(token=token)
+            "POST", f"{client.base_url}/token/revoke", data=client.form(token=token)
         )
     except NetworkError:
         return False
