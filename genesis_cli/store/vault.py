@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from genesis_cli.errors import AuthError, GenesisError
+from genesis_cli.errors import AuthError, GenesisError, UsageError
 from genesis_cli.text import sendable
 from genesis_cli.warning_log import warn
 
@@ -49,17 +49,12 @@ class SecretRef(NamedTuple):  # not a dataclass: ~0.5 ms less for `auth token`
             return self.target.removeprefix(f"{SERVICE}/")
         return None
 
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.target}"
-
 
 class KeyringUnavailable(GenesisError):
     """The OS keyring cannot be used here; the message says why."""
 
 
 def chosen_store(flag: str | None) -> str:
-    from genesis_cli.errors import UsageError
-
     value = (flag or os.environ.get(STORE_ENV, "") or "file").strip()
     if value not in ("file", "keyring"):
         raise UsageError(
@@ -178,7 +173,7 @@ def where(profile: Profile) -> dict[str, str]:
     """Where each secret of ``profile`` lives: ``file``, ``keyring`` or ``env:NAME``."""
     refs = dict(profile.refs)
     return {
-        field: "file" if ref is None else str(ref) if ref.kind == "env" else ref.kind
+        field: "file" if ref is None else f"env:{ref.target}" if ref.kind == "env" else ref.kind
         for field in SECRET_FIELDS
         if (ref := refs.get(field)) is not None or getattr(profile, field, None)
     }
