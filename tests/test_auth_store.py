@@ -178,7 +178,7 @@ TRICKY = [
     '[profiles."a"]\nscopes = []\nkey = {keyring = "genesis/a/key"}\n',
     '[profiles."a".b]\nkey = "x"\n',
     '[profiles]\n[profiles."a"]\nkey = "x"\n',
-    '\ufeffversion = 1\n',
+    "\ufeffversion = 1\n",
     '[profiles.""]\nkey = "caf\u00e9"\n',
     "",
 ]
