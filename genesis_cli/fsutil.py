@@ -25,8 +25,7 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 
 @contextlib.contextmanager
 def reported_write_errors(path: Path) -> Iterator[None]:
-    """An OS error while changing ``path`` becomes one line and exit 4 (every write is
-    atomic: the old file is still whole)."""
+    """An OS error while changing ``path`` as one line and exit 4 (the old file is still whole)."""
     try:
         yield
     except UnicodeError as exc:  # a name the file system's encoding cannot hold
@@ -63,9 +62,8 @@ def _not_regular(path: Path | str, mode: int) -> ConfigError:
 
 
 def read_if_present(path: Path | str, *, follow: bool = True) -> bytes | None:
-    """The bytes of ``path``, ``None`` when it does not exist; anything else that is not a
-    readable regular file of at most 16 MiB (with ``follow=False``: a symlink too) is one
-    line and exit 4, never a hang."""
+    """The bytes of ``path``, ``None`` if absent; what is not a readable regular file of at most
+    16 MiB (with ``follow=False``, a symlink too) is one line and exit 4, never a hang."""
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     try:
         fd = os.open(path, flags)
@@ -126,8 +124,7 @@ def regular_or_absent(path: Path) -> None:
 
 
 def check_writable(*files: Path) -> None:
-    """Refuse now (exit 4) what writing ``files`` later would, creating nothing: for a
-    command that checks everything before it writes anything."""
+    """Refuse now (exit 4) what writing ``files`` would refuse later, creating nothing."""
     for path in files:
         if path.parent.exists():
             check_private_dir(path.parent)
@@ -145,8 +142,7 @@ def ensure_private_dir(path: Path) -> None:
 
 
 def write_target(path: Path) -> Path:
-    """The file a write to the config ``path`` really changes: a symlink the user made is
-    edited at its target (and the ``.bak`` goes beside the target)."""
+    """What a write to the config ``path`` changes: a symlink's target (the ``.bak`` beside it)."""
     return type(path)(os.path.realpath(path)) if path.is_symlink() else path
 
 
@@ -169,9 +165,8 @@ def _write_beside(path: Path, payload: bytes, *, replace: bool) -> None:
 
 
 def atomic_write(path: Path, data: str | bytes, *, follow: bool = False) -> None:
-    """Replace ``path`` with ``data`` (0600) so that a crash leaves the old or the new file.
-    A symlink or non-regular file there is refused (exit 4), except with ``follow`` (the
-    config), where a symlink's target is replaced."""
+    """Replace ``path`` with ``data`` (0600): a crash leaves the old or the new file. A link or
+    non-regular file there is refused (exit 4), but with ``follow`` a link's target is replaced."""
     target = write_target(path) if follow else path
     regular_or_absent(target)
     _write_beside(target, data.encode() if isinstance(data, str) else data, replace=True)

@@ -160,8 +160,7 @@ def client_from_env(
 
 
 def start(client: Client) -> AuthRequest:
-    """A fresh authorization request: random state (256 bits) and PKCE S256 (64 random bytes
-    make an 86-character verifier)."""
+    """A fresh authorization request: random state (256 bits), PKCE S256 (86-character verifier)."""
     state, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(64)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     query = {

@@ -225,8 +225,7 @@ def _load(path: Path | str) -> tuple[Store, bytes | None]:
 
 @contextlib.contextmanager
 def _editing() -> Iterator[tuple[Store, Any]]:
-    """The store and its tomlkit document, under the store's lock; the document is written
-    atomically when the body changed it."""
+    """The store and its tomlkit document under the store's lock; written if the body changed it."""
     import tomlkit  # only commands that change the store
 
     path = paths.auth_store_path()
@@ -264,8 +263,7 @@ def _write(document: Any, kind: str, name: str, values: dict[str, Any], fresh: b
 
 
 def update(change: Callable[[dict[str, Profile]], T]) -> T:
-    """Let ``change`` mutate the profiles, under the store's lock; only the profiles it
-    added, changed or removed are touched in the file."""
+    """Let ``change`` mutate the profiles under the lock; only those it changed are rewritten."""
     with _editing() as (store, document):
         profiles = dict(store.profiles)
         result = change(profiles)
