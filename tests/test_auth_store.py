@@ -149,3 +149,47 @@ def test_secret_references_read_and_write_as_the_store_spells_them() -> None:
     for odd in ({"file": "x"}, {"env": ""}, {"env": 5}, {"env": "A", "keyring": "B"}, "env:A"):
         assert SecretRef.parse(odd).kind == "invalid"
     assert SecretRef.parse({"keyring": "other/x"}).entry is None  # not one of genesis's
+
+
+TRICKY = [
+    'version = 1\n[profiles."a"]\nkey = "x"\n[profiles.a]\nkey = "y"\n',  # the same table twice
+    '[profiles."a"]\nkey = "x"\nkey = "y"\n',  # a key twice
+    'profiles = 1\n[profiles."a"]\nkey = "x"\n',
+    '[profiles."a"]\nexpires_at = 1\u0663\n',  # a digit that is not ASCII
+    '[profiles."a"]\nexpires_at = 0123\n',
+    '[profiles."a"]\nexpires_at = 12345678901234567890123\n',
+    '[profiles."a"]\nkey = "x\\"y"\n',
+    '[profiles."a"]\nkey = "tab\there"\n',
+    '[profiles."a"]\r\nkey = "x"\r\n',
+    '[profiles."a"]\nkey = "x" # note\n',
+    '[profiles."a"]\nscopes = ["a", 1]\n',
+    '[profiles."a"]\nscopes = []\nkey = {keyring = "genesis/a/key"}\n',
+    '[profiles."a".b]\nkey = "x"\n',
+    '[profiles]\n[profiles."a"]\nkey = "x"\n',
+    "\ufeffversion = 1\n",
+    '[profiles.""]\nkey = "caf\u00e9"\n',
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_the_store_read_without_tomllib_is_what_tomllib_reads(text: str) -> None:
+    import tomllib
+
+    try:
+        expected = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        expected = None
+    found = auth_store._plain_toml(text)
+    assert found is None or found == expected
+
+
+def test_every_store_genesis_writes_is_read_without_tomllib(state_dir) -> None:
+    import tomllib
+
+    from genesis_cli.store.auth_store import OAuthApp
+
+    put(API, OAUTH, OAUTH._replace(id="chutes:b\u00e9", username="caf\u00e9", scopes=()))
+    auth_store.set_client("chutes", OAuthApp("chutes", "cid_x", "csc_y", app_id="app-1"))
+    text = (state_dir / "auth-profiles.toml").read_text()
+    assert auth_store._plain_toml(text) == tomllib.loads(text)

@@ -4,7 +4,7 @@ app API (``Provider.apps``)."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from genesis_cli.errors import GenesisError
 from genesis_cli.flows import credentials
@@ -30,7 +30,7 @@ def stored_app(provider: Provider) -> OAuthApp | None:
     if app is None or not app.secret_ref:
         return app
     secret = vault.resolve_ref(f"[clients.{provider.id}]", "client_secret", app.secret_ref)
-    return replace(app, client_secret=secret)
+    return app._replace(client_secret=secret)
 
 
 def create(
@@ -60,7 +60,7 @@ def create(
         entry = vault.entry_name(f"clients.{provider.id}", "client_secret")
         try:
             vault.put(entry, created.client_secret)
-            stored = replace(app, client_secret="", secret_ref=vault.SecretRef.keyring(entry))
+            stored = app._replace(client_secret="", secret_ref=vault.SecretRef.keyring(entry))
         except vault.KeyringUnavailable as exc:
             warn(f"{exc.message}; kept the app's secret in the auth store file instead")
     try:

@@ -1,12 +1,6 @@
-"""The one-shot loopback server that receives the sign-in callback.
-
-Bound before the browser opens, on the redirect URI's own loopback host and port. It answers
-only the redirect path (404 for anything else, favicon included), keeps waiting after a
-callback with a wrong state (of any kind, ``error=`` included: the terminal is told), and
-stops at the first good code, or an ``error=`` that carries this sign-in's state. Every response
-says ``Connection: close``. Browsers open speculative connections that never send a request:
-each connection has its own thread and a short socket timeout, so none can block the rest.
-"""
+"""The one-shot loopback server that receives the sign-in callback (bound before the browser
+opens): it answers only the redirect path, refuses a wrong state and waits on, and stops at a
+code or an ``error=`` with this sign-in's state. Every connection has its own thread."""
 
 from __future__ import annotations
 
@@ -21,24 +15,13 @@ from genesis_cli.oauth.protocol import OAuthError
 from genesis_cli.oauth.redirect import BadRedirect, code_from_params
 
 if TYPE_CHECKING:
-    from http.server import ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from genesis_cli.providers import Provider
 
 
 class PortInUse(GenesisError):
     pass
-
-
-def _page(title: str, text: str) -> bytes:
-    import html
-
-    return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f'<title>{html.escape(title)}</title></head><body style="font-family:sans-serif;'
-        f'max-width:36em;margin:4em auto"><h1>{html.escape(title)}</h1>'
-        f"<p>{html.escape(text)}</p></body></html>"
-    ).encode()
 
 
 class CallbackServer:
@@ -59,7 +42,6 @@ class CallbackServer:
         self.expected_state = expected_state
         self.results = results
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -72,16 +54,13 @@ class CallbackServer:
             address_family = socket.AF_INET6 if ":" in owner.host else socket.AF_INET
 
             def handle_error(self, request: Any, client_address: Any) -> None:
-                # socketserver would print a traceback (which may quote the request) to the
-                # user's terminal. A dropped connection is routine for browsers; anything else
-                # is reported as a note and the wait goes on.
+                # Not socketserver's traceback (which may quote the request) on the user's
+                # terminal: a dropped connection is routine, anything else is a note.
                 import sys
 
-                error = sys.exc_info()[1]
-                if not isinstance(error, OSError):
-                    owner.results.put(
-                        ("ignored", f"a callback failed ({type(error).__name__}); still waiting")
-                    )
+                if not isinstance(sys.exc_info()[1], OSError):
+                    error = type(sys.exc_info()[1]).__name__
+                    owner.results.put(("ignored", f"a callback failed ({error}); still waiting"))
 
         class Handler(BaseHTTPRequestHandler):
             timeout = 10  # a connection that sends nothing is dropped, not waited on
@@ -94,65 +73,63 @@ class CallbackServer:
                 owner._handle(self)
 
             def do_HEAD(self) -> None:
-                self._send(404, _page("Not found", "Nothing here."))
-
-            def _send(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Connection", "close")
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-                self.close_connection = True
+                _answer(self, 404, "Not found", "Nothing here.")
 
         try:
             self._server = Server((self.host, self.port), Handler)
         except OSError as exc:
             raise PortInUse(f"cannot listen on {self.host}:{self.port} ({exc.strerror})") from None
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="genesis-callback",
-            daemon=True,
-        )
-        self._thread.start()
+        serve = self._server.serve_forever
+        threading.Thread(target=serve, args=(0.1,), name="genesis-callback", daemon=True).start()
 
-    def _handle(self, request: Any) -> None:
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path)
         if parts.path != self.path:
-            request._send(404, _page("Not found", "Nothing here."))
+            _answer(request, 404, "Not found", "Nothing here.")
             return
-        params = parse_qs(parts.query)
         name = self.provider.display_name
         try:
-            code = code_from_params(self.provider, params, self.expected_state)
+            code = code_from_params(self.provider, parse_qs(parts.query), self.expected_state)
         except OAuthError as exc:  # a denial, or a refused scope: both end this sign-in
             text = f"{name} reported: {exc.message}. Return to the terminal for details."
-            request._send(200, _page("Sign-in was not completed", text))
+            _answer(request, 200, "Sign-in was not completed", text)
             self.results.put(("error", exc))
-            return
         except BadRedirect as exc:
-            text = f"{exc.message}. Genesis is still waiting: start the sign-in again from "
-            text += "the link in your terminal."
-            request._send(400, _page("This link does not belong to the current sign-in", text))
-            note = (
-                "ignored a callback with the wrong state (not from this sign-in); still waiting"
-                if exc.wrong_state
-                else f"ignored a callback: {exc.message}; still waiting"
-            )
-            self.results.put(("ignored", note))
-            return
-        text = "Genesis has your sign-in. You can close this tab and return to the terminal."
-        request._send(200, _page(f"Signed in to {name}", text))
-        self.results.put(("code", code))
+            title = "This link does not belong to the current sign-in"
+            again = "start the sign-in again from the link in your terminal."
+            _answer(request, 400, title, f"{exc.message}. Genesis is still waiting: {again}")
+            what = f": {exc.message}"
+            if exc.wrong_state:
+                what = " with the wrong state (not from this sign-in)"
+            self.results.put(("ignored", f"ignored a callback{what}; still waiting"))
+        else:
+            text = "Genesis has your sign-in. You can close this tab and return to the terminal."
+            _answer(request, 200, f"Signed in to {name}", text)
+            self.results.put(("code", code))
 
     def close(self) -> None:
+        """Stop serving (``shutdown`` waits for the serving thread) and free the port."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+
+
+def _answer(request: BaseHTTPRequestHandler, status: int, title: str, text: str) -> None:
+    """A small HTML page, never cached, and the connection closed."""
+    import html
+
+    body = (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f'<title>{html.escape(title)}</title></head><body style="font-family:sans-serif;'
+        f'max-width:36em;margin:4em auto"><h1>{html.escape(title)}</h1>'
+        f"<p>{html.escape(text)}</p></body></html>"
+    ).encode()
+    request.send_response(status)
+    request.send_header("Content-Type", "text/html; charset=utf-8")
+    request.send_header("Content-Length", str(len(body)))
+    request.send_header("Cache-Control", "no-store")
+    request.send_header("Connection", "close")  # sets close_connection too
+    request.end_headers()
+    if request.command != "HEAD":
+        request.wfile.write(body)
