@@ -189,7 +189,7 @@ def test_every_store_genesis_writes_is_read_without_tomllib(state_dir) -> None:
 
     from genesis_cli.store.auth_store import OAuthApp
 
-    put(API, OAUTH, OAUTH._replace(id="chutes:b\u00e9", username="caf\u00e9", scopes=()))
+    store_profiles(API, OAUTH, OAUTH._replace(id="chutes:b\u00e9", username="caf\u00e9", scopes=()))
     auth_store.set_client("chutes", OAuthApp("chutes", "cid_x", "csc_y", app_id="app-1"))
     text = (state_dir / "auth-profiles.toml").read_text()
     assert auth_store._plain_toml(text) == tomllib.loads(text)

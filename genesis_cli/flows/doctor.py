@@ -86,9 +86,9 @@ def _config() -> list[Check]:
 
 
 def _store() -> list[Check]:
-    store = auth_store.load()
-    ok = f"{store.path} holds {len(store.profiles)} profile(s) (600)"
-    checks = _file("auth store", store.path, store.exists, ok)
+    store, path = auth_store.load(), paths.auth_store_path()
+    ok = f"{path} holds {len(store.profiles)} profile(s) (600)"
+    checks = _file("auth store", path, store.exists, ok)
     users = [p for p in store.profiles.values() if any(r.kind == "keyring" for _, r in p.refs)]
     return checks + (_guarded("keyring", lambda: _keyring(users)) if users else [])
 
