@@ -99,14 +99,16 @@ class Stub:
 
     @contextlib.contextmanager
     def routes(self, assert_all_used: bool = True) -> Iterator[Stub]:
-        """Fresh routes and calls for the block; after it, every route must have been used
-        (as ``responses.RequestsMock`` checked) unless told otherwise."""
-        self.reset()
-        yield self
-        with self._lock:
-            unused = [r for r in self._routes if not r.get("used")]
-        assert not (assert_all_used and unused), f"routes never requested: {unused}"
-        assert not self.unmatched, f"requests no route answered: {self.unmatched}"
+        """The routes and calls of the block, forgotten after it; by then every route must
+        have been used (as ``responses.RequestsMock`` checked) unless told otherwise."""
+        try:
+            yield self
+            with self._lock:
+                unused = [r for r in self._routes if not r.get("used")]
+            assert not (assert_all_used and unused), f"routes never requested: {unused}"
+            assert not self.unmatched, f"requests no route answered: {self.unmatched}"
+        finally:
+            self.reset()
 
     def stop(self) -> None:
         self._server.stop()
