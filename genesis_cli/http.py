@@ -180,7 +180,7 @@ def _proxy_for(scheme: str, hostname: str, netloc: str) -> tuple[str, int, str] 
     if parts.scheme != "http" or not parts.hostname:
         raise NetworkError(
             f"the proxy {masked_proxy(value)} is not an http:// proxy",
-            hint=f"set {scheme.upper()}_PROXY to http://host:port, or unset it",
+            hint="set HTTPS_PROXY / HTTP_PROXY / ALL_PROXY to http://host:port, or unset it",
         )
     try:
         port = parts.port or 80
