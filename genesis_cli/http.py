@@ -167,6 +167,8 @@ def _proxy_for(scheme: str, hostname: str, netloc: str) -> tuple[str, int, str] 
     """The proxy for a URL from ``<scheme>_proxy``/``all_proxy`` (either case) unless
     ``no_proxy`` matches the host (a name suffix, ``*``, or an address network): host, port
     and ``Proxy-Authorization`` value (empty without credentials)."""
+    if not any(name.lower().endswith("_proxy") for name in os.environ):
+        return None  # the usual case, without importing urllib.request (5 ms)
     from urllib.request import (  # type: ignore[attr-defined]  # not in typeshed
         getproxies_environment,
         proxy_bypass_environment,
