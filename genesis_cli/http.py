@@ -251,18 +251,22 @@ def _send(method: str, url: str, options: dict[str, Any], total: float, limit: i
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     seconds = min(MAX_CONNECT_SECONDS, total)
     conn: http.client.HTTPConnection
-    started = time.monotonic()
+    try:
+        context = tls_context() if parts.scheme == "https" else None
+    except ssl.SSLError as exc:  # a CA bundle that holds no certificate
+        raise NetworkError(_REASONS["tls"].format(host=host)) from exc
+    started = time.monotonic()  # the request alone: not the set-up above
     try:
         try:
             if proxy is None and parts.scheme == "https":
                 conn = http.client.HTTPSConnection(
-                    parts.hostname, port, timeout=seconds, context=tls_context()
+                    parts.hostname, port, timeout=seconds, context=context
                 )
             elif proxy is None:
                 conn = http.client.HTTPConnection(parts.hostname, port, timeout=seconds)
             elif parts.scheme == "https":  # a CONNECT tunnel: the proxy never sees the request
                 conn = http.client.HTTPSConnection(
-                    proxy[0], proxy[1], timeout=seconds, context=tls_context()
+                    proxy[0], proxy[1], timeout=seconds, context=context
                 )
                 tunnel = {"Proxy-Authorization": proxy[2]} if proxy[2] else None
                 conn.set_tunnel(parts.hostname, port, headers=tunnel)
@@ -272,7 +276,7 @@ def _send(method: str, url: str, options: dict[str, Any], total: float, limit: i
                 if proxy[2]:
                     headers["Proxy-Authorization"] = proxy[2]
             conn.connect()
-        except ssl.SSLError as exc:  # also a CA bundle that is not one
+        except ssl.SSLError as exc:
             raise NetworkError(_REASONS["tls"].format(host=host)) from exc
         except (TimeoutError, ssl.CertificateError) as exc:
             key = "connect_timeout" if isinstance(exc, TimeoutError) else "tls"
