@@ -314,12 +314,15 @@ def _read_body(resp: Any, headers: dict[str, str], limit: int, host: str, total:
     if declared.isdigit() and int(declared) > limit:
         raise too_large
     encoding = headers.get("content-encoding", "").strip().lower()
-    # wbits 47: a gzip or zlib header, detected (what "gzip" and "deflate" carry).
+    # wbits 47: a gzip or zlib header, detected; -15: "deflate" sent raw, without its header.
     decoder = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
     chunks: list[bytes] = []
     size = 0
     try:
         while chunk := resp.read(65536):
+            if decoder is not None and encoding == "deflate" and not size and not chunks:
+                zlib_header = len(chunk) > 1 and chunk[0] & 15 == 8 and chunk[0] << 8 | chunk[1]
+                decoder = zlib.decompressobj(47 if zlib_header and zlib_header % 31 == 0 else -15)
             if decoder is not None:
                 chunk = decoder.decompress(chunk, limit - size + 1)
                 if decoder.unconsumed_tail:  # more than the cap is waiting to come out

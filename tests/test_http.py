@@ -7,6 +7,7 @@ import gzip
 import json
 import socket
 import time
+import zlib
 from collections.abc import Iterator
 
 import pytest
@@ -146,6 +147,15 @@ def test_a_gzip_body_is_decoded(stub) -> None:
     assert "gzip" in stub.calls[0].request.headers["Accept-Encoding"]
 
 
+@pytest.mark.parametrize("wbits", [15, -15], ids=["zlib", "raw"])
+def test_a_deflate_body_is_decoded_with_or_without_its_header(stub, wbits) -> None:
+    body = json.dumps({"data": [{"id": f"m/{n}"} for n in range(500)]}).encode()
+    packer = zlib.compressobj(wbits=wbits)
+    packed = packer.compress(body) + packer.flush()
+    stub.get(stub.url("/v1/models"), body=packed, headers={"Content-Encoding": "deflate"})
+    assert http.request("GET", stub.url("/v1/models")).body == body
+
+
 def test_the_size_cap_applies_to_the_decoded_body(stub) -> None:
     bomb = gzip.compress(b" " * (9 << 20))  # 9 MiB of spaces in a few kilobytes
     assert len(bomb) < 100_000
@@ -216,6 +226,14 @@ def test_a_proxy_refusing_the_tunnel_is_a_proxy_error_without_its_password(
     finally:
         proxy.stop()
     assert "the proxy refused or failed the connection to llm.test.invalid" in info.value.message
+    assert "hunter2" not in str(info.value)
+
+
+def test_a_proxy_of_another_scheme_is_an_error_without_its_password(monkeypatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://bob:hunter2@127.0.0.1:1080")
+    with pytest.raises(NetworkError) as info:
+        http.request("GET", "https://llm.test.invalid/v1/models", timeout=5)
+    assert "socks5://***@127.0.0.1:1080 is not an http:// proxy" in info.value.message
     assert "hunter2" not in str(info.value)
 
 
