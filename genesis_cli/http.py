@@ -1,6 +1,9 @@
 """The one way genesis talks HTTP: bounded in time and size, TLS verified, honest user agent.
-``requests`` bounds each read, not a request (a server may drip a byte a second), so each
-request runs in a daemon thread the caller waits for at most the whole deadline."""
+Standard library only (``http.client``; requests cost 70 ms of start-up). A socket timeout
+bounds each read, not a request (a server may drip a byte a second), so each request runs in a
+daemon thread the caller waits for at most the whole deadline. Redirects are not followed,
+``~/.netrc`` is not read, proxies and CA bundles come from the environment as requests took
+them (docs/network.md)."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from genesis_cli.errors import NetworkError, UsageError
 from genesis_cli.text import one_line
 
 if TYPE_CHECKING:
-    import requests
+    import ssl
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 MAX_CONNECT_SECONDS = 3.0
@@ -39,12 +42,13 @@ def http_timeout() -> float:
     return value
 
 
+# Most specific first: the first one set is the only trust store used.
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
 
 
 def check_ca_bundles() -> None:
     """A CA bundle named in the environment but missing is a TLS failure naming the variable
-    (requests would raise a bare ``OSError``, or silently use another bundle)."""
+    (rather than a bare ``OSError``, or silently another bundle)."""
     for name in CA_BUNDLE_VARIABLES:
         value = os.environ.get(name, "")
         if value and not os.path.exists(value):
@@ -61,19 +65,6 @@ def masked_proxy(value: str) -> str:
         return value
     scheme = head.split("://", 1)[0] + "://" if "://" in head else ""
     return f"{scheme}***@{host}"
-
-
-def new_session() -> requests.Session:
-    """A session with genesis's user agent; proxies and CA bundles from the environment are
-    requests' defaults, ``~/.netrc`` is not: genesis sends only the credential it chose."""
-    import requests
-
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
-    session.headers["Accept"] = "application/json"
-    # Without auth set, requests would replace the Bearer header with ~/.netrc's Basic auth.
-    session.auth = lambda prepared: prepared
-    return session
 
 
 class Response(NamedTuple):
@@ -105,17 +96,15 @@ class Response(NamedTuple):
         return max(0, round(when.timestamp() - time.time()))
 
 
-# What each requests exception means, most specific first.
-_REASONS = (
-    ("SSLError", "TLS handshake with {host} failed (certificate or protocol)"),
-    ("ConnectTimeout", "connecting to {host} timed out"),
-    ("Timeout", "{host} did not answer within {total:g}s"),
-    ("ProxyError", "the proxy refused or failed the connection to {host}"),
-    ("ChunkedEncodingError", "the connection to {host} broke off in the middle of the answer"),
-    ("ContentDecodingError", "the connection to {host} broke off in the middle of the answer"),
-    ("ConnectionError", "could not connect to {host} (refused, reset or no route)"),
-    ("RequestException", "request to {host} failed: {kind}"),
-)
+# What each failure means; the connection's host is filled in.
+_REASONS = {
+    "tls": "TLS handshake with {host} failed (certificate or protocol)",
+    "connect_timeout": "connecting to {host} timed out",
+    "timeout": "{host} did not answer within {total:g}s",
+    "proxy": "the proxy refused or failed the connection to {host}",
+    "broken": "the connection to {host} broke off in the middle of the answer",
+    "connect": "could not connect to {host} (refused, reset or no route)",
+}
 
 
 def request(
@@ -151,37 +140,203 @@ def request(
         raise NetworkError(f"{host} did not answer within {total:g}s")
     error = outcome.get("error")
     if error is not None:
-        import requests  # already loaded by the request that failed
-
-        for name, reason in _REASONS:
-            if isinstance(error, getattr(requests.exceptions, name)):
-                kind = type(error).__name__
-                raise NetworkError(reason.format(host=host, total=total, kind=kind)) from error
         raise error
     response: Response = outcome["response"]
     return response
 
 
-def _send(method: str, url: str, options: dict[str, Any], total: float, limit: int) -> Response:
-    session = new_session()
-    timeouts = (min(MAX_CONNECT_SECONDS, total), total)
-    started = time.monotonic()
+def tls_context() -> ssl.SSLContext:
+    """Verification always on. Trust: the first CA bundle variable set (a file, or a directory
+    of hashed certificates), else certifi's bundle when installed, else the system store."""
+    import ssl
+
+    for name in CA_BUNDLE_VARIABLES:
+        value = os.environ.get(name, "")
+        if value:
+            if os.path.isdir(value):
+                return ssl.create_default_context(capath=value)
+            return ssl.create_default_context(cafile=value)
     try:
-        with session.request(
-            method, url, **options, timeout=timeouts, stream=True, allow_redirects=False
-        ) as resp:
-            too_large = NetworkError(f"{urlsplit(url).netloc} sent more than {limit >> 20} MiB")
-            declared = resp.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise too_large
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in resp.iter_content(chunk_size=65536):
-                size += len(chunk)
-                if size > limit:
-                    raise too_large
-                chunks.append(chunk)
-            headers = {k.lower(): v for k, v in resp.headers.items()}
-            return Response(resp.status_code, headers, b"".join(chunks), time.monotonic() - started)
+        import certifi
+    except ImportError:
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _proxy_for(scheme: str, hostname: str, netloc: str) -> tuple[str, int, str] | None:
+    """The proxy for a URL from ``<scheme>_proxy``/``all_proxy`` (either case) unless
+    ``no_proxy`` matches the host (a name suffix, ``*``, or an address network): host, port
+    and ``Proxy-Authorization`` value (empty without credentials)."""
+    if not any(name.lower().endswith("_proxy") for name in os.environ):
+        return None  # the usual case, without importing urllib.request (5 ms)
+    from urllib.request import (  # type: ignore[attr-defined]  # not in typeshed
+        getproxies_environment,
+        proxy_bypass_environment,
+    )
+
+    proxies = getproxies_environment()
+    value = proxies.get(scheme) or proxies.get("all")
+    if not value or proxy_bypass_environment(netloc, proxies) or _in_networks(hostname, proxies):
+        return None
+    parts = urlsplit(value if "://" in value else f"http://{value}")
+    if parts.scheme != "http" or not parts.hostname:
+        raise NetworkError(
+            f"the proxy {masked_proxy(value)} is not an http:// proxy",
+            hint="set HTTPS_PROXY / HTTP_PROXY / ALL_PROXY to http://host:port, or unset it",
+        )
+    try:
+        port = parts.port or 80
+    except ValueError:
+        raise NetworkError(f"the proxy {masked_proxy(value)} has a bad port") from None
+    auth = ""
+    if parts.username is not None:
+        from base64 import b64encode
+        from urllib.parse import unquote
+
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        auth = "Basic " + b64encode(pair.encode()).decode("ascii")
+    return parts.hostname, port, auth
+
+
+def _in_networks(hostname: str, proxies: dict[str, str]) -> bool:
+    """Whether an address host is inside a ``no_proxy`` network such as ``10.0.0.0/8``."""
+    entries = [e.strip() for e in proxies.get("no", "").split(",") if "/" in e]
+    if not entries:
+        return False
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(hostname)
+        return any(address in ipaddress.ip_network(e, strict=False) for e in entries)
+    except ValueError:
+        return False
+
+
+def _body_and_headers(options: dict[str, Any]) -> tuple[bytes | None, dict[str, str]]:
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json",
+        "Accept-Encoding": "gzip, deflate",
+    }
+    body: bytes | None = None
+    if options["data"] is not None:
+        from urllib.parse import urlencode
+
+        body = urlencode(options["data"]).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif options["json"] is not None:
+        body = json.dumps(options["json"]).encode()
+        headers["Content-Type"] = "application/json"
+    for name, value in (options["headers"] or {}).items():  # the caller's win, in any case
+        for known in [k for k in headers if k.lower() == name.lower()]:
+            del headers[known]
+        headers[name] = value
+    return body, headers
+
+
+def _send(method: str, url: str, options: dict[str, Any], total: float, limit: int) -> Response:
+    import http.client  # with ssl, ~30 ms: only commands that talk to the network pay it
+    import ssl
+
+    parts = urlsplit(url)
+    host = parts.netloc
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port < 0:
+        raise NetworkError(f"request to {host} failed: not an http(s) URL with a host")
+    body, headers = _body_and_headers(options)
+    proxy = _proxy_for(parts.scheme, parts.hostname, host.rpartition("@")[2])
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    seconds = min(MAX_CONNECT_SECONDS, total)
+    conn: http.client.HTTPConnection
+    try:
+        context = tls_context() if parts.scheme == "https" else None
+    except ssl.SSLError as exc:  # a CA bundle that holds no certificate
+        raise NetworkError(_REASONS["tls"].format(host=host)) from exc
+    started = time.monotonic()  # the request alone: not the set-up above
+    try:
+        try:
+            if proxy is None and parts.scheme == "https":
+                conn = http.client.HTTPSConnection(
+                    parts.hostname, port, timeout=seconds, context=context
+                )
+            elif proxy is None:
+                conn = http.client.HTTPConnection(parts.hostname, port, timeout=seconds)
+            elif parts.scheme == "https":  # a CONNECT tunnel: the proxy never sees the request
+                conn = http.client.HTTPSConnection(
+                    proxy[0], proxy[1], timeout=seconds, context=context
+                )
+                tunnel = {"Proxy-Authorization": proxy[2]} if proxy[2] else None
+                conn.set_tunnel(parts.hostname, port, headers=tunnel)
+            else:  # plain HTTP is forwarded: the absolute URL goes to the proxy
+                conn = http.client.HTTPConnection(proxy[0], proxy[1], timeout=seconds)
+                target = f"http://{host.rpartition('@')[2]}{target}"
+                if proxy[2]:
+                    headers["Proxy-Authorization"] = proxy[2]
+            conn.connect()
+        except ssl.SSLError as exc:
+            raise NetworkError(_REASONS["tls"].format(host=host)) from exc
+        except (TimeoutError, ssl.CertificateError) as exc:
+            key = "connect_timeout" if isinstance(exc, TimeoutError) else "tls"
+            raise NetworkError(_REASONS[key].format(host=host)) from exc
+        except OSError as exc:
+            key = "proxy" if proxy is not None else "connect"
+            raise NetworkError(_REASONS[key].format(host=host)) from exc
+        if conn.sock is not None:
+            conn.sock.settimeout(total)  # reads; the thread join bounds the whole request
+        try:
+            conn.request(method, target, body=body, headers=headers)
+            resp = conn.getresponse()
+        except TimeoutError as exc:
+            raise NetworkError(_REASONS["timeout"].format(host=host, total=total)) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise NetworkError(_REASONS["connect"].format(host=host)) from exc
+        answer: dict[str, str] = {}
+        for name, value in resp.getheaders():  # a repeated field joined, as requests did
+            key = name.lower()
+            answer[key] = f"{answer[key]}, {value}" if key in answer else value
+        data = _read_body(resp, answer, limit, host, total)
+        return Response(resp.status, answer, data, time.monotonic() - started)
     finally:
-        session.close()
+        if "conn" in locals():
+            conn.close()
+
+
+def _read_body(resp: Any, headers: dict[str, str], limit: int, host: str, total: float) -> bytes:
+    """The body, gzip or deflate decoded, capped at ``limit`` bytes as sent and as decoded."""
+    import http.client
+    import zlib
+
+    too_large = NetworkError(f"{host} sent more than {limit >> 20} MiB")
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    encoding = headers.get("content-encoding", "").strip().lower()
+    # wbits 47: a gzip or zlib header, detected; -15: "deflate" sent raw, without its header.
+    decoder = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while chunk := resp.read(65536):
+            if decoder is not None and encoding == "deflate" and not size and not chunks:
+                zlib_header = len(chunk) > 1 and chunk[0] & 15 == 8 and chunk[0] << 8 | chunk[1]
+                decoder = zlib.decompressobj(47 if zlib_header and zlib_header % 31 == 0 else -15)
+            if decoder is not None:
+                chunk = decoder.decompress(chunk, limit - size + 1)
+                if decoder.unconsumed_tail:  # more than the cap is waiting to come out
+                    raise too_large
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+        if decoder is not None and not decoder.eof:
+            raise zlib.error("the compressed body ended early")
+    except TimeoutError as exc:
+        raise NetworkError(_REASONS["timeout"].format(host=host, total=total)) from exc
+    except (OSError, http.client.HTTPException, zlib.error) as exc:
+        raise NetworkError(_REASONS["broken"].format(host=host)) from exc
+    if resp.length:  # the connection closed before the declared length arrived
+        raise NetworkError(_REASONS["broken"].format(host=host))
+    return b"".join(chunks)

@@ -1,28 +1,30 @@
-"""Resolver order: live -> cache -> bundled, with ``responses`` standing in for HTTP."""
+"""Resolver order: live -> cache -> bundled, with a stub models server on 127.0.0.1."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
-import responses
 
 from genesis_cli import catalog
 from tests import LIVE_SNAPSHOT
 from tests.helpers import CHUTES, bundled_count
+from tests.stub_http import GET, Recorded, Stub
 
-BASE = "http://127.0.0.1:9/v1"
+stub = Stub()  # one server for the module; each test gets fresh routes
+BASE = stub.url("/v1")
 URL = f"{BASE}/models"
 BUNDLED_COUNT = bundled_count()
 
 
 @pytest.fixture
-def mocked() -> responses.RequestsMock:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
+def mocked(monkeypatch) -> Iterator[Stub]:
+    monkeypatch.setenv("CHUTES_BASE_URL", BASE)
+    with stub.routes(assert_all_used=False):
+        yield stub
 
 
 def cache_file(state: Path) -> Path:
@@ -113,14 +115,19 @@ def test_offline_uses_a_cache_of_any_age(mocked, sample_body, state_dir) -> None
         ({"status": 200, "json": {"data": []}}, "no usable model"),
         ({"status": 200, "json": {"object": "list"}}, "no 'data' list"),
         ({"status": 200, "json": {"data": [{"id": 5}]}}, "no usable model"),
-        ({"body": requests.exceptions.ReadTimeout("read timed out")}, "did not answer within"),
-        ({"body": requests.exceptions.ConnectionError("refused")}, "could not connect"),
-        ({"body": requests.exceptions.SSLError("bad cert")}, "TLS"),
+        ({"fault": "stall"}, "did not answer within"),
+        ({"fault": "close"}, "could not connect"),
+        ({"fault": "tls"}, "TLS"),
     ],
 )
 def test_failed_discovery_falls_back_to_bundled_with_the_reason(
-    mocked, state_dir, kwargs, reason
+    mocked, state_dir, monkeypatch, kwargs, reason
 ) -> None:
+    if kwargs.get("fault") == "stall":
+        monkeypatch.setenv("GENESIS_HTTP_TIMEOUT", "1")
+    if kwargs.get("fault") == "tls":  # HTTPS to a plain HTTP server: the handshake fails
+        kwargs = {}
+        monkeypatch.setenv("CHUTES_BASE_URL", BASE.replace("http:", "https:"))
     mocked.get(URL, **kwargs)
     result = catalog.resolve(CHUTES, "cpk_test", refresh=True)
     assert result.source == "bundled"
@@ -135,7 +142,7 @@ def test_rejected_credential_retries_once_without_it(mocked, sample_body) -> Non
         URL,
         status=401,
         json={"detail": "Invalid token or user not found"},
-        match=[responses.matchers.header_matcher({"Authorization": "Bearer stale"})],
+        match_headers={"Authorization": "Bearer stale"},
     )
     mocked.get(URL, json=sample_body)
     result = catalog.resolve(CHUTES, "stale", refresh=True)
@@ -177,12 +184,12 @@ def test_bundled_values_match_the_published_facts() -> None:
 
 
 def test_the_fallback_warning_comes_first_and_is_worded_once(mocked) -> None:
-    def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+    def answer(request: Recorded) -> tuple[int, dict[str, str], str]:
         if request.headers.get("Authorization"):  # the stale credential is refused ...
             return 401, {}, '{"detail": "Invalid token or user not found"}'
         return 500, {}, '{"detail": "Internal Server Error"}'  # ... and the retry fails
 
-    mocked.add_callback(responses.GET, URL, callback=answer)
+    mocked.add_callback(GET, URL, callback=answer)
     result = catalog.resolve(CHUTES, "stale", refresh=True)
     assert result.source == "bundled" and result.fell_back
     assert result.warnings == [

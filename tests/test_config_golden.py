@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
-import responses
 
 from genesis_cli.config.json5_doc import loads
 from genesis_cli.flows.onboard import onboard_api_key
 from tests.helpers import CHUTES
+from tests.stub_http import Proxy, TLSStub, make_ca
 
 GOLDEN = Path(__file__).parent / "golden"
 KEY = "cpk_" + "a" * 32 + "." + "b" * 32 + "." + "C" * 32
@@ -18,10 +18,14 @@ UPDATE = os.environ.get("GENESIS_UPDATE_GOLDEN") == "1"
 
 
 @pytest.fixture
-def chutes_api(monkeypatch, sample_body):
-    """The public base URL, answered by ``responses``: nothing leaves the process. The
-    program OpenClaw is told to run is fixed, and no CA bundle or XDG setting comes from
-    the machine, so the golden text is the same everywhere."""
+def chutes_api(monkeypatch, sample_body, tmp_path_factory):
+    """The public base URL, answered on 127.0.0.1: a proxy tunnels ``llm.chutes.ai:443`` to a
+    local HTTPS server whose throwaway CA stands in for the machine's trust store, so nothing
+    leaves the machine. The program OpenClaw is told to run is fixed, and no CA bundle or XDG
+    setting comes from the machine, so the golden text is the same everywhere."""
+    import ssl
+
+    from genesis_cli import http
     from genesis_cli.flows import openclaw
 
     monkeypatch.delenv("CHUTES_BASE_URL")
@@ -30,9 +34,18 @@ def chutes_api(monkeypatch, sample_body):
         monkeypatch.delenv(name, raising=False)
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "PYTHON_KEYRING_BACKEND"):
         monkeypatch.delenv(name, raising=False)
-    with responses.RequestsMock() as rsps:
-        rsps.get("https://llm.chutes.ai/v1/models", json=sample_body)
-        yield rsps
+    ca = make_ca(tmp_path_factory.mktemp("ca"), ("llm.chutes.ai",))
+    server = TLSStub(ca)
+    proxy = Proxy({"llm.chutes.ai:443": server._server.port})
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    monkeypatch.setattr(http, "tls_context", lambda: ssl.create_default_context(cafile=ca.bundle))
+    try:
+        with server.routes() as rsps:
+            rsps.add("GET", server.url("/v1/models"), json=sample_body)
+            yield rsps
+    finally:
+        proxy.stop()
+        server.stop()
 
 
 def check_golden(actual: str, name: str, tmp: Path) -> None:

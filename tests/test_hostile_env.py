@@ -361,21 +361,22 @@ def test_a_copied_masked_key_in_the_env_is_a_clear_error(models_server, state_di
 def test_an_access_token_genesis_cannot_send_is_refused_at_the_exchange(
     auth_server, state_dir
 ) -> None:
-    import responses
-
     from genesis_cli.errors import AuthError
     from genesis_cli.oauth import protocol
+    from tests.stub_http import Stub
 
+    stub = Stub()
     client = protocol.Client(
-        CHUTES, "cid", "csc", "http://127.0.0.1:1/cb", ("openid",), "http://127.0.0.1:9/idp"
+        CHUTES, "cid", "csc", "http://127.0.0.1:1/cb", ("openid",), stub.url("/idp")
     )
-    with responses.RequestsMock() as rsps:
+    with stub.routes() as rsps:
         rsps.post(
-            "http://127.0.0.1:9/idp/token",
+            stub.url("/idp/token"),
             json={"access_token": "cak_\u00e9t\u00e9", "token_type": "Bearer"},
         )
         with pytest.raises(AuthError, match="cannot send"):
             protocol.exchange_code(client, "code", "verifier")
+    stub.stop()
 
 
 def test_a_nan_fetched_at_in_the_cache_is_ignored(models_server, state_dir) -> None:

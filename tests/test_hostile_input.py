@@ -10,9 +10,9 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
-import responses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,9 +22,11 @@ from genesis_cli.config.json5_doc import loads
 from genesis_cli.errors import GenesisError
 from genesis_cli.oauth import protocol, redirect
 from tests.helpers import CHUTES, GOOD_KEY, genesis_command, invoke, snapshot
+from tests.stub_http import Stub
 
-URL = "http://127.0.0.1:9/v1/models"
-IDP = "http://127.0.0.1:9/idp"
+stub = Stub()  # one server for the module; each example gets fresh routes
+URL = stub.url("/v1/models")
+IDP = stub.url("/idp")
 FAST = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -69,7 +71,7 @@ def one_line(result) -> None:
     )
 )
 def test_any_models_body_gives_a_catalog(body: bytes) -> None:
-    with responses.RequestsMock() as rsps:
+    with stub.routes() as rsps, patch.dict(os.environ, {"CHUTES_BASE_URL": stub.url("/v1")}):
         rsps.get(URL, body=body)
         result = catalog.resolve(CHUTES, "cpk_x", refresh=True)
     assert result.models
@@ -91,7 +93,7 @@ def test_any_models_body_gives_a_catalog(body: bytes) -> None:
     ],
 )
 def test_pathological_bodies(body: bytes) -> None:
-    with responses.RequestsMock() as rsps:
+    with stub.routes() as rsps, patch.dict(os.environ, {"CHUTES_BASE_URL": stub.url("/v1")}):
         rsps.get(URL, body=body)
         result = catalog.resolve(CHUTES, "cpk_x", refresh=True)
     assert result.source in ("live", "bundled")
@@ -123,7 +125,7 @@ token_bodies = st.fixed_dictionaries(
 @given(body=token_bodies, status=st.sampled_from([200, 200, 200, 400, 401, 500]))
 def test_any_token_response_gives_tokens_or_a_genesis_error(body, status) -> None:
     client = protocol.Client(CHUTES, "cid", "csc_secret_value", "", ("openid",), IDP)
-    with responses.RequestsMock() as rsps:
+    with stub.routes() as rsps:
         rsps.post(f"{IDP}/token", status=status, body=json.dumps(body))
         try:
             tokens = protocol.refresh(client, "crt_refresh_value")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 import socket
 import time
+import zlib
+from collections.abc import Iterator
 
 import pytest
 
 from genesis_cli import http, urls
 from genesis_cli.errors import NetworkError, UsageError
+from tests.stub_http import Proxy, Stub, TLSStub, make_ca
 
 
 def test_a_dripping_server_is_cut_off_at_the_total_deadline(models_server, monkeypatch) -> None:
@@ -112,3 +118,172 @@ def test_masked_proxy_hides_user_and_password() -> None:
     assert http.masked_proxy("http://bob:s3cret@proxy:3128") == "http://***@proxy:3128"
     assert http.masked_proxy("bob:p@ss@proxy:3128") == "***@proxy:3128"
     assert http.masked_proxy("http://proxy:3128") == "http://proxy:3128"
+
+
+# --- what the transport must do itself: redirects, compression, proxies, TLS trust ---------
+
+
+@pytest.fixture
+def stub() -> Iterator[Stub]:
+    server = Stub()
+    with server.routes():
+        yield server
+    server.stop()
+
+
+def test_a_redirect_is_returned_not_followed(stub) -> None:
+    stub.get(stub.url("/v1/models"), status=302, headers={"Location": stub.url("/elsewhere")})
+    response = http.request("GET", stub.url("/v1/models"))
+    assert (response.status, response.headers["location"]) == (302, stub.url("/elsewhere"))
+    assert [c.request.url for c in stub.calls] == ["/v1/models"]
+
+
+def test_a_gzip_body_is_decoded(stub) -> None:
+    body = json.dumps({"data": [{"id": f"m/{n}"} for n in range(500)]}).encode()
+    stub.get(stub.url("/v1/models"), body=gzip.compress(body),
+             headers={"Content-Encoding": "gzip"})  # fmt: skip
+    response = http.request("GET", stub.url("/v1/models"))
+    assert response.body == body
+    assert "gzip" in stub.calls[0].request.headers["Accept-Encoding"]
+
+
+@pytest.mark.parametrize("wbits", [15, -15], ids=["zlib", "raw"])
+def test_a_deflate_body_is_decoded_with_or_without_its_header(stub, wbits) -> None:
+    body = json.dumps({"data": [{"id": f"m/{n}"} for n in range(500)]}).encode()
+    packer = zlib.compressobj(wbits=wbits)
+    packed = packer.compress(body) + packer.flush()
+    stub.get(stub.url("/v1/models"), body=packed, headers={"Content-Encoding": "deflate"})
+    assert http.request("GET", stub.url("/v1/models")).body == body
+
+
+def test_the_size_cap_applies_to_the_decoded_body(stub) -> None:
+    bomb = gzip.compress(b" " * (9 << 20))  # 9 MiB of spaces in a few kilobytes
+    assert len(bomb) < 100_000
+    stub.get(stub.url("/v1/models"), body=bomb, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(NetworkError, match="sent more than 8 MiB"):
+        http.request("GET", stub.url("/v1/models"))
+
+
+def test_a_corrupt_gzip_body_is_a_broken_answer(stub) -> None:
+    stub.get(stub.url("/v1/models"), body=gzip.compress(b"{}")[:-6],
+             headers={"Content-Encoding": "gzip"})  # fmt: skip
+    with pytest.raises(NetworkError, match="broke off in the middle of the answer"):
+        http.request("GET", stub.url("/v1/models"))
+
+
+def test_a_server_that_never_answers_meets_the_deadline(stub) -> None:
+    stub.get(stub.url("/v1/models"), fault="stall")
+    started = time.monotonic()
+    with pytest.raises(NetworkError, match="did not answer within 1s"):
+        http.request("GET", stub.url("/v1/models"), timeout=1)
+    assert time.monotonic() - started < 1.8
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_plain_http_goes_through_the_proxy_from_the_environment(
+    stub, monkeypatch, variable
+) -> None:
+    proxy = Proxy({"models.test.invalid:80": stub._server.port})
+    monkeypatch.setenv(variable, proxy.url.replace("http://", "http://bob:s%40cret@"))
+    try:
+        stub.get(stub.url("/v1/models"), json={"data": []})
+        response = http.request("GET", "http://models.test.invalid/v1/models")
+    finally:
+        proxy.stop()
+    assert response.json() == {"data": []}
+    line, auth = proxy.seen[0]
+    assert line.startswith("GET http://models.test.invalid/v1/models ")
+    assert auth == "Basic " + base64.b64encode(b"bob:s@cret").decode()
+
+
+def test_https_goes_through_the_proxy_by_connect_with_tls_to_the_server(
+    tmp_path, monkeypatch
+) -> None:
+    ca = make_ca(tmp_path, ("llm.test.invalid",))
+    server = TLSStub(ca)
+    proxy = Proxy({"llm.test.invalid:443": server._server.port})
+    monkeypatch.setenv("https_proxy", proxy.url)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca.bundle))
+    try:
+        with server.routes():
+            server.get(server.url("/v1/models"), json={"data": []})
+            response = http.request("GET", "https://llm.test.invalid/v1/models")
+    finally:
+        proxy.stop()
+        server.stop()
+    assert response.json() == {"data": []}
+    assert [line.split()[:2] for line, _ in proxy.seen] == [["CONNECT", "llm.test.invalid:443"]]
+
+
+def test_a_proxy_refusing_the_tunnel_is_a_proxy_error_without_its_password(
+    monkeypatch,
+) -> None:
+    proxy = Proxy({})  # refuses everything
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url.replace("http://", "http://bob:hunter2@"))
+    try:
+        with pytest.raises(NetworkError) as info:
+            http.request("GET", "https://llm.test.invalid/v1/models", timeout=5)
+    finally:
+        proxy.stop()
+    assert "the proxy refused or failed the connection to llm.test.invalid" in info.value.message
+    assert "hunter2" not in str(info.value)
+
+
+def test_a_proxy_of_another_scheme_is_an_error_without_its_password(monkeypatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://bob:hunter2@127.0.0.1:1080")
+    with pytest.raises(NetworkError) as info:
+        http.request("GET", "https://llm.test.invalid/v1/models", timeout=5)
+    assert "socks5://***@127.0.0.1:1080 is not an http:// proxy" in info.value.message
+    assert "hunter2" not in str(info.value)
+
+
+@pytest.mark.parametrize("no_proxy", ["127.0.0.1", "localhost,127.0.0.1", "*", "127.0.0.0/8"])
+def test_no_proxy_bypasses_the_proxy(stub, monkeypatch, no_proxy) -> None:
+    proxy = Proxy({})
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+    try:
+        stub.get(stub.url("/v1/models"), json={"data": []})
+        assert http.request("GET", stub.url("/v1/models")).status == 200
+    finally:
+        proxy.stop()
+    assert proxy.seen == []
+
+
+@pytest.mark.parametrize("variable", http.CA_BUNDLE_VARIABLES)
+def test_a_server_of_a_private_ca_is_trusted_through_a_bundle_variable(
+    tmp_path, monkeypatch, variable
+) -> None:
+    server = TLSStub(make_ca(tmp_path))
+    for name in http.CA_BUNDLE_VARIABLES:  # the machine's own, if set, would come first
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, str(tmp_path / "ca.pem"))
+    try:
+        with server.routes():
+            server.get(server.url("/v1/models"), json={"data": []})
+            assert http.request("GET", server.url("/v1/models")).json() == {"data": []}
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("machine_bundles", [True, False])
+def test_a_server_of_a_private_ca_is_refused_without_its_bundle(
+    tmp_path, monkeypatch, machine_bundles
+) -> None:
+    if not machine_bundles:  # then certifi's bundle, or the system store
+        for name in http.CA_BUNDLE_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+    server = TLSStub(make_ca(tmp_path))
+    try:
+        with pytest.raises(NetworkError, match=r"TLS handshake with 127\.0\.0\.1:\d+ failed"):
+            http.request("GET", server.url("/v1/models"), timeout=5)
+    finally:
+        server.stop()
+    assert server.calls == []
+
+
+def test_a_bundle_that_is_not_a_bundle_is_a_tls_failure(tmp_path, monkeypatch) -> None:
+    (tmp_path / "junk.pem").write_text("not a certificate\n")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "junk.pem"))
+    with pytest.raises(NetworkError, match=r"TLS handshake with 127\.0\.0\.1:9 failed"):
+        http.request("GET", "https://127.0.0.1:9/v1/models", timeout=2)

@@ -1,20 +1,22 @@
-"""The OAuth protocol pieces, with ``responses`` for HTTP."""
+"""The OAuth protocol pieces, against a stub authorization server on 127.0.0.1."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import time
+from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import responses
 
 from genesis_cli.errors import AuthError, NetworkError, UsageError
 from genesis_cli.oauth import protocol, redirect
 from tests.helpers import CHUTES
+from tests.stub_http import Stub
 
-IDP = "http://127.0.0.1:9/idp"
+stub = Stub()  # one server for the module; each test gets fresh routes
+IDP = stub.url("/idp")
 CLIENT = protocol.Client(
     CHUTES,
     client_id="cid_1",
@@ -23,6 +25,12 @@ CLIENT = protocol.Client(
     scopes=("openid", "profile", "chutes:invoke"),
     base_url=IDP,
 )
+
+
+@pytest.fixture(autouse=True)
+def fresh_routes() -> Iterator[None]:
+    with stub.routes(assert_all_used=False):
+        yield
 
 
 def form_of(call) -> dict[str, str]:
@@ -52,9 +60,8 @@ def test_each_request_gets_fresh_state_and_verifier() -> None:
     assert a.state != b.state and a.verifier != b.verifier
 
 
-@responses.activate
 def test_code_exchange_sends_secret_verifier_and_redirect_uri() -> None:
-    responses.post(
+    stub.post(
         f"{IDP}/token",
         json={
             "access_token": "cak_a",
@@ -66,7 +73,7 @@ def test_code_exchange_sends_secret_verifier_and_redirect_uri() -> None:
     )
     before = int(time.time())
     tokens = protocol.exchange_code(CLIENT, "the-code", "the-verifier")
-    assert form_of(responses.calls[0]) == {
+    assert form_of(stub.calls[0]) == {
         "grant_type": "authorization_code",
         "code": "the-code",
         "redirect_uri": CLIENT.redirect_uri,
@@ -79,20 +86,18 @@ def test_code_exchange_sends_secret_verifier_and_redirect_uri() -> None:
     assert tokens.scopes == ("openid", "profile")
 
 
-@responses.activate
 def test_no_client_secret_field_when_there_is_none() -> None:
-    responses.post(f"{IDP}/token", json={"access_token": "cak_a"})
+    stub.post(f"{IDP}/token", json={"access_token": "cak_a"})
     client = protocol.Client(CHUTES, "cid_1", None, CLIENT.redirect_uri, CLIENT.scopes, IDP)
     tokens = protocol.exchange_code(client, "c", "v")
-    assert "client_secret" not in form_of(responses.calls[0])
+    assert "client_secret" not in form_of(stub.calls[0])
     assert tokens.scopes == CLIENT.scopes  # no scope in the answer: what was asked for
 
 
-@responses.activate
 def test_refresh_sends_the_refresh_grant_and_keeps_a_non_rotated_token() -> None:
-    responses.post(f"{IDP}/token", json={"access_token": "cak_new", "expires_in": 60})
+    stub.post(f"{IDP}/token", json={"access_token": "cak_new", "expires_in": 60})
     tokens = protocol.refresh(CLIENT, "crt_old")
-    assert form_of(responses.calls[0]) == {
+    assert form_of(stub.calls[0]) == {
         "grant_type": "refresh_token",
         "refresh_token": "crt_old",
         "client_id": "cid_1",
@@ -114,29 +119,26 @@ def test_refresh_sends_the_refresh_grant_and_keeps_a_non_rotated_token() -> None
         (float("nan"), 3600),
     ],
 )
-@responses.activate
 def test_odd_expires_in_values_are_tamed(expires_in, expected) -> None:
     body = {"access_token": "cak_a"}
     if expires_in is not None:
         body["expires_in"] = expires_in
-    responses.post(f"{IDP}/token", body=__import__("json").dumps(body).replace("NaN", "NaN"))
+    stub.post(f"{IDP}/token", body=__import__("json").dumps(body).replace("NaN", "NaN"))
     before = int(time.time())
     tokens = protocol.refresh(CLIENT, "crt")
     assert before + expected <= tokens.expires_at <= int(time.time()) + expected
 
 
-@responses.activate
 def test_invalid_grant_is_an_oauth_error_with_its_code() -> None:
-    responses.post(f"{IDP}/token", status=400, json={"error": "invalid_grant"})
+    stub.post(f"{IDP}/token", status=400, json={"error": "invalid_grant"})
     with pytest.raises(protocol.OAuthError) as info:
         protocol.refresh(CLIENT, "crt")
     assert info.value.error == "invalid_grant"
     assert info.value.exit_code == 3
 
 
-@responses.activate
 def test_invalid_client_names_the_client_in_use_and_the_fix() -> None:
-    responses.post(f"{IDP}/token", status=400, json={"error": "invalid_client"})
+    stub.post(f"{IDP}/token", status=400, json={"error": "invalid_client"})
     with pytest.raises(protocol.OAuthError) as info:
         protocol.exchange_code(CLIENT, "code", "verifier")
     assert info.value.exit_code == 3
@@ -166,24 +168,21 @@ def test_an_invalid_scope_callback_is_a_scope_problem_not_a_denial() -> None:
         (403, {"detail": "no"}, AuthError),
     ],
 )
-@responses.activate
 def test_bad_token_answers_are_clear_errors(status, body, error) -> None:
-    responses.post(f"{IDP}/token", status=status, json=body)
+    stub.post(f"{IDP}/token", status=status, json=body)
     with pytest.raises(error):
         protocol.refresh(CLIENT, "crt")
 
 
-@responses.activate
 def test_userinfo_failure_is_none() -> None:
-    responses.get(f"{IDP}/userinfo", status=401, json={"detail": "no"})
+    stub.get(f"{IDP}/userinfo", status=401, json={"detail": "no"})
     assert protocol.userinfo(IDP, "cak") is None
 
 
-@responses.activate
 def test_userinfo_sends_the_bearer() -> None:
-    responses.get(f"{IDP}/userinfo", json={"sub": "u", "username": "alice"})
+    stub.get(f"{IDP}/userinfo", json={"sub": "u", "username": "alice"})
     assert protocol.userinfo(IDP, "cak_x") == {"sub": "u", "username": "alice"}
-    assert responses.calls[0].request.headers["Authorization"] == "Bearer cak_x"
+    assert stub.calls[0].request.headers["Authorization"] == "Bearer cak_x"
 
 
 @pytest.mark.parametrize(

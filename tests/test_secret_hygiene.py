@@ -5,12 +5,12 @@ from __future__ import annotations
 import queue
 
 import pytest
-import responses
 
 from genesis_cli.oauth import protocol
 from genesis_cli.oauth.loopback import CallbackServer
 from genesis_cli.text import mask, redact
 from tests.helpers import CHUTES, GOOD_KEY, free_port, invoke
+from tests.stub_http import Stub
 
 
 def test_the_guard_catches_a_leak(secret_guard) -> None:
@@ -60,11 +60,11 @@ def test_redirect_uris_off_loopback_are_refused_before_anything_starts(monkeypat
         protocol.client_from_env(CHUTES, "cid_x", None)
 
 
-@responses.activate
 def test_server_error_text_is_truncated_and_redacted() -> None:
-    idp = "http://127.0.0.1:9/idp"
+    stub = Stub()
+    idp = stub.url("/idp")
     refresh_token = "crt_0123456789abcdefghij"
-    responses.post(
+    stub.post(
         f"{idp}/token",
         status=400,
         json={
@@ -74,8 +74,11 @@ def test_server_error_text_is_truncated_and_redacted() -> None:
         },
     )
     client = protocol.Client(CHUTES, "cid_1", "csc_abcdefghijklmnop", "", ("openid",), idp)
-    with pytest.raises(protocol.OAuthError) as info:
-        protocol.refresh(client, refresh_token)
+    try:
+        with stub.routes(), pytest.raises(protocol.OAuthError) as info:
+            protocol.refresh(client, refresh_token)
+    finally:
+        stub.stop()
     message = info.value.message
     assert refresh_token not in message and "csc_abcdefghijklmnop" not in message
     assert "[redacted]" in message

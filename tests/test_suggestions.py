@@ -77,13 +77,13 @@ def test_a_warning_is_printed_once_per_command(models_server, state_dir) -> None
 def test_models_test_latency_is_the_request_alone(models_server, state_dir, monkeypatch) -> None:
     from genesis_cli import http
 
-    slow_setup = http.new_session
+    slow_setup = http._body_and_headers
 
-    def new_session():  # what happens before the request is sent (say, importing requests)
+    def body_and_headers(options):  # what happens before the request is sent (say, imports)
         time.sleep(0.5)
-        return slow_setup()
+        return slow_setup(options)
 
-    monkeypatch.setattr(http, "new_session", new_session)
+    monkeypatch.setattr(http, "_body_and_headers", body_and_headers)
     result = invoke("models", "test", "chutes/zai-org/GLM-5-TEE", "--json", env=ENV)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["latencyMs"] < 400
