@@ -102,3 +102,41 @@ def test_a_loopback_url_never_goes_to_a_proxy_with_its_bearer_token(monkeypatch)
         proxy.stop()
         server.stop()
     assert proxy.seen == []
+
+
+def _chattr(flag: str, path) -> bool:
+    import subprocess
+
+    try:
+        done = subprocess.run(["chattr", flag, str(path)], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def test_the_write_probe_refuses_an_append_only_directory(tmp_path) -> None:
+    """``probe_write`` answers 'a refresh may spend its token' when the store's directory is
+    append-only (chattr +a): creating the temporary file works and its failed removal is
+    ignored, but the real ``atomic_write`` then cannot rename over the store (EPERM), so the
+    rotated refresh token is lost. The probe also leaves its temporary file behind."""
+    from genesis_cli import fsutil
+
+    folder = tmp_path / "state"
+    folder.mkdir(mode=0o700)
+    store = folder / "auth.toml"
+    store.write_bytes(b'[profiles.a]\ntype = "oauth"\n')
+    if not _chattr("+a", folder):
+        pytest.skip("chattr +a is not available here (needs CAP_LINUX_IMMUTABLE)")
+    try:
+        try:
+            fsutil.probe_write(store, 1024)
+        except OSError:
+            probed = False
+        else:
+            probed = True
+        leftovers = sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+        if probed:  # then the write the probe vouched for must succeed
+            fsutil.atomic_write(store, b'[profiles.a]\ntype = "oauth"\nrefresh = "new"\n')
+        assert leftovers == []
+    finally:
+        _chattr("-a", folder)
