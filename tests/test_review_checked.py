@@ -44,3 +44,22 @@ def test_a_gpu_leaf_cannot_issue_another_gpu_certificate(intermediate_ca) -> Non
     }
     check = tee.gpus_bound([gpu], d, ca.root_pem, 1767225600)
     assert check.ok is False
+
+
+def test_through_a_connect_proxy_the_server_name_is_still_checked(tmp_path, monkeypatch) -> None:
+    from genesis_cli import http
+    from genesis_cli.errors import NetworkError
+    from tests.stub_http import Proxy, TLSStub, make_ca
+
+    ca = make_ca(tmp_path, ("other.test.invalid",))  # trusted CA, wrong name
+    server = TLSStub(ca)
+    proxy = Proxy({"llm.test.invalid:443": server._server.port})
+    monkeypatch.setenv("https_proxy", proxy.url)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca.bundle))
+    try:
+        with server.routes(assert_all_used=False), pytest.raises(NetworkError, match="TLS"):
+            http.request("GET", "https://llm.test.invalid/v1/models", timeout=5)
+    finally:
+        proxy.stop()
+        server.stop()
+    assert server.calls == []
