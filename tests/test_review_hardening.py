@@ -286,6 +286,21 @@ def test_a_failed_replace_names_the_store_not_its_temporary_file(tmp_path, chatt
     assert [p.name for p in store.parent.iterdir()] == ["auth-profiles.toml"]
 
 
+def test_the_write_probe_refuses_an_append_only_directory(tmp_path, chattr) -> None:
+    """In an append-only folder the probe's temporary file can be made but no rename can
+    replace the store: the probe must say so before a refresh token is spent."""
+    from genesis_cli import fsutil
+
+    folder = tmp_path / "state"
+    folder.mkdir(mode=0o700)
+    store = folder / "auth.toml"
+    store.write_bytes(b'[profiles.a]\ntype = "oauth"\n')
+    chattr("a", folder)
+    with pytest.raises(OSError):
+        fsutil.probe_write(store, 1024)
+    assert sorted(p.name for p in folder.iterdir()) == ["auth.toml"]
+
+
 @pytest.mark.parametrize(
     ("name", "env"),
     [

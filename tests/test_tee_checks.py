@@ -411,3 +411,42 @@ def test_a_gpu_chain_through_a_certificate_that_is_no_ca_fails() -> None:
     ca.leaf = tee_data._cert("Test GPU", ca.leaf_key, "Test GPU ICA", ca.ica_key, ca=False)
     check = tee.gpus_bound([_gpu(ca)], D, ca.root_pem, NOW)
     assert check.ok is False and "cA must be asserted in a CA certificate" in check.reason
+
+
+def _forged_below(ca, issuer, issuer_key, issuer_name: str):
+    """A new P-384 key with a certificate issued by ``issuer`` (itself ca=False)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tests.tee_data import _cert
+
+    key = ec.generate_private_key(ec.SECP384R1())
+    return key, _cert("Forged GPU", key, issuer_name, issuer_key, ca=False)
+
+
+@pytest.mark.parametrize("intermediate_ca", [False, True])
+def test_a_gpu_leaf_cannot_issue_another_gpu_certificate(intermediate_ca) -> None:
+    """An end-entity certificate (cA=FALSE) never issues: else anyone holding one GPU's leaf
+    key could mint device certificates for keys of their own and sign evidence for any nonce."""
+    import base64
+
+    from genesis_cli import tee
+    from tests.tee_data import GpuCA, _cert
+
+    ca = GpuCA()
+    if intermediate_ca:  # the real leaf (cA=FALSE) signs the forged one
+        key, forged = _forged_below(ca, ca.leaf, ca.leaf_key, "Test GPU")
+        chain = ca.pem(forged, ca.leaf, ca.ica)
+    else:  # an intermediate that is not a CA, right under the root
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        ica_key = ec.generate_private_key(ec.SECP384R1())
+        ica = _cert("Not A CA", ica_key, "Test Device Identity CA", ca.root_key, ca=False)
+        key, forged = _forged_below(ca, ica, ica_key, "Not A CA")
+        chain = ca.pem(forged, ica)
+    d = bytes(range(32))
+    gpu = {
+        "certificate": base64.b64encode(chain).decode(),
+        "evidence": base64.b64encode(ca.evidence(d, key=key)).decode(),
+    }
+    check = tee.gpus_bound([gpu], d, ca.root_pem, 1767225600)
+    assert check.ok is False
