@@ -183,16 +183,20 @@ def probe_write(path: Path, size: int) -> None:
     ``atomic_write`` would: for a write that must not fail after something irrevocable
     (a refresh token spent at the server)."""
     regular_or_absent(path)
-    with contextlib.suppress(FileNotFoundError):
-        # Setting the times (to their values) is refused for an immutable or append-only
-        # file (chattr +i/+a, chflags uchg), which no rename may replace either.
-        info = os.stat(path)
-        try:
-            os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
-        except PermissionError:
-            raise PermissionError(
-                errno.EPERM, "it is immutable or append-only (see lsattr; chattr -i -a)", str(path)
-            ) from None
+    # Setting the times (to their values) is refused for an immutable or append-only file or
+    # folder (chattr +i/+a, chflags uchg): no rename may replace the file then. The folder
+    # first, since a temporary file made in an append-only one could not be removed.
+    for where in (path.parent, path):
+        with contextlib.suppress(FileNotFoundError):
+            info = os.stat(where)
+            try:
+                os.utime(where, ns=(info.st_atime_ns, info.st_mtime_ns))
+            except PermissionError:
+                raise PermissionError(
+                    errno.EPERM,
+                    "it is immutable or append-only (see lsattr; chattr -i -a)",
+                    str(where),
+                ) from None
     _write_beside(path, b"\0" * size, replace=False)
 
 

@@ -169,6 +169,10 @@ def _proxy_for(scheme: str, hostname: str, netloc: str) -> tuple[str, int, str] 
     and ``Proxy-Authorization`` value (empty without credentials)."""
     if not any(name.lower().endswith("_proxy") for name in os.environ):
         return None  # the usual case, without importing urllib.request (5 ms)
+    from genesis_cli.urls import loopback  # ipaddress: only when a proxy variable is set
+
+    if loopback(hostname):  # plain http is allowed only there: it must not leave the machine
+        return None
     from urllib.request import (  # type: ignore[attr-defined]  # not in typeshed
         getproxies_environment,
         proxy_bypass_environment,
@@ -289,6 +293,10 @@ def _send(method: str, url: str, options: dict[str, Any], total: float, limit: i
         try:
             conn.request(method, target, body=body, headers=headers)
             resp = conn.getresponse()
+        except ValueError:  # a header value with a line break: its text may be a secret
+            raise NetworkError(
+                f"request to {host} not sent: a header holds a character HTTP forbids"
+            ) from None
         except TimeoutError as exc:
             raise NetworkError(_REASONS["timeout"].format(host=host, total=total)) from exc
         except (OSError, http.client.HTTPException) as exc:
@@ -317,9 +325,12 @@ def _read_body(resp: Any, headers: dict[str, str], limit: int, host: str, total:
     # wbits 47: a gzip or zlib header, detected; -15: "deflate" sent raw, without its header.
     decoder = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
     chunks: list[bytes] = []
-    size = 0
+    size = sent = 0
     try:
         while chunk := resp.read(65536):
+            sent += len(chunk)  # as sent: bytes after a compressed stream's end count too
+            if sent > limit:
+                raise too_large
             if decoder is not None and encoding == "deflate" and not size and not chunks:
                 zlib_header = len(chunk) > 1 and chunk[0] & 15 == 8 and chunk[0] << 8 | chunk[1]
                 decoder = zlib.decompressobj(47 if zlib_header and zlib_header % 31 == 0 else -15)

@@ -17,7 +17,7 @@ def ambiguous_url(url: str) -> bool:
     )
 
 
-def _loopback(host: str) -> bool:
+def loopback(host: str) -> bool:
     try:
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -44,7 +44,7 @@ def check_service_url(url: str, variable: str) -> str:
         raise UsageError(
             f"{variable}={url!r} is not an http(s) URL", hint=f"fix or unset {variable}"
         )
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not loopback(parts.hostname):
         raise UsageError(
             f"{variable} uses plain http to {parts.hostname}: credentials would travel unencrypted",
             hint=f"use https, or unset {variable}",

@@ -48,8 +48,10 @@ def hostile_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     thread.start()
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("CHUTES_BASE_URL", "https://127.0.0.1:9/v1")
-    monkeypatch.setenv("CHUTES_API_BASE_URL", "https://127.0.0.1:9")
+    monkeypatch.setenv(
+        "CHUTES_BASE_URL", "https://llm.test.invalid/v1"
+    )  # not loopback: that skips proxies
+    monkeypatch.setenv("CHUTES_API_BASE_URL", "https://api.test.invalid")
     yield port
     stop.set()
     server.close()
