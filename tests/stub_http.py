@@ -270,12 +270,9 @@ class Proxy:
 
     def _serve(self, client: socket.socket) -> None:
         client.settimeout(10)
-        head = b""
-        while b"\r\n\r\n" not in head and len(head) < 65536:
-            data = client.recv(4096)
-            if not data:
-                return
-            head += data
+        head = read_head(client)
+        if b"\r\n\r\n" not in head:
+            return
         lines = head.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
         method, target, _ = lines[0].split(" ", 2)
         auth = next((ln.split(":", 1)[1].strip() for ln in lines[1:]
@@ -308,3 +305,14 @@ class Proxy:
                 if not data:
                     return
                 (b if sock is a else a).sendall(data)
+
+
+def read_head(client: socket.socket) -> bytes:
+    """What a client sent up to the end of its request head (or 64 KiB, or its EOF)."""
+    head = b""
+    while b"\r\n\r\n" not in head and len(head) < 65536:
+        data = client.recv(4096)
+        if not data:
+            break
+        head += data
+    return head

@@ -15,7 +15,7 @@ import pytest
 
 from genesis_cli import http, urls
 from genesis_cli.errors import GenesisError, NetworkError, UsageError
-from tests.stub_http import Proxy, Stub, TLSStub, make_ca
+from tests.stub_http import Proxy, Stub, TLSStub, make_ca, read_head
 
 
 def test_a_dripping_server_is_cut_off_at_the_total_deadline(models_server, monkeypatch) -> None:
@@ -306,13 +306,7 @@ def raw_server() -> Iterator[dict]:
             return
         with client:
             client.settimeout(10)
-            data = b""
-            while b"\r\n\r\n" not in data and len(data) < 65536:
-                part = client.recv(4096)
-                if not part:
-                    break
-                data += part
-            state["request"] = data
+            state["request"] = read_head(client)
             try:
                 client.sendall(state["reply"])
                 client.shutdown(socket.SHUT_WR)
