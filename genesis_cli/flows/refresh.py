@@ -53,9 +53,9 @@ def can_refresh(profile: Profile) -> bool:
     return profile.type == "oauth" and has_refresh and bool(profile.client_id)
 
 
-def expiring(profile: Profile) -> bool:
-    """Expired, or expiring within the margin of five minutes."""
-    return profile.expires_at is not None and profile.expires_at - time.time() <= 300
+def expiring(profile: Profile, margin: int = 300) -> bool:
+    """Expired, or expiring within ``margin`` seconds (five minutes: refresh ahead of time)."""
+    return profile.expires_at is not None and profile.expires_at - time.time() <= margin
 
 
 def client_for(provider: Provider, profile: Profile) -> protocol.Client:
@@ -168,7 +168,7 @@ def ensure_fresh(provider: Provider, profile: Profile) -> Profile:
         return refresh_profile(provider, profile.id, force=False, seen_access=profile.access)
     except (RefreshUnavailable, StoreUnwritable) as exc:
         reason = exc.reason if isinstance(exc, RefreshUnavailable) else exc.message
-        if profile.expires_at is not None and profile.expires_at > time.time():
+        if not expiring(profile, 0):
             warn(
                 f"could not refresh {profile.id} ({reason}); using the current "
                 "access token while it lasts"

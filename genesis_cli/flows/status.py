@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from genesis_cli import paths
 from genesis_cli.config import config_file
 from genesis_cli.flows.credentials import Credential, as_credential, pick, ranked_profiles
-from genesis_cli.flows.refresh import can_refresh, sign_in_again
+from genesis_cli.flows.refresh import can_refresh, expiring, sign_in_again
 from genesis_cli.providers import Provider
 from genesis_cli.store import auth_store, vault
 from genesis_cli.store.auth_store import Profile
@@ -57,8 +56,7 @@ def loose_mode(path: Path) -> int | None:
 
 def _would_use(profile: Profile) -> Credential | None:
     """As ``credentials.active`` would take it, without refreshing or reading the keyring."""
-    unexpired = profile.expires_at is None or profile.expires_at > time.time()
-    usable = profile.type == "api_key" or can_refresh(profile) or unexpired
+    usable = profile.type == "api_key" or can_refresh(profile) or not expiring(profile, 0)
     return as_credential(profile) if usable else None
 
 
