@@ -238,8 +238,9 @@ def _editing() -> Iterator[tuple[Store, Any]]:
                 document["version"] = STORE_VERSION  # first, before any table
             before = document.as_string()
             yield store, document
-            if document.as_string() != before:
-                atomic_write(path, document.as_string())
+            after = document.as_string()
+            if after != before:
+                atomic_write(path, after)
 
 
 def _write(document: Any, kind: str, name: str, values: dict[str, Any], fresh: bool) -> None:
