@@ -254,31 +254,27 @@ def _send(method: str, url: str, options: dict[str, Any], total: float, limit: i
     proxy = _proxy_for(parts.scheme, parts.hostname, host.rpartition("@")[2])
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     seconds = min(MAX_CONNECT_SECONDS, total)
-    conn: http.client.HTTPConnection
     try:
         context = tls_context() if parts.scheme == "https" else None
     except ssl.SSLError as exc:  # a CA bundle that holds no certificate
         raise NetworkError(_REASONS["tls"].format(host=host)) from exc
+    # Nothing below connects yet: the connection goes to the proxy when there is one.
+    address = (proxy[0], proxy[1]) if proxy is not None else (parts.hostname, port)
+    conn: http.client.HTTPConnection
+    if context is not None:
+        conn = http.client.HTTPSConnection(*address, timeout=seconds, context=context)
+        if proxy is not None:  # a CONNECT tunnel: the proxy never sees the request
+            tunnel = {"Proxy-Authorization": proxy[2]} if proxy[2] else None
+            conn.set_tunnel(parts.hostname, port, headers=tunnel)
+    else:
+        conn = http.client.HTTPConnection(*address, timeout=seconds)
+        if proxy is not None:  # plain HTTP is forwarded: the absolute URL goes to the proxy
+            target = f"http://{host.rpartition('@')[2]}{target}"
+            if proxy[2]:
+                headers["Proxy-Authorization"] = proxy[2]
     started = time.monotonic()  # the request alone: not the set-up above
     try:
         try:
-            if proxy is None and parts.scheme == "https":
-                conn = http.client.HTTPSConnection(
-                    parts.hostname, port, timeout=seconds, context=context
-                )
-            elif proxy is None:
-                conn = http.client.HTTPConnection(parts.hostname, port, timeout=seconds)
-            elif parts.scheme == "https":  # a CONNECT tunnel: the proxy never sees the request
-                conn = http.client.HTTPSConnection(
-                    proxy[0], proxy[1], timeout=seconds, context=context
-                )
-                tunnel = {"Proxy-Authorization": proxy[2]} if proxy[2] else None
-                conn.set_tunnel(parts.hostname, port, headers=tunnel)
-            else:  # plain HTTP is forwarded: the absolute URL goes to the proxy
-                conn = http.client.HTTPConnection(proxy[0], proxy[1], timeout=seconds)
-                target = f"http://{host.rpartition('@')[2]}{target}"
-                if proxy[2]:
-                    headers["Proxy-Authorization"] = proxy[2]
             conn.connect()
         except ssl.SSLError as exc:
             raise NetworkError(_REASONS["tls"].format(host=host)) from exc
@@ -308,8 +304,7 @@ def _send(method: str, url: str, options: dict[str, Any], total: float, limit: i
         data = _read_body(resp, answer, limit, host, total)
         return Response(resp.status, answer, data, time.monotonic() - started)
     finally:
-        if "conn" in locals():
-            conn.close()
+        conn.close()
 
 
 def _read_body(resp: Any, headers: dict[str, str], limit: int, host: str, total: float) -> bytes:
