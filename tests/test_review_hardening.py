@@ -48,9 +48,8 @@ def hostile_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     thread.start()
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv(
-        "CHUTES_BASE_URL", "https://llm.test.invalid/v1"
-    )  # not loopback: that skips proxies
+    # Not loopback hosts: loopback never goes through a proxy.
+    monkeypatch.setenv("CHUTES_BASE_URL", "https://llm.test.invalid/v1")
     monkeypatch.setenv("CHUTES_API_BASE_URL", "https://api.test.invalid")
     yield port
     stop.set()
