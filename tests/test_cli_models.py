@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import bundled_count
+from tests.helpers import bundled_count, finish, spawn_genesis
 from tests.helpers import invoke as run
 
 
@@ -218,3 +218,13 @@ def test_an_ascii_table_in_a_pipe_is_drawn_without_rich() -> None:
     widths = [max(len(t), len(rows[0][i])) for i, (t, _) in enumerate(cli_models.COLUMNS)]
     footer = "* default model chutes/a/B-TEE · 1 model · source: live"
     assert cli_models._plain_table(UI(), rows, widths, footer, wide=False)
+
+
+def test_json_into_a_pipe_is_one_compact_line_and_on_a_terminal_indented() -> None:
+    """As gh does: a program reading the pipe gets one line; a person gets it indented."""
+    piped = run("models", "list", "--json")
+    assert piped.stdout.count("\n") == 1 and piped.stdout.endswith("}\n")
+    child = spawn_genesis("models", "list", "--json", "--offline")
+    shown = finish(child).replace("\r\n", "\n")
+    assert shown.startswith('{\n  "provider": "chutes",\n')
+    assert json.loads(shown) == json.loads(piped.stdout)

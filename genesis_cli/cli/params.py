@@ -96,7 +96,7 @@ ui_option = click.option(
     "ui",
     is_flag=True,
     callback=lambda ctx, param, value: UI(value),
-    help="Print one JSON document on stdout.",
+    help="Print one JSON document on stdout (indented on a terminal).",
 )
 model_argument = click.argument("ref_or_alias", required=False, shell_complete=complete_models)
 

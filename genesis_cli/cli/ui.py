@@ -79,14 +79,16 @@ class UI:
             click.echo(f"  {one_line(hint)}", err=True)
 
     def emit_json(self, document: Any) -> None:
-        """One JSON document of records; characters a terminal would act on are ``\\uXXXX``
-        escapes (json escapes C0 itself; DEL, C1, bidi and surrogates are done here)."""
+        """One JSON document of records: indented on a terminal, one line otherwise (as gh;
+        and json's C encoder only writes unindented). Characters a terminal would act on are
+        ``\\uXXXX`` escapes (json escapes C0 itself; DEL, C1, bidi and surrogates are done here)."""
         import json
 
         from genesis_cli.records import to_json  # its dataclasses: only for --json
 
         print_warnings()
-        text = json.dumps(to_json(document), indent=2, ensure_ascii=False)
+        indent = 2 if _is_tty(sys.stdout) else None
+        text = json.dumps(to_json(document), indent=indent, ensure_ascii=False)
         if not text.replace("\n", "").isprintable():
             text = "".join(  # ASCII json spells a character outside the BMP as two escapes
                 ch if ch == "\n" or ch.isprintable() else json.dumps(ch)[1:-1] for ch in text
