@@ -53,7 +53,8 @@ class UI:
     def __init__(self, json_mode: bool = False) -> None:
         self.json_mode = json_mode
         # A stdout that is not UTF-8 (PYTHONIOENCODING=ascii, a C locale) gets '?' for what
-        # it cannot hold (the table's '─', a name from the network) instead of a crash.
+        # it cannot hold (the table's '─', a name from the network) instead of a crash
+        # (``line`` writes to it).
         encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
         if not encoding.startswith("utf") and hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(errors="replace")
@@ -96,7 +97,8 @@ class UI:
         where colour is enabled."""
         print_warnings()
         text = terminal_safe(text).replace("\n", " ")
-        click.echo(click.style(text, bold=True) if bold and color_enabled(sys.stdout) else text)
+        text = click.style(text, bold=True) if bold and color_enabled(sys.stdout) else text
+        click.echo(text, file=sys.stdout)  # not click's UTF-8 stand-in for an ASCII stdout
 
     def width(self) -> int:
         """The columns a result line may fill: the terminal's, or ``PIPE_WIDTH`` in a pipe."""
