@@ -300,14 +300,20 @@ def test_the_table_shows_every_column_at_200_or_with_wide(state_dir) -> None:
     assert all(len(line) <= 200 for line in table(200)[:-1])
 
 
-def test_a_hostile_model_id_from_the_network_never_reaches_the_terminal(
-    models_server, state_dir
-) -> None:
+def test_hostile_ids_and_aliases_never_reach_the_terminal_table(models_server, state_dir) -> None:
+    """Ids from the network and an alias from the config, drawn at 80 columns."""
     rows = models_server.body["data"]
     for evil in ("x\x1b]52;c;ZWNobyBwd25lZA==\x07/y", "a\x1b[2J\x1b[H/b", "c\u202e/d\x9b31m"):
         rows.append({**rows[0], "id": evil})
+    alias = "x\x1b]8;;https://evil.example/\x07y\u202e[bold]z"
+    ref = "chutes/zai-org/GLM-5-TEE"
+    models = {ref: {"alias": alias}}
+    config = {"agents": {"defaults": {"model": {"primary": ref}, "models": models}}}
+    state_dir.mkdir(parents=True, mode=0o700)
+    (state_dir / "genesis.json").write_text(json.dumps(config))
     text = terminal_table(80, "--refresh", env={"NO_COLOR": "1"})
     assert "Fetching the Chutes model catalog…" in text  # the progress line, on a terminal
-    assert "chutes/zai-org/GLM-5-TEE" in text
-    assert "ZWNobyBwd25lZA" not in text
+    assert "ZWNobyBwd25lZA" not in text and "evil.example" not in text
     assert [ch for ch in text if not ch.isprintable() and ch not in "\r\n"] == []
+    row = next(line for line in text.split("\r\n") if ref in line)
+    assert "xy[bold]z" in row and len(row) <= 80
