@@ -317,3 +317,8 @@ def test_hostile_ids_and_aliases_never_reach_the_terminal_table(models_server, s
     assert [ch for ch in text if not ch.isprintable() and ch not in "\r\n"] == []
     row = next(line for line in text.split("\r\n") if ref in line)
     assert "xy[bold]z" in row and len(row) <= 80
+
+
+def test_the_progress_line_is_said_once_and_never_in_json_mode(models_server, state_dir) -> None:
+    assert terminal_table(200, "--refresh").count("Fetching") == 1
+    assert "Fetching" not in terminal_table(200, "--refresh", "--json")
