@@ -127,11 +127,15 @@ _SPAWNED: list[Any] = []
 
 
 def spawn_genesis(
-    *args: str, env: dict[str, str] | None = None, drop: tuple[str, ...] = (), timeout: float = 30
+    *args: str,
+    env: dict[str, str] | None = None,
+    drop: tuple[str, ...] = (),
+    timeout: float = 30,
+    columns: int = 250,
 ) -> Any:
-    """genesis in a real pseudo-terminal (pexpect), ``TERM=dumb`` unless ``env`` says
-    otherwise. Its transcript is kept in ``child.logfile_read`` and handed to the secret
-    guard when the test ends (see ``close_terminals``)."""
+    """genesis in a real pseudo-terminal (pexpect) ``columns`` wide, ``TERM=dumb`` unless
+    ``env`` says otherwise. Its transcript is kept in ``child.logfile_read`` and handed to the
+    secret guard when the test ends (see ``close_terminals``)."""
     import io
     import os
 
@@ -146,7 +150,7 @@ def spawn_genesis(
         env=full,
         encoding="utf-8",
         timeout=timeout,
-        dimensions=(50, 250),
+        dimensions=(50, columns),
     )
     child.logfile_read = io.StringIO()
     _SPAWNED.append(child)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
 import sys
 
-import pexpect
 import pytest
 
 from genesis_cli.store import auth_store
 from tests.helpers import (
     GOOD_KEY,
+    finish,
     genesis_command,
     invoke,
     record,
@@ -262,15 +263,17 @@ def test_aliases_refs_and_profiles_complete(auth_server, state_dir) -> None:
 # --- models list in a real terminal ----------------------------------------------------------
 
 
-def table(columns: int, *args: str) -> list[str]:
-    child = spawn_genesis("models", "list", "--offline", *args, env={"TERM": "xterm"})
-    child.setwinsize(50, columns)
-    child.expect(pexpect.EOF)
-    child.close()
-    text = child.logfile_read.getvalue()
-    assert "Fetching" not in text  # nothing is fetched: no spinner
-    import re
+def terminal_table(columns: int, *args: str, env: dict[str, str] | None = None) -> str:
+    """The transcript of ``models list`` on a real terminal ``columns`` wide."""
+    env = {"TERM": "xterm", **(env or {})}
+    return finish(
+        spawn_genesis("models", "list", *args, env=env, drop=("COLUMNS",), columns=columns)
+    )
 
+
+def table(columns: int, *args: str) -> list[str]:
+    text = terminal_table(columns, "--offline", *args)
+    assert "Fetching" not in text  # nothing is fetched: no progress line
     plain = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", text)
     return [line.rstrip("\r") for line in plain.split("\n") if line.strip()]
 
@@ -280,14 +283,42 @@ def test_the_table_fits_80_columns(state_dir) -> None:
     header = lines[0]
     for title in ("MODEL", "ALIASES", "CONTEXT", "$/1M IN / OUT"):
         assert title in header
+    assert "REASONING" not in header and "TEE" not in header
     rows = [line for line in lines[2:] if "chutes/" in line and "default model" not in line]
     assert rows and all(len(line) <= 80 for line in lines[:-1])
     assert any("chutes-pro" in line and "1.00 / 1.00" in line for line in rows)
     assert any("…" in line for line in rows)  # a long ref shortened in the middle
+    assert lines[-1].startswith("* default model chutes/zai-org/GLM-4.7-TEE · ")
 
 
-def test_the_table_shows_every_column_at_250_or_with_wide(state_dir) -> None:
-    for lines in (table(250), table(80, "--wide")):
+def test_the_table_shows_every_column_at_200_or_with_wide(state_dir) -> None:
+    for lines in (table(200), table(80, "--wide")):
         for title in ("MAX OUT", "INPUT", "REASONING", "TOOLS", "TEE"):
             assert title in lines[0]
         assert any("chutes/chutesai/Mistral-Small-3.2-24B-Instruct-2506" in line for line in lines)
+        assert not any("…" in line for line in lines)
+    assert all(len(line) <= 200 for line in table(200)[:-1])
+
+
+def test_hostile_ids_and_aliases_never_reach_the_terminal_table(models_server, state_dir) -> None:
+    """Ids from the network and an alias from the config, drawn at 80 columns."""
+    rows = models_server.body["data"]
+    for evil in ("x\x1b]52;c;ZWNobyBwd25lZA==\x07/y", "a\x1b[2J\x1b[H/b", "c\u202e/d\x9b31m"):
+        rows.append({**rows[0], "id": evil})
+    alias = "x\x1b]8;;https://evil.example/\x07y\u202e[bold]z"
+    ref = "chutes/zai-org/GLM-5-TEE"
+    models = {ref: {"alias": alias}}
+    config = {"agents": {"defaults": {"model": {"primary": ref}, "models": models}}}
+    state_dir.mkdir(parents=True, mode=0o700)
+    (state_dir / "genesis.json").write_text(json.dumps(config))
+    text = terminal_table(80, "--refresh", env={"NO_COLOR": "1"})
+    assert "Fetching the Chutes model catalog…" in text  # the progress line, on a terminal
+    assert "ZWNobyBwd25lZA" not in text and "evil.example" not in text
+    assert [ch for ch in text if not ch.isprintable() and ch not in "\r\n"] == []
+    row = next(line for line in text.split("\r\n") if ref in line)
+    assert "xy[bold]z" in row and len(row) <= 80
+
+
+def test_the_progress_line_is_said_once_and_never_in_json_mode(models_server, state_dir) -> None:
+    assert terminal_table(200, "--refresh").count("Fetching") == 1
+    assert "Fetching" not in terminal_table(200, "--refresh", "--json")

@@ -1,4 +1,4 @@
-"""The terminal experience: Ctrl-C, colour, panels, help examples, shell completion."""
+"""The terminal experience: Ctrl-C, colour, the summary, help examples, shell completion."""
 
 from __future__ import annotations
 
@@ -58,17 +58,17 @@ def test_ctrl_c_at_the_key_prompt_exits_130_and_writes_nothing(state_dir) -> Non
     assert not state_dir.exists()
 
 
-def test_colour_on_a_terminal_and_none_with_no_color(state_dir) -> None:
-    coloured = spawn("doctor", env={"TERM": "xterm-256color"})
-    coloured.expect(pexpect.EOF)
-    plain = spawn("doctor", env={"TERM": "xterm-256color", "NO_COLOR": "1"})
-    plain.expect(pexpect.EOF)
+def test_colour_on_a_terminal_and_none_with_no_color_or_a_dumb_terminal(state_dir) -> None:
+    def transcript(env: dict[str, str]) -> str:
+        return finish(spawn("models", "list", "--offline", env=env))
+
     colour = re.compile(r"\x1b\[[0-9;]*m")  # SGR: colours and bold, not cursor movement
-    assert colour.search(coloured.logfile_read.getvalue())
-    assert not colour.search(plain.logfile_read.getvalue())
+    assert "\x1b[1mMODEL " in transcript({"TERM": "xterm-256color"})  # the header bold
+    assert not colour.search(transcript({"TERM": "xterm-256color", "NO_COLOR": "1"}))
+    assert not colour.search(transcript({"TERM": "dumb"}))
 
 
-def test_onboarding_on_a_terminal_ends_with_a_summary_panel(models_server, state_dir) -> None:
+def test_onboarding_on_a_terminal_ends_with_the_summary(models_server, state_dir) -> None:
     child = spawn(
         "onboard",
         "--auth-choice",
@@ -79,7 +79,9 @@ def test_onboarding_on_a_terminal_ends_with_a_summary_panel(models_server, state
     child.sendline("")
     decline_suggestions(child)
     output = finish(child)
-    assert "╭─ Connected to Chutes (API key)" in output
+    assert "\x1b[1mConnected to Chutes (API key)\x1b[0m" in output  # the title bold
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", output)
+    assert "Connected to Chutes (API key)\r\n  profile   chutes:default (cpk_…" in plain
     assert GOOD_KEY not in output
 
 

@@ -1,5 +1,5 @@
 """Command-line entry point: parse, call one flow, render. Errors become exit codes here.
-Subcommands' modules are imported when used: `auth token` loads neither onboarding nor rich."""
+Subcommands' modules are imported when used: `auth token` loads no onboarding code."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Handing the credential to other tools: ``auth token``, ``env``, ``exec``. They print only
-what was asked for on stdout and start fast: with a fresh credential, no requests nor rich."""
+what was asked for on stdout and start fast: with a fresh credential, no HTTP client."""
 
 from __future__ import annotations
 

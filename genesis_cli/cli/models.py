@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 import click
 
 from genesis_cli.cli.params import current, model_argument, ui_option
-from genesis_cli.cli.ui import PIPE_WIDTH, UI
+from genesis_cli.cli.ui import UI
 from genesis_cli.errors import ExitCode, UsageError
+from genesis_cli.text import terminal_safe
 
 if TYPE_CHECKING:
     from genesis_cli.records import Catalog, Model
@@ -134,50 +135,14 @@ def fit_columns(widths: list[int], available: int, wide: bool) -> tuple[list[int
 def _render_table(
     ui: UI, result: Catalog, default: str, aliases: dict[str, list[str]], *, wide: bool = False
 ) -> None:
-    rows = [_row(result.provider, model, default, aliases) for model in result.models]
+    """Plain lines as wide as ``ui.width()``, on a terminal and in a pipe alike. Cells are made
+    terminal-safe before they are measured, and measured with ``len`` (one column a character)."""
+    cells = (_row(result.provider, model, default, aliases) for model in result.models)
+    rows = [[terminal_safe(cell).replace("\n", " ") for cell in row] for row in cells]
     widths = [max([len(title), *(len(r[i]) for r in rows)]) for i, (title, _) in enumerate(COLUMNS)]
-    count = len(result.models)
-    footer = (
-        f"* default model {default} · {count} model{'s' if count != 1 else ''} · "
-        f"source: {describe_source(result)}"
-    )
-    if _plain_table(ui, rows, widths, footer, wide=wide):
-        return
-    from rich import box  # ~25 ms: only for a terminal, or text a pipe cannot take plainly
-    from rich.table import Table
-    from rich.text import Text
-
-    console = ui.console()
-    if wide:
-        console.width = max(console.width, sum(widths) + GAP * (len(COLUMNS) - 1))
-    kept, model_width = fit_columns(widths, console.width, wide)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for index in kept:
-        title, justify = COLUMNS[index]
-        table.add_column(title, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    for row in rows:
-        # Text cells: ids come from the network and are data, never rich markup.
-        table.add_row(*(Text(middle(row[0], model_width) if i == 0 else row[i]) for i in kept))
-    console.print(table)
-    console.print(Text(footer))
-
-
-def _plain_table(
-    ui: UI, rows: list[list[str]], widths: list[int], footer: str, *, wide: bool
-) -> bool:
-    """The table for a pipe, byte for byte as rich draws it, without rich; ``False`` where rich
-    could measure otherwise: a terminal, non-UTF-8, text not printable ASCII, a line too long."""
-    cells = [*(c for r in rows for c in r), footer.replace("·", "")]
-    if not ui.plain_pipe() or not all(c.isascii() and c.isprintable() for c in cells):
-        return False
-    if footer != footer.strip() or len(footer) > PIPE_WIDTH:
-        return False
-    kept, model_width = fit_columns(widths, PIPE_WIDTH, wide)
+    kept, model_width = fit_columns(widths, ui.width(), wide)
     rows = [[middle(row[0], model_width), *row[1:]] for row in rows]
     sizes = [max([len(COLUMNS[i][0]), *(len(r[i]) for r in rows)]) for i in kept]
-    total = sum(sizes) + GAP * (len(kept) - 1)
-    if not wide and total > PIPE_WIDTH:
-        return False
 
     def line(cells: list[str]) -> str:
         out = []
@@ -188,12 +153,15 @@ def _plain_table(
             out.append(" " * left + cell + " " * (excess - left))
         return "   ".join(out)
 
-    ui.line(line([COLUMNS[i][0] for i in kept]))
-    ui.line("─" * total)
+    ui.line(line([COLUMNS[i][0] for i in kept]), bold=True)
+    ui.line("─" * (sum(sizes) + GAP * (len(kept) - 1)))
     for row in rows:
         ui.line(line([row[i] for i in kept]))
-    ui.line(footer)
-    return True
+    count = len(result.models)
+    ui.line(
+        f"* default model {default} · {count} model{'s' if count != 1 else ''} · "
+        f"source: {describe_source(result)}"
+    )
 
 
 @models.command("test")

@@ -1,6 +1,6 @@
 """The one place that talks to the terminal: results on stdout, the rest on stderr. Every
-string leaves through ``text.terminal_safe`` or JSON escapes, never as rich markup; warnings
-(``warning_log.warn``) are printed once each, before whatever is printed next."""
+string leaves through ``text.terminal_safe`` or JSON escapes, all of it plain text through
+click; warnings (``warning_log.warn``) are printed once each, before whatever is printed next."""
 
 from __future__ import annotations
 
@@ -12,15 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from genesis_cli.cli import terminal_columns
 from genesis_cli.text import one_line, terminal_safe
 from genesis_cli.warning_log import take_warnings, warn
 
 if TYPE_CHECKING:
     import threading
 
-    from rich.console import Console, ConsoleOptions, RenderResult
-
-PIPE_WIDTH = 200  # a pipe gets whole lines rather than rich's 80-column default
+PIPE_WIDTH = 200  # the width of a result in a pipe or file: whole lines, not 80 columns
 _warned: set[str] = set()  # the warnings this command has printed
 
 
@@ -53,9 +52,9 @@ def color_enabled(stream: Any) -> bool:
 class UI:
     def __init__(self, json_mode: bool = False) -> None:
         self.json_mode = json_mode
-        self._status: Any = None  # the spinner being drawn, if any
         # A stdout that is not UTF-8 (PYTHONIOENCODING=ascii, a C locale) gets '?' for what
-        # it cannot hold (rich's '·', a name from the network) instead of a crash.
+        # it cannot hold (the table's '─', a name from the network) instead of a crash
+        # (``line`` writes to it).
         encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
         if not encoding.startswith("utf") and hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(errors="replace")
@@ -95,62 +94,23 @@ class UI:
             )
         click.echo(text)
 
-    def line(self, text: str = "") -> None:
-        """One line of a result: a newline from outside cannot start another."""
+    def line(self, text: str = "", bold: bool = False) -> None:
+        """One line of a result: a newline from outside cannot start another; ``bold`` only
+        where colour is enabled."""
         print_warnings()
-        click.echo(terminal_safe(text).replace("\n", " "))
+        text = terminal_safe(text).replace("\n", " ")
+        text = click.style(text, bold=True) if bold and color_enabled(sys.stdout) else text
+        click.echo(text, file=sys.stdout)  # not click's UTF-8 stand-in for an ASCII stdout
+
+    def width(self) -> int:
+        """The columns a result line may fill: the terminal's, or ``PIPE_WIDTH`` in a pipe."""
+        return terminal_columns() if _is_tty(sys.stdout) else PIPE_WIDTH
 
     def summary(self, title: str, rows: list[tuple[str, str]]) -> None:
-        """A titled block of label/value rows: a panel on a terminal, plain lines otherwise."""
-        if not _is_tty(sys.stdout):
-            self.line(title)
-            for label, value in rows:
-                self.line(f"  {label:<9} {value}")
-            return
-        from rich.panel import Panel
-        from rich.table import Table
-        from rich.text import Text
-
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold")
-        grid.add_column()
+        """A titled block of label/value rows, as plain lines."""
+        self.line(title, bold=True)
         for label, value in rows:
-            grid.add_row(Text(label), Text(value))  # values may hold text from the network
-        panel = Panel(grid, title=Text(title), title_align="left", expand=False)
-        self.console().print(panel)
-
-    def plain_pipe(self) -> bool:
-        """stdout is a pipe or file where ``console`` draws unstyled UTF-8, as ``line`` does."""
-        encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
-        return not _is_tty(sys.stdout) and encoding.startswith("utf")
-
-    def console(self) -> Console:
-        """A rich console on stdout that reads no markup and passes every renderable's text
-        through ``terminal_safe``."""
-        print_warnings()
-        from rich.console import Console, RenderHook
-
-        class Safe(RenderHook):
-            def process_renderables(self, renderables: list[Any]) -> list[Any]:
-                return [_Safe(r) for r in renderables]
-
-        class PipeAware(Console):
-            def on_broken_pipe(self) -> None:
-                self.quiet = True
-                raise BrokenPipeError  # ended quietly in one place, the cli entry point
-
-        tty = _is_tty(sys.stdout)
-        console = PipeAware(
-            file=sys.stdout,
-            no_color=not color_enabled(sys.stdout),
-            highlight=False,
-            markup=False,
-            emoji=False,
-            width=None if tty else PIPE_WIDTH,
-            force_terminal=None if tty else False,
-        )
-        console.push_render_hook(Safe())
-        return console
+            self.line(f"  {label:<9} {value}")
 
     def notify(self, text: str) -> None:  # with open_browser and read_line: how sign-in asks
         self.info(text)
@@ -186,43 +146,13 @@ class UI:
 
     @contextlib.contextmanager
     def spinner(self, message: str) -> Iterator[None]:
-        """A spinner on stderr while waiting, when stderr is a terminal."""
+        """While waiting: ``message`` once on stderr, when stderr is a terminal (not --json)."""
         print_warnings()
-        if self.json_mode or not _is_tty(sys.stderr) or os.environ.get("TERM") == "dumb":
-            yield
-            return
-        from rich.console import Console
-        from rich.text import Text
-
-        console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr))
-        with console.status(Text(terminal_safe(message))) as status:
-            self._status = status
-            try:
-                yield
-            finally:
-                self._status = None
+        if not self.json_mode and _is_tty(sys.stderr) and os.environ.get("TERM") != "dumb":
+            self.info(message)
+        yield
 
     def confirm(self, question: str, default: bool = False) -> bool:
-        """A yes/no question on stderr, pausing the spinner."""
+        """A yes/no question on stderr."""
         print_warnings()
-        status = self._status
-        if status is not None:
-            status.stop()
-        try:
-            return bool(click.confirm(terminal_safe(question), default=default, err=True))
-        finally:
-            if status is not None:
-                status.start()
-
-
-class _Safe:
-    """``inner`` drawn with every segment's text made terminal-safe."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from rich.segment import Segment
-
-        for segment in console.render(self.inner, options):
-            yield Segment(terminal_safe(segment.text), segment.style)
+        return bool(click.confirm(terminal_safe(question), default=default, err=True))
