@@ -235,6 +235,30 @@ def test_default_refuses_an_unknown_word(onboarded) -> None:
     assert (onboarded / "genesis.json").read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "chutes/zai-org/GLM-5-TEE/",  # a trailing slash
+        "chutes/zai-org//GLM-5-TEE",
+        "chutes/",
+        "chutes/zai-org/GL\x01M-5",  # a control character
+        "chutes/zai-org/GLM-5\u00a0TEE",  # a no-break space inside
+        "chutes/a;rm",  # shell syntax
+        "chutes/" + "x" * 300,
+    ],
+)
+def test_default_refuses_a_ref_the_catalog_could_not_hold_before_writing(onboarded, typed) -> None:
+    before = (onboarded / "genesis.json").read_bytes()
+    result = invoke("models", "default", typed)
+    assert result.exit_code == 2, result.output
+    assert (
+        result.stderr.startswith("error: ") and "is not a valid Chutes model ref" in result.stderr
+    )
+    assert "warning" not in result.stderr and "genesis models list" in result.stderr
+    assert len(result.stderr.splitlines()) == 2  # the error and its next step
+    assert (onboarded / "genesis.json").read_bytes() == before
+
+
 def test_default_with_no_config_creates_one(state_dir) -> None:
     result = invoke("models", "default", "chutes-pro")
     assert result.exit_code == 0  # a default alias means its target before onboarding too
