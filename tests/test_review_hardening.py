@@ -229,6 +229,22 @@ def test_a_sticky_shared_folder_is_fit_only_above_a_private_one(tmp_path) -> Non
     assert _reference(_script(private / "bin"))[0] == "ok"  # type: ignore[index]
 
 
+@pytest.mark.parametrize("relative", [False, True])
+def test_the_folder_of_an_intermediate_symlink_hop_is_checked(tmp_path, relative) -> None:
+    """safe/link -> loose/hop -> real: whoever can write loose/ can repoint hop at a genesis
+    of their own, though neither the path as written nor the resolved one passes there."""
+    _script(tmp_path / "real" / "bin")
+    (tmp_path / "loose").mkdir()
+    (tmp_path / "loose").chmod(0o777)
+    (tmp_path / "loose" / "hop").symlink_to("../real" if relative else tmp_path / "real")
+    (tmp_path / "safe").mkdir()
+    (tmp_path / "safe" / "link").symlink_to("../loose/hop" if relative else tmp_path / "loose/hop")
+    found = _reference(str(tmp_path / "safe" / "link" / "bin" / "genesis"))
+    assert found == ("fail", f"{tmp_path / 'loose'} is writable by group or others")
+    (tmp_path / "loose").chmod(0o700)
+    assert _reference(str(tmp_path / "safe" / "link" / "bin" / "genesis"))[0] == "ok"  # type: ignore[index]
+
+
 # --- a store that cannot be replaced (immutable, append-only) -----------------------------------
 
 
