@@ -61,6 +61,21 @@ def _not_regular(path: Path | str, mode: int) -> ConfigError:
     )
 
 
+def _another_users(path: Path | str, owner: int, folder: bool = False) -> ConfigError:
+    """A file or folder of another user (left by ``sudo genesis ...``?): whose, and the fix."""
+    if not folder:
+        return ConfigError(
+            f"{path} belongs to another user (uid {owner}), not to you",
+            hint=f"take it back: sudo chown $(id -un) {path}",
+        )
+    return ConfigError(
+        f"{path} belongs to another user (uid {owner}); genesis keeps your secrets only in a "
+        "directory of your own",
+        hint=f"take it back (sudo chown -R $(id -un) {path}), or point GENESIS_STATE_DIR "
+        "(or GENESIS_CONFIG_PATH) at a directory you own",
+    )
+
+
 def read_if_present(path: Path | str, *, follow: bool = True) -> bytes | None:
     """The bytes of ``path``, ``None`` if absent; what is not a readable regular file of at most
     16 MiB (with ``follow=False``, a symlink too) is one line and exit 4, never a hang."""
@@ -70,6 +85,9 @@ def read_if_present(path: Path | str, *, follow: bool = True) -> bytes | None:
     except FileNotFoundError:
         return None
     except PermissionError:
+        with contextlib.suppress(OSError):
+            if (owner := os.stat(path).st_uid) != os.getuid():
+                raise _another_users(path, owner) from None
         raise ConfigError(
             f"cannot read {path}: permission denied",
             hint="fix its owner or permissions (chmod 600)",
@@ -102,11 +120,7 @@ def check_private_dir(path: Path) -> None:
     if not stat.S_ISDIR(info.st_mode):
         raise ConfigError(f"{path} is not a directory", hint="move it away")
     if info.st_uid != os.getuid():
-        raise ConfigError(
-            f"{path} belongs to another user (uid {info.st_uid}); genesis keeps your secrets "
-            "only in a directory of your own",
-            hint="point GENESIS_STATE_DIR (or GENESIS_CONFIG_PATH) at a directory you own",
-        )
+        raise _another_users(path, info.st_uid, folder=True)
     if info.st_mode & 0o022:
         raise ConfigError(
             f"{path} is writable by group or others (mode {stat.S_IMODE(info.st_mode):o}), so "
@@ -179,9 +193,9 @@ def atomic_write(path: Path, data: str | bytes, *, follow: bool = False) -> None
 
 
 def probe_write(path: Path, size: int) -> None:
-    """Raise ``OSError`` unless ``path`` could be replaced now with ``size`` bytes, as
-    ``atomic_write`` would: for a write that must not fail after something irrevocable
-    (a refresh token spent at the server)."""
+    """Raise ``OSError`` (``ConfigError`` for a file or folder of another user) unless ``path``
+    could be replaced now with ``size`` bytes, as ``atomic_write`` would: for a write that
+    must not fail after something irrevocable (a refresh token spent at the server)."""
     regular_or_absent(path)
     # Setting the times (to their values) is refused for an immutable or append-only file or
     # folder (chattr +i/+a, chflags uchg): no rename may replace the file then. The folder
@@ -192,6 +206,8 @@ def probe_write(path: Path, size: int) -> None:
             try:
                 os.utime(where, ns=(info.st_atime_ns, info.st_mtime_ns))
             except PermissionError:
+                if info.st_uid != os.getuid():  # only the owner sets times (`sudo genesis`?)
+                    raise _another_users(where, info.st_uid) from None
                 raise PermissionError(
                     errno.EPERM,
                     "it is immutable or append-only (see lsattr; chattr -i -a)",

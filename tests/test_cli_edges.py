@@ -96,9 +96,17 @@ def test_stdout_and_stderr_into_one_closed_pipe_end_quietly(state_dir) -> None:
     assert done.returncode in (0, 141)
 
 
-def test_an_unknown_completion_shell_names_the_choices() -> None:
-    result = invoke("completion", "tcsh")
-    assert result.stderr.splitlines()[0] == "error: unknown shell 'tcsh': choose bash, zsh or fish"
+@pytest.mark.parametrize(
+    ("args", "choices"),
+    [
+        (["completion", "tcsh"], "bash, zsh or fish"),
+        (["env", "--shell", "tcsh"], "sh, bash, zsh, fish, powershell or dotenv"),
+    ],
+)
+def test_an_unknown_shell_names_the_choices(args: list[str], choices: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == f"error: unknown shell 'tcsh': choose {choices}"
 
 
 def test_default_and_keep_default_together_are_refused(state_dir) -> None:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from genesis_cli.errors import UsageError
+from genesis_cli.oauth.protocol import check_redirect_uri
+from genesis_cli.providers.chutes import PROVIDER as CHUTES
 from tests.helpers import GOOD_KEY, doctor_checks, invoke, onboard
 
 
@@ -19,6 +24,7 @@ def test_a_healthy_setup_passes(models_server, auth_server, state_dir) -> None:
         "credential": "ok",
         "openclaw": "ok",  # the config's exec reference runs this genesis
         "proxy / CA": "ok",
+        "redirect URI": "ok",  # CHUTES_OAUTH_REDIRECT_URI, set for the test IdP
         "TEE verifier": "ok",
         "models API": "ok",
         "sign-in (IdP)": "ok",
@@ -100,3 +106,33 @@ def test_proxy_credentials_are_masked_in_text_and_json(state_dir, monkeypatch) -
         assert "pr0xy-pass" not in result.stdout
         assert "bob" not in result.stdout
         assert "***@127.0.0.1:9" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://192.0.2.1:1456/oauth-callback",  # not loopback
+        "https://127.0.0.1:1456/oauth-callback",
+        "http://127.0.0.1:1456/oauth-callback?x=1",
+        "http://127.0.0.1:99999/oauth-callback",
+        "http://user@127.0.0.1:1456/oauth-callback",
+    ],
+)
+def test_a_redirect_uri_sign_in_would_refuse_fails_with_sign_ins_words(
+    state_dir, monkeypatch, uri
+) -> None:
+    monkeypatch.setenv("CHUTES_OAUTH_REDIRECT_URI", uri)
+    result = invoke("doctor", "--json")
+    assert result.exit_code == 1
+    found = doctor_checks(result)["redirect URI"]
+    with pytest.raises(UsageError) as refused:  # what sign-in says
+        check_redirect_uri(CHUTES, uri)
+    assert (found["status"], found["detail"]) == ("fail", refused.value.message)
+    assert found["fix"] == refused.value.hint
+
+
+def test_a_loopback_redirect_uri_passes_and_none_set_is_no_check(state_dir, monkeypatch) -> None:
+    assert "redirect URI" not in doctor_checks(invoke("doctor", "--json"))
+    monkeypatch.setenv("CHUTES_OAUTH_REDIRECT_URI", "http://localhost:8123/cb")
+    found = doctor_checks(invoke("doctor", "--json"))["redirect URI"]
+    assert found["status"] == "ok" and "http://localhost:8123/cb" in found["detail"]

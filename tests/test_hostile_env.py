@@ -125,6 +125,9 @@ def test_a_state_dir_of_another_user_is_refused(models_server, state_dir, monkey
     result = onboard()
     assert result.exit_code == 4
     assert "belongs to another user" in result.stderr
+    # made by `sudo genesis ...`, or someone else's: the fix for each
+    assert f"sudo chown -R $(id -un) {state_dir}" in result.stderr
+    assert "or point GENESIS_STATE_DIR" in result.stderr
 
 
 def test_every_directory_genesis_creates_is_0700_parents_included(

@@ -471,3 +471,29 @@ def test_a_key_list_longer_than_the_cap_is_not_cut_into_a_pass(world: World, mon
     document = run_json(MODEL, code=6)
     assert document["instances"] == []
     assert "more than" in document["reason"]
+
+
+def test_a_repeated_evidence_row_counts_its_instance_once(world: World, monkeypatch) -> None:
+    """The same instance twice in the evidence is one instance, reported as repeated; it
+    verifies only when every row of it passes."""
+    monkeypatch.setattr(tee, "quote_genuine", lambda raw, collateral, now: (tee.PASS, "UpToDate"))
+    good = world.evidence(rewrite=True)
+    world.api.tee_evidence = lambda nonce: {"evidence": good(nonce)["evidence"] * 2}
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 0, result.output
+    assert "1 of 1 instance(s) verified." in result.stdout
+    assert "lists 1 instance(s) more than once (inst-a): each counts once" in result.stderr
+    assert [i["instanceId"] for i in run_json(MODEL, code=0)["instances"]] == ["inst-a"]
+
+    for order in (1, -1):  # one row with the recorded quote (another nonce), first or last
+
+        def one_row_fails(nonce: str, order: int = order) -> dict[str, Any]:
+            (row,) = good(nonce)["evidence"]
+            return {"evidence": [row, {**row, "quote": b64(world.raw)}][::order],
+                    "failed_instance_ids": ["inst-gone", "inst-gone"]}  # fmt: skip
+
+        world.api.tee_evidence = one_row_fails
+        document = run_json(MODEL, code=6)
+        (instance,) = document["instances"]
+        assert instance["verified"] is False and instance["checks"]["keyBound"] is False
+        assert document["failedInstanceIds"] == ["inst-gone"]

@@ -229,6 +229,22 @@ def test_a_sticky_shared_folder_is_fit_only_above_a_private_one(tmp_path) -> Non
     assert _reference(_script(private / "bin"))[0] == "ok"  # type: ignore[index]
 
 
+@pytest.mark.parametrize("relative", [False, True])
+def test_the_folder_of_an_intermediate_symlink_hop_is_checked(tmp_path, relative) -> None:
+    """safe/link -> loose/hop -> real: whoever can write loose/ can repoint hop at a genesis
+    of their own, though neither the path as written nor the resolved one passes there."""
+    _script(tmp_path / "real" / "bin")
+    (tmp_path / "loose").mkdir()
+    (tmp_path / "loose").chmod(0o777)
+    (tmp_path / "loose" / "hop").symlink_to("../real" if relative else tmp_path / "real")
+    (tmp_path / "safe").mkdir()
+    (tmp_path / "safe" / "link").symlink_to("../loose/hop" if relative else tmp_path / "loose/hop")
+    found = _reference(str(tmp_path / "safe" / "link" / "bin" / "genesis"))
+    assert found == ("fail", f"{tmp_path / 'loose'} is writable by group or others")
+    (tmp_path / "loose").chmod(0o700)
+    assert _reference(str(tmp_path / "safe" / "link" / "bin" / "genesis"))[0] == "ok"  # type: ignore[index]
+
+
 # --- a store that cannot be replaced (immutable, append-only) -----------------------------------
 
 
@@ -300,6 +316,55 @@ def test_the_write_probe_refuses_an_append_only_directory(tmp_path, chattr) -> N
     with pytest.raises(OSError):
         fsutil.probe_write(store, 1024)
     assert sorted(p.name for p in folder.iterdir()) == ["auth.toml"]
+
+
+def _as_another_user(call) -> str:
+    """What ``call`` raises (message | hint) in a forked child running as uid 65534."""
+    from genesis_cli.errors import GenesisError
+
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child's result goes through the pipe)
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            try:
+                call()
+                said = "no error"
+            except GenesisError as exc:
+                said = f"{exc.message} | {exc.hint}"
+            os.write(write, said.encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    with os.fdopen(read, "rb") as pipe:
+        return pipe.read().decode()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a file of another user needs root")
+def test_a_store_of_another_user_is_named_with_its_owner_and_the_fix(monkeypatch) -> None:
+    """After `sudo genesis ...` the store can belong to root. The user's refresh is refused
+    before the refresh token is spent (the write probe), and a store it cannot read is
+    refused, each naming the owner and the fix, not an immutable flag or chmod."""
+    import shutil
+    import tempfile
+
+    from genesis_cli.store import auth_store
+
+    folder = Path(tempfile.mkdtemp(dir="/tmp"))  # no 0700 folder of root's above it
+    try:
+        monkeypatch.setenv("GENESIS_STATE_DIR", str(folder))
+        store = folder / "auth-profiles.toml"
+        store.write_bytes(b'[profiles."chutes:a"]\ntype = "oauth"\n')
+        os.chown(folder, 65534, 65534)  # the user's folder; the store stays root's
+        for mode, call in ((0o644, auth_store.check_writable), (0o600, auth_store.load)):
+            store.chmod(mode)
+            said = _as_another_user(call)
+            assert said.startswith(f"{store} belongs to another user (uid 0)"), said
+            assert f"sudo chown $(id -un) {store}" in said
+    finally:
+        shutil.rmtree(folder)
 
 
 @pytest.mark.parametrize(

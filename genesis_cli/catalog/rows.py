@@ -71,19 +71,20 @@ def _string_list(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(word for word in words if word))
 
 
-def _usable_id(value: Any) -> str | None:
-    """An id of ``text.shell_word`` characters only: it is printed, cached, written to the
-    config and offered by shell completion."""
+def usable_id(value: Any) -> str | None:
+    """An id of ``text.shell_word`` characters only, no ``/`` part empty: it is printed,
+    cached, written to the config and offered by shell completion."""
     if not isinstance(value, str):
         return None
     model_id = value.strip()
-    return model_id if len(model_id) <= _MAX_ID_LENGTH and shell_word(model_id) else None
+    ok = len(model_id) <= _MAX_ID_LENGTH and shell_word(model_id) and "" not in model_id.split("/")
+    return model_id if ok else None
 
 
 def map_row(row: Any, rows: RowMapping) -> Model | None:
     """One ``/models`` row as a ``Model``; ``None`` when it has no usable id. (JSON keys are
     strings, so ``row.get(None)`` for a fact the mapping lacks is ``None``.)"""
-    model_id = _usable_id(row.get("id")) if isinstance(row, dict) else None
+    model_id = usable_id(row.get("id")) if isinstance(row, dict) else None
     if model_id is None:
         return None
     context = _first_count(row, rows.context) or DEFAULT_CONTEXT_WINDOW
@@ -101,7 +102,7 @@ def map_row(row: Any, rows: RowMapping) -> Model | None:
         tools="tools" in features,
         structured_outputs="structured_outputs" in features or "json_mode" in features,
         confidential=row.get(rows.confidential) is True,
-        deployment_id=_usable_id(row.get(rows.deployment_id)),
+        deployment_id=usable_id(row.get(rows.deployment_id)),
         cost=Cost(
             _price(pricing.get(rows.price_input)),
             _price(pricing.get(rows.price_output)),
@@ -129,7 +130,7 @@ def parse_models_body(body: Any, mapping: RowMapping) -> list[Model]:
     if not models:
         raise CatalogUnavailable("the models answer lists no usable model")
     bad_ids = sum(
-        isinstance(row, dict) and isinstance(row.get("id"), str) and not _usable_id(row["id"])
+        isinstance(row, dict) and isinstance(row.get("id"), str) and not usable_id(row["id"])
         for row in body["data"]
     )
     if bad_ids:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from genesis_cli.cli.params import current, profile_option
+from genesis_cli.cli.params import ShellChoice, current, profile_option
 from genesis_cli.cli.ui import UI, print_warnings
 from genesis_cli.errors import UsageError
 
@@ -77,7 +77,7 @@ def token_command(profile_id: str | None) -> None:
 @click.command("env")
 @click.option(
     "--shell",
-    type=click.Choice(list(ASSIGNMENTS)),
+    type=ShellChoice(list(ASSIGNMENTS)),
     default="sh",
     show_default=True,
     help="Whose syntax to print.",

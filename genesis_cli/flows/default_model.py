@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from genesis_cli import catalog, paths
+from genesis_cli.catalog import rows
 from genesis_cli.config import config_file
 from genesis_cli.config.schema import allow, object_at
 from genesis_cli.errors import UsageError
@@ -24,23 +25,33 @@ class DefaultResult:
 def resolve_ref(provider: Provider, text: str, config: dict[str, Any], known_ids: set[str]) -> str:
     """A ``provider/<id>`` ref from what the user typed (``models default``, ``models test``,
     ``onboard --default``): an alias of the config, else one of the provider's default
-    aliases, else a bare model id of the catalog, else a ref."""
+    aliases, else a bare model id of the catalog, else a ref. Exit 2 unless it is a ref of
+    this provider that a catalog could hold."""
     wanted = text.strip()
-    if not wanted or any(ch.isspace() for ch in wanted):
-        raise UsageError(f"{text!r} is not a model ref or alias", hint="see `genesis models list`")
-    for model_ref, alias in config_file.aliases(config).items():
-        if alias == wanted:
-            return model_ref
-    if wanted in provider.default_aliases():
-        return provider.default_aliases()[wanted]
-    if wanted in known_ids:  # a bare model id such as zai-org/GLM-5-TEE
-        return provider.ref(wanted)
-    if "/" in wanted:
-        return wanted
-    raise UsageError(
-        f"{wanted!r} is neither an alias nor a provider/model ref",
-        hint="see `genesis models list` for refs and aliases",
-    )
+    aliases = config_file.aliases(config).items()
+    ref = next((r for r, alias in aliases if alias == wanted), None)
+    ref = ref or provider.default_aliases().get(wanted)
+    if ref is None and wanted in known_ids:  # a bare model id such as zai-org/GLM-5-TEE
+        ref = provider.ref(wanted)
+    if ref is None and "/" not in wanted:
+        raise UsageError(
+            f"{wanted!r} is neither an alias nor a provider/model ref",
+            hint="see `genesis models list` for refs and aliases",
+        )
+    ref = ref or wanted
+    model_id = provider.model_id(ref)
+    if model_id is None:
+        raise UsageError(
+            f"{ref} is not a {provider.display_name} model",
+            hint=f"pass a {provider.id}/<model> ref or an alias, or pass --provider",
+        )
+    if rows.usable_id(model_id) != model_id:  # what the catalog could not hold, never written
+        raise UsageError(
+            f"{ref!r} is not a valid {provider.display_name} model ref",
+            hint=f"a ref is {provider.id}/<model id> of letters, digits and ._:/@+- "
+            "(see `genesis models list`)",
+        )
+    return ref
 
 
 def set_default(provider: Provider, text: str) -> DefaultResult:

@@ -145,6 +145,18 @@ def _network_settings() -> list[Check]:
     return [Check("proxy / CA", "ok", ", ".join(parts) or "direct, system CA bundle")]
 
 
+def _redirect_uri(provider: Provider) -> list[Check]:
+    """A redirect URI set in the environment must pass sign-in's own check."""
+    from genesis_cli.oauth.protocol import check_redirect_uri  # oauth: only where needed
+
+    name = provider.redirect_uri_env
+    uri = os.environ.get(name, "").strip()
+    if provider.sign_in is None or not uri:
+        return []
+    check_redirect_uri(provider, uri)
+    return [Check("redirect URI", "ok", f"{name}={uri} (sign-in listens there)")]
+
+
 def _verifier(provider: Provider) -> list[Check]:
     """Only for providers that publish TEE evidence: can ``models verify`` run?"""
     if provider.attestation is None:
@@ -226,6 +238,7 @@ def run_checks(provider: Provider) -> Report:
         *_guarded("credential", lambda: _credential(provider)),
         *_openclaw(provider),
         *_guarded("proxy / CA", _network_settings),
+        *_guarded("redirect URI", lambda: _redirect_uri(provider)),
         *_verifier(provider),
         *_guarded("endpoints", lambda: _services(provider, timeout)),
     ]

@@ -63,21 +63,41 @@ def _fit_for_openclaw(path: Path) -> str | None:
 
 
 def _unsafe_folder(path: Path) -> str | None:
-    """Why a folder above ``path`` (as written and resolved) would let someone else swap the
-    program, or ``None``. A sticky folder others can write (``/tmp``) passes only above
-    another folder: there, others cannot rename or remove what is not theirs."""
+    """Why a folder above ``path`` (as written, resolved, and above each symlink met on the
+    way) would let someone else swap the program, or ``None``. A sticky folder others can
+    write (``/tmp``) passes only above another folder: there, others cannot rename or remove
+    what is not theirs."""
     real = Path(os.path.realpath(path))
-    for folder in dict.fromkeys([*path.parents, *real.parents]):
+    hops = [path, *_links_on_the_way(path), real]
+    holders = {hop.parent for hop in hops}
+    for folder in dict.fromkeys(folder for hop in hops for folder in hop.parents):
         try:
             info = os.stat(folder)
         except OSError as exc:
             return f"{folder}: {exc.strerror or type(exc).__name__}"
         if info.st_uid not in (0, os.getuid()):
             return f"{folder} belongs to another user (uid {info.st_uid})"
-        sticky_above = info.st_mode & stat.S_ISVTX and folder not in (path.parent, real.parent)
+        sticky_above = info.st_mode & stat.S_ISVTX and folder not in holders
         if info.st_mode & 0o022 and not sticky_above:
             return f"{folder} is writable by group or others"
     return None
+
+
+def _links_on_the_way(path: Path) -> list[Path]:
+    """The symlinks met while resolving the absolute ``path``, at most 40 (as Linux)."""
+    links: list[Path] = []
+    done, todo = Path(path.anchor), list(path.parts[1:])
+    while todo and len(links) < 40:
+        step = Path(os.path.normpath(done / todo.pop(0)))  # ``done`` holds no link: '..' is plain
+        try:
+            target = Path(os.readlink(step))
+        except OSError:  # not a link (or gone: the checks above say so)
+            done = step
+            continue
+        links.append(step)
+        todo[:0] = target.parts[1:] if target.is_absolute() else target.parts
+        done = Path(target.anchor) if target.is_absolute() else done
+    return links
 
 
 def genesis_command() -> tuple[str, list[str]]:

@@ -9,6 +9,7 @@ import os
 import re
 import secrets
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote as urlquote
@@ -164,7 +165,7 @@ def verify_model(
         raise NothingVerified(exc, report) from None
     failed = body.get("failed_instance_ids")
     failed = failed[:MAX_INSTANCES] if isinstance(failed, list) else []
-    report.failed_instance_ids = _plain_ids(failed, "the failed instances")
+    report.failed_instance_ids = list(dict.fromkeys(_plain_ids(failed, "the failed instances")))
     entries, problem = _measurements(api + routes.measurements)
     base = os.environ.get(PCCS_ENV, "").strip()
     base = urls.check_service_url(base, PCCS_ENV) if base else tee.INTEL_PCS_URL
@@ -172,12 +173,21 @@ def verify_model(
     platforms = [tee.platform_of(item.get("quote")) for item in evidence]
     collaterals = {p: _fetch_collateral(base, *p) for p in dict.fromkeys(filter(None, platforms))}
     now = report.verified_at = time.time()
+    results: dict[str, tee.InstanceResult] = {}  # an instance counts once: its worst row
     for item, platform in zip(evidence, platforms, strict=True):
         key, collateral = keys.get(item["instance_id"]), platform and collaterals[platform]
-        report.instances.append(
-            tee.check_instance(
-                item, report.nonce, key, entries, collateral, now, measurement_problem=problem
-            )
+        result = tee.check_instance(
+            item, report.nonce, key, entries, collateral, now, measurement_problem=problem
+        )
+        earlier = results.setdefault(result.instance_id, result)
+        if _worse(result, earlier):
+            results[result.instance_id] = result
+    report.instances = list(results.values())
+    counts = Counter(item["instance_id"] for item in evidence)
+    if repeated := [i for i, n in counts.items() if n > 1]:
+        warn(
+            f"the evidence lists {len(repeated)} instance(s) more than once "
+            f"({', '.join(repeated)}): each counts once, and verifies only if all its rows pass"
         )
     absent = tee.not_run("no evidence was returned for this instance")
     seen = {item["instance_id"] for item in evidence}
@@ -185,6 +195,11 @@ def verify_model(
         tee.InstanceResult(i, dict.fromkeys(tee.CHECK_NAMES, absent)) for i in keys if i not in seen
     ]
     return report
+
+
+def _worse(result: tee.InstanceResult, than: tee.InstanceResult) -> bool:
+    """A failed check is worse than one not run, which is worse than a pass."""
+    return (result.contradicted, not result.verified) > (than.contradicted, not than.verified)
 
 
 def _get(provider: Provider, ref: str, url: str, what: str, secret: str) -> Any:
