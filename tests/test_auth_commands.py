@@ -185,6 +185,7 @@ def test_refresh_after_logout_fails_with_exit_3(auth_server, models_server) -> N
         ("chutes-pro", "chutes/deepseek-ai/DeepSeek-V3.2-TEE"),
         ("chutes/zai-org/GLM-5-TEE", "chutes/zai-org/GLM-5-TEE"),
         ("zai-org/GLM-5-TEE", "chutes/zai-org/GLM-5-TEE"),
+        ("openai/gpt-5.1", "openai/gpt-5.1"),
         ("glm-fast", "chutes/zai-org/GLM-4.7-FP8"),
     ],
 )
@@ -198,25 +199,23 @@ def test_default_accepts_refs_aliases_and_bare_ids(onboarded, typed, expected) -
 
 
 def test_the_new_default_is_allowed_and_no_model_policy_is_made(onboarded) -> None:
-    assert invoke("models", "default", "chutes/nobody/Nothing-9B").exit_code == 0
+    assert invoke("models", "default", "openai/gpt-9").exit_code == 0
     defaults = config_file.load(onboarded / "genesis.json").data["agents"]["defaults"]
-    assert defaults["model"]["primary"] == "chutes/nobody/Nothing-9B"
-    assert "chutes/nobody/Nothing-9B" in defaults["models"]  # OpenClaw's allowlist
+    assert defaults["model"]["primary"] == "openai/gpt-9"
+    assert "openai/gpt-9" in defaults["models"]  # OpenClaw's allowlist
     assert "modelPolicy" not in defaults
 
 
 def test_the_new_default_joins_an_existing_model_policy(state_dir) -> None:
     state_dir.mkdir(mode=0o700)
-    policy = '{agents: {defaults: {modelPolicy: {allow: ["openai/*"]}}}}'
+    policy = '{agents: {defaults: {modelPolicy: {allow: ["chutes/*"]}}}}'
     (state_dir / "genesis.json").write_text(policy)
-    assert invoke("models", "default", "chutes/zai-org/GLM-5-TEE").exit_code == 0
+    assert invoke("models", "default", "openai/gpt-5.1").exit_code == 0
     defaults = config_file.load(state_dir / "genesis.json").data["agents"]["defaults"]
-    assert defaults["modelPolicy"]["allow"] == ["openai/*", "chutes/zai-org/GLM-5-TEE"]
-    defaults["modelPolicy"]["allow"] = ["chutes/*"]
-    (state_dir / "genesis.json").write_text(json.dumps({"agents": {"defaults": defaults}}))
+    assert defaults["modelPolicy"]["allow"] == ["chutes/*", "openai/gpt-5.1"]
     assert invoke("models", "default", "chutes-pro").exit_code == 0  # chutes/* covers it
     defaults = config_file.load(state_dir / "genesis.json").data["agents"]["defaults"]
-    assert defaults["modelPolicy"]["allow"] == ["chutes/*"]
+    assert defaults["modelPolicy"]["allow"] == ["chutes/*", "openai/gpt-5.1"]
     assert "chutes/deepseek-ai/DeepSeek-V3.2-TEE" in defaults["models"]
 
 
@@ -257,23 +256,6 @@ def test_default_refuses_a_ref_the_catalog_could_not_hold_before_writing(onboard
     )
     assert "warning" not in result.stderr and "genesis models list" in result.stderr
     assert len(result.stderr.splitlines()) == 2  # the error and its next step
-    assert (onboarded / "genesis.json").read_bytes() == before
-
-
-@pytest.mark.parametrize("typed", ["openai/gpt-5.1", "my-openai"])
-def test_default_refuses_a_ref_of_another_provider_before_writing(onboarded, typed) -> None:
-    """A ref (or an alias of the config's) of a provider other than the current one."""
-    config_file.update(
-        onboarded / "genesis.json",
-        lambda data: data["agents"]["defaults"]["models"].update(
-            {"openai/gpt-5.1": {"alias": "my-openai"}}
-        ),
-    )
-    before = (onboarded / "genesis.json").read_bytes()
-    result = invoke("models", "default", typed)
-    assert result.exit_code == 2, result.output
-    assert result.stderr.startswith("error: openai/gpt-5.1 is not a Chutes model\n")
-    assert "--provider" in result.stderr and "warning" not in result.stderr
     assert (onboarded / "genesis.json").read_bytes() == before
 
 

@@ -25,8 +25,7 @@ class DefaultResult:
 def resolve_ref(provider: Provider, text: str, config: dict[str, Any], known_ids: set[str]) -> str:
     """A ``provider/<id>`` ref from what the user typed (``models default``, ``models test``,
     ``onboard --default``): an alias of the config, else one of the provider's default
-    aliases, else a bare model id of the catalog, else a ref. Exit 2 unless it is a ref of
-    this provider that a catalog could hold."""
+    aliases, else a bare model id of the catalog, else a ref."""
     wanted = text.strip()
     aliases = config_file.aliases(config).items()
     ref = next((r for r, alias in aliases if alias == wanted), None)
@@ -39,12 +38,7 @@ def resolve_ref(provider: Provider, text: str, config: dict[str, Any], known_ids
             hint="see `genesis models list` for refs and aliases",
         )
     ref = ref or wanted
-    model_id = provider.model_id(ref)
-    if model_id is None:
-        raise UsageError(
-            f"{ref} is not a {provider.display_name} model",
-            hint=f"pass a {provider.id}/<model> ref or an alias, or pass --provider",
-        )
+    model_id = provider.model_id(ref) or ref
     if rows.usable_id(model_id) != model_id:  # what the catalog could not hold, never written
         raise UsageError(
             f"{ref!r} is not a valid {provider.display_name} model ref",

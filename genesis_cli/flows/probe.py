@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from genesis_cli import catalog, http
-from genesis_cli.errors import ExitCode, NetworkError
+from genesis_cli.errors import ExitCode, NetworkError, UsageError
 from genesis_cli.flows.availability import suggest
 from genesis_cli.providers import Provider
 from genesis_cli.warning_log import collect_warnings
@@ -115,4 +115,10 @@ def resolve_target(provider: Provider, text: str | None) -> str:
     if text is None:
         return config_file.primary_model(config) or provider.default_model_ref()
     known = {m.id for m in catalog.resolve(provider, None, offline=True).models}
-    return resolve_ref(provider, text, config, known)
+    ref = resolve_ref(provider, text, config, known)
+    if provider.model_id(ref) is None:
+        raise UsageError(
+            f"{ref} is not a {provider.display_name} model",
+            hint=f"pass a {provider.id}/<model> ref or an alias, or pass --provider",
+        )
+    return ref
