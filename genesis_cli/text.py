@@ -1,9 +1,12 @@
-"""Text from outside made safe to print, log or send: terminal sanitising, redaction, masking."""
+"""Text from outside made safe to print, log or send: terminal sanitising, redaction, masking;
+and how wide the terminal is."""
 
 from __future__ import annotations
 
 import functools
+import os
 import re
+import sys
 
 _PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]+\Z")
 # What a model id, an alias or a profile id may hold to reach a shell line (completion): every
@@ -79,3 +82,17 @@ def terminal_safe(text: str) -> str:
 def one_line(text: str) -> str:
     """``terminal_safe`` text on one line, runs of whitespace made one space."""
     return " ".join(terminal_safe(text).split())
+
+
+def terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` without shutil (~2 ms of ``--help``)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", 0))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80

@@ -103,3 +103,44 @@ def test_only_the_providers_wing_names_chutes_endpoints_and_fields() -> None:
             if isinstance(text, str) and "\n" not in text and any(w in text for w in chutes_only):
                 offenders.append(f"{path.name}: {text!r}")
     assert offenders == []
+
+
+def test_no_import_cycle_between_modules() -> None:
+    """Lazy imports included (only ``TYPE_CHECKING`` ones are left out): an import inside a
+    function is for start-up, never to hide a cycle."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+        module = ".".join(relative.parts).removesuffix(".__init__")
+        tree = ast.parse(path.read_text())
+        typing_only = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for inner in ast.walk(node)
+        }
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            graph.setdefault(module, set()).update(
+                n for n in names if n.startswith("genesis_cli.") and n != module
+            )
+    modules = set(graph)
+    edges = {m: {n for n in targets if n in modules} for m, targets in graph.items()}
+    cycles = []
+    for start in sorted(modules):
+        seen, stack = {start}, [(start, [start])]
+        while stack:
+            node, trail = stack.pop()
+            for nxt in sorted(edges[node]):
+                if nxt == start:
+                    cycles.append(" -> ".join([*trail, start]))
+                elif nxt not in seen and nxt > start:  # each cycle once, from its least module
+                    seen.add(nxt)
+                    stack.append((nxt, [*trail, nxt]))
+    assert cycles == []

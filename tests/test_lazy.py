@@ -10,8 +10,9 @@ import sys
 import click
 import pytest
 
-from genesis_cli.cli import HelpContext, LazyGroup, cli, terminal_columns
+from genesis_cli.cli import HelpContext, LazyGroup, cli
 from genesis_cli.cli.auth import auth
+from genesis_cli.text import terminal_columns
 
 
 @pytest.mark.parametrize("group", [cli, auth], ids=["genesis", "auth"])

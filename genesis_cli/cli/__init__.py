@@ -13,20 +13,7 @@ import click
 import click.formatting
 
 from genesis_cli import __version__
-
-
-def terminal_columns() -> int:
-    """``shutil.get_terminal_size().columns`` without shutil (~2 ms of ``--help``)."""
-    try:
-        columns = int(os.environ.get("COLUMNS", 0))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return columns or 80
+from genesis_cli.text import terminal_columns
 
 
 class HelpContext(click.Context):

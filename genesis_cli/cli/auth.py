@@ -114,7 +114,7 @@ def refresh_command(profile_id: str | None, ui: UI) -> None:
       genesis auth refresh
       genesis auth refresh --profile chutes:alice --json
     """
-    from genesis_cli.flows.refresh import refresh_now
+    from genesis_cli.flows.auth_refresh import refresh_now
 
     report = refresh_now(current(), profile_id, ui.spinner)
     if ui.json_mode:

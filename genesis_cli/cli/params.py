@@ -126,8 +126,7 @@ def completion(shell: str) -> None:
     """
     from click.shell_completion import get_completion_class
 
-    from genesis_cli.cli import cli
-
     cls = get_completion_class(shell)
     assert cls is not None
-    click.echo(cls(cli, {}, "genesis", "_GENESIS_COMPLETE").source())
+    root = click.get_current_context().find_root().command
+    click.echo(cls(root, {}, "genesis", "_GENESIS_COMPLETE").source())

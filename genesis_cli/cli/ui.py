@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from genesis_cli.cli import terminal_columns
-from genesis_cli.text import one_line, terminal_safe
+from genesis_cli.text import one_line, terminal_columns, terminal_safe
 from genesis_cli.warning_log import take_warnings, warn
 
 if TYPE_CHECKING:
