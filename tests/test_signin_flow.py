@@ -224,6 +224,9 @@ def test_remote_mode_retries_after_a_bare_code_and_a_wrong_state(idp) -> None:
     assert result.profile == "chutes:alice"
     text = "\n".join(terminal.messages)
     assert "bare code" in text and "CSRF" in text and "does not match" in text
+    retries = [m for m in terminal.messages if m.endswith("Try again.")]
+    assert len(retries) == 2  # each says what was wrong and what to do, in one sentence
+    assert all(m.startswith("Not accepted: ") and m.count(". ") == 1 for m in retries), retries
 
 
 def test_remote_mode_gives_up_after_three_bad_pastes(idp, state_dir) -> None:

@@ -18,7 +18,7 @@ def account(ui: UI) -> None:
     """Show the signed-in Chutes account: username, balance, subscription and quota use.
 
     Each part is read at once and best effort, within one GENESIS_HTTP_TIMEOUT. Says plainly
-    when the account can run no TEE model (every Chutes model is TEE now).
+    when the account can run no TEE model (one with -TEE in its name).
 
     \b
     Examples:

@@ -184,7 +184,7 @@ def _clock(provider: Provider, server_time: float | None) -> Check:
 
 
 def _account(provider: Provider, timeout: float) -> list[Check]:
-    """Can the active credential run a TEE model (every Chutes model is TEE now)?"""
+    """Can the active credential run a TEE model (one with -TEE in its name)?"""
     account = provider.account()
     credential = credentials.active(provider)
     if credential is None:

@@ -83,7 +83,11 @@ def _paste_loop(
         except redirect.BadRedirect as exc:
             if attempt == PASTE_ATTEMPTS:
                 raise
-            io.notify(f"{exc.message}." + (f" {exc.hint}." if exc.hint else "") + " Try again.")
+            io.notify(
+                f"Not accepted: {exc.message}"
+                + (f"; {exc.hint}" if exc.hint else "")
+                + ". Try again."
+            )
     raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
