@@ -165,14 +165,11 @@ def bound_nonce(nonce_hex: str, pubkey_b64: str) -> bytes:
     return hashlib.sha256((nonce_hex + pubkey_b64).encode("ascii")).digest()
 
 
-# The key of an instance listed more than once with different end-to-end keys.
-CONFLICTING_KEYS = object()
-
-
 def key_bound(report_data: bytes, nonce_hex: str, pubkey_b64: Any) -> Check:
-    """Check 2: ``report_data[:32] == sha256(nonce_hex + e2e_pubkey_b64)``."""
-    if pubkey_b64 is CONFLICTING_KEYS:  # which one the quote binds says nothing
-        return fail("the instance was listed more than once with different end-to-end keys")
+    """Check 2: ``report_data[:32] == sha256(nonce_hex + e2e_pubkey_b64)``. ``pubkey_b64`` may be
+    a failed check instead: why no listed key of this instance can be trusted."""
+    if isinstance(pubkey_b64, Check):
+        return pubkey_b64
     if not isinstance(pubkey_b64, str) or not pubkey_b64:
         return fail("no end-to-end key was listed for this instance")
     if not pubkey_b64.isascii():
