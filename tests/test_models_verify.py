@@ -552,3 +552,20 @@ def test_ids_equal_but_for_case_are_one_instance(
     (instance,) = document["instances"]
     assert instance["instanceId"] == "inst-a"
     assert "different end-to-end keys" in instance["reasons"]["keyBound"]
+
+
+def test_an_instance_also_listed_as_failed_is_not_verified(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Passing evidence for an id Chutes also lists among those it got no evidence from is a
+    contradiction: not verified, and said."""
+    _pass_intel(monkeypatch)
+    good = world.evidence(rewrite=True)
+    world.api.tee_evidence = lambda nonce: {**good(nonce), "failed_instance_ids": ["INST-A"]}
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 6, result.output
+    reason = "evidence: Chutes also lists it as one it could not get evidence from"
+    assert f"inst-a  not verified: {reason}" in result.stdout
+    assert "0 of 1 instance(s) verified." in result.stdout
+    (instance,) = run_json(MODEL, code=6)["instances"]
+    assert instance["verified"] is False and instance["reason"] == reason

@@ -194,6 +194,10 @@ def verify_model(
         earlier = results.setdefault(result.instance_id, result)
         if _worse(result, earlier):
             results[result.instance_id] = result
+    said = f"{provider.display_name} also lists it as one it could not get evidence from"
+    for instance_id in report.failed_instance_ids:  # evidence and no evidence: neither holds
+        if instance_id in results:
+            results[instance_id].checks["evidence"] = tee.fail(said)
     report.instances = list(results.values())
     counts = Counter(item["instance_id"] for item in evidence)
     if repeated := [i for i, n in counts.items() if n > 1]:

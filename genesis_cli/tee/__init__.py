@@ -78,7 +78,10 @@ class InstanceResult:
 
     @property
     def verified(self) -> bool:
-        return all(self.checks.get(name, not_run("")).ok is True for name in CHECK_NAMES)
+        """Every named check passed, and no other (such as a contradiction the caller found)
+        failed."""
+        named = all(self.checks.get(name, not_run("")).ok is True for name in CHECK_NAMES)
+        return named and not self.contradicted
 
     @property
     def contradicted(self) -> bool:
@@ -88,7 +91,7 @@ class InstanceResult:
     def reason(self) -> str | None:
         """The first failed check and why; else the first that could not run."""
         for wanted in (False, None):
-            for name in CHECK_NAMES:
+            for name in dict.fromkeys((*CHECK_NAMES, *self.checks)):
                 check = self.checks.get(name, not_run("not run"))
                 if check.ok is wanted:
                     return f"{name}: {check.reason}"
