@@ -169,8 +169,8 @@ def bound_nonce(nonce_hex: str, pubkey_b64: str) -> bytes:
 
 
 def key_bound(report_data: bytes, nonce_hex: str, pubkey_b64: Any) -> Check:
-    """Check 2: ``report_data[:32] == sha256(nonce_hex + e2e_pubkey_b64)``. ``pubkey_b64`` may be
-    a failed check instead: why no listed key of this instance can be trusted."""
+    """Check 2: ``report_data[:32] == sha256(nonce_hex + e2e_pubkey_b64)``; a failed check given
+    as ``pubkey_b64`` (no listed key can be trusted) is the answer."""
     if isinstance(pubkey_b64, Check):
         return pubkey_b64
     if not isinstance(pubkey_b64, str) or not pubkey_b64:
@@ -307,7 +307,8 @@ def check_instance(
 ) -> InstanceResult:
     """All checks on one instance's ``evidence`` (as fetched: ``instance_id``, base64 ``quote``
     and TLS ``certificate``, ``gpu_evidence``). ``collateral``: Intel's for its quote's
-    platform, or why there is none; ``pubkey_b64``: its listed end-to-end key, or None."""
+    platform, or why there is none; ``pubkey_b64``: its listed end-to-end key, None, or a failed
+    check (why no listed key of it can be trusted)."""
     result = InstanceResult(evidence["instance_id"])
     checks = result.checks
     try:
