@@ -154,7 +154,7 @@ def test_exit_0_only_when_every_check_passes(world: World, monkeypatch: pytest.M
     assert "1 of 1 instance(s) verified." in result.stdout
 
     good = world.evidence(rewrite=True)
-    world.api.tee_instances.append({"instance_id": "inst-b", "e2e_pubkey": PUBKEY})
+    world.api.tee_instances.append({"instance_id": "inst-b", "e2e_pubkey": "QUJD"})
 
     def two(nonce: str) -> dict[str, Any]:
         answer = good(nonce)
@@ -497,3 +497,75 @@ def test_a_repeated_evidence_row_counts_its_instance_once(world: World, monkeypa
         (instance,) = document["instances"]
         assert instance["verified"] is False and instance["checks"]["keyBound"] is False
         assert document["failedInstanceIds"] == ["inst-gone"]
+
+
+def _pass_intel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tee, "quote_genuine", lambda raw, collateral, now: (tee.PASS, "UpToDate"))
+
+
+def _under(world: World, *ids: str) -> Callable[[str], dict[str, Any]]:
+    """The one instance's passing evidence, answered under each of ``ids``."""
+    good = world.evidence(rewrite=True)
+
+    def answer(nonce: str) -> dict[str, Any]:
+        (row,) = good(nonce)["evidence"]
+        return {"evidence": [{**row, "instance_id": i} for i in ids]}
+
+    return answer
+
+
+def test_one_key_listed_for_several_instances_fails_key_bound_for_each(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quote binds the nonce and the key, not the instance id: one TEE's evidence under
+    three ids is not three verified instances."""
+    _pass_intel(monkeypatch)
+    ids = ("inst-a", "inst-b", "inst-c")
+    world.api.tee_instances = [{"instance_id": i, "e2e_pubkey": PUBKEY} for i in ids]
+    world.api.tee_evidence = _under(world, *ids)
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 6, result.output
+    assert "0 of 3 instance(s) verified." in result.stdout
+    document = run_json(MODEL, code=6)
+    assert [i["instanceId"] for i in document["instances"]] == list(ids)
+    for instance in document["instances"]:
+        assert instance["checks"]["keyBound"] is False
+        assert instance["reason"] == "keyBound: the same end-to-end key is listed for 3 instances"
+
+
+def test_ids_equal_but_for_case_are_one_instance(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Instance ids are UUIDs: `inst-a` and `INST-A` are one instance, counted once, shown in
+    lower case; listed with two keys, it fails keyBound."""
+    _pass_intel(monkeypatch)
+    world.api.tee_instances = [
+        {"instance_id": i, "e2e_pubkey": PUBKEY} for i in ("inst-a", "INST-A")
+    ]
+    world.api.tee_evidence = _under(world, "inst-a", "INST-A")
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 0, result.output
+    assert "1 of 1 instance(s) verified." in result.stdout
+    assert "more than once (inst-a)" in result.stderr
+    world.api.tee_instances[1]["e2e_pubkey"] = "QUJD"
+    document = run_json(MODEL, code=6)
+    (instance,) = document["instances"]
+    assert instance["instanceId"] == "inst-a"
+    assert "different end-to-end keys" in instance["reasons"]["keyBound"]
+
+
+def test_an_instance_also_listed_as_failed_is_not_verified(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Passing evidence for an id Chutes also lists among those it got no evidence from is a
+    contradiction: not verified, and said."""
+    _pass_intel(monkeypatch)
+    good = world.evidence(rewrite=True)
+    world.api.tee_evidence = lambda nonce: {**good(nonce), "failed_instance_ids": ["INST-A"]}
+    result = invoke("models", "verify", MODEL)
+    assert result.exit_code == 6, result.output
+    reason = "evidence: Chutes also lists it as one it could not get evidence from"
+    assert f"inst-a  not verified: {reason}" in result.stdout
+    assert "0 of 1 instance(s) verified." in result.stdout
+    (instance,) = run_json(MODEL, code=6)["instances"]
+    assert instance["verified"] is False and instance["reason"] == reason

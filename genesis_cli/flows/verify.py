@@ -25,6 +25,10 @@ PCCS_ENV = "GENESIS_PCCS_URL"
 MAX_INSTANCES = 256
 # An id genesis may show next to a verdict: anything else (a newline and "verified", markup) not.
 _PLAIN_ID = re.compile(r"[A-Za-z0-9._:-]{1,80}\Z")
+# The key of an instance listed twice with two keys: which one the quote binds says nothing.
+_CONFLICTING_KEYS = tee.fail(
+    "the instance was listed more than once with different end-to-end keys"
+)
 # What a pass proves and what it does not; printed after the instances.
 PROVES = (
     "A pass proves that a genuine Intel TDX guest with NVIDIA confidential computing, running "
@@ -155,7 +159,14 @@ def verify_model(
         keys: dict[str, Any] = {}  # instance id -> its listed end-to-end key (untrusted)
         for row in _rows(provider, body, "instances", what, f"no instance of {ref} is running now"):
             key, instance_id = row.get("e2e_pubkey"), row["instance_id"]
-            keys[instance_id] = tee.CONFLICTING_KEYS if keys.get(instance_id, key) != key else key
+            keys[instance_id] = _CONFLICTING_KEYS if keys.get(instance_id, key) != key else key
+        # A quote binds a nonce and a key, not an instance id: one key is one TEE at most.
+        shared = Counter(key for key in keys.values() if isinstance(key, str))
+        for instance_id, key in keys.items():
+            if isinstance(key, str) and shared[key] > 1:
+                keys[instance_id] = tee.fail(
+                    f"the same end-to-end key is listed for {shared[key]} instances"
+                )
         url = f"{api}{routes.evidence.format(id=chute)}?nonce={report.nonce}"
         body = _get(provider, ref, url, "the evidence", secret)
         none = f"{provider.display_name} returned no evidence for any instance of {ref}"
@@ -165,7 +176,8 @@ def verify_model(
         raise NothingVerified(exc, report) from None
     failed = body.get("failed_instance_ids")
     failed = failed[:MAX_INSTANCES] if isinstance(failed, list) else []
-    report.failed_instance_ids = list(dict.fromkeys(_plain_ids(failed, "the failed instances")))
+    failed = _plain_ids(failed, "the failed instances")
+    report.failed_instance_ids = list(dict.fromkeys(filter(None, failed)))
     entries, problem = _measurements(api + routes.measurements)
     base = os.environ.get(PCCS_ENV, "").strip()
     base = urls.check_service_url(base, PCCS_ENV) if base else tee.INTEL_PCS_URL
@@ -182,6 +194,10 @@ def verify_model(
         earlier = results.setdefault(result.instance_id, result)
         if _worse(result, earlier):
             results[result.instance_id] = result
+    said = f"{provider.display_name} also lists it as one it could not get evidence from"
+    for instance_id in report.failed_instance_ids:  # evidence and no evidence: neither holds
+        if instance_id in results:
+            results[instance_id].checks["evidence"] = tee.fail(said)
     report.instances = list(results.values())
     counts = Counter(item["instance_id"] for item in evidence)
     if repeated := [i for i, n in counts.items() if n > 1]:
@@ -231,12 +247,13 @@ def _json(response: http.Response) -> Any:
         return None
 
 
-def _plain_ids(values: list[Any], what: str) -> list[str]:
-    """The plain ids among ``values``; a warning counts those left out."""
-    ids = [v for v in values if isinstance(v, str) and _PLAIN_ID.match(v)]
-    if len(ids) < len(values):
+def _plain_ids(values: list[Any], what: str) -> list[str | None]:
+    """Each of ``values`` in lower case (ids are UUIDs: equal but for case is one instance), or
+    None where it is not a plain id; a warning counts those."""
+    ids = [v.lower() if isinstance(v, str) and _PLAIN_ID.match(v) else None for v in values]
+    if left_out := ids.count(None):
         warn(
-            f"{len(values) - len(ids)} instance id(s) in {what} are not plain ids "
+            f"{left_out} instance id(s) in {what} are not plain ids "
             "([A-Za-z0-9._:-], at most 80 characters); left out"
         )
     return ids
@@ -257,7 +274,7 @@ def _rows(provider: Provider, body: Any, key: str, what: str, none: str) -> list
         )
     rows = [row for row in rows if isinstance(row, dict)]
     ids = _plain_ids([row.get("instance_id") for row in rows], what)
-    rows = [row for row in rows if row.get("instance_id") in ids]
+    rows = [{**row, "instance_id": i} for row, i in zip(rows, ids, strict=True) if i]
     if not rows:
         raise UnverifiedError(none, hint="try again later")
     return rows

@@ -78,7 +78,10 @@ class InstanceResult:
 
     @property
     def verified(self) -> bool:
-        return all(self.checks.get(name, not_run("")).ok is True for name in CHECK_NAMES)
+        """Every named check passed, and no other (such as a contradiction the caller found)
+        failed."""
+        named = all(self.checks.get(name, not_run("")).ok is True for name in CHECK_NAMES)
+        return named and not self.contradicted
 
     @property
     def contradicted(self) -> bool:
@@ -88,7 +91,7 @@ class InstanceResult:
     def reason(self) -> str | None:
         """The first failed check and why; else the first that could not run."""
         for wanted in (False, None):
-            for name in CHECK_NAMES:
+            for name in dict.fromkeys((*CHECK_NAMES, *self.checks)):
                 check = self.checks.get(name, not_run("not run"))
                 if check.ok is wanted:
                     return f"{name}: {check.reason}"
@@ -165,14 +168,11 @@ def bound_nonce(nonce_hex: str, pubkey_b64: str) -> bytes:
     return hashlib.sha256((nonce_hex + pubkey_b64).encode("ascii")).digest()
 
 
-# The key of an instance listed more than once with different end-to-end keys.
-CONFLICTING_KEYS = object()
-
-
 def key_bound(report_data: bytes, nonce_hex: str, pubkey_b64: Any) -> Check:
-    """Check 2: ``report_data[:32] == sha256(nonce_hex + e2e_pubkey_b64)``."""
-    if pubkey_b64 is CONFLICTING_KEYS:  # which one the quote binds says nothing
-        return fail("the instance was listed more than once with different end-to-end keys")
+    """Check 2: ``report_data[:32] == sha256(nonce_hex + e2e_pubkey_b64)``; a failed check given
+    as ``pubkey_b64`` (no listed key can be trusted) is the answer."""
+    if isinstance(pubkey_b64, Check):
+        return pubkey_b64
     if not isinstance(pubkey_b64, str) or not pubkey_b64:
         return fail("no end-to-end key was listed for this instance")
     if not pubkey_b64.isascii():
@@ -307,7 +307,8 @@ def check_instance(
 ) -> InstanceResult:
     """All checks on one instance's ``evidence`` (as fetched: ``instance_id``, base64 ``quote``
     and TLS ``certificate``, ``gpu_evidence``). ``collateral``: Intel's for its quote's
-    platform, or why there is none; ``pubkey_b64``: its listed end-to-end key, or None."""
+    platform, or why there is none; ``pubkey_b64``: its listed end-to-end key, None, or a failed
+    check (why no listed key of it can be trusted)."""
     result = InstanceResult(evidence["instance_id"])
     checks = result.checks
     try:
