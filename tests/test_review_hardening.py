@@ -245,6 +245,22 @@ def test_the_folder_of_an_intermediate_symlink_hop_is_checked(tmp_path, relative
     assert _reference(str(tmp_path / "safe" / "link" / "bin" / "genesis"))[0] == "ok"  # type: ignore[index]
 
 
+@pytest.mark.parametrize("relative", [False, True])
+def test_a_folder_a_link_target_passes_through_with_dotdot_is_checked(tmp_path, relative) -> None:
+    """safe/link -> loose/sub/../../real: the name ``sub`` is looked up in loose/, so whoever
+    can write loose/ can swap sub for a link and run a genesis of their own."""
+    _script(tmp_path / "real" / "bin")
+    (tmp_path / "loose" / "sub").mkdir(parents=True)
+    (tmp_path / "loose").chmod(0o777)
+    (tmp_path / "safe").mkdir()
+    base = Path("..") if relative else tmp_path
+    (tmp_path / "safe" / "link").symlink_to(base / "loose" / "sub" / ".." / ".." / "real")
+    command = str(tmp_path / "safe" / "link" / "bin" / "genesis")
+    assert _reference(command) == ("fail", f"{tmp_path / 'loose'} is writable by group or others")
+    (tmp_path / "loose").chmod(0o700)
+    assert _reference(command)[0] == "ok"  # type: ignore[index]
+
+
 # --- a store that cannot be replaced (immutable, append-only) -----------------------------------
 
 
