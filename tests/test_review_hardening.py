@@ -383,6 +383,41 @@ def test_a_store_of_another_user_is_named_with_its_owner_and_the_fix(monkeypatch
         shutil.rmtree(folder)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a file of another user needs root")
+def test_a_command_to_paste_quotes_the_path_and_names_a_links_target() -> None:
+    """A space or ';' in the path must neither break nor extend the command to paste, and
+    ``chown -R`` on a link would change only the link: the hint names the resolved file."""
+    import shlex
+    import shutil
+    import tempfile
+
+    from genesis_cli import fsutil
+    from genesis_cli.errors import GenesisError
+
+    top = Path(tempfile.mkdtemp(dir="/tmp"))  # no 0700 folder of root's above it
+    try:
+        folder = top / "my state;touch x"
+        folder.mkdir()
+        (top / "state").symlink_to(folder)
+        (folder / "config;x.json").write_text("{}")
+        (folder / "config;x.json").chmod(0o600)
+        (folder / "config.json").symlink_to(folder / "config;x.json")
+        os.chown(top, 65534, 65534)
+        said = _as_another_user(lambda: fsutil.read_if_present(top / "state" / "config.json"))
+        assert said.endswith(f"sudo chown $(id -un) {shlex.quote(str(folder / 'config;x.json'))}")
+        os.chown(folder, 65534, 65534)
+        with pytest.raises(GenesisError) as caught:
+            fsutil.check_private_dir(top / "state")
+        assert f"sudo chown -R $(id -un) {shlex.quote(str(folder))})" in caught.value.hint
+        os.chown(folder, 0, 0)
+        folder.chmod(0o777)
+        with pytest.raises(GenesisError) as caught:
+            fsutil.check_private_dir(top / "state")
+        assert caught.value.hint == f"chmod 700 {shlex.quote(str(folder))}"
+    finally:
+        shutil.rmtree(top)
+
+
 @pytest.mark.parametrize(
     ("name", "env"),
     [
