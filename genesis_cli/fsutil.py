@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shlex
 import stat
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -61,18 +62,24 @@ def _not_regular(path: Path | str, mode: int) -> ConfigError:
     )
 
 
+def shell_word(path: Path | str) -> str:
+    """``path`` to paste into a shell command: its link resolved (``chown -R`` would change
+    the link, not what it points at), quoted (a space or ``;`` neither breaks nor adds)."""
+    return shlex.quote(os.path.realpath(path))
+
+
 def _another_users(path: Path | str, owner: int, folder: bool = False) -> ConfigError:
     """A file or folder of another user (left by ``sudo genesis ...``?): whose, and the fix."""
     if not folder:
         return ConfigError(
             f"{path} belongs to another user (uid {owner}), not to you",
-            hint=f"take it back: sudo chown $(id -un) {path}",
+            hint=f"take it back: sudo chown $(id -un) {shell_word(path)}",
         )
     return ConfigError(
         f"{path} belongs to another user (uid {owner}); genesis keeps your secrets only in a "
         "directory of your own",
-        hint=f"take it back (sudo chown -R $(id -un) {path}), or point GENESIS_STATE_DIR "
-        "(or GENESIS_CONFIG_PATH) at a directory you own",
+        hint=f"take it back (sudo chown -R $(id -un) {shell_word(path)}), or point "
+        "GENESIS_STATE_DIR (or GENESIS_CONFIG_PATH) at a directory you own",
     )
 
 
@@ -125,7 +132,7 @@ def check_private_dir(path: Path) -> None:
         raise ConfigError(
             f"{path} is writable by group or others (mode {stat.S_IMODE(info.st_mode):o}), so "
             "anyone could swap the files genesis keeps there",
-            hint=f"chmod 700 {path}",
+            hint=f"chmod 700 {shell_word(path)}",
         )
 
 

@@ -245,6 +245,22 @@ def test_the_folder_of_an_intermediate_symlink_hop_is_checked(tmp_path, relative
     assert _reference(str(tmp_path / "safe" / "link" / "bin" / "genesis"))[0] == "ok"  # type: ignore[index]
 
 
+@pytest.mark.parametrize("relative", [False, True])
+def test_a_folder_a_link_target_passes_through_with_dotdot_is_checked(tmp_path, relative) -> None:
+    """safe/link -> loose/sub/../../real: the name ``sub`` is looked up in loose/, so whoever
+    can write loose/ can swap sub for a link and run a genesis of their own."""
+    _script(tmp_path / "real" / "bin")
+    (tmp_path / "loose" / "sub").mkdir(parents=True)
+    (tmp_path / "loose").chmod(0o777)
+    (tmp_path / "safe").mkdir()
+    base = Path("..") if relative else tmp_path
+    (tmp_path / "safe" / "link").symlink_to(base / "loose" / "sub" / ".." / ".." / "real")
+    command = str(tmp_path / "safe" / "link" / "bin" / "genesis")
+    assert _reference(command) == ("fail", f"{tmp_path / 'loose'} is writable by group or others")
+    (tmp_path / "loose").chmod(0o700)
+    assert _reference(command)[0] == "ok"  # type: ignore[index]
+
+
 # --- a store that cannot be replaced (immutable, append-only) -----------------------------------
 
 
@@ -365,6 +381,41 @@ def test_a_store_of_another_user_is_named_with_its_owner_and_the_fix(monkeypatch
             assert f"sudo chown $(id -un) {store}" in said
     finally:
         shutil.rmtree(folder)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a file of another user needs root")
+def test_a_command_to_paste_quotes_the_path_and_names_a_links_target() -> None:
+    """A space or ';' in the path must neither break nor extend the command to paste, and
+    ``chown -R`` on a link would change only the link: the hint names the resolved file."""
+    import shlex
+    import shutil
+    import tempfile
+
+    from genesis_cli import fsutil
+    from genesis_cli.errors import GenesisError
+
+    top = Path(tempfile.mkdtemp(dir="/tmp"))  # no 0700 folder of root's above it
+    try:
+        folder = top / "my state;touch x"
+        folder.mkdir()
+        (top / "state").symlink_to(folder)
+        (folder / "config;x.json").write_text("{}")
+        (folder / "config;x.json").chmod(0o600)
+        (folder / "config.json").symlink_to(folder / "config;x.json")
+        os.chown(top, 65534, 65534)
+        said = _as_another_user(lambda: fsutil.read_if_present(top / "state" / "config.json"))
+        assert said.endswith(f"sudo chown $(id -un) {shlex.quote(str(folder / 'config;x.json'))}")
+        os.chown(folder, 65534, 65534)
+        with pytest.raises(GenesisError) as caught:
+            fsutil.check_private_dir(top / "state")
+        assert f"sudo chown -R $(id -un) {shlex.quote(str(folder))})" in caught.value.hint
+        os.chown(folder, 0, 0)
+        folder.chmod(0o777)
+        with pytest.raises(GenesisError) as caught:
+            fsutil.check_private_dir(top / "state")
+        assert caught.value.hint == f"chmod 700 {shlex.quote(str(folder))}"
+    finally:
+        shutil.rmtree(top)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
 
-from genesis_cli import http, paths, tee
+from genesis_cli import fsutil, http, paths, tee
 from genesis_cli.config import config_file
 from genesis_cli.config.schema import inverted_aliases
 from genesis_cli.errors import GenesisError, NetworkError
@@ -62,7 +62,8 @@ def _file(name: str, path: Path, exists: bool, ok: str, fix: str = ONBOARD) -> l
     mode = loose_mode(path)
     if mode is not None:
         wanted = "700" if path.is_dir() else "600"
-        return [Check(name, "fail", f"{path} has mode {mode:o}", f"chmod {wanted} {path}")]
+        fix = f"chmod {wanted} {fsutil.shell_word(path)}"
+        return [Check(name, "fail", f"{path} has mode {mode:o}", fix)]
     return [Check(name, "ok", ok)]
 
 

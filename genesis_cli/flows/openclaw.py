@@ -64,13 +64,15 @@ def _fit_for_openclaw(path: Path) -> str | None:
 
 def _unsafe_folder(path: Path) -> str | None:
     """Why a folder above ``path`` (as written, resolved, and above each symlink met on the
-    way) would let someone else swap the program, or ``None``. A sticky folder others can
-    write (``/tmp``) passes only above another folder: there, others cannot rename or remove
-    what is not theirs."""
+    way) or any folder a name is looked up in while resolving it (``..`` in a link target
+    passes through folders above neither) would let someone else swap the program, or
+    ``None``. A sticky folder others can write (``/tmp``) passes only above another folder:
+    there, others cannot rename or remove what is not theirs."""
     real = Path(os.path.realpath(path))
-    hops = [path, *_links_on_the_way(path), real]
+    links, looked_in = _on_the_way(path)
+    hops = [path, *links, real]
     holders = {hop.parent for hop in hops}
-    for folder in dict.fromkeys(folder for hop in hops for folder in hop.parents):
+    for folder in dict.fromkeys([*(f for hop in hops for f in hop.parents), *looked_in]):
         try:
             info = os.stat(folder)
         except OSError as exc:
@@ -83,11 +85,14 @@ def _unsafe_folder(path: Path) -> str | None:
     return None
 
 
-def _links_on_the_way(path: Path) -> list[Path]:
-    """The symlinks met while resolving the absolute ``path``, at most 40 (as Linux)."""
+def _on_the_way(path: Path) -> tuple[list[Path], list[Path]]:
+    """The symlinks met while resolving the absolute ``path``, at most 40 (as Linux), and
+    the folders each name on the way is looked up in."""
     links: list[Path] = []
+    looked_in: list[Path] = []
     done, todo = Path(path.anchor), list(path.parts[1:])
     while todo and len(links) < 40:
+        looked_in.append(done)
         step = Path(os.path.normpath(done / todo.pop(0)))  # ``done`` holds no link: '..' is plain
         try:
             target = Path(os.readlink(step))
@@ -97,7 +102,7 @@ def _links_on_the_way(path: Path) -> list[Path]:
         links.append(step)
         todo[:0] = target.parts[1:] if target.is_absolute() else target.parts
         done = Path(target.anchor) if target.is_absolute() else done
-    return links
+    return links, looked_in
 
 
 def genesis_command() -> tuple[str, list[str]]:

@@ -7,7 +7,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from genesis_cli import paths
+from genesis_cli import fsutil, paths
 from genesis_cli.config import config_file
 from genesis_cli.flows.credentials import Credential, as_credential, pick, ranked_profiles
 from genesis_cli.flows.refresh import can_refresh, expiring, sign_in_again
@@ -82,7 +82,8 @@ def _look(provider: Provider) -> tuple[Credential | None, list[Profile]]:
     for path, wanted in ((paths.state_dir(), "700"), (paths.config_path(), "600")):
         mode = loose_mode(path)
         if mode is not None:
-            warn(f"{path} is accessible to other users (mode {mode:o}); fix: chmod {wanted} {path}")
+            fix = f"chmod {wanted} {fsutil.shell_word(path)}"
+            warn(f"{path} is accessible to other users (mode {mode:o}); fix: {fix}")
     store = auth_store.load()
     config = config_file.load(paths.config_path()).data
     mine = ranked_profiles(provider, store.profiles, config)

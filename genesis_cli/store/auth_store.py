@@ -204,7 +204,8 @@ def _load(path: Path | str) -> tuple[Store, bytes | None]:
     with contextlib.suppress(OSError):  # reading never changes the mode; the next write does
         mode = stat.S_IMODE(os.lstat(path).st_mode)
         if mode & 0o077:
-            warn(f"{path} is readable by others (mode {mode:o}): run `chmod 600 {path}`")
+            fix = f"chmod 600 {fsutil.shell_word(path)}"
+            warn(f"{path} is readable by others (mode {mode:o}): run `{fix}`")
     data = _toml(path, raw)
     problem = structure_problem(data)
     if problem is not None:
