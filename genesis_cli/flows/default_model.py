@@ -22,17 +22,19 @@ class DefaultResult:
     warnings: list[str]
 
 
-def resolve_ref(provider: Provider, text: str, config: dict[str, Any], known_ids: set[str]) -> str:
+def resolve_ref(
+    provider: Provider, text: str, config: dict[str, Any], known_ids: set[str] | None
+) -> str:
     """A ``provider/<id>`` ref from what the user typed (``models default``, ``models test``,
     ``onboard --default``): an alias of the config, else one of the provider's default
-    aliases, else a bare model id of the catalog, else a ref; whichever it is, it passes
-    ``check_ref``."""
+    aliases, else a bare model id of the catalog (``None``, the catalog not known yet: any
+    word without ``/``), else a ref; whichever it is, it passes ``check_ref``."""
     wanted = text.strip()
     aliases = config_file.aliases(config).items()
     ref = next((r for r, alias in aliases if alias == wanted), None)
     ref = ref or provider.default_aliases().get(wanted)
-    if ref is None and wanted in known_ids:  # a bare model id such as zai-org/GLM-5-TEE
-        ref = provider.ref(wanted)
+    if ref is None and (wanted in known_ids if known_ids is not None else "/" not in wanted):
+        ref = provider.ref(wanted)  # a bare model id such as zai-org/GLM-5-TEE
     if ref is None and "/" not in wanted:
         raise UsageError(
             f"{wanted!r} is neither an alias nor a provider/model ref",
