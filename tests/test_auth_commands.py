@@ -267,7 +267,7 @@ def test_default_refuses_an_alias_naming_a_ref_without_a_provider_part(state_dir
     before = (state_dir / "genesis.json").read_bytes()
     result = invoke("models", "default", alias)
     assert result.exit_code == 2, result.output
-    assert "is not a valid Chutes model ref" in result.stderr
+    assert f"(the alias '{alias}') is not a valid Chutes model ref" in result.stderr
     assert (state_dir / "genesis.json").read_bytes() == before
 
 

@@ -43,7 +43,7 @@ def test_no_argument_refuses_a_configured_default_that_is_no_ref(models_server, 
     (state_dir / "genesis.json").write_text('{agents: {defaults: {model: {primary: "x"}}}}')
     result = run()
     assert result.exit_code == 2, result.output
-    assert "is not a valid Chutes model ref" in result.stderr
+    assert "'x' (the default) is not a valid Chutes model ref" in result.stderr
     assert models_server.chats == []
 
 

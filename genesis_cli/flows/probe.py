@@ -113,7 +113,8 @@ def resolve_target(provider: Provider, text: str | None) -> str:
 
     config = config_file.load(paths.config_path()).data
     if text is None:
-        ref = check_ref(provider, config_file.primary_model(config) or provider.default_model_ref())
+        configured = config_file.primary_model(config)
+        ref = check_ref(provider, configured or provider.default_model_ref(), " (the default)")
     else:
         known = {m.id for m in catalog.resolve(provider, None, offline=True).models}
         ref = resolve_ref(provider, text, config, known)
