@@ -259,6 +259,27 @@ def test_default_refuses_a_ref_the_catalog_could_not_hold_before_writing(onboard
     assert (onboarded / "genesis.json").read_bytes() == before
 
 
+@pytest.mark.parametrize("alias", ["evil", "evil2", "evil4"])
+def test_default_refuses_an_alias_naming_a_ref_without_a_provider_part(state_dir, alias) -> None:
+    state_dir.mkdir(mode=0o700)
+    aliases = '{x: {alias: "evil"}, chutes: {alias: "evil2"}, "-rf": {alias: "evil4"}}'
+    (state_dir / "genesis.json").write_text(f"{{agents: {{defaults: {{models: {aliases}}}}}}}")
+    before = (state_dir / "genesis.json").read_bytes()
+    result = invoke("models", "default", alias)
+    assert result.exit_code == 2, result.output
+    assert f"(the alias '{alias}') is not a valid Chutes model ref" in result.stderr
+    assert (state_dir / "genesis.json").read_bytes() == before
+
+
+def test_default_writes_the_provider_part_in_lower_case(onboarded) -> None:
+    result = invoke("models", "default", "CHUTES/zai-org/GLM-5-TEE")
+    assert result.exit_code == 0, result.output
+    assert "not in the current" not in result.stderr  # it is this provider's model
+    defaults = config_file.load(onboarded / "genesis.json").data["agents"]["defaults"]
+    assert defaults["model"]["primary"] == "chutes/zai-org/GLM-5-TEE"
+    assert "CHUTES/zai-org/GLM-5-TEE" not in defaults["models"]
+
+
 def test_default_with_no_config_creates_one(state_dir) -> None:
     result = invoke("models", "default", "chutes-pro")
     assert result.exit_code == 0  # a default alias means its target before onboarding too

@@ -92,6 +92,18 @@ def test_default_outside_the_catalog_exits_2_with_suggestions_and_writes_nothing
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("default", ["chutes/a;b", "evil"])
+def test_a_default_of_a_bad_form_exits_2_before_the_key_is_sent(live, state_dir, default) -> None:
+    state_dir.mkdir(mode=0o700)
+    (state_dir / "genesis.json").write_text('{agents: {defaults: {models: {x: {alias: "evil"}}}}}')
+    before = snapshot(state_dir)
+    result = onboard("--default", default)
+    assert result.exit_code == 2, result.output
+    assert "is not a valid Chutes model ref" in result.stderr
+    assert live.requests == []  # refused before any network
+    assert snapshot(state_dir) == before
+
+
 @pytest.mark.slow
 def test_the_one_question_takes_every_first_suggestion_when_answered_yes(live, state_dir) -> None:
     child = spawn_genesis("onboard", "--auth-choice", "chutes-api-key",

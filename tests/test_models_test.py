@@ -38,6 +38,15 @@ def test_no_argument_tests_the_default_and_an_alias_names_its_target(models_serv
     assert json.loads(run("chutes-pro").stdout)["ref"] == "chutes/deepseek-ai/DeepSeek-V3.2-TEE"
 
 
+def test_no_argument_refuses_a_configured_default_that_is_no_ref(models_server, state_dir) -> None:
+    state_dir.mkdir(mode=0o700)
+    (state_dir / "genesis.json").write_text('{agents: {defaults: {model: {primary: "x"}}}}')
+    result = run()
+    assert result.exit_code == 2, result.output
+    assert "'x' (the default) is not a valid Chutes model ref" in result.stderr
+    assert models_server.chats == []
+
+
 @pytest.mark.parametrize(
     ("mode", "code", "reason", "words"),
     [

@@ -15,7 +15,8 @@ import pytest
 import requests
 
 from genesis_cli.config.json5_doc import loads
-from genesis_cli.errors import AuthError
+from genesis_cli.errors import AuthError, UsageError
+from genesis_cli.flows.onboard import Choices
 from genesis_cli.flows.signin import sign_in
 from genesis_cli.oauth import protocol, redirect
 from genesis_cli.store import auth_store
@@ -112,6 +113,14 @@ def test_local_sign_in_completes_through_the_browser(idp, models_server, state_d
     config = loads((state_dir / "genesis.json").read_text())
     assert config["auth"]["profiles"]["chutes:alice"] == {"provider": "chutes", "mode": "oauth"}
     assert models_server.requests[0]["authorization"] == f"Bearer {profile.access}"
+
+
+def test_a_default_of_a_bad_form_is_refused_before_the_browser_opens(idp, state_dir) -> None:
+    terminal = FakeTerminal()
+    with pytest.raises(UsageError, match="is not a valid Chutes model ref"):
+        sign_in(client(), remote=False, io=terminal, choices=Choices(default="chutes/a;b"))
+    assert terminal.thread is None and terminal.messages == []  # no sign-in was started
+    assert idp.token_forms == []
 
 
 def test_other_paths_get_404_and_a_wrong_state_gets_400_while_it_keeps_waiting(idp) -> None:

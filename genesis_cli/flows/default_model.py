@@ -22,30 +22,38 @@ class DefaultResult:
     warnings: list[str]
 
 
-def resolve_ref(provider: Provider, text: str, config: dict[str, Any], known_ids: set[str]) -> str:
+def resolve_ref(
+    provider: Provider, text: str, config: dict[str, Any], known_ids: set[str] | None
+) -> str:
     """A ``provider/<id>`` ref from what the user typed (``models default``, ``models test``,
     ``onboard --default``): an alias of the config, else one of the provider's default
-    aliases, else a bare model id of the catalog, else a ref."""
+    aliases, else a bare model id of the catalog (``None``, the catalog not known yet: any
+    word without ``/``), else a ref; whichever it is, it passes ``check_ref``."""
     wanted = text.strip()
     aliases = config_file.aliases(config).items()
-    ref = next((r for r, alias in aliases if alias == wanted), None)
-    ref = ref or provider.default_aliases().get(wanted)
-    if ref is None and wanted in known_ids:  # a bare model id such as zai-org/GLM-5-TEE
-        ref = provider.ref(wanted)
+    named = next((r for r, alias in aliases if alias == wanted), None)
+    ref = named or provider.default_aliases().get(wanted)
+    if ref is None and (wanted in known_ids if known_ids is not None else "/" not in wanted):
+        ref = provider.ref(wanted)  # a bare model id such as zai-org/GLM-5-TEE
     if ref is None and "/" not in wanted:
         raise UsageError(
             f"{wanted!r} is neither an alias nor a provider/model ref",
             hint="see `genesis models list` for refs and aliases",
         )
-    ref = ref or wanted
-    model_id = provider.model_id(ref) or ref
-    if rows.usable_id(model_id) != model_id:  # what the catalog could not hold, never written
+    return check_ref(provider, ref or wanted, f" (the alias {wanted!r})" if named else "")
+
+
+def check_ref(provider: Provider, ref: str, origin: str = "") -> str:
+    """``ref`` as it is written: a provider part (in lower case, as OpenClaw reads it) and a
+    model id the catalog could hold; else exit 2, before anything is sent or written."""
+    owner, _, model_id = ref.partition("/")
+    if rows.usable_id(owner) != owner or rows.usable_id(model_id) != model_id:
         raise UsageError(
-            f"{ref!r} is not a valid {provider.display_name} model ref",
+            f"{ref!r}{origin} is not a valid {provider.display_name} model ref",
             hint=f"a ref is {provider.id}/<model id> of letters, digits and ._:/@+- "
             "(see `genesis models list`)",
         )
-    return ref
+    return f"{owner.lower()}/{model_id}"
 
 
 def set_default(provider: Provider, text: str) -> DefaultResult:

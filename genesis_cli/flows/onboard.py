@@ -18,6 +18,7 @@ from genesis_cli.errors import AuthError, UsageError
 from genesis_cli.flows import availability, openclaw
 from genesis_cli.flows.availability import Unavailable
 from genesis_cli.flows.credentials import is_oauth_token
+from genesis_cli.flows.default_model import resolve_ref
 from genesis_cli.providers import Provider
 from genesis_cli.records import Catalog, to_json
 from genesis_cli.store import auth_store, vault
@@ -111,12 +112,15 @@ def normalize_api_key(provider: Provider, raw: str) -> str:
 
 def preflight(provider: Provider, choices: Choices) -> None:
     """Fail before anything is sent or written: an unreadable config or store (exit 4), a
-    missing CA bundle (exit 1), a keyring that cannot keep the secrets."""
+    missing CA bundle (exit 1), a keyring that cannot keep the secrets, a ``--default`` of a
+    bad form (exit 2; whether the catalog has it is known only after ``verify``)."""
     http.check_ca_bundles()
     if choices.secret_store == "keyring":
         vault.probe()
     path = paths.config_path()
     document = config_file.load(path)
+    if choices.default is not None:
+        resolve_ref(provider, choices.default, document.data, None)
     config_file.check_writable(path)
     auth_store.check_paths()
     with collect_warnings(pass_on=False):  # said once, when the reference is written
@@ -145,8 +149,6 @@ def plan_models(provider: Provider, found: Catalog, choices: Choices) -> Plan:
     an alias the config points elsewhere keeps its target, and a configured default in the
     live catalog stays while the product's is gone from it.
     """
-    from genesis_cli.flows.default_model import resolve_ref
-
     ids = [m.id for m in found.models]
     config = config_file.load(paths.config_path()).data
     held = {  # this provider's models the config's aliases name (plain ids only)

@@ -109,13 +109,15 @@ def resolve_target(provider: Provider, text: str | None) -> str:
     """The ref to test: ``text`` (a ref, an alias or a bare id), else the configured default."""
     from genesis_cli import paths
     from genesis_cli.config import config_file
-    from genesis_cli.flows.default_model import resolve_ref
+    from genesis_cli.flows.default_model import check_ref, resolve_ref
 
     config = config_file.load(paths.config_path()).data
     if text is None:
-        return config_file.primary_model(config) or provider.default_model_ref()
-    known = {m.id for m in catalog.resolve(provider, None, offline=True).models}
-    ref = resolve_ref(provider, text, config, known)
+        configured = config_file.primary_model(config)
+        ref = check_ref(provider, configured or provider.default_model_ref(), " (the default)")
+    else:
+        known = {m.id for m in catalog.resolve(provider, None, offline=True).models}
+        ref = resolve_ref(provider, text, config, known)
     if provider.model_id(ref) is None:
         raise UsageError(
             f"{ref} is not a {provider.display_name} model",
