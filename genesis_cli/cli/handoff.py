@@ -150,8 +150,9 @@ def exec_command(profile_id: str | None) -> None:
         raise click.exceptions.Exit(127)
     env: dict[str, Any] = {**os.environ, **_handed(provider, secret, provider_vars=True)}
     print_warnings()  # now: genesis is gone once CMD runs
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # None: genesis started with it closed (`>&-`)
+            stream.flush()
     try:
         os.execve(program, command, env)
     except OSError as exc:
