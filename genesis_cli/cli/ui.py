@@ -41,7 +41,7 @@ class OutputError(OSError):
     """stdout refused a result (a full disk, an I/O error): no bug of genesis (``cli.main``)."""
 
 
-def _echo(text: str, **kwargs: Any) -> None:
+def echo(text: str, **kwargs: Any) -> None:
     """``click.echo`` of a result; stdout failing (but for a closed pipe) is an ``OutputError``."""
     try:
         click.echo(text, **kwargs)
@@ -105,7 +105,7 @@ class UI:
             text = "".join(  # ASCII json spells a character outside the BMP as two escapes
                 ch if ch == "\n" or ch.isprintable() else json.dumps(ch)[1:-1] for ch in text
             )
-        _echo(text)
+        echo(text)
 
     def line(self, text: str = "", bold: bool = False) -> None:
         """One line of a result: a newline from outside cannot start another; ``bold`` only
@@ -113,7 +113,7 @@ class UI:
         print_warnings()
         text = terminal_safe(text).replace("\n", " ")
         text = click.style(text, bold=True) if bold and color_enabled(sys.stdout) else text
-        _echo(text, file=sys.stdout)  # not click's UTF-8 stand-in for an ASCII stdout
+        echo(text, file=sys.stdout)  # not click's UTF-8 stand-in for an ASCII stdout
 
     def width(self) -> int:
         """The columns a result line may fill: the terminal's, or ``PIPE_WIDTH`` in a pipe."""
