@@ -150,6 +150,21 @@ def test_modalities_that_are_not_a_list_of_strings_mean_text(modalities: object)
     assert model is not None and model.input == ("text",)
 
 
+def test_modalities_and_features_keep_only_plain_words() -> None:
+    """Words of a-z 0-9 _ - only: fullwidth, CJK, combining marks, emoji, fillers and
+    escapes would misalign the table (and mean nothing to a client)."""
+    hostile = ["ｉｍａｇｅ漢字", "e\u0301x", "\U0001f600", "\u115f", "\x1b[2Jtext", "a b", "[/x]"]
+    model = map_row(
+        {
+            "id": "a/b",
+            "input_modalities": [" Text ", *hostile, "video", "audio-2_x"],
+            "supported_features": ["ｔｏｏｌｓ", "reasoning\u0301", "json_mode"],
+        }
+    )
+    assert model is not None and model.input == ("text", "video", "audio-2_x")
+    assert (model.tools, model.reasoning, model.structured_outputs) == (False, False, True)
+
+
 @pytest.mark.parametrize("features", ["reasoning", None, {"reasoning": True}])
 def test_features_that_are_not_a_list_do_not_mean_reasoning(features: object) -> None:
     model = map_row({"id": "a/b", "supported_features": features})

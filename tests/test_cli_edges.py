@@ -96,6 +96,38 @@ def test_stdout_and_stderr_into_one_closed_pipe_end_quietly(state_dir) -> None:
     assert done.returncode in (0, 141)
 
 
+OUTPUT_COMMANDS = [["models", "list", "--offline"], ["config", "path", "--json"], ["--version"]]
+WRITERS = [["--help"], ["models", "list", "--offline", "--json"], ["auth", "token"], ["env"]]
+
+
+@pytest.mark.parametrize("args", [*OUTPUT_COMMANDS, ["exec", "--", "true"]])
+def test_a_closed_stdout_ends_quietly(args: list[str], state_dir) -> None:
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", *genesis_command(*args)],
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        env={**os.environ, "GENESIS_DEBUG": "", "CHUTES_API_KEY": "cpk_closed.stdout.test"},
+    )
+    assert done.returncode in (0, 141), done.stderr
+    assert done.stderr == b""
+
+
+@pytest.mark.parametrize("args", [*OUTPUT_COMMANDS, *WRITERS, ["completion", "bash"]])
+def test_a_full_disk_on_stdout_is_one_error_line_and_exit_1(args: list[str], state_dir) -> None:
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            genesis_command(*args),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+            env={**os.environ, "GENESIS_DEBUG": "", "CHUTES_API_KEY": "cpk_full.stdout.test"},
+        )
+    assert done.returncode == 1
+    assert done.stderr == b"error: cannot write the output: No space left on device\n"
+
+
 @pytest.mark.parametrize(
     ("args", "choices"),
     [

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -152,6 +155,37 @@ def test_a_fresh_cache_answers_before_a_refresh_token_is_spent(models_server, au
     assert auth_server.refresh_requests == 0
 
 
+@pytest.mark.parametrize(
+    "aliases",
+    [["a" * 120], ["漢" * 60], ["e\u0301" * 90], ["chutes-fast", "x" * 70, "chutes-pro"]],
+)
+def test_long_or_wide_aliases_are_cut_in_the_middle_to_the_terminal(aliases) -> None:
+    """At 80 columns no line of the table is wider than 80 (by display width), however long
+    or wide an alias of the config is: the ALIASES cell is cut in the middle, like MODEL."""
+    from unittest import mock
+
+    from genesis_cli.cli import models as cli_models
+    from genesis_cli.cli.ui import UI
+    from genesis_cli.flows.models import list_models
+    from tests.helpers import CHUTES
+
+    listing = list_models(CHUTES, refresh=False, offline=True)
+    ref = f"chutes/{listing.catalog.models[0].id}"
+    out = io.StringIO()
+    with mock.patch.object(sys, "stdout", out), mock.patch.object(UI, "width", return_value=80):
+        cli_models._render_table(UI(), listing.catalog, ref, {ref: aliases})
+    *table, _ = out.getvalue().split("\n")[:-1]
+    assert max(cli_models.width_of(line) for line in table) <= 80
+    shown = next(line for line in table if line.startswith("* "))
+    assert "…" in shown and shown.split()[1].startswith("chutes/")
+
+
+def _first_columns(line: str, columns: int) -> str:
+    from genesis_cli.cli.models import width_of
+
+    return next(line[:i] for i in range(len(line), -1, -1) if width_of(line[:i]) <= columns)
+
+
 _ID_TEXT = st.one_of(  # mostly plain ASCII, some of it wider text or not printable
     st.text(st.sampled_from("abcXYZ-_./0123"), min_size=1, max_size=240),
     st.text(st.sampled_from("abcXYZ-_./0123é漢\x1b\t\n"), min_size=1, max_size=60),
@@ -162,14 +196,14 @@ _ID_TEXT = st.one_of(  # mostly plain ASCII, some of it wider text or not printa
 @given(
     ids=st.lists(_ID_TEXT, max_size=8, unique=True),
     alias_counts=st.lists(st.integers(0, 3), min_size=8, max_size=8),
+    alias=_ID_TEXT,
     wide=st.booleans(),
     numbers=st.lists(st.sampled_from([0, 1, 8192, 131072, 2_000_000]), min_size=8, max_size=8),
 )
-def test_the_table_in_a_pipe_lines_up_within_its_width(ids, alias_counts, wide, numbers) -> None:
-    """Header, rule and one line per model, all as long as the rule and at most PIPE_WIDTH
-    characters (unless --wide); every ref shown whole or cut in the middle; then the footer."""
-    import io
-    import sys
+def test_the_table_in_a_pipe_lines_up_within_its_width(ids, alias_counts, alias, wide, numbers):
+    """Header, rule and one line per model, all as wide as the rule (in terminal columns) and
+    at most PIPE_WIDTH (unless --wide); every ref shown whole or cut in the middle; then the
+    footer."""
     from unittest import mock
 
     from genesis_cli.cli import models as cli_models
@@ -193,7 +227,7 @@ def test_the_table_in_a_pipe_lines_up_within_its_width(ids, alias_counts, wide, 
         for i, model_id in enumerate(ids)
     ]
     catalog = Catalog(provider="chutes", source="bundled", models=models, reason="--offline")
-    aliases = {f"chutes/{m.id}": ["alias"] * alias_counts[i] for i, m in enumerate(models)}
+    aliases = {f"chutes/{m.id}": [alias] * alias_counts[i] for i, m in enumerate(models)}
     default = f"chutes/{ids[0]}" if ids else "chutes/none"
 
     out = io.StringIO()
@@ -202,13 +236,13 @@ def test_the_table_in_a_pipe_lines_up_within_its_width(ids, alias_counts, wide, 
     *table, footer = out.getvalue().split("\n")[:-1]
     header, rule, *rows = table
     assert set(rule) == {"─"} and len(rows) == len(models)
-    assert all(len(line) == len(rule) for line in table)
+    assert all(cli_models.width_of(line) == len(rule) for line in table)
     assert wide or len(rule) <= PIPE_WIDTH
     for title in (cli_models.COLUMNS[i][0] for i in (0, 1, 2, 8)):
         assert title in header
     for row, model in zip(rows, models, strict=True):
         ref = terminal_safe(f"chutes/{model.id}").replace("\n", " ")
-        shown = row[2 : header.index("ALIASES") - 3].rstrip()
+        shown = _first_columns(row, header.index("ALIASES") - 3)[2:].rstrip()
         assert shown == ref.rstrip() or (
             "…" in shown and ref.startswith(shown.split("…")[0]) and not wide
         )

@@ -4,6 +4,7 @@ bad rows are skipped, bad fields defaulted, and nothing here raises on hostile d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,7 +12,7 @@ from genesis_cli.coerce import finite_number
 from genesis_cli.errors import GenesisError
 from genesis_cli.providers import RowMapping
 from genesis_cli.records import Cost, Model
-from genesis_cli.text import one_line, shell_word
+from genesis_cli.text import shell_word
 from genesis_cli.warning_log import warn
 
 # When the provider does not say: conservative values a client can always honour.
@@ -19,7 +20,7 @@ DEFAULT_CONTEXT_WINDOW = 32768
 DEFAULT_MAX_TOKENS = 8192
 _MAX_ID_LENGTH = 256
 _MAX_LIST = 32  # modalities or features of one row
-_MAX_WORD = 64
+_WORD = re.compile(r"[a-z0-9_-]{1,64}\Z")  # of a modality or feature
 _MAX_TOKENS_LIMIT = 100_000_000
 # genesis's own entries (``records.to_json`` of a ``Model``); ``models_from_dicts`` lists
 # their features.
@@ -62,13 +63,12 @@ def _price(value: Any) -> float | None:
 
 
 def _string_list(value: Any) -> tuple[str, ...]:
-    """Short lower-case words, terminal controls and lone surrogates removed, no repeats."""
+    """Short lower-case words of a-z 0-9 _ - (any other is dropped: a wide or combining
+    character would misalign the table, and no client knows such a word), no repeats."""
     if not isinstance(value, list):
         return ()
-    words = (
-        one_line(item).lower()[:_MAX_WORD] for item in value[:_MAX_LIST] if isinstance(item, str)
-    )
-    return tuple(dict.fromkeys(word for word in words if word))
+    words = (item.strip().lower() for item in value[:_MAX_LIST] if isinstance(item, str))
+    return tuple(dict.fromkeys(word for word in words if _WORD.match(word)))
 
 
 def usable_id(value: Any) -> str | None:

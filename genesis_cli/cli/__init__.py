@@ -78,15 +78,21 @@ def _traceback_if_asked() -> None:
         sys.stderr.write(terminal_safe(text))
 
 
-def _closed_pipe() -> NoReturn:
-    """stdout's reader went away (``| head -1``): end as SIGPIPE would, what is still buffered
-    sent to /dev/null so the flush at exit cannot fail again."""
+def _closed_pipe(error: OSError | None = None) -> NoReturn:
+    """stdout's reader went away (``| head -1``): end as SIGPIPE would; stdout refused the
+    output otherwise (``>/dev/full``): one error line, exit 1. What is still buffered is sent
+    to /dev/null so the flush at exit cannot fail again."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):  # not a real file (tests' streams)
         pass
-    raise SystemExit(141)
+    if error is None:
+        raise SystemExit(141)
+    from genesis_cli.cli.ui import UI
+
+    UI().error(f"cannot write the output: {error.strerror or type(error).__name__}")
+    raise SystemExit(1)
 
 
 def _usage_error(exc: click.UsageError) -> Exception:
@@ -113,7 +119,7 @@ class GenesisGroup(LazyGroup):
 
     def invoke(self, ctx: click.Context) -> Any:
         # Here, not at the top: `--help` and `--version` end before invoke, without them.
-        from genesis_cli.cli.ui import UI, new_command, print_warnings
+        from genesis_cli.cli.ui import UI, OutputError, new_command, print_warnings
         from genesis_cli.errors import ExitCode, GenesisError
 
         new_command()
@@ -126,6 +132,8 @@ class GenesisGroup(LazyGroup):
             raise _usage_error(exc) from None
         except BrokenPipeError:
             _closed_pipe()
+        except OutputError as exc:
+            _closed_pipe(exc)
         except GenesisError as exc:
             _traceback_if_asked()
             ui.error(exc.message, exc.hint)
@@ -205,9 +213,12 @@ def main() -> None:
         try:
             cli.main(prog_name="genesis")
         finally:
-            sys.stdout.flush()  # here, where a closed pipe can still be handled
+            if sys.stdout is not None:  # None: started with stdout closed (`>&-`), output dropped
+                sys.stdout.flush()  # here, where a closed pipe can still be handled
     except BrokenPipeError:
         _closed_pipe()
+    except OSError as exc:  # outside a command (--help, --version) or at the last flush
+        _closed_pipe(exc)
     except KeyboardInterrupt:  # outside any command (e.g. while parsing)
         from genesis_cli.errors import ExitCode
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from genesis_cli.cli.params import ShellChoice, current, profile_option
-from genesis_cli.cli.ui import UI, print_warnings
+from genesis_cli.cli.ui import UI, echo, print_warnings
 from genesis_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def token_command(profile_id: str | None) -> None:
       curl -H "Authorization: Bearer $(genesis auth token)" https://llm.chutes.ai/v1/models
       genesis auth token --profile chutes:alice
     """
-    click.echo(_secret(current(), profile_id))
+    echo(_secret(current(), profile_id))
 
 
 @click.command("env")
@@ -103,7 +103,7 @@ def env_command(shell: str, provider_vars: bool, profile_id: str | None) -> None
     provider = current()
     secret = _secret(provider, profile_id)
     for name, value in _handed(provider, secret, provider_vars).items():
-        click.echo(ASSIGNMENTS[shell].format(name, quote(shell, value)))
+        echo(ASSIGNMENTS[shell].format(name, quote(shell, value)))
 
 
 class ExecCommand(click.Command):
@@ -150,8 +150,9 @@ def exec_command(profile_id: str | None) -> None:
         raise click.exceptions.Exit(127)
     env: dict[str, Any] = {**os.environ, **_handed(provider, secret, provider_vars=True)}
     print_warnings()  # now: genesis is gone once CMD runs
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # None: genesis started with it closed (`>&-`)
+            stream.flush()
     try:
         os.execve(program, command, env)
     except OSError as exc:

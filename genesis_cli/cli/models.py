@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+import unicodedata
 from typing import TYPE_CHECKING
 
 import click
@@ -109,45 +110,71 @@ GAP = 3  # between columns: padding on each side and the separator
 MIN_MODEL_WIDTH = 24
 
 
+def width_of(text: str) -> int:
+    """The terminal columns ``text`` (terminal-safe) takes: 2 for a wide or fullwidth
+    character, 0 for a combining mark or a Hangul vowel or final jamo, 1 for any other."""
+    return sum(
+        0
+        if unicodedata.category(ch) in ("Mn", "Me") or "\u1160" <= ch <= "\u11ff"
+        else 2
+        if unicodedata.east_asian_width(ch) in "WF"
+        else 1
+        for ch in text
+    )
+
+
+def _start(text: str, width: int) -> str:
+    """The longest start of ``text`` at most ``width`` columns wide."""
+    used = 0
+    for index, ch in enumerate(text):
+        used += width_of(ch)
+        if used > width:
+            return text[:index]
+    return text
+
+
 def middle(text: str, width: int) -> str:
-    """``text`` cut to ``width`` in the middle, where model refs differ least."""
-    if len(text) <= width:
+    """``text`` cut to ``width`` columns in the middle, where model refs differ least."""
+    if width_of(text) <= width:
         return text
     head = (width - 1) // 2
-    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+    return _start(text, head) + "…" + _start(text[::-1], width - 1 - head)[::-1]
 
 
-def fit_columns(widths: list[int], available: int, wide: bool) -> tuple[list[int], int]:
-    """Which columns fit in ``available`` characters (by KEEP priority; the first four
-    always; all when ``wide``), and how wide MODEL may be."""
+def fit_columns(widths: list[int], available: int, wide: bool) -> tuple[list[int], int, int]:
+    """Which columns fit in ``available`` columns (by KEEP priority; the first four always;
+    all when ``wide``), and how wide MODEL and ALIASES may be: what the first four lack is
+    taken from the wider of the two first."""
     if wide:
-        return list(range(len(COLUMNS))), widths[0]
+        return list(range(len(COLUMNS))), widths[0], widths[1]
     kept = list(KEEP[:4])
     used = sum(widths[i] for i in kept) + GAP * (len(kept) - 1)
     for index in KEEP[4:]:
         if used + GAP + widths[index] <= available:
             kept.append(index)
             used += GAP + widths[index]
-    model_width = widths[0] - max(0, used - available)
-    return sorted(kept), max(model_width, MIN_MODEL_WIDTH)
+    room = widths[0] + widths[1] - max(0, used - available)  # for MODEL and ALIASES
+    aliases = max(min(widths[1], max(room - widths[0], room // 2)), len(COLUMNS[1][0]))
+    return sorted(kept), max(room - aliases, MIN_MODEL_WIDTH), aliases
 
 
 def _render_table(
     ui: UI, result: Catalog, default: str, aliases: dict[str, list[str]], *, wide: bool = False
 ) -> None:
     """Plain lines as wide as ``ui.width()``, on a terminal and in a pipe alike. Cells are made
-    terminal-safe before they are measured, and measured with ``len`` (one column a character)."""
+    terminal-safe before they are measured, and measured in columns (``width_of``)."""
     cells = (_row(result.provider, model, default, aliases) for model in result.models)
     rows = [[terminal_safe(cell).replace("\n", " ") for cell in row] for row in cells]
-    widths = [max([len(title), *(len(r[i]) for r in rows)]) for i, (title, _) in enumerate(COLUMNS)]
-    kept, model_width = fit_columns(widths, ui.width(), wide)
-    rows = [[middle(row[0], model_width), *row[1:]] for row in rows]
-    sizes = [max([len(COLUMNS[i][0]), *(len(r[i]) for r in rows)]) for i in kept]
+    titles = [title for title, _ in COLUMNS]
+    widths = [max(map(width_of, column)) for column in zip(titles, *rows, strict=True)]
+    kept, model_width, aliases_width = fit_columns(widths, ui.width(), wide)
+    rows = [[middle(row[0], model_width), middle(row[1], aliases_width), *row[2:]] for row in rows]
+    sizes = [max(map(width_of, [titles[i], *(r[i] for r in rows)])) for i in kept]
 
     def line(cells: list[str]) -> str:
         out = []
         for index, size, cell in zip(kept, sizes, cells, strict=True):
-            excess = size - len(cell)
+            excess = size - width_of(cell)
             justify = COLUMNS[index][1]
             left = excess if justify == "right" else excess // 2 if justify == "center" else 0
             out.append(" " * left + cell + " " * (excess - left))

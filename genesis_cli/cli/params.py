@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from genesis_cli.cli.ui import UI
+from genesis_cli.cli.ui import UI, echo
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -129,4 +129,4 @@ def completion(shell: str) -> None:
     cls = get_completion_class(shell)
     assert cls is not None
     root = click.get_current_context().find_root().command
-    click.echo(cls(root, {}, "genesis", "_GENESIS_COMPLETE").source())
+    echo(cls(root, {}, "genesis", "_GENESIS_COMPLETE").source())

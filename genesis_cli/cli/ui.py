@@ -37,6 +37,20 @@ def print_warnings() -> None:
             click.echo(f"{prefix} {text}", err=True)
 
 
+class OutputError(OSError):
+    """stdout refused a result (a full disk, an I/O error): no bug of genesis (``cli.main``)."""
+
+
+def echo(text: str, **kwargs: Any) -> None:
+    """``click.echo`` of a result; stdout failing (but for a closed pipe) is an ``OutputError``."""
+    try:
+        click.echo(text, **kwargs)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(exc.errno, exc.strerror) from None
+
+
 def _is_tty(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
@@ -91,7 +105,7 @@ class UI:
             text = "".join(  # ASCII json spells a character outside the BMP as two escapes
                 ch if ch == "\n" or ch.isprintable() else json.dumps(ch)[1:-1] for ch in text
             )
-        click.echo(text)
+        echo(text)
 
     def line(self, text: str = "", bold: bool = False) -> None:
         """One line of a result: a newline from outside cannot start another; ``bold`` only
@@ -99,7 +113,7 @@ class UI:
         print_warnings()
         text = terminal_safe(text).replace("\n", " ")
         text = click.style(text, bold=True) if bold and color_enabled(sys.stdout) else text
-        click.echo(text, file=sys.stdout)  # not click's UTF-8 stand-in for an ASCII stdout
+        echo(text, file=sys.stdout)  # not click's UTF-8 stand-in for an ASCII stdout
 
     def width(self) -> int:
         """The columns a result line may fill: the terminal's, or ``PIPE_WIDTH`` in a pipe."""
