@@ -3,6 +3,7 @@ values, OpenClaw's exec reference, the refresh write probe, verify's server text
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -53,8 +54,13 @@ def hostile_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     monkeypatch.setenv("CHUTES_API_BASE_URL", "https://api.test.invalid")
     yield port
     stop.set()
+    with contextlib.suppress(OSError):
+        server.shutdown(
+            socket.SHUT_RDWR
+        )  # wakes the accept() waiting in serve (close alone does not)
     server.close()
     thread.join(5)
+    assert not thread.is_alive()
 
 
 def _clean(text: str) -> bool:
