@@ -78,7 +78,7 @@ def _traceback_if_asked() -> None:
         sys.stderr.write(terminal_safe(text))
 
 
-def _closed_pipe(error: OSError | None = None) -> NoReturn:
+def _stdout_failed(error: OSError | None = None) -> NoReturn:
     """stdout's reader went away (``| head -1``): end as SIGPIPE would; stdout refused the
     output otherwise (``>/dev/full``): one error line, exit 1. What is still buffered is sent
     to /dev/null so the flush at exit cannot fail again."""
@@ -131,9 +131,9 @@ class GenesisGroup(LazyGroup):
         except click.UsageError as exc:
             raise _usage_error(exc) from None
         except BrokenPipeError:
-            _closed_pipe()
+            _stdout_failed()
         except OutputError as exc:
-            _closed_pipe(exc)
+            _stdout_failed(exc)
         except GenesisError as exc:
             _traceback_if_asked()
             ui.error(exc.message, exc.hint)
@@ -216,9 +216,9 @@ def main() -> None:
             if sys.stdout is not None:  # None: started with stdout closed (`>&-`), output dropped
                 sys.stdout.flush()  # here, where a closed pipe can still be handled
     except BrokenPipeError:
-        _closed_pipe()
+        _stdout_failed()
     except OSError as exc:  # outside a command (--help, --version) or at the last flush
-        _closed_pipe(exc)
+        _stdout_failed(exc)
     except KeyboardInterrupt:  # outside any command (e.g. while parsing)
         from genesis_cli.errors import ExitCode
 
