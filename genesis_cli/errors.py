@@ -50,6 +50,10 @@ class ProviderError(GenesisError):
 class NetworkError(GenesisError):
     """A request failed before a usable answer arrived (refused, reset, timed out, too big)."""
 
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        hint = hint or "check the network and HTTPS_PROXY / NO_PROXY (`genesis doctor` tests both)"
+        super().__init__(message, hint)
+
 
 class UnverifiedError(GenesisError):
     """TEE evidence was sought and nothing verified (no TEE model, instance, or none passed)."""

@@ -208,3 +208,13 @@ def test_a_client_secret_from_the_environment_that_is_not_plain_ascii_is_exit_2(
         with pytest.raises(UsageError, match="client secret") as info:
             protocol.client_from_env(CHUTES, "cid_x", bad)
         assert "CHUTES_CLIENT_SECRET" in (info.value.hint or "")
+
+
+def test_an_unreachable_api_says_what_to_check_next(state_dir, monkeypatch) -> None:
+    monkeypatch.setenv("CHUTES_API_BASE_URL", "http://127.0.0.1:9")  # nothing listens there
+    result = create()
+    assert result.exit_code == 1
+    error, hint = result.stderr.splitlines()
+    assert error.startswith("error: could not connect to 127.0.0.1:9")
+    assert "HTTPS_PROXY" in hint and "genesis doctor" in hint
+    assert not state_dir.exists()
