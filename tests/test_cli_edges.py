@@ -58,7 +58,7 @@ def test_a_bare_group_still_shows_its_help(args: list[str]) -> None:
     "args",
     [["auth", "status"], ["config", "path"], ["doctor"], ["models", "list", "--offline"]],
 )
-def test_writing_into_a_stdout_failed_ends_quietly(args: list[str], state_dir) -> None:
+def test_writing_into_a_closed_pipe_ends_quietly(args: list[str], state_dir) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before genesis writes anything
     try:
@@ -76,7 +76,7 @@ def test_writing_into_a_stdout_failed_ends_quietly(args: list[str], state_dir) -
     assert done.stderr == b""
 
 
-def test_stdout_and_stderr_into_one_stdout_failed_end_quietly(state_dir) -> None:
+def test_stdout_and_stderr_into_one_closed_pipe_end_quietly(state_dir) -> None:
     state_dir.mkdir(mode=0o700)
     config = state_dir / "genesis.json"
     config.write_text('{agents: {defaults: {model: {primary: "chutes/gone"}}}}')
