@@ -68,18 +68,11 @@ def shell_word(path: Path | str) -> str:
     return shlex.quote(os.path.realpath(path))
 
 
-def _another_users(path: Path | str, owner: int, folder: bool = False) -> ConfigError:
+def _another_users(path: Path | str, owner: int) -> ConfigError:
     """A file or folder of another user (left by ``sudo genesis ...``?): whose, and the fix."""
-    if not folder:
-        return ConfigError(
-            f"{path} belongs to another user (uid {owner}), not to you",
-            hint=f"take it back: sudo chown $(id -un) {shell_word(path)}",
-        )
     return ConfigError(
-        f"{path} belongs to another user (uid {owner}); genesis keeps your secrets only in a "
-        "directory of your own",
-        hint=f"take it back (sudo chown -R $(id -un) {shell_word(path)}), or point "
-        "GENESIS_STATE_DIR (or GENESIS_CONFIG_PATH) at a directory you own",
+        f"{path} belongs to another user (uid {owner}), not to you",
+        hint=f"take it back: sudo chown $(id -un) {shell_word(path)}",
     )
 
 
@@ -127,7 +120,12 @@ def check_private_dir(path: Path) -> None:
     if not stat.S_ISDIR(info.st_mode):
         raise ConfigError(f"{path} is not a directory", hint="move it away")
     if info.st_uid != os.getuid():
-        raise _another_users(path, info.st_uid, folder=True)
+        raise ConfigError(
+            f"{path} belongs to another user (uid {info.st_uid}); genesis keeps your secrets "
+            "only in a directory of your own",
+            hint=f"take it back (sudo chown -R $(id -un) {shell_word(path)}), or point "
+            "GENESIS_STATE_DIR (or GENESIS_CONFIG_PATH) at a directory you own",
+        )
     if info.st_mode & 0o022:
         raise ConfigError(
             f"{path} is writable by group or others (mode {stat.S_IMODE(info.st_mode):o}), so "

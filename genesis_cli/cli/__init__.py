@@ -78,7 +78,7 @@ def _traceback_if_asked() -> None:
         sys.stderr.write(terminal_safe(text))
 
 
-def _stdout_failed(error: OSError | None = None) -> NoReturn:
+def _stdout_failed(error: OSError) -> NoReturn:
     """stdout's reader went away (``| head -1``): end as SIGPIPE would; stdout refused the
     output otherwise (``>/dev/full``): one error line, exit 1. What is still buffered is sent
     to /dev/null so the flush at exit cannot fail again."""
@@ -87,7 +87,7 @@ def _stdout_failed(error: OSError | None = None) -> NoReturn:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):  # not a real file (tests' streams)
         pass
-    if error is None:
+    if isinstance(error, BrokenPipeError):
         raise SystemExit(141)
     from genesis_cli.cli.ui import UI
 
@@ -130,9 +130,7 @@ class GenesisGroup(LazyGroup):
             return result
         except click.UsageError as exc:
             raise _usage_error(exc) from None
-        except BrokenPipeError:
-            _stdout_failed()
-        except OutputError as exc:
+        except (BrokenPipeError, OutputError) as exc:
             _stdout_failed(exc)
         except GenesisError as exc:
             _traceback_if_asked()
@@ -215,8 +213,6 @@ def main() -> None:
         finally:
             if sys.stdout is not None:  # None: started with stdout closed (`>&-`), output dropped
                 sys.stdout.flush()  # here, where a closed pipe can still be handled
-    except BrokenPipeError:
-        _stdout_failed()
     except OSError as exc:  # outside a command (--help, --version) or at the last flush
         _stdout_failed(exc)
     except KeyboardInterrupt:  # outside any command (e.g. while parsing)

@@ -191,9 +191,10 @@ def verify_model(
         result = tee.check_instance(
             item, report.nonce, key, entries, collateral, now, measurement_problem=problem
         )
-        earlier = results.setdefault(result.instance_id, result)
-        if _worse(result, earlier):
-            results[result.instance_id] = result
+        # A failed check is worse than one not run, which is worse than a pass.
+        earlier = results.get(result.instance_id, result)
+        worst = max(earlier, result, key=lambda r: (r.contradicted, not r.verified))
+        results[result.instance_id] = worst
     said = f"{provider.display_name} also lists it as one it could not get evidence from"
     for instance_id in report.failed_instance_ids:  # evidence and no evidence: neither holds
         if instance_id in results:
@@ -211,11 +212,6 @@ def verify_model(
         tee.InstanceResult(i, dict.fromkeys(tee.CHECK_NAMES, absent)) for i in keys if i not in seen
     ]
     return report
-
-
-def _worse(result: tee.InstanceResult, than: tee.InstanceResult) -> bool:
-    """A failed check is worse than one not run, which is worse than a pass."""
-    return (result.contradicted, not result.verified) > (than.contradicted, not than.verified)
 
 
 def _get(provider: Provider, ref: str, url: str, what: str, secret: str) -> Any:
