@@ -180,7 +180,7 @@ def _render_table(
             out.append(" " * left + cell + " " * (excess - left))
         return "   ".join(out)
 
-    ui.line(line([COLUMNS[i][0] for i in kept]), bold=True)
+    ui.line(line([titles[i] for i in kept]), bold=True)
     ui.line("─" * (sum(sizes) + GAP * (len(kept) - 1)))
     for row in rows:
         ui.line(line([row[i] for i in kept]))

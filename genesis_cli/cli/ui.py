@@ -66,8 +66,7 @@ class UI:
     def __init__(self, json_mode: bool = False) -> None:
         self.json_mode = json_mode
         # A stdout that is not UTF-8 (PYTHONIOENCODING=ascii, a C locale) gets '?' for what
-        # it cannot hold (the table's '─', a name from the network) instead of a crash
-        # (``line`` writes to it).
+        # it cannot hold (the table's '─', a name from the network) instead of a crash.
         encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
         if not encoding.startswith("utf") and hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(errors="replace")

@@ -116,7 +116,7 @@ def resolve_target(provider: Provider, text: str | None) -> str:
         configured = config_file.primary_model(config)
         ref = check_ref(provider, configured or provider.default_model_ref(), " (the default)")
     else:
-        known = {m.id for m in catalog.resolve(provider, None, offline=True).models}
+        known = catalog.resolve(provider, None, offline=True).ids()
         ref = resolve_ref(provider, text, config, known)
     if provider.model_id(ref) is None:
         raise UsageError(

@@ -83,11 +83,8 @@ def _paste_loop(
         except redirect.BadRedirect as exc:
             if attempt == PASTE_ATTEMPTS:
                 raise
-            io.notify(
-                f"Not accepted: {exc.message}"
-                + (f"; {exc.hint}" if exc.hint else "")
-                + ". Try again."
-            )
+            hint = f"; {exc.hint}" if exc.hint else ""
+            io.notify(f"Not accepted: {exc.message}{hint}. Try again.")
     raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
