@@ -40,7 +40,6 @@ def refresh_now(
     """``genesis auth refresh``: every OAuth profile of ``provider`` (or ``profile_id``)
     refreshed whatever its expiry, inside ``progress``; what cannot be, said as skipped."""
     profiles = auth_store.load().profiles
-    chosen = credentials.named_profiles(provider, profiles, profile_id)
     report = RefreshReport()
     for name in (provider.api_key_env, provider.oauth_token_env):
         value = os.environ.get(name, "").strip()
@@ -48,7 +47,7 @@ def refresh_now(
         if value and token and credentials.exported_profile(provider, profiles, value) is None:
             reason = "a token from the environment cannot be refreshed by genesis"
             report.skipped.append(Skipped(f"env:{name}", reason))
-    for profile in chosen:
+    for profile in credentials.named_profiles(provider, profiles, profile_id):
         if profile.type != "oauth":
             report.skipped.append(Skipped(profile.id, "api keys do not expire"))
             continue

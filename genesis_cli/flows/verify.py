@@ -200,14 +200,13 @@ def verify_model(
         if instance_id in results:
             results[instance_id].checks["evidence"] = tee.fail(said)
     report.instances = list(results.values())
-    counts = Counter(item["instance_id"] for item in evidence)
-    if repeated := [i for i, n in counts.items() if n > 1]:
+    seen = Counter(item["instance_id"] for item in evidence)
+    if repeated := [i for i, n in seen.items() if n > 1]:
         warn(
             f"the evidence lists {len(repeated)} instance(s) more than once "
             f"({', '.join(repeated)}): each counts once, and verifies only if all its rows pass"
         )
     absent = tee.not_run("no evidence was returned for this instance")
-    seen = {item["instance_id"] for item in evidence}
     report.instances += [
         tee.InstanceResult(i, dict.fromkeys(tee.CHECK_NAMES, absent)) for i in keys if i not in seen
     ]
