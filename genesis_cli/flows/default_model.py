@@ -30,8 +30,7 @@ def resolve_ref(
     aliases, else a bare model id of the catalog (``None``, the catalog not known yet: any
     word without ``/``), else a ref; whichever it is, it passes ``check_ref``."""
     wanted = text.strip()
-    aliases = config_file.aliases(config).items()
-    named = next((r for r, alias in aliases if alias == wanted), None)
+    named = next((r for r, alias in config_file.aliases(config).items() if alias == wanted), None)
     ref = named or provider.default_aliases().get(wanted)
     if ref is None and (wanted in known_ids if known_ids is not None else "/" not in wanted):
         ref = provider.ref(wanted)  # a bare model id such as zai-org/GLM-5-TEE
