@@ -68,9 +68,8 @@ def _unsafe_folder(path: Path) -> str | None:
     passes through folders above neither) would let someone else swap the program, or
     ``None``. A sticky folder others can write (``/tmp``) passes only above another folder:
     there, others cannot rename or remove what is not theirs."""
-    real = Path(os.path.realpath(path))
     links, looked_in = _on_the_way(path)
-    hops = [path, *links, real]
+    hops = [path, *links, Path(os.path.realpath(path))]
     holders = {hop.parent for hop in hops}
     for folder in dict.fromkeys([*(f for hop in hops for f in hop.parents), *looked_in]):
         try:
