@@ -62,7 +62,7 @@ def _not_regular(path: Path | str, mode: int) -> ConfigError:
     )
 
 
-def shell_word(path: Path | str) -> str:
+def shell_path(path: Path | str) -> str:
     """``path`` to paste into a shell command: its link resolved (``chown -R`` would change
     the link, not what it points at), quoted (a space or ``;`` neither breaks nor adds)."""
     return shlex.quote(os.path.realpath(path))
@@ -72,7 +72,7 @@ def _another_users(path: Path | str, owner: int) -> ConfigError:
     """A file or folder of another user (left by ``sudo genesis ...``?): whose, and the fix."""
     return ConfigError(
         f"{path} belongs to another user (uid {owner}), not to you",
-        hint=f"take it back: sudo chown $(id -un) {shell_word(path)}",
+        hint=f"take it back: sudo chown $(id -un) {shell_path(path)}",
     )
 
 
@@ -123,14 +123,14 @@ def check_private_dir(path: Path) -> None:
         raise ConfigError(
             f"{path} belongs to another user (uid {info.st_uid}); genesis keeps your secrets "
             "only in a directory of your own",
-            hint=f"take it back (sudo chown -R $(id -un) {shell_word(path)}), or point "
+            hint=f"take it back (sudo chown -R $(id -un) {shell_path(path)}), or point "
             "GENESIS_STATE_DIR (or GENESIS_CONFIG_PATH) at a directory you own",
         )
     if info.st_mode & 0o022:
         raise ConfigError(
             f"{path} is writable by group or others (mode {stat.S_IMODE(info.st_mode):o}), so "
             "anyone could swap the files genesis keeps there",
-            hint=f"chmod 700 {shell_word(path)}",
+            hint=f"chmod 700 {shell_path(path)}",
         )
 
 

@@ -62,7 +62,7 @@ def _file(name: str, path: Path, exists: bool, ok: str, fix: str = ONBOARD) -> l
     mode = loose_mode(path)
     if mode is not None:
         wanted = "700" if path.is_dir() else "600"
-        fix = f"chmod {wanted} {fsutil.shell_word(path)}"
+        fix = f"chmod {wanted} {fsutil.shell_path(path)}"
         return [Check(name, "fail", f"{path} has mode {mode:o}", fix)]
     return [Check(name, "ok", ok)]
 

@@ -82,7 +82,7 @@ def _look(provider: Provider) -> tuple[Credential | None, list[Profile]]:
     for path, wanted in ((paths.state_dir(), "700"), (paths.config_path(), "600")):
         mode = loose_mode(path)
         if mode is not None:
-            fix = f"chmod {wanted} {fsutil.shell_word(path)}"
+            fix = f"chmod {wanted} {fsutil.shell_path(path)}"
             warn(f"{path} is accessible to other users (mode {mode:o}); fix: {fix}")
     store = auth_store.load()
     config = config_file.load(paths.config_path()).data

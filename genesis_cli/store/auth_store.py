@@ -204,7 +204,7 @@ def _load(path: Path | str) -> tuple[Store, bytes | None]:
     with contextlib.suppress(OSError):  # reading never changes the mode; the next write does
         mode = stat.S_IMODE(os.lstat(path).st_mode)
         if mode & 0o077:
-            fix = f"chmod 600 {fsutil.shell_word(path)}"
+            fix = f"chmod 600 {fsutil.shell_path(path)}"
             warn(f"{path} is readable by others (mode {mode:o}): run `{fix}`")
     data = _toml(path, raw)
     problem = structure_problem(data)
