@@ -197,7 +197,7 @@ def test_an_invalid_scope_callback_gets_an_answer_page(idp) -> None:
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
     callback = client().redirect_uri
-    for _ in range(50):
+    for _ in range(200):  # up to 20 s for the worker's server to listen on a loaded machine
         try:
             page = requests.get(
                 f"{callback}?error=invalid_scope&error_description=nope&state={request.state}",
