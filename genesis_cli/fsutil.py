@@ -11,6 +11,7 @@ import errno
 import os
 import shlex
 import stat
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -236,23 +237,32 @@ def locked(target: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None
 
 @contextlib.contextmanager
 def lock_file(lock_file: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
-    """Hold the cross-process lock ``lock_file``: created 0600 in the state dir's private
-    ``locks`` (where OpenClaw never looks), the state dir checked first."""
-    import filelock  # ~120 ms: only commands that write pay for it
+    """Hold the cross-process lock ``lock_file`` (``flock``, so it dies with its holder):
+    created 0600 in the state dir's private ``locks`` (where OpenClaw never looks), the state
+    dir checked first. Never through a link, nor on anything but a regular file."""
+    import fcntl
 
-    lock = filelock.FileLock(str(lock_file), timeout=timeout, mode=0o600)
+    deadline = time.monotonic() + timeout
+    with reported_write_errors(lock_file):
+        ensure_private_dir(state_dir())
+        ensure_private_dir(lock_file.parent)
+        regular_or_absent(lock_file)
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        fd = os.open(lock_file, flags, 0o600)
     try:
-        with reported_write_errors(lock_file):
-            ensure_private_dir(state_dir())
-            ensure_private_dir(lock_file.parent)
-            regular_or_absent(lock_file)
-            lock.acquire()
-    except filelock.Timeout as exc:
-        raise GenesisError(
-            f"another genesis process has held {lock_file} for {timeout:.0f}s",
-            hint="wait for it to finish, or remove the lock file if no genesis is running",
-        ) from exc
-    try:
+        if not stat.S_ISREG(mode := os.fstat(fd).st_mode):  # swapped in before the open
+            raise _not_regular(lock_file, mode)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise GenesisError(
+                        f"another genesis process has held {lock_file} for {timeout:g}s",
+                        hint="wait for it to finish; the lock goes when that process exits",
+                    ) from None
+                time.sleep(0.05)
         yield
     finally:
-        lock.release()
+        os.close(fd)  # releases the lock
