@@ -54,3 +54,13 @@ def test_api_key_stdin_refuses_a_terminal(spawn, state_dir) -> None:
     child.expect("standard input is a terminal")
     finish(child, 2)
     assert not state_dir.exists()
+
+
+def test_a_config_genesis_cannot_change_fails_before_the_key_is_asked(spawn, state_dir) -> None:
+    state_dir.mkdir(mode=0o700)
+    (state_dir / "genesis.json").write_text("{ models: [oops")  # does not parse
+    child = spawn("onboard", "--auth-choice", "chutes-api-key")
+    index = child.expect(["genesis.json: line 1", "input hidden\\): "])
+    assert index == 0, "the key was asked for before the config was found unusable"
+    finish(child, 4)
+    assert not (state_dir / "auth-profiles.toml").exists()

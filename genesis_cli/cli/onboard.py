@@ -13,6 +13,7 @@ import click
 from genesis_cli.cli.params import complete_models, current, secret_store_option, ui_option
 from genesis_cli.cli.ui import UI
 from genesis_cli.errors import GenesisError, UsageError
+from genesis_cli.warning_log import collect_warnings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -90,7 +91,7 @@ def onboard(
           --api-key-stdin --non-interactive             # CI
       genesis onboard --default chutes/zai-org/GLM-5.2-TEE --probe
     """
-    from genesis_cli.flows.onboard import Choices, onboard_api_key
+    from genesis_cli.flows.onboard import Choices, onboard_api_key, preflight
     from genesis_cli.store.vault import chosen_store
 
     if keep_default and default_model is not None:
@@ -122,6 +123,9 @@ def onboard(
             )
         result = _sign_in(provider, ui, browser, choices)
     else:
+        if interactive and not api_key_stdin:  # a key typed is not lost to a config in the way
+            with collect_warnings(pass_on=False):  # said by the onboarding itself
+                preflight(provider, choices)
         raw_key = _read_api_key(provider, api_key_stdin, interactive, ui)
         with ui.spinner(f"Checking the key with {provider.display_name}…"):
             result = onboard_api_key(provider, raw_key, choices)
