@@ -136,3 +136,16 @@ def test_a_loopback_redirect_uri_passes_and_none_set_is_no_check(state_dir, monk
     monkeypatch.setenv("CHUTES_OAUTH_REDIRECT_URI", "http://localhost:8123/cb")
     found = doctor_checks(invoke("doctor", "--json"))["redirect URI"]
     assert found["status"] == "ok" and "http://localhost:8123/cb" in found["detail"]
+
+
+def test_a_problem_that_fails_two_checks_is_told_once(state_dir) -> None:
+    state_dir.mkdir(mode=0o700)
+    (state_dir / "genesis.json").write_text("{ broken")
+    result = invoke("doctor")
+    assert result.exit_code == 1
+    assert result.stdout.count("line 1, column") == 1
+    assert result.stdout.count("fix the file by hand") == 1
+    checks = doctor_checks(invoke("doctor", "--json"))
+    assert checks["credential"]["status"] == "fail"
+    assert checks["credential"]["detail"] == "the same problem as config above"
+    assert checks["credential"]["fix"] is None

@@ -243,4 +243,8 @@ def run_checks(provider: Provider) -> Report:
         *_verifier(provider),
         *_guarded("endpoints", lambda: _services(provider, timeout)),
     ]
+    first: dict[str, str] = {}  # a problem that fails several checks is told at the first
+    for check in checks:
+        if check.status != "ok" and first.setdefault(check.detail, check.name) != check.name:
+            check.detail, check.fix = f"the same problem as {first[check.detail]} above", None
     return Report(checks)
