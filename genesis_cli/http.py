@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from genesis_cli import __version__
 from genesis_cli.errors import NetworkError, UsageError
 from genesis_cli.text import one_line
+from genesis_cli.urls import loopback
 
 if TYPE_CHECKING:
     import ssl
@@ -169,8 +170,6 @@ def _proxy_for(scheme: str, hostname: str, netloc: str) -> tuple[str, int, str] 
     and ``Proxy-Authorization`` value (empty without credentials)."""
     if not any(name.lower().endswith("_proxy") for name in os.environ):
         return None  # the usual case, without importing urllib.request (5 ms)
-    from genesis_cli.urls import loopback  # ipaddress: only when a proxy variable is set
-
     if loopback(hostname):  # plain http is allowed only there: it must not leave the machine
         return None
     from urllib.request import (  # type: ignore[attr-defined]  # not in typeshed

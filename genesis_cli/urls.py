@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from genesis_cli.errors import UsageError
@@ -18,8 +17,12 @@ def ambiguous_url(url: str) -> bool:
 
 
 def loopback(host: str) -> bool:
+    if host in ("localhost", "127.0.0.1", "::1"):
+        return True  # the usual ones, without importing ipaddress (1 ms of `env`)
+    import ipaddress
+
     try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 

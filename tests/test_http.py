@@ -75,6 +75,8 @@ def test_timeout_defaults_to_ten_seconds() -> None:
     [
         "http://llm.example.com/v1",
         "http://10.0.0.1/v1",
+        "http://128.0.0.1/v1",
+        "http://localhost.example.com/v1",
         "ftp://127.0.0.1/v1",
         "llm.chutes.ai",
     ],
@@ -91,6 +93,8 @@ def test_service_urls_must_be_https_unless_loopback(url) -> None:
         "http://127.0.0.1:8080/v1",
         "http://localhost/v1",
         "http://[::1]:9/v1",
+        "http://127.0.0.2:9/v1",
+        "http://[0:0:0:0:0:0:0:1]:9/v1",
     ],
 )
 def test_https_and_loopback_http_are_accepted(url) -> None:
