@@ -240,29 +240,31 @@ def lock_file(lock_file: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterato
     """Hold the cross-process lock ``lock_file`` (``flock``, so it dies with its holder):
     created 0600 in the state dir's private ``locks`` (where OpenClaw never looks), the state
     dir checked first. Never through a link, nor on anything but a regular file."""
-    import fcntl
+    import fcntl  # a C extension to load: only commands that write take a lock
 
     deadline = time.monotonic() + timeout
-    with reported_write_errors(lock_file):
-        ensure_private_dir(state_dir())
-        ensure_private_dir(lock_file.parent)
-        regular_or_absent(lock_file)
-        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-        fd = os.open(lock_file, flags, 0o600)
+    fd = -1
     try:
-        if not stat.S_ISREG(mode := os.fstat(fd).st_mode):  # swapped in before the open
-            raise _not_regular(lock_file, mode)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise GenesisError(
-                        f"another genesis process has held {lock_file} for {timeout:g}s",
-                        hint="wait for it to finish; the lock goes when that process exits",
-                    ) from None
-                time.sleep(0.05)
+        with reported_write_errors(lock_file):
+            ensure_private_dir(state_dir())
+            ensure_private_dir(lock_file.parent)
+            regular_or_absent(lock_file)
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+            fd = os.open(lock_file, flags, 0o600)
+            if not stat.S_ISREG(mode := os.fstat(fd).st_mode):  # swapped in before the open
+                raise _not_regular(lock_file, mode)
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise GenesisError(
+                            f"another genesis process has held {lock_file} for {timeout:g}s",
+                            hint="wait for it to finish; the lock goes when that process exits",
+                        ) from None
+                    time.sleep(0.05)
         yield
     finally:
-        os.close(fd)  # releases the lock
+        if fd >= 0:
+            os.close(fd)  # releases the lock
