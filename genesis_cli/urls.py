@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from genesis_cli.errors import UsageError
@@ -17,12 +18,8 @@ def ambiguous_url(url: str) -> bool:
 
 
 def loopback(host: str) -> bool:
-    if host in ("localhost", "127.0.0.1", "::1"):
-        return True  # the usual ones, without importing ipaddress (1 ms of `env`)
-    import ipaddress
-
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
