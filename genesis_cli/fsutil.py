@@ -136,11 +136,16 @@ def check_private_dir(path: Path) -> None:
 
 
 def regular_or_absent(path: Path) -> None:
-    """Refuse (exit 4) a ``path`` that exists as a symlink or as anything but a regular file."""
-    with contextlib.suppress(FileNotFoundError):
+    """Refuse (exit 4) a ``path`` that exists as a symlink or as anything but a regular file,
+    or that cannot be looked at."""
+    try:
         mode = os.lstat(path).st_mode
-        if not stat.S_ISREG(mode):
-            raise _not_regular(path, mode)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ConfigError(f"cannot use {path}: {exc.strerror or type(exc).__name__}") from None
+    if not stat.S_ISREG(mode):
+        raise _not_regular(path, mode)
 
 
 def check_writable(*files: Path) -> None:
@@ -249,22 +254,34 @@ def lock_file(lock_file: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterato
             ensure_private_dir(state_dir())
             ensure_private_dir(lock_file.parent)
             regular_or_absent(lock_file)
-            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+            # Read-only: flock needs no more, so a lock file made under a strict umask opens.
+            flags = os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
             fd = os.open(lock_file, flags, 0o600)
             if not stat.S_ISREG(mode := os.fstat(fd).st_mode):  # swapped in before the open
                 raise _not_regular(lock_file, mode)
+            if stat.S_IMODE(mode) != 0o600:
+                os.fchmod(fd, 0o600)  # the umask applies at creation
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
+                except OSError as exc:  # some file systems (CIFS) say EACCES for "held"
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
                         raise GenesisError(
-                            f"another genesis process has held {lock_file} for {timeout:g}s",
-                            hint="wait for it to finish; the lock goes when that process exits",
+                            f"the file system of {lock_file.parent} does not support file "
+                            f"locks ({exc.strerror})",
+                            hint="set GENESIS_STATE_DIR to a folder on a local disk",
                         ) from None
-                    time.sleep(0.05)
-        yield
+                if time.monotonic() >= deadline:
+                    raise GenesisError(
+                        f"another genesis process has held {lock_file} for {timeout:g}s",
+                        hint="wait for it to finish; the lock goes when that process exits",
+                    )
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)  # not left to a forked child's copy of fd
     finally:
         if fd >= 0:
-            os.close(fd)  # releases the lock
+            os.close(fd)

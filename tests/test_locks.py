@@ -3,6 +3,7 @@ holder that dies frees it at once, and nothing but a regular file is taken for i
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -72,3 +73,85 @@ def test_a_link_in_place_of_the_lock_file_is_refused(state_dir: Path, tmp_path: 
         pytest.fail("a symlink was taken for the lock file")
     assert caught.value.exit_code == 4
     assert victim.read_text() == "keep"
+
+
+def test_the_lock_file_is_0600_whatever_the_umask(state_dir: Path) -> None:
+    old = os.umask(0o277)
+    try:
+        with fsutil.lock_file(refresh_lock_path()):
+            pass
+    finally:
+        os.umask(old)
+    assert refresh_lock_path().stat().st_mode & 0o777 == 0o600
+    with fsutil.lock_file(refresh_lock_path(), 1):
+        pass
+
+
+def test_a_file_system_that_says_eacces_for_a_held_lock_is_waited_on(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    real, calls = fcntl.flock, []
+
+    def flock(fd: int, operation: int) -> None:
+        calls.append(operation)
+        if len(calls) <= 3:  # CIFS and some others report contention as EACCES
+            raise PermissionError(errno.EACCES, "Permission denied")
+        real(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    with fsutil.lock_file(refresh_lock_path(), 5):
+        assert len(calls) == 4
+
+
+def test_a_file_system_without_locks_is_named(state_dir, monkeypatch) -> None:
+    import fcntl
+
+    def flock(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    with pytest.raises(GenesisError) as caught, fsutil.lock_file(refresh_lock_path(), 1):
+        pytest.fail("locked without a lock")
+    assert "does not support file locks" in caught.value.message
+    assert "GENESIS_STATE_DIR" in (caught.value.hint or "")
+
+
+def test_a_forked_child_does_not_keep_the_lock(state_dir: Path) -> None:
+    with fsutil.lock_file(refresh_lock_path()):
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child only waits, then leaves at once
+            time.sleep(3)
+            os._exit(0)
+    try:
+        started = time.monotonic()
+        probe = subprocess.run(
+            [sys.executable, "-c", HOLD.replace("time.sleep(60)", "pass")],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert probe.stdout == "held\n", probe.stderr
+        assert time.monotonic() - started < 2.5
+    finally:
+        os.waitpid(child, 0)
+
+
+def test_a_locks_folder_genesis_cannot_read_is_one_line_not_a_bug(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.helpers import onboard
+
+    lstat = os.lstat
+
+    def denied(path, *args, **kwargs):
+        if "locks" in str(path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", denied)
+    result = onboard()
+    assert result.exit_code == 4
+    assert "Permission denied" in result.stderr
+    assert "bug" not in result.stderr
