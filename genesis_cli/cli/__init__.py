@@ -13,7 +13,7 @@ import click
 import click.formatting
 
 from genesis_cli import __version__
-from genesis_cli.text import terminal_columns
+from genesis_cli.text import terminal_columns, terminal_safe, unsecret
 
 
 class HelpContext(click.Context):
@@ -69,7 +69,6 @@ def _traceback_if_asked() -> None:
 
         from genesis_cli.cli.params import current
         from genesis_cli.providers import lookup
-        from genesis_cli.text import terminal_safe, unsecret
 
         prefixes = lookup.get("chutes").token_prefixes
         with contextlib.suppress(Exception):  # an unknown provider (maybe the error shown)

@@ -10,9 +10,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from genesis_cli.cli.params import complete_models, current, secret_store_option, ui_option
+from genesis_cli.cli.params import (
+    chosen_id,
+    complete_models,
+    current,
+    secret_store_option,
+    ui_option,
+)
 from genesis_cli.cli.ui import UI
 from genesis_cli.errors import GenesisError, UsageError
+from genesis_cli.text import mask
 from genesis_cli.warning_log import collect_warnings
 
 if TYPE_CHECKING:
@@ -135,7 +142,6 @@ def onboard(
 def _provider_for(auth_choice: str | None) -> tuple[Provider, str | None]:
     """The provider an ``--auth-choice`` names (``<id>`` or ``<id>-api-key``), else the one
     ``--provider`` picks; and the choice itself."""
-    from genesis_cli.cli.params import chosen_id
     from genesis_cli.providers import DEFAULT_ID, lookup
 
     if auth_choice is None:
@@ -214,8 +220,6 @@ def _read_api_key(provider: Provider, from_stdin: bool, interactive: bool, ui: U
             "no API key given in a non-interactive run",
             hint=f"set {provider.api_key_env} or pipe the key with --api-key-stdin",
         )
-    from genesis_cli.text import mask
-
     if env_key and ui.confirm(
         f"Use the API key from {provider.api_key_env} ({mask(env_key)})?", default=True
     ):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from genesis_cli.cli.ui import UI, echo
+from genesis_cli.text import shell_word
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -67,8 +68,6 @@ def complete_profiles(ctx: click.Context, param: Any, incomplete: str) -> list[C
 
 def _offered(items: list[CompletionItem], incomplete: str) -> list[CompletionItem]:
     """The candidates starting with ``incomplete`` made of plain words (``text.shell_word``)."""
-    from genesis_cli.text import shell_word
-
     return [
         i
         for i in items
