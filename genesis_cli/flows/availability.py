@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from genesis_cli import catalog
 from genesis_cli.providers import Provider
 from genesis_cli.records import Model
 
@@ -76,8 +77,6 @@ def check(
 ) -> list[Unavailable]:
     """The default and each alias target (refs) that a live catalog lacks, with suggestions
     that take every input the missing model takes (as the bundled catalog knows it)."""
-    from genesis_cli import catalog
-
     present = {m.id for m in live}
     known = {m.id: m for m in catalog.bundled_catalog(provider, "").models}
     missing: list[Unavailable] = []

@@ -19,6 +19,8 @@ from genesis_cli.flows import availability, openclaw
 from genesis_cli.flows.availability import Unavailable
 from genesis_cli.flows.credentials import is_oauth_token
 from genesis_cli.flows.default_model import resolve_ref
+from genesis_cli.flows.probe import probe
+from genesis_cli.flows.refresh import profile_lock
 from genesis_cli.providers import Provider
 from genesis_cli.records import Catalog, to_json
 from genesis_cli.store import auth_store, vault
@@ -200,8 +202,6 @@ def onboard(
 ) -> OnboardResult:
     """``preflight``, then ``verify`` (the credential and the catalog: the only part that
     reaches the network), then write; the warnings on the way end up on the result."""
-    from genesis_cli.flows.refresh import profile_lock
-
     with collect_warnings() as warnings:
         preflight(provider, choices)
         profile, found = verify()
@@ -263,8 +263,6 @@ def onboard(
         config_changed=changed,
     )
     if choices.probe:  # one `models test` of the new default; never fails the onboarding
-        from genesis_cli.flows.probe import probe
-
         result.probe = to_json(probe(provider, registration.default, secret))
     return result
 

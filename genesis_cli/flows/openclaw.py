@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import re
 import stat
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from genesis_cli import fsutil, http, paths
+from genesis_cli import __version__, fsutil, http, paths
 from genesis_cli.config.config_file import get_path
 from genesis_cli.config.schema import GENESIS_TIMEOUTS_MS
 from genesis_cli.errors import GenesisError
@@ -137,8 +138,6 @@ def _runs_genesis(interpreter: str) -> bool:
     """Does ``interpreter -m genesis_cli`` run this genesis with only HOME set, as OpenClaw
     would run it?"""
     import subprocess  # only when no console script will do
-
-    from genesis_cli import __version__
 
     try:
         done = subprocess.run(
@@ -278,7 +277,6 @@ def shadowing_key(provider: Provider) -> tuple[str, str] | None:
 def _read_store(path: Path) -> Any:
     """OpenClaw's auth profile store at ``path`` (its sqlite database, or a legacy JSON file);
     ``None`` when it cannot be read."""
-    import json
     import sqlite3  # only when OpenClaw has a store to look at
 
     text: str | bytes | None

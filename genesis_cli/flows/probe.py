@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from genesis_cli import catalog, http
+from genesis_cli import catalog, http, paths
+from genesis_cli.config import config_file
 from genesis_cli.errors import ExitCode, NetworkError, UsageError
 from genesis_cli.flows.availability import suggest
+from genesis_cli.flows.default_model import check_ref, resolve_ref
 from genesis_cli.providers import Provider
 from genesis_cli.warning_log import collect_warnings
 
@@ -107,10 +109,6 @@ def probe(provider: Provider, model_ref: str, secret: str) -> ProbeResult:
 
 def resolve_target(provider: Provider, text: str | None) -> str:
     """The ref to test: ``text`` (a ref, an alias or a bare id), else the configured default."""
-    from genesis_cli import paths
-    from genesis_cli.config import config_file
-    from genesis_cli.flows.default_model import check_ref, resolve_ref
-
     config = config_file.load(paths.config_path()).data
     if text is None:
         configured = config_file.primary_model(config)
