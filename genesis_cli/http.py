@@ -7,12 +7,15 @@ them (docs/network.md)."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import threading
 import time
+import zlib
+from base64 import b64encode
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from genesis_cli import __version__
 from genesis_cli.errors import NetworkError, UsageError
@@ -193,9 +196,6 @@ def _proxy_for(scheme: str, hostname: str, netloc: str) -> tuple[str, int, str] 
         raise NetworkError(f"the proxy {masked_proxy(value)} has a bad port") from None
     auth = ""
     if parts.username is not None:
-        from base64 import b64encode
-        from urllib.parse import unquote
-
         pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
         auth = "Basic " + b64encode(pair.encode()).decode("ascii")
     return parts.hostname, port, auth
@@ -206,8 +206,6 @@ def _in_networks(hostname: str, proxies: dict[str, str]) -> bool:
     entries = [e.strip() for e in proxies.get("no", "").split(",") if "/" in e]
     if not entries:
         return False
-    import ipaddress
-
     try:
         address = ipaddress.ip_address(hostname)
         return any(address in ipaddress.ip_network(e, strict=False) for e in entries)
@@ -223,8 +221,6 @@ def _body_and_headers(options: dict[str, Any]) -> tuple[bytes | None, dict[str, 
     }
     body: bytes | None = None
     if options["data"] is not None:
-        from urllib.parse import urlencode
-
         body = urlencode(options["data"]).encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     elif options["json"] is not None:
@@ -309,7 +305,6 @@ def _send(method: str, url: str, options: dict[str, Any], total: float, limit: i
 def _read_body(resp: Any, headers: dict[str, str], limit: int, host: str, total: float) -> bytes:
     """The body, gzip or deflate decoded, capped at ``limit`` bytes as sent and as decoded."""
     import http.client
-    import zlib
 
     too_large = NetworkError(f"{host} sent more than {limit >> 20} MiB")
     declared = headers.get("content-length", "")

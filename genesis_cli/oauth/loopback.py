@@ -4,8 +4,10 @@ code or an ``error=`` with this sign-in's state. Every connection has its own th
 
 from __future__ import annotations
 
+import html
 import queue
 import socket
+import sys
 import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -56,8 +58,6 @@ class CallbackServer:
             def handle_error(self, request: Any, client_address: Any) -> None:
                 # Not socketserver's traceback (which may quote the request) on the user's
                 # terminal: a dropped connection is routine, anything else is a note.
-                import sys
-
                 if not isinstance(sys.exc_info()[1], OSError):
                     error = type(sys.exc_info()[1]).__name__
                     owner.results.put(("ignored", f"a callback failed ({error}); still waiting"))
@@ -117,8 +117,6 @@ class CallbackServer:
 
 def _answer(request: BaseHTTPRequestHandler, status: int, title: str, text: str) -> None:
     """A small HTML page, never cached, and the connection closed."""
-    import html
-
     body = (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f'<title>{html.escape(title)}</title></head><body style="font-family:sans-serif;'

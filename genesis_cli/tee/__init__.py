@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import hashlib
 import json
 import re
@@ -225,8 +226,6 @@ def gpus_bound(gpus: Any, d: bytes, root_pem: bytes, now: float) -> Check:
         return fail("no GPU evidence")
     if len(gpus) > MAX_GPUS:
         return fail(f"{len(gpus)} GPU evidence items, more than {MAX_GPUS}")
-    import datetime
-
     from cryptography import x509  # the optional verifier
     from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, Store
 
