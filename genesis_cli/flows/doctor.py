@@ -18,6 +18,7 @@ from genesis_cli.config.schema import inverted_aliases
 from genesis_cli.errors import GenesisError, NetworkError
 from genesis_cli.flows import credentials, openclaw
 from genesis_cli.flows.status import loose_mode, status
+from genesis_cli.oauth.protocol import check_redirect_uri
 from genesis_cli.providers import Provider
 from genesis_cli.store import auth_store, vault
 
@@ -148,8 +149,6 @@ def _network_settings() -> list[Check]:
 
 def _redirect_uri(provider: Provider) -> list[Check]:
     """A redirect URI set in the environment must pass sign-in's own check."""
-    from genesis_cli.oauth.protocol import check_redirect_uri  # oauth: only where needed
-
     name = provider.redirect_uri_env
     uri = os.environ.get(name, "").strip()
     if provider.sign_in is None or not uri:
