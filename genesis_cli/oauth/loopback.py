@@ -9,6 +9,7 @@ import queue
 import socket
 import sys
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,8 +18,6 @@ from genesis_cli.oauth.protocol import OAuthError
 from genesis_cli.oauth.redirect import BadRedirect, code_from_params
 
 if TYPE_CHECKING:
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     from genesis_cli.providers import Provider
 
 
@@ -46,8 +45,6 @@ class CallbackServer:
         self._server: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
         owner = self
 
         class Server(ThreadingHTTPServer):
