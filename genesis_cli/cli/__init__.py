@@ -67,6 +67,7 @@ def _traceback_if_asked() -> None:
     if os.environ.get("GENESIS_DEBUG", "") not in ("", "0"):
         import traceback  # ~7 ms: only on the error path
 
+        # start-up: --help and --version load neither
         from genesis_cli.cli.params import current
         from genesis_cli.providers import lookup
 
@@ -88,7 +89,7 @@ def _stdout_failed(error: OSError) -> NoReturn:
         pass
     if isinstance(error, BrokenPipeError):
         raise SystemExit(141)
-    from genesis_cli.cli.ui import UI
+    from genesis_cli.cli.ui import UI  # start-up: see GenesisGroup.invoke
 
     UI().error(f"cannot write the output: {error.strerror or type(error).__name__}")
     raise SystemExit(1)
@@ -215,6 +216,6 @@ def main() -> None:
     except OSError as exc:  # outside a command (--help, --version) or at the last flush
         _stdout_failed(exc)
     except KeyboardInterrupt:  # outside any command (e.g. while parsing)
-        from genesis_cli.errors import ExitCode
+        from genesis_cli.errors import ExitCode  # start-up: not for --help and --version
 
         sys.exit(int(ExitCode.INTERRUPTED))

@@ -51,7 +51,7 @@ def status_command(ui: UI) -> None:
       genesis auth status
       genesis auth status --json | jq .active
     """
-    from genesis_cli.flows.status import status
+    from genesis_cli.flows.status import status  # start-up: `auth token` loads this module too
 
     provider = current()
     found = status(provider)
@@ -114,6 +114,7 @@ def refresh_command(profile_id: str | None, ui: UI) -> None:
       genesis auth refresh
       genesis auth refresh --profile chutes:alice --json
     """
+    # start-up: `auth token` loads this module too, and must not pay for this flow
     from genesis_cli.flows.auth_refresh import refresh_now
 
     report = refresh_now(current(), profile_id, ui.spinner)
@@ -142,7 +143,7 @@ def logout_command(profile_id: str | None, everything: bool, ui: UI) -> None:
       genesis auth logout --profile chutes:alice
       genesis auth logout --all --json
     """
-    from genesis_cli.flows.logout import logout
+    from genesis_cli.flows.logout import logout  # start-up: `auth token` loads this module too
 
     if profile_id and everything:
         raise UsageError("--profile and --all contradict each other", hint="pass one of them")
@@ -181,7 +182,7 @@ def _app_provider() -> Provider:  # the chosen provider, when it has Sign in app
 
 def require_api_key(provider: Provider, ui: UI) -> str:
     """``CHUTES_API_KEY``, the stored API-key profile, else a hidden prompt on a terminal."""
-    from genesis_cli.flows.credentials import api_key
+    from genesis_cli.flows.credentials import api_key  # start-up: not for `auth --help`
 
     key = api_key(provider)
     if key:
@@ -209,6 +210,7 @@ def create_app(
     secret_store: str | None = None,
 ) -> OAuthApp:
     """Create and store the app, saying what happened on stderr."""
+    # start-up: the app flow, for `auth app create` and onboarding only (not `auth token`)
     from genesis_cli.flows import apps
     from genesis_cli.store.vault import chosen_store  # the keyring: only when creating
 
@@ -248,7 +250,7 @@ def create_command(
       genesis auth app create --name my-laptop --json
       genesis onboard --auth-choice chutes     # then sign in with it
     """
-    from genesis_cli.flows import apps
+    from genesis_cli.flows import apps  # start-up: `auth token` loads this module too
 
     provider = _app_provider()
     created = create_app(
@@ -269,7 +271,7 @@ def show_command(ui: UI) -> None:
       genesis auth app show
       genesis auth app show --json | jq -r .clientId
     """
-    from genesis_cli.flows import apps
+    from genesis_cli.flows import apps  # start-up: `auth token` loads this module too
 
     provider = _app_provider()
     with ui.spinner(f"Asking {provider.display_name} about your app…"):
@@ -319,7 +321,7 @@ def delete_command(yes: bool, ui: UI) -> None:
       genesis auth app delete
       genesis auth app delete --yes --json
     """
-    from genesis_cli.flows import apps
+    from genesis_cli.flows import apps  # start-up: `auth token` loads this module too
 
     provider = _app_provider()
     name = provider.display_name

@@ -45,7 +45,7 @@ PROFILE_OPTION = profile_option("This stored profile instead of the active crede
 
 def _secret(provider: Provider, profile_id: str | None) -> str:
     """The secret to hand on; exit 3 (stdout untouched) when there is none."""
-    from genesis_cli.flows import credentials
+    from genesis_cli.flows import credentials  # start-up: not for the commands' --help
 
     return credentials.required(provider, profile_id).secret
 

@@ -25,7 +25,7 @@ def account(ui: UI) -> None:
       genesis account
       genesis account --json | jq .balance
     """
-    from genesis_cli.flows import credentials
+    from genesis_cli.flows import credentials  # start-up: not for `config path`
 
     provider = current()
     account = provider.account()  # a provider without an account API says so before anything
@@ -88,6 +88,7 @@ def path_command(ui: UI) -> None:
       genesis config path
       $EDITOR "$(genesis config path --json | jq -r .config)"
     """
+    # start-up: the store for `config path` alone (account with an env credential reads none)
     from genesis_cli import paths
     from genesis_cli.store import auth_store, vault
 
@@ -123,6 +124,7 @@ def doctor(ui: UI) -> None:
       genesis doctor
       genesis doctor --json | jq '.checks[] | select(.status == "fail")'
     """
+    # start-up: doctor's checks (http, tee, OpenClaw's) are not for `config path`
     from genesis_cli.flows.doctor import run_checks
 
     provider = current()

@@ -40,7 +40,7 @@ def list_command(ui: UI, refresh: bool, offline: bool, wide: bool) -> None:
       genesis models list --wide
       genesis models list --refresh --json | jq '.models[].ref'
     """
-    from genesis_cli.flows.models import list_models
+    from genesis_cli.flows.models import list_models  # start-up: not for `models --help`
 
     if refresh and offline:
         raise UsageError("--refresh and --offline contradict each other", hint="pass one of them")
@@ -206,6 +206,7 @@ def test_command(ref_or_alias: str | None, ui: UI) -> None:
       genesis models test
       genesis models test chutes-pro --json
     """
+    # start-up: the probe's modules are not for `models list`
     from genesis_cli.flows import credentials
     from genesis_cli.flows.probe import next_step, probe, resolve_target
 
@@ -242,10 +243,12 @@ def default_command(ref_or_alias: str | None, ui: UI) -> None:
       genesis models default chutes-pro
       genesis models default chutes/zai-org/GLM-5-TEE
     """
+    # start-up: the config writer's modules are not for `models list`
     from genesis_cli.flows.default_model import set_default
 
     provider = current()
     if ref_or_alias is None:
+        # start-up: not at the top, for `models --help` (set_default's module loaded them)
         from genesis_cli import paths
         from genesis_cli.config import config_file
 
@@ -285,6 +288,7 @@ def verify_command(ref_or_alias: str | None, ui: UI) -> None:
       genesis models verify
       genesis models verify chutes/zai-org/GLM-5-TEE --json
     """
+    # start-up: the verifier's flow (HTTP, TEE checks) is for `models verify` alone
     from genesis_cli.flows import credentials, verify
     from genesis_cli.flows.probe import resolve_target
 

@@ -98,6 +98,7 @@ def onboard(
           --api-key-stdin --non-interactive             # CI
       genesis onboard --default chutes/zai-org/GLM-5.2-TEE --probe
     """
+    # start-up: the whole onboarding (HTTP, config writer, store) is not for `onboard --help`
     from genesis_cli.flows.onboard import Choices, onboard_api_key, preflight
     from genesis_cli.store.vault import chosen_store
 
@@ -142,7 +143,7 @@ def onboard(
 def _provider_for(auth_choice: str | None) -> tuple[Provider, str | None]:
     """The provider an ``--auth-choice`` names (``<id>`` or ``<id>-api-key``), else the one
     ``--provider`` picks; and the choice itself."""
-    from genesis_cli.providers import DEFAULT_ID, lookup
+    from genesis_cli.providers import DEFAULT_ID, lookup  # start-up: not for `onboard --help`
 
     if auth_choice is None:
         return current(), None
@@ -276,7 +277,7 @@ def _client_credentials(provider: Provider, ui: UI) -> tuple[str, str, str | Non
     """(client id, client secret, the stored app's redirect URI), before anything opens: from
     the environment, else the stored app, else a new app made with an API key, else prompts
     (the token endpoint refuses an exchange without the secret)."""
-    from genesis_cli.flows import apps
+    from genesis_cli.flows import apps  # start-up: API-key onboarding needs no app
 
     client_id = os.environ.get(provider.client_id_env, "").strip()
     client_secret = os.environ.get(provider.client_secret_env, "").strip()
@@ -319,6 +320,7 @@ def _client_credentials(provider: Provider, ui: UI) -> tuple[str, str, str | Non
 
 def _offer_new_app(provider: Provider, ui: UI) -> tuple[str, str, str | None] | None:
     """With an API key at hand, offer to register an app now (interactive onboarding)."""
+    # start-up: the auth commands' module only when an app is offered; neither for --help
     from genesis_cli.cli.auth import create_app
     from genesis_cli.flows import credentials
 
@@ -348,6 +350,7 @@ def _offer_new_app(provider: Provider, ui: UI) -> tuple[str, str, str | None] | 
 
 
 def _sign_in(provider: Provider, ui: UI, browser: bool | None, choices: Choices) -> OnboardResult:
+    # start-up: the OAuth modules (hashlib, secrets) are not for API-key onboarding
     from genesis_cli.flows.signin import detect_remote, sign_in
     from genesis_cli.oauth import protocol
 

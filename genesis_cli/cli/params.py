@@ -22,7 +22,7 @@ FC = TypeVar("FC", bound=Callable[..., Any])
 
 def chosen_id(ctx: click.Context | None = None) -> str:
     """``genesis --provider ID``, ``$GENESIS_PROVIDER``, else Chutes."""
-    from genesis_cli.providers import DEFAULT_ID
+    from genesis_cli.providers import DEFAULT_ID  # start-up: not for --help or `completion`
 
     ctx = ctx or click.get_current_context(silent=True)
     value = ctx.find_root().params.get("provider") if ctx is not None else None
@@ -30,7 +30,7 @@ def chosen_id(ctx: click.Context | None = None) -> str:
 
 
 def current(ctx: click.Context | None = None) -> Provider:
-    from genesis_cli.providers import lookup
+    from genesis_cli.providers import lookup  # start-up: as in chosen_id
 
     return lookup.get(chosen_id(ctx))
 
@@ -40,6 +40,7 @@ def complete_models(ctx: click.Context, param: Any, incomplete: str) -> list[Com
     from click.shell_completion import CompletionItem  # only on <TAB>, not in every command
 
     try:
+        # only on <TAB>, not in every command
         from genesis_cli import catalog, paths
         from genesis_cli.config import config_file
 
@@ -58,7 +59,7 @@ def complete_profiles(ctx: click.Context, param: Any, incomplete: str) -> list[C
     from click.shell_completion import CompletionItem  # only on <TAB>, not in every command
 
     try:
-        from genesis_cli.store import auth_store
+        from genesis_cli.store import auth_store  # only on <TAB>, not in every command
 
         profiles = auth_store.load().profiles
     except Exception:
@@ -123,7 +124,7 @@ def completion(shell: str) -> None:
       genesis completion zsh  > "${fpath[1]}/_genesis"
       genesis completion fish > ~/.config/fish/completions/genesis.fish
     """
-    from click.shell_completion import get_completion_class
+    from click.shell_completion import get_completion_class  # only `completion` prints a script
 
     cls = get_completion_class(shell)
     assert cls is not None

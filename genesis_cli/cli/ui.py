@@ -93,7 +93,7 @@ class UI:
         """One JSON document of records: indented on a terminal, one line otherwise (as gh;
         and json's C encoder only writes unindented). Characters a terminal would act on are
         ``\\uXXXX`` escapes (json escapes C0 itself; DEL, C1, bidi and surrogates are done here)."""
-        import json
+        import json  # start-up: `auth token` and `env` write no JSON
 
         from genesis_cli.records import to_json  # its dataclasses: only for --json
 
@@ -128,7 +128,7 @@ class UI:
         self.info(text)
 
     def open_browser(self, url: str) -> bool:
-        import webbrowser
+        import webbrowser  # ~3 ms (subprocess, shutil): only a sign-in opens a browser
 
         try:
             return bool(webbrowser.open(url, new=1, autoraise=True))
@@ -140,7 +140,7 @@ class UI:
         self.info(prompt, nl=False)
         sys.stderr.flush()
         if stop is not None:
-            import select
+            import select  # a C extension to load: only sign-in waits with a stop
 
             try:
                 fd: int | None = sys.stdin.fileno()
