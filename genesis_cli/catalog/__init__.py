@@ -34,7 +34,7 @@ def bundled_catalog(provider: Provider, reason: str, *, fell_back: bool = False)
 def fetch_live(provider: Provider, credential: str | None) -> list[Model]:
     """``GET <base>/models``: ``CredentialRejected`` on 401/403, else ``CatalogUnavailable``
     saying why no usable catalog came back."""
-    from genesis_cli import http
+    from genesis_cli import http  # start-up: not for a fresh cache or --offline (~4 ms)
 
     url = f"{provider.base_url()}/models"
     headers = {"Authorization": f"Bearer {credential}"} if credential else {}

@@ -129,8 +129,8 @@ def _usable(provider: Provider, profile: Profile) -> Credential | None:
     referenced secrets read; ``None`` when it has no secret."""
     from genesis_cli.store import vault  # start-up: see the note at the top
 
-    if profile.type == "oauth":  # only a token expires: refresh's imports for it alone
-        from genesis_cli.flows import refresh
+    if profile.type == "oauth":
+        from genesis_cli.flows import refresh  # start-up: only a token expires (see the top)
 
         profile = refresh.ensure_fresh(provider, profile)
     profile = vault.resolve(profile)

@@ -247,7 +247,7 @@ def _editing() -> Iterator[tuple[Store, Any]]:
 def _write(document: Any, kind: str, name: str, values: dict[str, Any], fresh: bool) -> None:
     """Set ``values`` in ``[kind.name]`` (a new table when ``fresh``) in order: ``None`` or
     ``()`` removes a key; a ``SecretRef`` is written, never the value it stands for."""
-    import tomlkit
+    import tomlkit  # only commands that change the store (as in _editing)
 
     if kind not in document:
         document[kind] = tomlkit.table(is_super_table=True)

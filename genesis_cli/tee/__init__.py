@@ -251,6 +251,7 @@ def gpus_bound(gpus: Any, d: bytes, root_pem: bytes, now: float) -> Check:
 
 
 def _gpu_problem(gpu: Any, d: bytes, verifier: Any, root: Any) -> str:
+    # the optional verifier (gpus_bound, the caller, has loaded it)
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, utils
