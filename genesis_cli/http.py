@@ -175,6 +175,7 @@ def _proxy_for(scheme: str, hostname: str, netloc: str) -> tuple[str, int, str] 
         return None  # the usual case, without importing urllib.request (5 ms)
     if loopback(hostname):  # plain http is allowed only there: it must not leave the machine
         return None
+    # start-up: urllib.request (5 ms) only with a proxy variable set, as said above
     from urllib.request import (  # type: ignore[attr-defined]  # not in typeshed
         getproxies_environment,
         proxy_bypass_environment,
