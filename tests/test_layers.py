@@ -7,6 +7,9 @@ imports click or Chutes by name; only ``cli`` picks a provider.
 from __future__ import annotations
 
 import ast
+import io
+import re
+import tokenize
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "genesis_cli"
@@ -144,3 +147,49 @@ def test_no_import_cycle_between_modules() -> None:
                     seen.add(nxt)
                     stack.append((nxt, [*trail, nxt]))
     assert cycles == []
+
+
+# A comment that only steers a tool says nothing about why the import is where it is.
+_PRAGMA = re.compile(r"\s*(type:|noqa|fmt:|pragma:)")
+
+
+def test_every_import_inside_a_function_says_why() -> None:
+    """An import inside a function is for start-up (as the cycle test says): each says why, in
+    a comment on its line or on the line above; consecutive imports may share the first one's.
+    ``TYPE_CHECKING`` imports are left out, as in the cycle test."""
+    silent = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = path.read_text()
+        lines = source.splitlines()
+        commented = {  # the lines holding a comment that is more than a pragma
+            token.start[0]
+            for token in tokenize.generate_tokens(io.StringIO(source).readline)
+            if token.type == tokenize.COMMENT
+            and any(part.strip() and not _PRAGMA.match(part) for part in token.string.split("#"))
+        }
+        tree = ast.parse(source)
+        typing_only = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for inner in ast.walk(node)
+        }
+        inside = {
+            node.lineno: node
+            for function in ast.walk(tree)
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for node in ast.walk(function)
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in typing_only
+        }
+        block_ends = {node.end_lineno for node in inside.values()}
+        for line, node in sorted(inside.items()):
+            if line - 1 in block_ends:
+                continue  # not the first import of its block: the first one's comment covers it
+            end = node.end_lineno or line
+            on_its_lines = any(row in commented for row in range(line, end + 1))
+            above = line - 1 in commented and lines[line - 2].lstrip().startswith("#")
+            if not (on_its_lines or above):
+                silent.append(
+                    f"{path.relative_to(PACKAGE.parent)}:{line}: {lines[line - 1].strip()}"
+                )
+    assert silent == []
