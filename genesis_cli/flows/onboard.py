@@ -19,7 +19,6 @@ from genesis_cli.flows import availability, openclaw
 from genesis_cli.flows.availability import Unavailable
 from genesis_cli.flows.credentials import is_oauth_token
 from genesis_cli.flows.default_model import resolve_ref
-from genesis_cli.flows.probe import probe
 from genesis_cli.flows.refresh import profile_lock
 from genesis_cli.providers import Provider
 from genesis_cli.records import Catalog, to_json
@@ -263,6 +262,8 @@ def onboard(
         config_changed=changed,
     )
     if choices.probe:  # one `models test` of the new default; never fails the onboarding
+        from genesis_cli.flows.probe import probe  # ~1 ms of every onboarding otherwise
+
         result.probe = to_json(probe(provider, registration.default, secret))
     return result
 
