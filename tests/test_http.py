@@ -12,6 +12,8 @@ import zlib
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from genesis_cli import http, urls
 from genesis_cli.errors import GenesisError, NetworkError, UsageError
@@ -390,3 +392,52 @@ def test_through_a_connect_proxy_the_server_name_is_still_checked(tmp_path, monk
         proxy.stop()
         server.stop()
     assert server.calls == []
+
+
+def _policy_by_urlsplit(url: str) -> bool:
+    """The URL policy read with urlsplit alone: what the quick path must agree with."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return False
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return False
+    return parts.scheme == "https" or urls.loopback(parts.hostname)
+
+
+_URL_PART = st.text(alphabet="aAzZ09.-:/[]?#%_~!$&'()*+,;=", max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTP", "ftp", ""]),
+    host=st.sampled_from(["127.0.0.1", "localhost", "LocalHost", "127.0.0.2", "llm.chutes.ai", ""])
+    | _URL_PART,
+    port=st.none() | st.sampled_from(["0", "9", "65535", "65536", "99999", "080", ""]),
+    rest=st.sampled_from(["", "/", "/v1", "/v1/", "/v1?x=1", "/v1#f"]) | _URL_PART,
+)
+def test_the_url_policy_reads_every_url_as_urlsplit_does(scheme, host, port, rest) -> None:
+    url = f"{scheme}://{host}{'' if port is None else ':' + port}{rest}"
+    try:
+        urls.check_service_url(url, "CHUTES_BASE_URL")
+        accepted = True
+    except UsageError:
+        accepted = False
+    assert accepted == _policy_by_urlsplit(url), url
+
+
+def test_a_plain_base_url_is_checked_without_urllib_parse(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from genesis_cli import urls; "
+        "urls.check_service_url('http://127.0.0.1:9/v1', 'X'); "
+        "urls.check_service_url('https://llm.chutes.ai/v1', 'X'); "
+        "print('urllib.parse' in sys.modules, 'ipaddress' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
