@@ -47,6 +47,11 @@ def reported_write_errors(path: Path) -> Iterator[None]:
         ) from None
 
 
+def _failed(doing: str, path: Path | str, exc: OSError) -> ConfigError:
+    """``cannot <doing> <path>: <the OS's reason>`` (exit 4)."""
+    return ConfigError(f"cannot {doing} {path}: {exc.strerror or type(exc).__name__}")
+
+
 def _not_regular(path: Path | str, mode: int) -> ConfigError:
     if stat.S_ISDIR(mode):
         return ConfigError(
@@ -96,7 +101,7 @@ def read_if_present(path: Path | str, *, follow: bool = True) -> bytes | None:
     except OSError as exc:
         if not follow and os.path.islink(path):
             raise _not_regular(path, stat.S_IFLNK) from None
-        raise ConfigError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+        raise _failed("read", path, exc) from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -104,7 +109,7 @@ def read_if_present(path: Path | str, *, follow: bool = True) -> bytes | None:
         with open(fd, "rb", closefd=False) as fh:
             data = fh.read(MAX_FILE_BYTES + 1)  # one byte more tells "too big"
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+        raise _failed("read", path, exc) from None
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:
@@ -117,7 +122,7 @@ def check_private_dir(path: Path) -> None:
     try:
         info = os.stat(path)
     except OSError as exc:
-        raise ConfigError(f"cannot use {path}: {exc.strerror or type(exc).__name__}") from None
+        raise _failed("use", path, exc) from None
     if not stat.S_ISDIR(info.st_mode):
         raise ConfigError(f"{path} is not a directory", hint="move it away")
     if info.st_uid != os.getuid():
@@ -143,7 +148,7 @@ def regular_or_absent(path: Path) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise ConfigError(f"cannot use {path}: {exc.strerror or type(exc).__name__}") from None
+        raise _failed("use", path, exc) from None
     if not stat.S_ISREG(mode):
         raise _not_regular(path, mode)
 
